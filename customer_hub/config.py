@@ -1,0 +1,208 @@
+"""Loading and validating `hub.yaml`, the inventory of systems and the hub's rules.
+
+The file is validated once, at load time, so that a typo fails the Dagster code location with a message naming
+the key and the fix instead of failing a sync at 3 a.m. Credentials appear only as environment-variable *names*.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_ENV = "CUSTOMER_HUB_CONFIG"
+HOME_ENV = "CUSTOMER_HUB_HOME"
+TOOLS = ("hubspot", "stripe", "intercom", "quickbooks", "sheets", "asana")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_CADENCES = {"hourly": "0 * * * *", "daily": "0 6 * * *", "weekly": "0 6 * * 1"}
+
+
+class ConfigError(ValueError):
+    """`hub.yaml` is missing or invalid; the message names the file, the key and the fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SystemConfig(_Strict):
+    """One tool in the inventory: who owns it, how to reach it and how often to sync it."""
+
+    owner: str = Field(description="email or team:name of the person or team that owns the tool")
+    description: str = ""
+    base_url: str = Field(description="the vendor's API root; the environment variable in base_url_env wins")
+    base_url_env: str = Field(description="environment variable that overrides base_url (the sandbox uses it)")
+    objects: list[str]
+    cadence: str = Field(description="hourly, daily, weekly or a cron expression")
+    monthly_cost_usd: float = 0.0
+    enabled: bool = True
+    credentials: dict[str, str] = Field(description="setting name -> environment variable name")
+    settings: dict[str, Any] = Field(default_factory=dict, description="tool-specific ids (realm, workspace, ...)")
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_is_email_or_team(cls, value: str) -> str:
+        if not (re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value) or value.startswith("team:")):
+            raise ValueError(f"owner {value!r} must be an email address or 'team:<name>' (Dagster's owner format)")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"base_url {value!r} must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("base_url_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment-variable name (use UPPER_CASE)")
+        return value
+
+    @field_validator("credentials")
+    @classmethod
+    def _credentials_are_env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for setting, env in value.items():
+            if not _ENV_NAME.match(env):
+                raise ValueError(
+                    f"credentials.{setting} must name an environment variable (UPPER_CASE), not hold a secret"
+                )
+        return value
+
+    @field_validator("cadence")
+    @classmethod
+    def _cadence(cls, value: str) -> str:
+        if value not in _CADENCES and len(value.split()) != 5:
+            raise ValueError(f"cadence {value!r}: use hourly, daily, weekly or a 5-field cron expression")
+        return value
+
+    @property
+    def cron(self) -> str:
+        """The cadence as a cron expression for Dagster schedules."""
+        return _CADENCES.get(self.cadence, self.cadence)
+
+    def resolved_base_url(self) -> str:
+        """The base URL in force: the override variable when set, else the configured vendor URL."""
+        return (os.environ.get(self.base_url_env) or self.base_url).rstrip("/")
+
+
+class SyncConfig(_Strict):
+    """How every connector talks to its API."""
+
+    page_size: int = Field(100, ge=1, le=1000)
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_retries: int = Field(6, ge=0, le=20)
+    backoff_seconds: float = Field(1.0, ge=0)
+    max_backoff_seconds: float = Field(60.0, ge=0)
+    overlap_minutes: int = Field(10, ge=0, description="incremental syncs re-read this window to miss nothing")
+
+
+class AlertsConfig(_Strict):
+    """Where alerts go. Tokens are environment-variable names; with neither set, alerts stay in the outbox."""
+
+    slack_channel: str = "#customer-hub-alerts"
+    slack_base_url: str = "https://slack.com/api"
+    slack_base_url_env: str = "SLACK_API_URL"
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    webhook_url_env: str = "SLACK_WEBHOOK_URL"
+    dagster_ui_url: str = "http://127.0.0.1:3000"
+
+
+class HubSettings(_Strict):
+    """Hub-wide settings."""
+
+    name: str = "customer hub"
+    database_url_env: str = "CUSTOMER_HUB_DATABASE_URL"
+
+
+class HubConfig(_Strict):
+    """The whole of `hub.yaml`. Sections owned by one part of the hub are kept as validated mappings there."""
+
+    hub: HubSettings = HubSettings()
+    systems: dict[str, SystemConfig]
+    sync: SyncConfig = SyncConfig()
+    field_ownership: dict[str, str | list[str]] = Field(default_factory=dict)
+    matching: dict[str, Any] = Field(default_factory=dict)
+    quality: dict[str, Any] = Field(default_factory=dict)
+    alerts: AlertsConfig = AlertsConfig()
+    automation: dict[str, Any] = Field(default_factory=dict)
+    export: dict[str, Any] = Field(default_factory=dict)
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _known_tools(self) -> HubConfig:
+        unknown = sorted(set(self.systems) - set(TOOLS))
+        if unknown:
+            raise ValueError(f"systems: unknown tool(s) {unknown}; known tools are {list(TOOLS)}")
+        for field, owners in self.field_ownership.items():
+            for tool in [owners] if isinstance(owners, str) else owners:
+                if tool not in TOOLS:
+                    raise ValueError(f"field_ownership.{field}: {tool!r} is not a tool; use one of {list(TOOLS)}")
+        return self
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the embedded database, Dagster's local storage, the outbox and exports live."""
+        if os.environ.get(HOME_ENV):
+            return Path(os.environ[HOME_ENV]).resolve()
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / "var").resolve()
+
+    def enabled_systems(self) -> dict[str, SystemConfig]:
+        return {name: system for name, system in self.systems.items() if system.enabled}
+
+
+def default_config_path() -> Path:
+    """`$CUSTOMER_HUB_CONFIG`, else `hub.yaml` in the working directory, else the one beside the package."""
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    cwd = Path.cwd() / "hub.yaml"
+    return cwd if cwd.exists() else Path(__file__).resolve().parent.parent / "hub.yaml"
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key: remove it or check its spelling against the README's configuration reference"
+        elif item["type"] == "missing":
+            message = "required key is missing: add it (see the README's configuration reference)"
+        lines.append(f"  - {key}: {message}")
+    return "\n".join(lines)
+
+
+def parse_config(data: Any, path: Path) -> HubConfig:
+    """Validate already-parsed YAML; raises ConfigError naming each bad key and its fix."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level with at least a 'systems' key")
+    try:
+        return HubConfig.model_validate({**data, "path": path})
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path)) from None
+
+
+def load_config(path: str | Path | None = None) -> HubConfig:
+    """Read and validate `hub.yaml`."""
+    path = Path(path) if path else default_config_path()
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file; set {CONFIG_ENV} or run from the project folder")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    return parse_config(data, path.resolve())
+
+
+@lru_cache(maxsize=1)
+def cached_config() -> HubConfig:
+    """The configuration for this process (Dagster code locations load it once)."""
+    return load_config()
+

@@ -1,0 +1,54 @@
+"""What every tool connector provides, so one sync engine can land any stream the same way.
+
+A connector knows its vendor's paging and change-feed mechanism; the engine in `sync.py` knows the hub store.
+Neither knows the other's details, which keeps both testable on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass
+class Page:
+    """One page as served: raw payloads, plus ids the tool reports deleted (e.g. Stripe `customer.deleted`)."""
+
+    records: list[dict[str, Any]]
+    deleted_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StreamRead:
+    """A read in progress. `cursor_after` is only meaningful once `pages` is exhausted without error."""
+
+    pages: Iterator[Page]
+    cursor_after: str | None = None
+    complete: bool = False  # True for a full read: ids not seen were removed from the tool
+
+
+class Connector(Protocol):
+    """One tool. `objects` are the streams it serves, e.g. ("contacts", "companies", "deals")."""
+
+    tool: str
+    objects: tuple[str, ...]
+
+    def read_full(self, obj: str) -> StreamRead:
+        """Every record of the stream; `complete=True`; `cursor_after` positions the next incremental read."""
+
+    def read_incremental(self, obj: str, cursor: str) -> StreamRead:
+        """Records changed since `cursor` using the vendor's own mechanism, with an overlap window."""
+
+    def count(self, obj: str) -> int | None:
+        """How many live records the tool reports for the stream (None where the API cannot say cheaply)."""
+
+    def source_id(self, obj: str, payload: dict[str, Any]) -> str:
+        """The tool's id of the record."""
+
+    def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
+        """When the tool last changed the record (aware UTC)."""
+
+    def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The record's canonical fields (see `customer_hub.spokes.canonical`)."""

@@ -1,0 +1,272 @@
+"""The hub store's tables: one SQLAlchemy metadata for SQLite (default) and PostgreSQL.
+
+Every table lives here so that `create_all` builds the whole hub in one step and a reader can see the data model
+on one page. Functions that read and write the tables live in the sibling modules named after what they do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC timestamps on every backend.
+
+    SQLite drops the offset of a stored datetime, so values are written as naive UTC and read back as aware UTC;
+    comparisons in Python then never mix naive and aware times.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the hub store; pass a timezone-aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+# --- ingestion -------------------------------------------------------------------------------------------------
+
+landed_records = Table(
+    "landed_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tool", String(32), nullable=False),
+    Column("object", String(64), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("payload", JSON, nullable=False, doc="the record exactly as the tool served it"),
+    Column("fields", JSON, nullable=False, doc="canonical columns extracted from the payload"),
+    Column("content_hash", String(64), nullable=False, doc="hash of payload: tells a real change from a re-read"),
+    Column("source_updated_at", UtcDateTime, nullable=True),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("last_changed_at", UtcDateTime, nullable=False, doc="when the hub last landed a different payload"),
+    Column("deleted_at", UtcDateTime, nullable=True, doc="set when the record vanished from the tool; never deleted"),
+    UniqueConstraint("tool", "object", "source_id", name="uq_landed_source"),
+)
+Index("ix_landed_stream", landed_records.c.tool, landed_records.c.object)
+
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("tool", String(32), primary_key=True),
+    Column("object", String(64), primary_key=True),
+    Column("cursor", Text, nullable=True, doc="vendor-specific position: a timestamp, event id or sync token"),
+    Column("last_full_sync_at", UtcDateTime, nullable=True),
+    Column("last_sync_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("tool", String(32), primary_key=True),
+    Column("refresh_token", Text, nullable=False, doc="rotated refresh token; the vendor invalidates the old one"),
+    Column("rotated_at", UtcDateTime, nullable=False),
+)
+
+schema_snapshots = Table(
+    "schema_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tool", String(32), nullable=False),
+    Column("object", String(64), nullable=False),
+    Column("fields", JSON, nullable=False, doc="sorted field paths seen in the tool's payloads"),
+    Column("captured_at", UtcDateTime, nullable=False),
+)
+Index("ix_schema_stream", schema_snapshots.c.tool, schema_snapshots.c.object, schema_snapshots.c.captured_at)
+
+# --- golden record ---------------------------------------------------------------------------------------------
+
+customer_records = Table(
+    "customer_records",
+    metadata,
+    Column("record_id", String(200), primary_key=True, doc="tool:object:source_id"),
+    Column("source_system", String(32), nullable=False),
+    Column("source_object", String(64), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("attributes", JSON, nullable=False, doc="canonical and normalised fields of the record"),
+    Column("source_updated_at", UtcDateTime, nullable=True),
+    Column("deleted_at", UtcDateTime, nullable=True),
+)
+
+golden_customers = Table(
+    "golden_customers",
+    metadata,
+    Column("golden_id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False, doc="customer (an account) or person"),
+    Column("status", String(16), nullable=False, doc="active, or merged (see merged_into)"),
+    Column("merged_into", String(32), nullable=True),
+    Column("fields", JSON, nullable=False, doc="surviving value per field"),
+    Column("field_sources", JSON, nullable=False, doc="record_id each surviving value came from"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+golden_history = Table(
+    "golden_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("golden_id", String(32), nullable=False, index=True),
+    Column("event", String(16), nullable=False, doc="created, updated, merged, split, retired"),
+    Column("detail", JSON, nullable=False, doc="before/after values, the other id, the rule that caused it"),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+customer_xref = Table(
+    "customer_xref",
+    metadata,
+    Column("record_id", String(200), primary_key=True),
+    Column("source_system", String(32), nullable=False),
+    Column("source_object", String(64), nullable=False),
+    Column("source_id", String(128), nullable=False, index=True),
+    Column("golden_customer_id", String(32), nullable=False, index=True),
+    Column("golden_person_id", String(32), nullable=True, index=True),
+    Column("match_rule", String(64), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("match_scores", JSON, nullable=True),
+    Column("linked_to", String(200), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+match_candidates = Table(
+    "match_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id_a", String(200), nullable=False),
+    Column("record_id_b", String(200), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("scores", JSON, nullable=True),
+    Column("record_a", JSON, nullable=False, doc="side-by-side view for the steward"),
+    Column("record_b", JSON, nullable=False),
+    Column("status", String(16), nullable=False, doc="open, or decided"),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("record_id_a", "record_id_b", name="uq_candidate_pair"),
+)
+
+steward_decisions = Table(
+    "steward_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id_a", String(200), nullable=False),
+    Column("record_id_b", String(200), nullable=False),
+    Column("decision", String(16), nullable=False, doc="merge or keep_apart"),
+    Column("decided_by", String(128), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("decided_at", UtcDateTime, nullable=False),
+)
+
+customer_360 = Table(
+    "customer_360",
+    metadata,
+    Column("golden_customer_id", String(32), primary_key=True),
+    Column("name", Text, nullable=True, index=True),
+    Column("domain", String(255), nullable=True, index=True),
+    Column("email", String(320), nullable=True, index=True),
+    Column("view", JSON, nullable=False, doc="the whole 360 view with the tool each field came from"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# --- quality, health and alerts --------------------------------------------------------------------------------
+
+quality_metrics = Table(
+    "quality_metrics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("measured_at", UtcDateTime, nullable=False, index=True),
+    Column("metric", String(64), nullable=False),
+    Column("tool", String(32), nullable=False, doc="a tool, or 'all'"),
+    Column("value", Float, nullable=False),
+    Column("threshold", Float, nullable=True),
+    Column("passed", Boolean, nullable=True),
+    Column("detail", JSON, nullable=True),
+)
+Index("ix_metric_series", quality_metrics.c.metric, quality_metrics.c.tool, quality_metrics.c.measured_at)
+
+integration_health_log = Table(
+    "integration_health_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False, index=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("what", String(128), nullable=False, doc="asset, job or flow name"),
+    Column("trigger", String(64), nullable=False, doc="schedule, sensor, manual, cli, ..."),
+    Column("tool", String(32), nullable=True),
+    Column("records_in", Integer, nullable=True),
+    Column("records_out", Integer, nullable=True),
+    Column("status", String(16), nullable=False, doc="success, failure, skipped"),
+    Column("duration_seconds", Float, nullable=True),
+    Column("error", Text, nullable=True, doc="summary only: never a secret"),
+    Column("run_id", String(64), nullable=True),
+)
+
+alert_incidents = Table(
+    "alert_incidents",
+    metadata,
+    Column("incident_key", String(200), primary_key=True, doc="check name plus what it is about"),
+    Column("status", String(16), nullable=False, doc="open or resolved"),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("last_value", Text, nullable=True, doc="the figure last alerted on: a change posts a thread update"),
+    Column("thread_ts", String(64), nullable=True, doc="Slack ts of the opening message"),
+    Column("channel", String(128), nullable=True),
+)
+
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("incident_key", String(200), nullable=True, index=True),
+    Column("kind", String(16), nullable=False, doc="opened, updated, resolved, digest, run_failure"),
+    Column("message", JSON, nullable=False, doc="text and Block Kit blocks"),
+    Column("status", String(16), nullable=False, doc="pending, delivered, undeliverable"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("slack_ts", String(64), nullable=True),
+)
+
+# --- automation ------------------------------------------------------------------------------------------------
+
+onboarding_flows = Table(
+    "onboarding_flows",
+    metadata,
+    Column("deal_id", String(64), primary_key=True),
+    Column("deal_name", Text, nullable=True),
+    Column("amount", Float, nullable=True),
+    Column("status", String(16), nullable=False, doc="detected, running, done, failed"),
+    Column("deal_closed_at", UtcDateTime, nullable=True),
+    Column("detected_at", UtcDateTime, nullable=False),
+    Column("asana_project_gid", String(64), nullable=True),
+    Column("project_created_at", UtcDateTime, nullable=True),
+    Column("quickbooks_invoice_id", String(64), nullable=True),
+    Column("invoice_drafted_at", UtcDateTime, nullable=True),
+    Column("mrr_refreshed_at", UtcDateTime, nullable=True),
+    Column("latency_seconds", Float, nullable=True, doc="deal closed to invoice drafted"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+)
