@@ -6,6 +6,7 @@ the key and the fix instead of failing a sync at 3 a.m. Credentials appear only 
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from functools import lru_cache
@@ -166,10 +167,19 @@ def default_config_path() -> Path:
     return cwd if cwd.exists() else Path(__file__).resolve().parent.parent / "hub.yaml"
 
 
-def _describe(error: ValidationError, path: Path) -> str:
+# Sections validated by the package that owns them, imported only when a file is loaded (they import this module).
+_SECTION_MODELS = {
+    "matching": ("customer_hub.resolution.settings", "ResolutionSettings"),
+    "quality": ("customer_hub.quality.settings", "QualitySettings"),
+    "automation": ("customer_hub.automation.settings", "AutomationSettings"),
+    "export": ("customer_hub.export.settings", "ExportSettings"),
+}
+
+
+def _describe(error: ValidationError, path: Path, section: str | None = None) -> str:
     lines = [f"{path}: invalid configuration"]
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = ".".join(str(part) for part in ([section] if section else []) + list(item["loc"])) or "(top level)"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key: remove it or check its spelling against the README's configuration reference"
@@ -184,9 +194,15 @@ def parse_config(data: Any, path: Path) -> HubConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level with at least a 'systems' key")
     try:
-        return HubConfig.model_validate({**data, "path": path})
+        config = HubConfig.model_validate({**data, "path": path})
     except ValidationError as error:
         raise ConfigError(_describe(error, path)) from None
+    for section, (module, model) in _SECTION_MODELS.items():
+        try:
+            getattr(importlib.import_module(module), model).model_validate(getattr(config, section))
+        except ValidationError as error:
+            raise ConfigError(_describe(error, path, section)) from None
+    return config
 
 
 def load_config(path: str | Path | None = None) -> HubConfig:

@@ -36,7 +36,10 @@ def test_base_url_env_overrides_configured_url(monkeypatch):
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["systems"]["hubspot"].update(credentials={"access_token": "pat-na1-123"}), "systems.hubspot.credentials"),
+        (
+            lambda d: d["systems"]["hubspot"].update(credentials={"access_token": "pat-na1-123"}),
+            "systems.hubspot.credentials",
+        ),
         (lambda d: d["systems"]["stripe"].update(cadence="every hour"), "systems.stripe.cadence"),
         (lambda d: d["systems"]["intercom"].update(owner="Support"), "systems.intercom.owner"),
         (lambda d: d["systems"]["asana"].update(colour="blue"), "systems.asana.colour: unknown key"),
@@ -62,3 +65,20 @@ def test_missing_file_and_bad_yaml_are_explained(tmp_path):
     broken.write_text("systems: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(broken)
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "expected"),
+    [
+        ("quality", {"completeness_min": 1.5}, "quality.completeness_min"),
+        ("matching", {"auto_merge_treshold": 0.9}, "matching.auto_merge_treshold: unknown key"),
+        ("automation", {"onboarding": {"latency_max_minutes": -1}}, "automation.onboarding.latency_max_minutes"),
+        ("export", {"format": "xlsx"}, "export.format"),
+    ],
+)
+def test_sections_are_validated_by_their_owners_at_load_time(tmp_path, section, value, expected):
+    data = _repo_data()
+    data[section] = value
+    with pytest.raises(ConfigError) as error:
+        load_config(_write(tmp_path, data))
+    assert expected in str(error.value)

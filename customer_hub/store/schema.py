@@ -65,9 +65,9 @@ landed_records = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("last_changed_at", UtcDateTime, nullable=False, doc="when the hub last landed a different payload"),
     Column("deleted_at", UtcDateTime, nullable=True, doc="set when the record vanished from the tool; never deleted"),
+    # also serves lookups by (tool, object): a second index there misleads PostgreSQL's planner on fresh tables
     UniqueConstraint("tool", "object", "source_id", name="uq_landed_source"),
 )
-Index("ix_landed_stream", landed_records.c.tool, landed_records.c.object)
 
 sync_cursors = Table(
     "sync_cursors",
@@ -145,6 +145,7 @@ customer_xref = Table(
     Column("source_id", String(128), nullable=False, index=True),
     Column("golden_customer_id", String(32), nullable=False, index=True),
     Column("golden_person_id", String(32), nullable=True, index=True),
+    Column("email", String(320), nullable=True, index=True, doc="the record's lowercase email: lookup by any contact"),
     Column("match_rule", String(64), nullable=False),
     Column("confidence", Float, nullable=False),
     Column("match_scores", JSON, nullable=True),
@@ -184,6 +185,14 @@ customer_360 = Table(
     metadata,
     Column("golden_customer_id", String(32), primary_key=True),
     Column("name", Text, nullable=True, index=True),
+    Column(
+        "name_lc",
+        # byte order on PostgreSQL too, so `name_lc >= 'acme' AND name_lc < 'acmf'` is exactly a prefix range
+        String(255).with_variant(String(255, collation="C"), "postgresql"),
+        nullable=True,
+        index=True,
+        doc="name folded to lowercase ASCII words: indexed prefix search",
+    ),
     Column("domain", String(255), nullable=True, index=True),
     Column("email", String(320), nullable=True, index=True),
     Column("view", JSON, nullable=False, doc="the whole 360 view with the tool each field came from"),

@@ -1,0 +1,36 @@
+# Two commands set up a fresh machine with only python3 (3.11+): `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint ui sandbox benchmarks clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## run the whole pipeline once against the local sandbox on SQLite and print a summary
+	$(BIN)/customer-hub demo
+
+test: $(STAMP)  ## lint, then every test (SQLite and, where reachable, PostgreSQL)
+	$(BIN)/ruff check customer_hub customer_hub_tests benchmarks
+	$(BIN)/pytest
+
+ui: $(STAMP)  ## the Dagster UI on the demo's instance and data, with the sandbox serving the vendor APIs
+	$(BIN)/customer-hub ui
+
+sandbox: $(STAMP)  ## only the vendor-API sandbox, in the foreground
+	$(BIN)/customer-hub sandbox
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/sync_benchmark.py
+	$(BIN)/python benchmarks/resolution_benchmark.py
+	$(BIN)/python benchmarks/lookup_benchmark.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,148 @@
+"""`customer-hub`: quick answers and local running from the command line.
+
+Imports happen inside each command so that `customer-hub lookup` answers in well under a second: it never loads
+Dagster or the connectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from customer_hub.config import ConfigError, load_config
+
+
+def _engine(args: argparse.Namespace):
+    from customer_hub.store import database_url, engine_for
+
+    config = load_config(args.config)
+    return engine_for(database_url(config.data_dir))
+
+
+def _cmd_lookup(args: argparse.Namespace) -> int:
+    from customer_hub.lookup import format_360, lookup
+
+    views = lookup(_engine(args), args.query, limit=args.limit)
+    if args.json:
+        print(json.dumps(views, indent=2, default=str))
+    elif not views:
+        print(f"No customer matches {args.query!r}. Try a name, an email, a domain or a tool's id.")
+    else:
+        print("\n\n".join(format_360(view) for view in views))
+    return 0 if views else 1
+
+
+def _cmd_inventory(args: argparse.Namespace) -> int:
+    from customer_hub.inventory import format_inventory, inventory_rows
+
+    config = load_config(args.config)
+    rows = inventory_rows(config, _engine(args))
+    print(json.dumps(rows, indent=2, default=str) if args.json else format_inventory(rows))
+    return 0
+
+
+def _cmd_decide(args: argparse.Namespace) -> int:
+    from customer_hub.lookup import load_decisions_file, record_decision
+
+    engine = _engine(args)
+    if args.file:
+        count = load_decisions_file(engine, args.file)
+        print(f"Recorded {count} steward decision(s) from {args.file}; they apply from the next golden_customers run.")
+    else:
+        if not (args.record_a and args.record_b and args.decision):
+            raise SystemExit("decide: give RECORD_A RECORD_B merge|keep_apart, or --file decisions.yaml")
+        record_decision(engine, args.record_a, args.record_b, args.decision, args.by, args.reason)
+        print(f"Recorded {args.decision} for {args.record_a} and {args.record_b}; applies from the next run.")
+    return 0
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from customer_hub.sandbox import serve
+
+    serve(host=args.host, port=args.port, seed=args.seed, scale=args.scale, rate_limits=args.rate_limits)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from customer_hub.demo import run_demo
+
+    return run_demo(load_config(args.config), keep=args.keep)
+
+
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from customer_hub.ui import run_ui
+
+    return run_ui(load_config(args.config), port=args.port, sandbox_port=args.sandbox_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="customer-hub", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="path to hub.yaml (default: $CUSTOMER_HUB_CONFIG or ./hub.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress at INFO level")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    lookup = commands.add_parser("lookup", help="the 360 view of a customer: name, email, domain or any tool's id")
+    lookup.add_argument("query")
+    lookup.add_argument("--json", action="store_true", help="machine-readable output")
+    lookup.add_argument("--limit", type=int, default=3, help="at most this many customers (default 3)")
+    lookup.set_defaults(func=_cmd_lookup)
+
+    inventory = commands.add_parser("inventory", help="the systems in hub.yaml with owners, cadence, cost, last sync")
+    inventory.add_argument("--json", action="store_true")
+    inventory.set_defaults(func=_cmd_inventory)
+
+    decide = commands.add_parser("decide", help="record a steward decision on two source records")
+    decide.add_argument("record_a", nargs="?", help="record id, e.g. hubspot:contacts:101")
+    decide.add_argument("record_b", nargs="?")
+    decide.add_argument("decision", nargs="?", choices=["merge", "keep_apart"])
+    decide.add_argument("--by", default="cli", help="who decided (kept with the decision)")
+    decide.add_argument("--reason", default=None)
+    decide.add_argument("--file", help="YAML or CSV of decisions (record_a, record_b, decision, by, reason)")
+    decide.set_defaults(func=_cmd_decide)
+
+    sandbox = commands.add_parser("sandbox", help="serve the local imitation of the vendor APIs and Slack")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--seed", type=int, default=42)
+    sandbox.add_argument(
+        "--scale", type=float, default=1.0, help="multiply record volumes (default 1: ~2,000 customers)"
+    )
+    sandbox.add_argument("--rate-limits", action="store_true", help="imitate each vendor's rate limits")
+    sandbox.set_defaults(func=_cmd_sandbox)
+
+    demo = commands.add_parser("demo", help="run the whole pipeline once against the sandbox and print a summary")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the previous demo's hub database instead of starting fresh"
+    )
+    demo.set_defaults(func=_cmd_demo)
+
+    ui = commands.add_parser("ui", help="the Dagster UI on the demo instance, with the sandbox running")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--sandbox-port", type=int, default=8765)
+    ui.set_defaults(func=_cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command in {"demo", "sandbox"} else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print(f"customer-hub: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) stopped reading: not a failure; silence the flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,425 @@
+"""Automation wiring: sync schedules, the closed-won onboarding flow, housekeeping jobs and run-failure alerts.
+
+- one sync job per enabled tool (its stream assets, tagged `customer_hub/tool=<tool>` so the run queue never runs
+  two syncs of one tool at once) on the tool's cadence from hub.yaml;
+- an automation-condition sensor that refreshes golden records and metrics when their inputs change;
+- the nightly duplicate report, the daily parity run and the monthly vendor-neutral export;
+- the closed-won sensor and the onboarding job (materialises `onboarding_flows`, checks its latency);
+- one Slack alert per failed run of any job.
+The logic lives in `customer_hub.automation` and `customer_hub.export`; this module only wires it to Dagster.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    Config,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    MetadataValue,
+    OpExecutionContext,
+    Output,
+    RunFailureSensorContext,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    asset_check,
+    define_asset_job,
+    graph_asset,
+    in_process_executor,
+    job,
+    op,
+    run_failure_sensor,
+    schedule,
+    sensor,
+)
+from pydantic import Field
+
+from customer_hub.alerts import alert_on_run_failure, observe, queue_duplicate_digest
+from customer_hub.automation.closed_won import DealCursor, plan_tick
+from customer_hub.automation.customer_refresh import refresh_customer_360
+from customer_hub.automation.latency import latency_check_result, latency_report
+from customer_hub.automation.onboarding import OnboardingDeal, OnboardingFlow
+from customer_hub.automation.settings import AutomationSettings, automation_settings
+from customer_hub.config import HubConfig, cached_config
+from customer_hub.defs.resources import HubResource
+from customer_hub.defs.run_context import trigger_of
+from customer_hub.defs.tool_resources import AsanaResource, HubSpotResource, QuickBooksResource, ToolResource
+from customer_hub.export.monthly import export_month, previous_month
+from customer_hub.store import onboarding_store
+from customer_hub.store.health import health_logged
+
+TOOL_TAG = "customer_hub/tool"
+"""Run tag naming the tool a sync run talks to; dagster.yaml limits it to one run per tool."""
+DEAL_TAG = "customer_hub/deal"
+"""Run tag naming the deal an onboarding run is for; dagster.yaml limits it to one run per deal."""
+ONBOARDING_JOB = "onboarding_job"
+ONBOARDING_TOOLS = ("hubspot", "asana", "quickbooks")
+LATENCY_WINDOW = timedelta(days=7)
+"""Flows detected this recently are judged by the latency check."""
+
+_config: HubConfig = cached_config()
+_settings: AutomationSettings = automation_settings(_config.automation)
+
+
+# --- syncs on each tool's cadence --------------------------------------------------------------------------------
+
+
+def sync_jobs_and_schedules(config: HubConfig, settings: AutomationSettings) -> tuple[list[Any], list[Any]]:
+    """A job per enabled tool selecting its stream assets, and a schedule on the tool's cadence."""
+    jobs, schedules = [], []
+    for tool, system in config.enabled_systems().items():
+        sync_job = define_asset_job(
+            f"sync_{tool}",
+            selection=AssetSelection.assets(*(f"{tool}_{obj}" for obj in system.objects)),
+            tags={TOOL_TAG: tool},
+            description=f"Sync every {tool} stream into the hub store ({system.cadence}).",
+        )
+        jobs.append(sync_job)
+        schedules.append(
+            ScheduleDefinition(
+                name=f"sync_{tool}_schedule",
+                job=sync_job,
+                cron_schedule=system.cron,
+                execution_timezone=settings.schedules.timezone,
+                default_status=DefaultScheduleStatus.RUNNING,
+                description=f"{tool} cadence from hub.yaml: {system.cadence}",
+            )
+        )
+    return jobs, schedules
+
+
+_sync_jobs, _sync_schedules = sync_jobs_and_schedules(_config, _settings)
+
+hub_automation_sensor = AutomationConditionSensorDefinition(
+    "hub_automation_sensor",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Refreshes golden records, the 360 view and quality metrics when the data they read changes "
+    "(their `AutomationCondition.eager()`).",
+)
+
+
+# --- housekeeping: duplicate report, parity, monthly export ------------------------------------------------------
+
+
+@op
+def post_duplicate_digest(context: OpExecutionContext, hub: HubResource) -> None:
+    """One Slack message summarising duplicates and double billing, queued in the alerts outbox.
+
+    The outbox's delivery sensor (slack_alert_delivery) posts it, as it posts every alert, so a Slack outage
+    delays the report instead of failing it."""
+    config, engine = hub.config(), hub.engine()
+    with health_logged(engine, "duplicate_report", trigger_of(context), run_id=context.run_id) as entry:
+        alert_id = queue_duplicate_digest(engine, config, datetime.now(UTC))
+        entry.records_out = 1
+    context.log.info(f"duplicate report queued as alert #{alert_id}; slack_alert_delivery posts it")
+
+
+@job(description="Nightly: the duplicate report as one Slack message.", executor_def=in_process_executor)
+def duplicate_report_job() -> None:
+    post_duplicate_digest()
+
+
+daily_parity_job = define_asset_job(
+    "daily_parity_job",
+    selection=AssetSelection.groups("quality")
+    | AssetSelection.checks_for_assets(
+        *(f"{tool}_{obj}" for tool, system in _config.enabled_systems().items() for obj in system.objects)
+    )
+    | AssetSelection.checks_for_assets("onboarding_flows"),
+    description="Daily: recompute the quality metrics, check record-count parity and schema drift of every stream "
+    "against its tool, and re-check onboarding latency (which also catches stuck flows).",
+)
+
+
+class ExportRunConfig(Config):
+    month: str = Field("", description="YYYY-MM the export is named after; empty means the current month")
+
+
+@op
+def export_hub_month(context: OpExecutionContext, config: ExportRunConfig, hub: HubResource) -> Output[str]:
+    """Write the whole hub to `<export folder>/<month>` as open files with a manifest (see customer_hub.export)."""
+    hub_config, engine = hub.config(), hub.engine()
+    with health_logged(engine, "monthly_export", trigger_of(context), run_id=context.run_id) as entry:
+        result = export_month(hub_config, engine, config.month or None)
+        entry.records_out = result.total_rows
+    context.log.info(f"exported {result.total_rows} rows of {len(result.row_counts)} tables to {result.folder}")
+    return Output(
+        str(result.folder),
+        metadata={
+            "folder": MetadataValue.path(str(result.folder)),
+            "dagster/row_count": MetadataValue.int(result.total_rows),
+            "format": MetadataValue.text(result.file_format),
+        },
+    )
+
+
+@job(description="Monthly: the vendor-neutral export (Parquet or CSV + schemas + manifest).")
+def monthly_export_job() -> None:
+    export_hub_month()
+
+
+duplicate_report_schedule = ScheduleDefinition(
+    name="duplicate_report_schedule",
+    job=duplicate_report_job,
+    cron_schedule=_settings.schedules.duplicate_report_cron,
+    execution_timezone=_settings.schedules.timezone,
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+daily_parity_schedule = ScheduleDefinition(
+    name="daily_parity_schedule",
+    job=daily_parity_job,
+    cron_schedule=_settings.schedules.parity_cron,
+    execution_timezone=_settings.schedules.timezone,
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+
+@schedule(
+    job=monthly_export_job,
+    cron_schedule=_settings.schedules.export_cron,
+    execution_timezone=_settings.schedules.timezone,
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+def monthly_export_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """The run on the 1st exports the month that just ended, named after it."""
+    month = previous_month(context.scheduled_execution_time or datetime.now(UTC))
+    return RunRequest(
+        run_key=month, run_config={"ops": {"export_hub_month": {"config": {"month": month}}}}, tags={"month": month}
+    )
+
+
+# --- closed-won onboarding ----------------------------------------------------------------------------------------
+
+
+class OnboardingRunConfig(Config):
+    """Which deal to onboard; the closed-won sensor fills it in, a person can too (Launchpad)."""
+
+    deal_id: str = Field(description="HubSpot deal id")
+    detected_at: str = Field("", description="when the hub saw the deal closed-won (ISO 8601); empty means now")
+    closed_at: str = Field("", description="when the deal moved to closed-won (ISO 8601), if known")
+
+
+def _moment(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _flow(context: OpExecutionContext, hub: HubResource, **tools: ToolResource) -> OnboardingFlow:
+    """The flow with the connectors this step needs (a step never needs the credentials of another tool)."""
+    config, engine = hub.config(), hub.engine()
+    connectors = {name: resource.connector(config, engine) for name, resource in tools.items()}
+    asana = config.systems.get("asana")
+    team_gid = str(asana.settings.get("team_gid") or "") if asana else ""
+    return OnboardingFlow(
+        engine=engine,
+        hubspot=connectors.get("hubspot"),
+        asana=connectors.get("asana"),
+        quickbooks=connectors.get("quickbooks"),
+        settings=automation_settings(config.automation).onboarding,
+        refresh_customer=lambda deal: refresh_customer_360(engine, deal),
+        team_gid=team_gid or None,
+        trigger=trigger_of(context),
+        run_id=context.run_id,
+    )
+
+
+@op
+def read_closed_won_deal(
+    context: OpExecutionContext, config: OnboardingRunConfig, hub: HubResource, hubspot: HubSpotResource
+) -> OnboardingDeal:
+    """Read the deal and its company from HubSpot and open an attempt in onboarding_flows."""
+    flow = _flow(context, hub, hubspot=hubspot)
+    return flow.begin(config.deal_id, detected_at=_moment(config.detected_at), closed_at=_moment(config.closed_at))
+
+
+@op
+def create_asana_project(
+    context: OpExecutionContext, deal: OnboardingDeal, hub: HubResource, asana: AsanaResource
+) -> OnboardingDeal:
+    """The onboarding project from the template: found by its deal marker first, created only when missing."""
+    gid = _flow(context, hub, asana=asana).ensure_project(deal)
+    context.log.info(f"deal {deal.deal_id}: Asana project {gid}")
+    return deal
+
+
+@op
+def draft_quickbooks_invoice(
+    context: OpExecutionContext, deal: OnboardingDeal, hub: HubResource, quickbooks: QuickBooksResource
+) -> OnboardingDeal:
+    """The draft invoice for the deal amount: found by DocNumber first, created with a deal-derived requestid."""
+    invoice_id = _flow(context, hub, quickbooks=quickbooks).ensure_invoice(deal)
+    context.log.info(f"deal {deal.deal_id}: QuickBooks invoice {invoice_id}")
+    return deal
+
+
+@op
+def refresh_customer_mrr(context: OpExecutionContext, deal: OnboardingDeal, hub: HubResource) -> Output[dict]:
+    """Rebuild the customer's customer_360 row (MRR, deals) and close the flow; reports its latency."""
+    row = _flow(context, hub).finish(deal)
+    metadata: dict[str, Any] = {
+        "deal_id": MetadataValue.text(deal.deal_id),
+        "asana_project_gid": MetadataValue.text(row.get("asana_project_gid") or ""),
+        "quickbooks_invoice_id": MetadataValue.text(row.get("quickbooks_invoice_id") or ""),
+        "attempts": MetadataValue.int(row.get("attempts") or 0),
+        "customer_360_refreshed": MetadataValue.bool(row.get("mrr_refreshed_at") is not None),
+    }
+    if row.get("latency_seconds") is not None:
+        metadata["latency_seconds"] = MetadataValue.float(row["latency_seconds"])
+    return Output({key: str(value) for key, value in row.items()}, metadata=metadata)
+
+
+@graph_asset(
+    group_name="automation",
+    kinds={"hubspot", "asana", "quickbooks"},
+    owners=["team:customer-success"],
+    description="Closed-won onboarding flows: one row per deal in the hub store's onboarding_flows table (Asana "
+    "project, QuickBooks draft invoice, timestamps and latency). Each run onboards one deal.",
+)
+def onboarding_flows():
+    return refresh_customer_mrr(draft_quickbooks_invoice(create_asana_project(read_closed_won_deal())))
+
+
+@asset_check(
+    asset=onboarding_flows,
+    description="Deal closed to invoice drafted within automation.onboarding.latency_max_minutes (default 15), "
+    "for the flows of the last 7 days; unfinished flows older than the limit count as slow.",
+)
+def onboarding_latency(context: AssetCheckExecutionContext, hub: HubResource) -> AssetCheckResult:
+    config, engine = hub.config(), hub.engine()
+    limit = automation_settings(config.automation).onboarding.latency_max_minutes
+    now = datetime.now(UTC)
+    report = latency_report(
+        onboarding_store.read_flows(engine, since=now - LATENCY_WINDOW),
+        limit_minutes=limit,
+        now=now,
+        window=LATENCY_WINDOW,
+    )
+    result = latency_check_result(report)
+    kind = observe(engine, result, config.alerts.dagster_ui_url, config.alerts.slack_channel, now)
+    if kind:
+        context.log.info(f"onboarding latency alert queued: {kind}")
+    metadata: dict[str, Any] = {
+        "flows": MetadataValue.int(report.flows),
+        "completed": MetadataValue.int(report.completed),
+        "limit_seconds": MetadataValue.float(report.limit_seconds),
+        "slow_flows": MetadataValue.int(len(report.slow)),
+        "figure": MetadataValue.text(result.figure),
+    }
+    if report.median_seconds is not None:
+        metadata["median_latency_seconds"] = MetadataValue.float(report.median_seconds)
+    if report.worst_seconds is not None:
+        metadata["worst_latency_seconds"] = MetadataValue.float(report.worst_seconds)
+    if report.slow:
+        metadata["slowest"] = MetadataValue.json(report.slow[:10])
+    return AssetCheckResult(passed=report.passed, severity=AssetCheckSeverity.WARN, metadata=metadata)
+
+
+onboarding_job = define_asset_job(
+    ONBOARDING_JOB,
+    selection=AssetSelection.assets(onboarding_flows),
+    executor_def=in_process_executor,  # one process: no per-step start-up on the latency path
+    description="Onboard one closed-won deal: Asana project, QuickBooks draft invoice, customer_360 refresh.",
+)
+
+
+def onboarding_run_request(deal_id: str, *, detected_at: datetime, closed_at: datetime | None) -> RunRequest:
+    """The run for one deal; the run key makes a second request for the same deal a no-op."""
+    config = {"deal_id": deal_id, "detected_at": detected_at.isoformat()}
+    if closed_at:
+        config["closed_at"] = closed_at.isoformat()
+    return RunRequest(
+        run_key=deal_id,
+        run_config={"ops": {"onboarding_flows": {"ops": {"read_closed_won_deal": {"config": config}}}}},
+        tags={DEAL_TAG: deal_id},
+    )
+
+
+@sensor(
+    job=onboarding_job,
+    minimum_interval_seconds=_settings.onboarding.sensor_interval_seconds,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Polls HubSpot for deals that moved to closed-won and requests one onboarding run per deal.",
+)
+def closed_won_sensor(
+    context: SensorEvaluationContext, hub: HubResource, hubspot: HubSpotResource
+) -> SensorResult | SkipReason:
+    config, engine = hub.config(), hub.engine()
+    settings = automation_settings(config.automation).onboarding
+    if not settings.enabled:
+        return SkipReason("automation.onboarding.enabled is false in hub.yaml")
+    if not settings.asana_template_gid:
+        return SkipReason("set automation.onboarding.asana_template_gid in hub.yaml to turn onboarding on")
+    now = datetime.now(UTC)
+    cursor = DealCursor.parse(context.cursor)
+    deals = hubspot.connector(config, engine)
+    sightings, after = plan_tick(
+        deals.closed_won_deals(cursor.since(now, timedelta(hours=settings.lookback_hours))), cursor
+    )
+    done = onboarding_store.finished_deal_ids(engine, [sighting.deal_id for sighting in sightings])
+    requests = []
+    for sighting in sightings:
+        if sighting.deal_id in done:
+            continue
+        onboarding_store.record_detected(
+            engine,
+            sighting.deal_id,
+            deal_name=sighting.name,
+            amount=sighting.amount,
+            deal_closed_at=sighting.modified_at,
+            detected_at=now,
+        )
+        requests.append(onboarding_run_request(sighting.deal_id, detected_at=now, closed_at=sighting.modified_at))
+    if requests:
+        context.log.info(f"closed-won deals to onboard: {', '.join(r.run_key or '' for r in requests)}")
+    return SensorResult(run_requests=requests, cursor=after.serialize())
+
+
+# --- one alert per failed run ---------------------------------------------------------------------------------------
+
+
+def _user_error(failure: Any) -> str:
+    """The error the step's code raised, without Dagster's "error occurred while executing op" wrapper."""
+    error = getattr(failure, "error", None)
+    if error is None:
+        return ""
+    if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+@run_failure_sensor(
+    name="run_failure_alerts",
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Posts one Slack alert per failed run of any job, naming the failing step and its error.",
+)
+def run_failure_alerts(context: RunFailureSensorContext, hub: HubResource) -> None:
+    config, engine = hub.config(), hub.engine()
+    failures = [(event.step_key, _user_error(event.event_specific_data)) for event in context.get_step_failure_events()]
+    steps = ", ".join(step for step, _ in failures if step) or None
+    error = "\n".join(message.strip() for _, message in failures if message) or context.failure_event.message or ""
+    run = context.dagster_run
+    alert_id = alert_on_run_failure(
+        engine, config, run_id=run.run_id, job_name=run.job_name, step_key=steps, error=error, now=datetime.now(UTC)
+    )
+    if alert_id is not None:
+        context.log.info(f"run {run.run_id} of {run.job_name} failed at {steps}: alert #{alert_id} queued")
+
+
+# --- what the Definitions collect ------------------------------------------------------------------------------------
+
+assets = [onboarding_flows] if all(tool in _config.enabled_systems() for tool in ONBOARDING_TOOLS) else []
+asset_checks = [onboarding_latency] if assets else []
+jobs = [*_sync_jobs, duplicate_report_job, daily_parity_job, monthly_export_job, *([onboarding_job] if assets else [])]
+schedules = [*_sync_schedules, duplicate_report_schedule, daily_parity_schedule, monthly_export_schedule]
+sensors = [hub_automation_sensor, run_failure_alerts, *([closed_won_sensor] if assets else [])]

@@ -1,0 +1,164 @@
+"""Dagster wiring of the golden-record layer: customer_records → golden_customers (+ customer_xref,
+match_candidates) → customer_360.
+
+Every asset refreshes eagerly when its inputs change, so a sync that lands new records flows through to the 360
+view without a schedule of its own. The work is done in `customer_hub.golden`; this module only connects it.
+"""
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    AutomationCondition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+
+from customer_hub.config import cached_config
+from customer_hub.defs.resources import HubResource
+from customer_hub.defs.run_context import trigger_of
+from customer_hub.store.health import health_logged
+
+GROUP = "golden"
+KINDS = {"pandas", "sqlite"}
+STREAM_KEYS = [f"{tool}_{obj}" for tool, system in cached_config().enabled_systems().items() for obj in system.objects]
+"""The ingestion assets (one per tool and object) that customer_records reads."""
+REFRESH_ON_ANY_SYNC = AutomationCondition.eager().without(~AutomationCondition.any_deps_missing())
+"""Eager, except that a stream never synced yet (a tool just added, or failing since day one) does not hold back
+the golden records of every other tool."""
+
+
+def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows[:limit]:
+        lines.append("| " + " | ".join(str(row.get(column, "")).replace("|", "/") for column in columns) + " |")
+    if len(rows) > limit:
+        lines.append(f"\n{len(rows) - limit} more not shown.")
+    return MetadataValue.md("\n".join(lines) if rows else "None.")
+
+
+@asset(
+    deps=[AssetKey(key) for key in STREAM_KEYS],
+    group_name=GROUP,
+    kinds=KINDS,
+    automation_condition=REFRESH_ON_ANY_SYNC,
+    description="Every landed record as one canonical row (tool:object:id); deleted ones kept with deleted_at.",
+)
+def customer_records(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:
+    from customer_hub.golden.records import build_customer_records
+
+    engine = hub.engine()
+    with health_logged(
+        engine, what="customer_records", trigger=trigger_of(context), run_id=context.run.run_id
+    ) as entry:
+        summary = build_customer_records(engine)
+        entry.records_in, entry.records_out = summary["records"], summary["live"]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": summary["records"],
+            "live_records": summary["live"],
+            "deleted_records": summary["deleted"],
+            **{f"records_{tool}": count for tool, count in summary["live_per_tool"].items()},
+        }
+    )
+
+
+def _golden_spec(key: str, description: str) -> AssetSpec:
+    return AssetSpec(
+        key,
+        deps=[customer_records],
+        group_name=GROUP,
+        kinds=KINDS,
+        automation_condition=AutomationCondition.eager(),
+        description=description,
+    )
+
+
+@multi_asset(
+    name="golden_customers",
+    specs=[
+        _golden_spec("golden_customers", "One row per golden customer and person: surviving fields and their source."),
+        _golden_spec("customer_xref", "Every live source record → its golden customer and person, rule and scores."),
+        _golden_spec("match_candidates", "The steward's review queue: pairs scored between review and auto-merge."),
+    ],
+)
+def golden_customers(context: AssetExecutionContext, hub: HubResource):
+    """Resolve, keep ids stable, survive fields and persist: one run produces all three tables together."""
+    from customer_hub.golden.build import build_golden
+
+    engine = hub.engine()
+    with health_logged(
+        engine, what="golden_customers", trigger=trigger_of(context), run_id=context.run.run_id
+    ) as entry:
+        summary = build_golden(engine, hub.config())
+        entry.records_in, entry.records_out = summary.records, summary.customers
+    yield MaterializeResult(
+        asset_key="golden_customers",
+        metadata={
+            "dagster/row_count": summary.customers + summary.persons,
+            "golden_customers": summary.customers,
+            "golden_persons": summary.persons,
+            "created_this_run": summary.created,
+            "merges_this_run": summary.merges,
+            "splits_this_run": summary.splits,
+            "updated_this_run": summary.updated,
+            "candidates_open": summary.candidates_open,
+            "auto_merge_rate": summary.auto_merge_rate,
+        },
+    )
+    yield MaterializeResult(
+        asset_key="customer_xref",
+        metadata={
+            "dagster/row_count": summary.records,
+            "records_linked": summary.linked,
+            "auto_merge_rate": summary.auto_merge_rate,
+        },
+    )
+    yield MaterializeResult(
+        asset_key="match_candidates",
+        metadata={
+            "dagster/row_count": summary.candidates_open + summary.candidates_decided,
+            "candidates_open": summary.candidates_open,
+            "candidates_decided": summary.candidates_decided,
+        },
+    )
+
+
+@asset(
+    deps=["golden_customers", "customer_xref"],
+    group_name=GROUP,
+    kinds=KINDS,
+    automation_condition=AutomationCondition.eager(),
+    description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
+)
+def customer_360(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:
+    from customer_hub.golden.reports import double_billing_in, duplicate_report
+    from customer_hub.golden.view360 import build_customer_360
+
+    engine = hub.engine()
+    with health_logged(engine, what="customer_360", trigger=trigger_of(context), run_id=context.run.run_id) as entry:
+        views = build_customer_360(engine)
+        duplicates = duplicate_report(engine)
+        entry.records_in = entry.records_out = len(views)
+    billed_twice = double_billing_in(views)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(views),
+            "total_mrr": round(sum(view["mrr"] for view in views), 2),
+            "paying_customers": sum(view["mrr"] > 0 for view in views),
+            "double_billed_customers": len(billed_twice),
+            "within_tool_duplicate_groups": len(duplicates),
+            "open_conversations": sum(view["support"]["open_conversations"] for view in views),
+            "unpaid_invoices": sum(view["accounting"]["unpaid_invoices"] for view in views),
+            "double_billing": _markdown_table(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),
+            "within_tool_duplicates": _markdown_table(
+                duplicates, ["golden_customer_id", "name", "tool", "object", "count", "records"]
+            ),
+        }
+    )
+
+
+assets = [customer_records, golden_customers, customer_360]
+asset_checks: list = []

@@ -1,0 +1,335 @@
+"""One golden-record run: resolve the live customer records, keep golden ids stable, survive fields by ownership
+and persist golden customers, their history, the cross-reference and the review queue.
+
+Matching itself lives in `customer_hub.resolution` (pure); this module feeds it from the hub store and turns its
+answers into rows, so the same run works from Dagster, the command line and the tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from customer_hub.config import HubConfig
+from customer_hub.golden.changes import golden_changes
+from customer_hub.golden.duplicates import ENTITY_OBJECTS
+from customer_hub.golden.records import records_frame
+from customer_hub.golden.view360 import json_value
+from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_stable_ids, resolve_with_review, survive
+from customer_hub.resolution.emails import normalize_emails
+from customer_hub.resolution.stable_ids import XREF_COLUMNS
+from customer_hub.spokes.canonical import IDENTITY_FIELDS
+from customer_hub.store import golden_store
+
+PERSON_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "city", "country", "job_title")
+SIDE_BY_SIDE = ("record_id", "full_name", "first_name", "last_name", "email", "phone", "company_name",
+                "company_domain", "street", "city", "postcode", "country", "source_updated_at")  # fmt: skip
+"""What a steward sees of each record of a candidate pair."""
+LEVELS = (("customer", "GC", "golden_customer_id"), ("person", "GP", "golden_person_id"))
+ACCOUNT_FIELDS = (*IDENTITY_FIELDS, "balance")
+"""Fields that describe the customer itself, so only its account and person records may supply them."""
+
+
+@dataclass(frozen=True)
+class GoldenSummary:
+    """Counts of one run, for the asset's metadata and the health log."""
+
+    records: int
+    customers: int
+    persons: int
+    created: int
+    merges: int
+    splits: int
+    updated: int
+    linked: int
+    candidates_open: int
+    candidates_decided: int
+
+    @property
+    def auto_merge_rate(self) -> float:
+        """Share of the links that needed no steward: records linked automatically over those plus open pairs."""
+        total = self.linked + self.candidates_open
+        return round(self.linked / total, 4) if total else 1.0
+
+
+def resolution_settings(matching: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> ResolutionSettings:
+    """hub.yaml `matching` plus the steward decisions in force, as the engine's settings."""
+    return ResolutionSettings.model_validate(
+        {
+            **matching,
+            "decisions": [
+                {"record_a": d["record_id_a"], "record_b": d["record_id_b"], "action": d["decision"]} for d in decisions
+            ],
+        }
+    )
+
+
+def previous_ids(
+    xref: Iterable[Mapping[str, Any]], golden: Mapping[str, Mapping[str, Any]], kind: str, column: str
+) -> pd.DataFrame | None:
+    """The previous run's ids in the shape `assign_stable_ids` continues from: one active row per record, and one
+    retired row per merged or retired id so that no id is issued twice and merges keep the older id. None on the
+    first run."""
+    rows = [
+        {"record_id": link["record_id"], "golden_id": link[column], "status": "active", "merged_into": None}
+        for link in xref
+        if link.get(column)
+    ]
+    rows += [
+        {"record_id": None, "golden_id": golden_id, "status": "retired", "merged_into": row["merged_into"]}
+        for golden_id, row in golden.items()
+        if row["kind"] == kind and row["status"] != "active"
+    ]
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows, columns=["record_id", "golden_id", "status", "merged_into"])
+    born = {golden_id: row["created_at"] for golden_id, row in golden.items()}
+    frame["created_at"] = pd.to_datetime(frame["golden_id"].map(born), utc=True)
+    frame["cluster_id"] = None
+    return frame[list(XREF_COLUMNS)]
+
+
+def _parse_scores(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value else None
+        except ValueError:
+            return {"raw": value}
+    return json_value(value)
+
+
+def _entity_values_only(records: pd.DataFrame, resolved: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Records with the account fields (identity, balance) blanked on activity records (invoices, deals,
+    conversations...) of golden ids that have an account or person record: an invoice's balance or billing email
+    is not the customer's. Ids made only of activity records keep them, so they still get a name."""
+    is_entity = pd.Series(
+        [pair in ENTITY_OBJECTS for pair in zip(records["source_system"], records["source_object"], strict=True)],
+        index=records.index,
+    )
+    golden = records["record_id"].map(resolved.set_index("record_id")[key])
+    with_entity = set(golden[is_entity].dropna())
+    blank = ~is_entity & golden.isin(with_entity)
+    masked = records.copy()
+    for field in ACCOUNT_FIELDS:
+        if field in masked.columns:
+            masked[field] = masked[field].astype(object).where(~blank, None)
+    return masked
+
+
+def survived_rows(
+    records: pd.DataFrame, resolved: pd.DataFrame, ownership: Mapping[str, Any], kind: str, key: str
+) -> list[dict[str, Any]]:
+    """One golden row per id: the surviving value of each field, the record it came from and the id's records."""
+    wanted = [*IDENTITY_FIELDS, *ownership] if kind == "customer" else list(PERSON_FIELDS)
+    fields = [field for field in dict.fromkeys(wanted) if field in records.columns]
+    survived = survive(_entity_values_only(records, resolved, key), resolved, ownership, key=key, fields=fields)
+    members = resolved.dropna(subset=[key]).groupby(key)["record_id"].agg(lambda ids: sorted(ids))
+    rows = []
+    for row in survived.to_dict("records"):
+        values = {field: json_value(row.get(field)) for field in fields}
+        kept = {field: value for field, value in values.items() if value not in (None, "")}
+        rows.append(
+            {
+                "golden_id": row[key],
+                "kind": kind,
+                "fields": kept,
+                "field_sources": {field: row.get(f"{field}__source") for field in kept},
+                "records": members.get(row[key], []),
+            }
+        )
+    return rows
+
+
+def _crossing_links(
+    members: Sequence[str], before: Mapping[str, str], links: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Links inside one cluster that join records which were apart before (or are new): why ids merged/split."""
+    crossing = []
+    for record_id in members:
+        link = links.get(record_id) or {}
+        other = link.get("linked_to")
+        if other and before.get(record_id) != before.get(other):
+            crossing.append(
+                {
+                    "record": record_id,
+                    "linked_to": other,
+                    "rule": link.get("match_rule"),
+                    "confidence": json_value(link.get("confidence")),
+                    "scores": _parse_scores(link.get("match_scores")),
+                }
+            )
+    return sorted(crossing, key=lambda item: -(item["confidence"] or 0))
+
+
+def identity_events(
+    result: StableIdResult,
+    before: Mapping[str, str],
+    links: Mapping[str, Mapping[str, Any]],
+    decisions: Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """History events for merges and splits, with the links (rule, scores) or steward decision that caused them.
+
+    `before`: record_id -> previous id at this level; `links`: record_id -> this run's resolution row.
+    A merge is logged on both ids (`into` on the absorbed one, `absorbed` on the survivor); a split likewise
+    (`from` on the new id, `new_id` on the old one). Creation events come from the golden-row comparison.
+    """
+    active = result.xref[result.xref["status"] == "active"]
+    members = active.groupby("golden_id")["record_id"].agg(lambda ids: sorted(ids)).to_dict()
+    apart = {frozenset((d["record_id_a"], d["record_id_b"])) for d in decisions if d["decision"] == "keep_apart"}
+    events = []
+    for event in result.events.itertuples(index=False):
+        current = members.get(event.golden_id, [])
+        if event.event == "merged":
+            links_used = _crossing_links(current, before, links)
+            detail = {"rule": links_used[0]["rule"] if links_used else None, "links": links_used[:5]}
+            absorbed_records = sorted(r for r, gid in before.items() if gid == event.related_id)
+            events.append(
+                {"golden_id": event.related_id, "event": "merged", "detail": {"into": event.golden_id, **detail,
+                                                                               "records": absorbed_records}}
+            )  # fmt: skip
+            events.append({"golden_id": event.golden_id, "event": "merged", "detail": {"absorbed": event.related_id,
+                                                                                     **detail}})  # fmt: skip
+        elif event.event == "split" and event.related_id:
+            remaining = members.get(event.related_id, [])
+            decided = [
+                sorted(pair) for pair in apart if any(r in pair for r in current) and any(r in pair for r in remaining)
+            ]
+            detail = {"records": current, "rule": "steward keep_apart" if decided else "evidence changed",
+                      "decisions": decided}  # fmt: skip
+            events.append({"golden_id": event.golden_id, "event": "split", "detail": {"from": event.related_id,
+                                                                                    **detail}})  # fmt: skip
+            events.append({"golden_id": event.related_id, "event": "split", "detail": {"new_id": event.golden_id,
+                                                                                     **detail}})  # fmt: skip
+    return events
+
+
+def _candidate_rows(
+    review: pd.DataFrame,
+    records: pd.DataFrame,
+    previous: Sequence[Mapping[str, Any]],
+    decisions: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The review queue: this run's open pairs (one row per pair, its best level) and every pair a steward has
+    decided since it was queued, marked decided."""
+    decided = {frozenset((d["record_id_a"], d["record_id_b"])): d for d in decisions}
+    side = records.set_index("record_id")
+    shown = [column for column in SIDE_BY_SIDE if column != "record_id" and column in side.columns]
+
+    def view(record_id: str) -> dict[str, Any]:
+        if record_id not in side.index:
+            return {"record_id": record_id}
+        row = side.loc[record_id]
+        return {"record_id": record_id, **{column: json_value(row[column]) for column in shown}}
+
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in previous:
+        pair = (row["record_id_a"], row["record_id_b"])
+        if row["status"] == "decided" or frozenset(pair) in decided:
+            rows[pair] = {key: value for key, value in row.items() if key != "id"} | {"status": "decided"}
+    for pair_row in review.itertuples(index=False):
+        pair = tuple(sorted((pair_row.record_id_a, pair_row.record_id_b)))
+        if pair in rows or frozenset(pair) in decided:
+            continue
+        rows[pair] = {
+            "record_id_a": pair[0],
+            "record_id_b": pair[1],
+            "score": float(pair_row.confidence),
+            "scores": {
+                "level": pair_row.level,
+                "rule": pair_row.match_rule,
+                "reason": pair_row.reason,
+                "evidence": _parse_scores(pair_row.match_scores),
+            },
+            "record_a": view(pair[0]),
+            "record_b": view(pair[1]),
+            "status": "open",
+            "created_at": now,
+        }
+    return list(rows.values())
+
+
+def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None) -> GoldenSummary:
+    """Run resolution over the live customer records and persist every golden table. Idempotent: re-running on
+    unchanged records changes no id and writes no history."""
+    now = now or datetime.now(UTC)
+    records = records_frame(golden_store.read_customer_records(engine))
+    decisions = golden_store.read_decisions(engine)
+    resolution = resolve_with_review(records, resolution_settings(config.matching, decisions))
+    resolved = resolution.records.copy()
+    previous_xref = golden_store.read_xref(engine)
+    golden = golden_store.read_golden(engine)
+
+    events: list[dict[str, Any]] = []
+    survived: list[dict[str, Any]] = []
+    links = resolved.set_index("record_id").to_dict("index")
+    for kind, prefix, column in LEVELS:
+        previous = previous_ids(previous_xref, golden, kind, column)
+        if previous is None and resolved[column].isna().all():
+            continue  # nothing at this level yet (e.g. only account records): no ids to keep or issue
+        result = assign_stable_ids(resolved, previous, prefix=prefix, column=column, now=now)
+        resolved[column] = resolved["record_id"].map(result.ids())
+        before = {link["record_id"]: link[column] for link in previous_xref if link.get(column)}
+        events += identity_events(result, before, links, decisions)
+        survived += survived_rows(records, resolved, config.field_ownership, kind, column)
+
+    changes = golden_changes(golden, survived, events, now, previous_members(previous_xref))
+    candidates = _candidate_rows(resolution.review, records, golden_store.read_candidates(engine), decisions, now)
+    golden_store.save_golden_run(
+        engine, (changes.inserts, changes.updates, changes.history), xref_rows(records, resolved, now), candidates
+    )
+
+    linked = int((~resolved["match_rule"].isin(["singleton", "steward_merge"])).sum())
+    return GoldenSummary(
+        records=len(resolved),
+        customers=int(resolved["golden_customer_id"].nunique()),
+        persons=int(resolved["golden_person_id"].nunique()),
+        created=sum(1 for row in changes.history if row["event"] == "created"),
+        merges=sum(1 for row in changes.history if row["event"] == "merged" and "into" in row["detail"]),
+        splits=sum(1 for row in changes.history if row["event"] == "split" and "from" in row["detail"]),
+        updated=changes.count("updated"),
+        linked=linked,
+        candidates_open=sum(1 for row in candidates if row["status"] == "open"),
+        candidates_decided=sum(1 for row in candidates if row["status"] == "decided"),
+    )
+
+
+def previous_members(xref: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Record ids per golden id (customer and person) in the stored cross-reference."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for link in xref:
+        for column in ("golden_customer_id", "golden_person_id"):
+            if link.get(column):
+                members[link[column]].add(link["record_id"])
+    return members
+
+
+def xref_rows(records: pd.DataFrame, resolved: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:
+    """customer_xref rows: each live record's golden ids, the link that placed it and its canonical email."""
+    emails = normalize_emails(records["email"])["email"].to_numpy()
+    base = records[["record_id", "source_system", "source_object", "source_id"]].assign(email=emails)
+    joined = base.merge(resolved, on="record_id", how="inner")
+    return [
+        {
+            "record_id": row["record_id"],
+            "source_system": row["source_system"],
+            "source_object": row["source_object"],
+            "source_id": row["source_id"],
+            "golden_customer_id": row["golden_customer_id"],
+            "golden_person_id": json_value(row["golden_person_id"]) or None,
+            "email": row["email"] or None,
+            "match_rule": row["match_rule"],
+            "confidence": float(row["confidence"]),
+            "match_scores": _parse_scores(row["match_scores"]),
+            "linked_to": row["linked_to"] or None,
+            "updated_at": now,
+        }
+        for row in joined.to_dict("records")
+    ]

@@ -1,0 +1,381 @@
+"""The customer 360 view: one golden customer with everything each tool knows about it, and where it came from.
+
+`customer_view` is pure (records in, a JSON-ready dict out) so the rules that decide what counts as MRR, an open
+conversation or an unpaid invoice are tested without a database; `build_customer_360` feeds it from the store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Container, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from customer_hub.golden.duplicates import duplicate_groups
+from customer_hub.golden.names import bare_domain, name_key
+from customer_hub.resolution.domains import FREE_MAIL_DOMAINS, free_mail_mask
+from customer_hub.store import golden_store
+from customer_hub.store.schema import golden_history
+
+ACTIVE_SUBSCRIPTION = frozenset({"active", "trialing", "past_due"})
+"""Stripe statuses that bill (or are about to bill) the customer: the ones the Stripe connector gives an MRR, and
+the ones that make two subscriptions to one product a double billing."""
+OPEN_CONVERSATION = frozenset({"open"})
+CLOSED_WON, CLOSED_LOST = "closedwon", "closedlost"
+HISTORY_SHOWN = 20
+
+
+def number(value: Any) -> float | None:
+    """A float from whatever a tool stored (number, numeric string, empty); None when it is not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(result) else result
+
+
+def json_value(value: Any) -> Any:
+    """A value safe for a JSON column: times as ISO strings, NaN as None, numpy scalars as Python ones."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):  # pandas Timestamp
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return json_value(value.item())
+    if isinstance(value, Mapping):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_value(item) for item in value]
+    try:
+        if value != value:  # pandas NA / NaT
+            return None
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+def _of(records: Iterable[Mapping[str, Any]], tool: str, obj: str) -> list[Mapping[str, Any]]:
+    return [r for r in records if r.get("source_system") == tool and r.get("source_object") == obj]
+
+
+def _latest(values: Iterable[Any]) -> Any:
+    present = [json_value(value) for value in values if json_value(value) not in (None, "")]
+    return max(present, key=str) if present else None
+
+
+def display_name(fields: Mapping[str, Any]) -> str | None:
+    """What to call a golden customer: the company, else the person, else the domain or email."""
+    person = " ".join(str(fields[key]) for key in ("first_name", "last_name") if fields.get(key))
+    for value in (fields.get("company_name"), fields.get("full_name"), person, fields.get("company_domain")):
+        if value:
+            return str(value)
+    return str(fields["email"]) if fields.get("email") else None
+
+
+def subscriptions_of(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The customer's Stripe subscriptions, active ones first."""
+    subscriptions = [
+        {
+            "record_id": record["record_id"],
+            "source_id": record.get("source_id"),
+            "product": record.get("product_id") or record.get("product"),
+            "product_name": record.get("product_name"),
+            "status": record.get("subscription_status") or record.get("status"),
+            "mrr": number(record.get("mrr")),
+            "next_billing_date": json_value(record.get("next_billing_date")),
+        }
+        for record in _of(records, "stripe", "subscriptions")
+    ]
+    subscriptions.sort(
+        key=lambda sub: (sub["status"] not in ACTIVE_SUBSCRIPTION, str(sub["product"]), sub["record_id"])
+    )
+    return subscriptions
+
+
+def double_billed(subscriptions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Products the customer pays for more than once: more than one billing subscription to the same product."""
+    by_product: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for sub in subscriptions:
+        if sub["status"] in ACTIVE_SUBSCRIPTION and sub.get("product"):
+            by_product[str(sub["product"])].append(sub)
+    return [
+        {
+            "product": product,
+            "product_name": next((sub.get("product_name") for sub in subs if sub.get("product_name")), None),
+            "subscriptions": [sub["source_id"] for sub in subs],
+            "records": [sub["record_id"] for sub in subs],
+            "mrr": round(sum(sub["mrr"] or 0.0 for sub in subs), 2),
+        }
+        for product, subs in sorted(by_product.items())
+        if len(subs) > 1
+    ]
+
+
+def _accounting(records: Sequence[Mapping[str, Any]], today: date) -> dict[str, Any]:
+    customers = _of(records, "quickbooks", "customers")
+    balances = [b for b in (number(record.get("balance")) for record in customers) if b is not None]
+    unpaid = []
+    for record in _of(records, "quickbooks", "invoices"):
+        balance = number(record.get("balance"))
+        if balance and balance > 0:
+            due = json_value(record.get("due_date"))
+            unpaid.append(
+                {
+                    "source_id": record.get("source_id"),
+                    "balance": balance,
+                    "total_amount": number(record.get("total_amount")),
+                    "due_date": due,
+                    "overdue": bool(due) and str(due)[:10] < today.isoformat(),
+                }
+            )
+    unpaid.sort(key=lambda invoice: str(invoice["due_date"] or ""))
+    stripe_open = [
+        number(record.get("amount_remaining")) or 0.0
+        for record in _of(records, "stripe", "invoices")
+        if record.get("invoice_status") == "open"
+    ]
+    return {
+        "stripe_open_invoices": len(stripe_open),
+        "stripe_open_total": round(sum(stripe_open), 2),
+        "balance": round(sum(balances), 2) if balances else None,
+        "unpaid_invoices": len(unpaid),
+        "unpaid_total": round(sum(invoice["balance"] for invoice in unpaid), 2),
+        "overdue_invoices": sum(invoice["overdue"] for invoice in unpaid),
+        "invoices": unpaid,
+    }
+
+
+def _support(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    conversations = _of(records, "intercom", "conversations")
+    intercom = [record for record in records if record.get("source_system") == "intercom"]
+    return {
+        "open_conversations": sum(
+            str(record.get("state") or "").lower() in OPEN_CONVERSATION for record in conversations
+        ),
+        "conversations": len(conversations),
+        "last_conversation_at": _latest(record.get("last_conversation_at") for record in intercom),
+    }
+
+
+def _deals(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    deals = [
+        {
+            "source_id": record.get("source_id"),
+            "name": record.get("deal_name") or record.get("company_name"),
+            "stage": record.get("deal_stage"),
+            "amount": number(record.get("amount")),
+        }
+        for record in _of(records, "hubspot", "deals")
+    ]
+    open_deals = [deal for deal in deals if deal["stage"] not in (CLOSED_WON, CLOSED_LOST)]
+    won = [deal for deal in deals if deal["stage"] == CLOSED_WON]
+    return {
+        "open": open_deals,
+        "open_amount": round(sum(deal["amount"] or 0.0 for deal in open_deals), 2),
+        "closed_won": won,
+        "closed_won_amount": round(sum(deal["amount"] or 0.0 for deal in won), 2),
+    }
+
+
+def _projects(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_id": record.get("source_id"),
+            "name": record.get("project_name") or record.get("name") or record.get("company_name"),
+            "status": record.get("project_status") or record.get("status"),
+        }
+        for record in _of(records, "asana", "projects")
+    ]
+
+
+def _fields_with_sources(golden: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    sources = golden.get("field_sources") or {}
+    fields = {}
+    for field, value in sorted((golden.get("fields") or {}).items()):
+        if value in (None, ""):
+            continue
+        record = sources.get(field)
+        fields[field] = {
+            "value": json_value(value),
+            "source": record.split(":", 1)[0] if record else None,
+            "record": record,
+        }
+    return fields
+
+
+def customer_view(
+    golden: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    xref: Sequence[Mapping[str, Any]],
+    persons: Sequence[Mapping[str, Any]] = (),
+    history: Sequence[Mapping[str, Any]] = (),
+    today: date | None = None,
+    duplicates: Sequence[Mapping[str, Any]] = (),
+    free_mail_domains: Container[str] = FREE_MAIL_DOMAINS,
+) -> dict[str, Any]:
+    """The 360 view of one golden customer.
+
+    `golden` is its golden_customers row (fields, field_sources), `records` the flat attributes of its live source
+    records, `xref` their cross-reference rows, `persons` the golden person rows under it, `history` its events and
+    `duplicates` the within-tool duplicate entries about it (see `customer_hub.golden.duplicates`). An email at one
+    of `free_mail_domains` never gives the customer a domain: gmail.com is nobody's company.
+    """
+    today = today or datetime.now(UTC).date()
+    fields = golden.get("fields") or {}
+    subscriptions = subscriptions_of(records)
+    active = [sub for sub in subscriptions if sub["status"] in ACTIVE_SUBSCRIPTION]
+    implementation = _fields_with_sources(golden).get("implementation_status") or {
+        "value": _latest(record.get("implementation_status") for record in _of(records, "sheets", "implementations")),
+        "source": "sheets",
+    }
+    sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for link in sorted(xref, key=lambda row: row["record_id"]):
+        sources[link["source_system"]].append(
+            {
+                "record_id": link["record_id"],
+                "object": link["source_object"],
+                "source_id": link["source_id"],
+                "match_rule": link["match_rule"],
+                "confidence": json_value(link["confidence"]),
+                "linked_to": link.get("linked_to"),
+            }
+        )
+    email = fields.get("email")
+    email_domain = bare_domain(email)
+    domain = bare_domain(fields.get("company_domain")) or (
+        email_domain if email_domain not in free_mail_domains else None
+    )
+    return {
+        "golden_customer_id": golden["golden_id"],
+        "name": display_name(fields),
+        "domain": domain,
+        "email": str(email).lower() if email else None,
+        "fields": _fields_with_sources(golden),
+        "mrr": round(float(sum(sub["mrr"] or 0.0 for sub in active)), 2),
+        "subscriptions": subscriptions,
+        "active_subscriptions": len(active),
+        "double_billing": double_billed(subscriptions),
+        "within_tool_duplicates": [
+            {"tool": entry["tool"], "count": entry["count"], "records": list(entry["records"])} for entry in duplicates
+        ],
+        "support": _support(records),
+        "accounting": _accounting(records, today),
+        "implementation_status": implementation if implementation.get("value") else None,
+        "deals": _deals(records),
+        "projects": _projects(records),
+        "persons": [
+            {
+                "golden_person_id": person["golden_id"],
+                "name": display_name({k: v for k, v in (person.get("fields") or {}).items() if k != "company_name"}),
+                "email": json_value((person.get("fields") or {}).get("email")),
+                "phone": json_value((person.get("fields") or {}).get("phone")),
+            }
+            for person in sorted(persons, key=lambda row: row["golden_id"])
+        ],
+        "last_activity_at": _latest(record.get("source_updated_at") for record in records),
+        "sources": dict(sorted(sources.items())),
+        "record_count": len(xref),
+        "history": [
+            {"event": event["event"], "at": json_value(event["recorded_at"]), "detail": json_value(event["detail"])}
+            for event in list(history)[-HISTORY_SHOWN:]
+        ],
+    }
+
+
+def view_row(view: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The customer_360 row of a view: the indexed search columns beside the whole view."""
+    return {
+        "golden_customer_id": view["golden_customer_id"],
+        "name": view["name"],
+        "name_lc": name_key(view["name"]) or None,
+        "domain": view["domain"],
+        "email": view["email"],
+        "view": view,
+        "updated_at": now,
+    }
+
+
+def _history_by_id(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Identity events (created, merged, split, retired) per golden id; field updates stay in golden_history."""
+    query = (
+        select(golden_history)
+        .where(golden_history.c.event.in_(("created", "merged", "split", "retired")))
+        .order_by(golden_history.c.id)
+    )
+    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            events[row.golden_id].append(dict(row._mapping))
+    return events
+
+
+def _free_mail_domains(emails: Iterable[Any]) -> frozenset[str]:
+    """The mailbox-provider domains among `emails`, by the resolution's rules (country variants such as
+    yahoo.co.uk included), worked out once for the whole hub."""
+    domains = pd.Series(sorted({bare_domain(email) for email in emails} - {None}), dtype="str")
+    return FREE_MAIL_DOMAINS | frozenset(domains[free_mail_mask(domains)]) if len(domains) else FREE_MAIL_DOMAINS
+
+
+def build_customer_360(engine: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Rebuild customer_360 for every active golden customer; returns the views written."""
+    now = now or datetime.now(UTC)
+    golden = golden_store.read_golden(engine)
+    xref = golden_store.read_xref(engine)
+    flat = {}
+    for row in golden_store.read_customer_records(engine):
+        flat[row["record_id"]] = {
+            **row["attributes"],
+            "record_id": row["record_id"],
+            "source_system": row["source_system"],
+            "source_object": row["source_object"],
+            "source_id": row["source_id"],
+            "source_updated_at": row["source_updated_at"],
+        }
+    links: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    person_ids: dict[str, set[str]] = defaultdict(set)
+    for link in xref:
+        links[link["golden_customer_id"]].append(link)
+        if link["golden_person_id"]:
+            person_ids[link["golden_customer_id"]].add(link["golden_person_id"])
+    history = _history_by_id(engine)
+    free_mail = _free_mail_domains(row["fields"].get("email") for row in golden.values() if row["kind"] == "customer")
+    duplicates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in duplicate_groups(xref):
+        duplicates[entry["golden_customer_id"]].append(entry)
+    absorbed: dict[str, list[str]] = defaultdict(list)
+    for golden_id, row in golden.items():
+        if row["status"] == "merged" and row["merged_into"]:
+            absorbed[row["merged_into"]].append(golden_id)
+    views = []
+    for golden_id, row in sorted(golden.items()):
+        if row["kind"] != "customer" or row["status"] != "active":
+            continue
+        customer_links = links.get(golden_id, [])
+        events = sorted(
+            [event for gid in (golden_id, *absorbed.get(golden_id, [])) for event in history.get(gid, [])],
+            key=lambda event: event["id"],
+        )
+        views.append(
+            customer_view(
+                row,
+                [flat[link["record_id"]] for link in customer_links if link["record_id"] in flat],
+                customer_links,
+                [golden[pid] for pid in sorted(person_ids.get(golden_id, ())) if pid in golden],
+                events,
+                today=now.date(),
+                duplicates=duplicates.get(golden_id, ()),
+                free_mail_domains=free_mail,
+            )
+        )
+    golden_store.replace_360(engine, [view_row(view, now) for view in views])
+    return views

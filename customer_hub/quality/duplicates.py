@@ -1,0 +1,132 @@
+"""Duplicate records: within one tool, across tools (the review queue), and customers billed twice.
+
+Within a tool, two records of an object that stands for one customer or person (a HubSpot contact, a Stripe
+customer) resolving to the same golden record are duplicates the tool itself should merge. Invoices, deals and
+subscriptions are many per customer by nature and are left out by configuration.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from customer_hub.quality.metric import Metric, split_record_id
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+def _label(attributes: Mapping[str, Any]) -> str:
+    name = attributes.get("full_name") or " ".join(
+        str(part) for part in (attributes.get("first_name"), attributes.get("last_name")) if part
+    )
+    return str(name or attributes.get("company_name") or "").strip()
+
+
+def within_tool_duplicates(
+    xref: Iterable[Mapping[str, Any]],
+    attributes: Mapping[str, Mapping[str, Any]],
+    duplicate_objects: Mapping[str, list[str]],
+) -> list[dict[str, Any]]:
+    """Groups of two or more records of one tool+object resolved to one golden person (or, for account records
+    such as companies, one golden customer), largest first."""
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for row in xref:
+        tool, obj = row["source_system"], row["source_object"]
+        if obj not in duplicate_objects.get(tool, ()):
+            continue
+        record = attributes.get(row["record_id"])
+        if record is None:  # deleted since the golden layer ran
+            continue
+        golden_id = row["golden_customer_id"] if _truthy(record.get("is_account_only")) else row["golden_person_id"]
+        if golden_id:
+            groups[(tool, obj, golden_id)].append(row["record_id"])
+    found = []
+    for (tool, obj, golden_id), record_ids in groups.items():
+        if len(record_ids) < 2:
+            continue
+        record_ids.sort()
+        emails = sorted({str(attributes[rid].get("email")) for rid in record_ids if attributes[rid].get("email")})
+        label = next((_label(attributes[rid]) for rid in record_ids if _label(attributes[rid])), "")
+        found.append(
+            {
+                "tool": tool,
+                "object": obj,
+                "golden_id": golden_id,
+                "records": record_ids,
+                "emails": emails,
+                "summary": f"{tool} {obj} {', '.join(rid.split(':', 2)[2] for rid in record_ids[:4])}: "
+                f"{label or golden_id} {', '.join(emails[:2])}".strip(),
+            }
+        )
+    found.sort(key=lambda group: (-len(group["records"]), group["tool"], group["golden_id"]))
+    return found
+
+
+def candidate_offenders(candidates: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Open review-queue pairs as offending records: both record ids, their emails and companies, the score."""
+    offenders = []
+    for row in candidates:
+        a, b = row.get("record_a") or {}, row.get("record_b") or {}
+        offenders.append(
+            {
+                "record_a": row["record_id_a"],
+                "record_b": row["record_id_b"],
+                "score": round(float(row["score"]), 3),
+                "email_a": a.get("email"),
+                "email_b": b.get("email"),
+                "company_a": a.get("company_name"),
+                "company_b": b.get("company_name"),
+                "summary": f"{row['record_id_a']} ~ {row['record_id_b']} ({float(row['score']):.2f}) "
+                f"{a.get('email') or a.get('company_name') or ''} / {b.get('email') or b.get('company_name') or ''}",
+            }
+        )
+    return offenders
+
+
+def double_billed(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Golden customers paying more than once for one product, as their customer 360 view reports it
+    (`double_billing`: two or more billing subscriptions to the same product), largest overcharge first."""
+    found = []
+    for row in views:
+        billed = (row.get("view") or {}).get("double_billing") or []
+        if not billed:
+            continue
+        label = row.get("name") or row.get("email") or row["golden_customer_id"]
+        products = ", ".join(f"{item['product']} x{len(item['subscriptions'])}" for item in billed)
+        found.append(
+            {
+                "golden_customer_id": row["golden_customer_id"],
+                "name": row.get("name"),
+                "email": row.get("email"),
+                "products": [item["product"] for item in billed],
+                "subscriptions": [sub for item in billed for sub in item["subscriptions"]],
+                "mrr": round(sum(float(item.get("mrr") or 0) for item in billed), 2),
+                "summary": f"{label} ({row['golden_customer_id']}): {products}",
+            }
+        )
+    return sorted(found, key=lambda item: (-item["mrr"], item["golden_customer_id"]))
+
+
+def duplicate_metrics(
+    groups: list[dict[str, Any]], candidates: list[dict[str, Any]], tools: Iterable[str], limit: int
+) -> list[Metric]:
+    """`duplicate_records` (extra copies within a tool) and `open_match_candidates` per tool and for `all`."""
+    metrics = []
+    for tool in [*tools, "all"]:
+        mine = [group for group in groups if tool in ("all", group["tool"])]
+        extra = sum(len(group["records"]) - 1 for group in mine)
+        metrics.append(
+            Metric("duplicate_records", tool, extra, detail={"groups": len(mine), "offenders": mine[:limit]})
+        )
+        pairs = [
+            pair
+            for pair in candidates
+            if tool == "all" or tool in (split_record_id(pair["record_a"])[0], split_record_id(pair["record_b"])[0])
+        ]
+        metrics.append(Metric("open_match_candidates", tool, len(pairs), detail={"offenders": pairs[:limit]}))
+    return metrics

@@ -1,0 +1,252 @@
+"""Which records belong to one account (a company, or an individual customer).
+
+Evidence, strongest first: a shared key (one tool storing another's id, an invoice naming its customer), a company
+domain (website or work address), the exact normalised company name, then a close company-name spelling. A company
+name is only trusted while it points at one company: when records with the same name carry domains of different,
+unlinked companies, the name is read together with the city or not at all, and a fuzzy name match never joins two
+clusters that each have their own domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from customer_hub.resolution.blocking import combine_codes, pairs_in_blocks, star_edges
+from customer_hub.resolution.clustering import Clustering, Links, cluster
+from customer_hub.resolution.companies import company_similarity
+from customer_hub.resolution.prepare import Features
+from customer_hub.resolution.settings import ResolutionSettings
+from customer_hub.resolution.union_find import connected_components
+
+_NO_DOMAIN = -1
+
+
+def _shared_key_edges(features: Features) -> Links:
+    keys = features.shared_keys.str.split(";").explode().str.strip()
+    keys = keys[keys.notna() & (keys != "")]
+    hub, member = star_edges(keys.index.to_numpy(dtype=np.int64), pd.factorize(keys)[0])
+    return Links.of(hub, member, 1.0, "shared_key")
+
+
+def _domain_edges(features: Features) -> Links:
+    hub, member = star_edges(np.arange(features.size), features.company_domain.codes)
+    return Links.of(hub, member, 0.99, "company_domain")
+
+
+def _domain_anchors(features: Features, anchor_links: Links) -> np.ndarray:
+    """For records with a company domain, the cluster formed by domains and shared keys alone; -1 for the others.
+    Two different anchors under one company name mean two companies share the name."""
+    labels = connected_components(features.size, anchor_links.a, anchor_links.b)
+    return np.where(features.company_domain.present(), labels, _NO_DOMAIN)
+
+
+def _ambiguous(keys: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """The keys whose records carry more than one domain anchor."""
+    frame = pd.DataFrame({"key": keys, "anchor": anchors})
+    counts = frame[(frame["key"] >= 0) & (frame["anchor"] != _NO_DOMAIN)].groupby("key")["anchor"].nunique()
+    return counts.index[counts > 1].to_numpy()
+
+
+def _company_name_edges(features: Features, anchors: np.ndarray) -> Links:
+    company = features.company.codes
+    by_name = np.where(np.isin(company, _ambiguous(company, anchors)), -1, company)
+    with_city = combine_codes(company, features.city.codes)
+    with_city = np.where((by_name < 0) & ~np.isin(with_city, _ambiguous(with_city, anchors)), with_city, -1)
+    keys = np.where(by_name >= 0, by_name, np.where(with_city >= 0, with_city + len(features.company.values), -1))
+    hub, member = star_edges(np.arange(features.size), keys)
+    return Links.of(hub, member, 0.95, "company_name")
+
+
+def _block_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each name under a key per ordered pair of its first three words: one word whole, the other by its initial.
+    A typo in one word leaves the key that spells the other word out, so 'royal tavel' meets 'royal travel'."""
+    positions: list[int] = []
+    keys: list[str] = []
+    for position, name in enumerate(names):
+        words = name.split()[:3]
+        name_keys = [f"{a}|{b[0]}" for i, a in enumerate(words) for j, b in enumerate(words) if i != j]
+        if len(words) == 1:
+            name_keys = ["1|" + name[:4], "1|" + name[-4:]]
+        positions += [position] * len(name_keys)
+        keys += name_keys
+    return np.array(positions, dtype=np.int64), pd.factorize(np.array(keys, dtype=object))[0]
+
+
+def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: ResolutionSettings) -> Links:
+    """Close spellings of different company names, as links between a representative record of each name."""
+    codes, names = features.company.codes, features.company.values
+    present = np.flatnonzero(codes >= 0)
+    representative = np.full(len(names), features.size, dtype=np.int64)
+    np.minimum.at(representative, codes[present], present)
+    anchor = np.full(len(names), _NO_DOMAIN, dtype=np.int64)
+    np.maximum.at(anchor, codes[present], anchors[present])
+    lengths = np.fromiter((len(name) for name in names), dtype=np.int64, count=len(names))
+    eligible = (lengths >= settings.company_name_min_length) & ~np.isin(
+        np.arange(len(names)), _ambiguous(codes, anchors)
+    )
+    eligible = np.flatnonzero(eligible & (representative < features.size))
+    positions, keys = _block_keys(names[eligible])
+    left, right = pairs_in_blocks(positions, keys, settings.blocking.company_max_block_size)
+    left, right = eligible[left], eligible[right]
+    compatible = (anchor[left] == _NO_DOMAIN) | (anchor[right] == _NO_DOMAIN) | (anchor[left] == anchor[right])
+    left, right = left[compatible], right[compatible]
+    similarity = company_similarity(names[left], names[right])
+    keep = similarity >= settings.review_threshold * 100
+    similarity = similarity[keep]
+    scores = np.array([f'{{"company": {round(value)}}}' for value in similarity], dtype=object)
+    return Links.of(
+        representative[left[keep]], representative[right[keep]], similarity / 100.0, "company_name_fuzzy", scores
+    )
+
+
+class DomainGuard:
+    """Refuses fuzzy merges between account clusters that each carry domains and share none."""
+
+    def __init__(self, anchors: np.ndarray, labels: np.ndarray, touched: np.ndarray):
+        anchored = np.isin(labels, touched) & (anchors != _NO_DOMAIN)
+        frame = pd.DataFrame({"label": labels[anchored], "anchor": anchors[anchored]}).drop_duplicates()
+        self._anchors: dict[int, set[int]] = {
+            int(label): set(group.tolist()) for label, group in frame.groupby("label")["anchor"]
+        }
+
+    def allows(self, root_a: int, root_b: int) -> bool:
+        """Merge allowed unless both clusters have domain anchors and none in common."""
+        anchors_a, anchors_b = self._anchors.get(root_a), self._anchors.get(root_b)
+        return not anchors_a or not anchors_b or bool(anchors_a & anchors_b)
+
+    def merged(self, kept: int, absorbed: int) -> None:
+        """Carry the absorbed cluster's anchors over."""
+        if absorbed in self._anchors:
+            self._anchors.setdefault(kept, set()).update(self._anchors.pop(absorbed))
+
+
+def account_names(features: Features, labels: np.ndarray) -> np.ndarray:
+    """Each record's account name, as a code into `features.company.values` (-1 if none): the most common company
+    name in its account, so a contact known only by a work address still carries its company's name when compared
+    with a record that has only the name."""
+    frame = pd.DataFrame({"label": labels, "company": features.company.codes})
+    counts = frame[frame["company"] >= 0].value_counts().reset_index(name="count")
+    counts = counts.sort_values(["label", "count", "company"], ascending=[True, False, True])
+    name = counts.drop_duplicates("label").set_index("label")["company"]
+    return pd.Series(labels).map(name).fillna(-1).to_numpy(dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class AccountLinks:
+    """Account clusters from company evidence, fuzzy name pairs below the auto-merge bar (for review), each
+    record's domain anchor (see `_domain_anchors`), which later merges must respect, and each record's account
+    name (see `account_names`)."""
+
+    clustering: Clustering
+    review: Links
+    anchors: np.ndarray
+    names: np.ndarray
+
+
+def link_accounts(
+    features: Features,
+    settings: ResolutionSettings,
+    *,
+    keep_apart: Sequence[tuple[int, int]] = (),
+    merges: Sequence[tuple[int, int]] = (),
+) -> AccountLinks:
+    """Account clusters from company evidence alone.
+
+    Records without any company evidence stay singletons here; `link_accounts_through_people` and `attach_people`
+    place them once people are known.
+    """
+    anchor_links = Links.concat(_shared_key_edges(features), _domain_edges(features))
+    anchors = _domain_anchors(features, anchor_links)
+    exact = Links.concat(anchor_links, _company_name_edges(features, anchors))
+    fuzzy = _fuzzy_company_pairs(features, anchors, settings)
+    automatic = fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0
+    clustering = cluster(
+        features.size,
+        exact,
+        fuzzy.take(automatic),
+        keep_apart=keep_apart,
+        merges=merges,
+        guard=lambda labels, touched: DomainGuard(anchors, labels, touched),
+    )
+    return AccountLinks(clustering, fuzzy.take(~automatic), anchors, account_names(features, clustering.labels))
+
+
+def link_accounts_through_people(
+    features: Features,
+    accounts: AccountLinks,
+    person: np.ndarray,
+    settings: ResolutionSettings,
+    *,
+    keep_apart: Sequence[tuple[int, int]] = (),
+) -> Clustering:
+    """Join account clusters that one person's records place at similarly named companies.
+
+    A typo can make 'Lunar Games Ic' its own account; the same person appearing under it and under 'Lunar Games'
+    shows it is one company. Names that are not similar (a person who changed jobs) stay separate accounts, and
+    clusters with different domains are never joined.
+    """
+    evidence = np.flatnonzero(features.is_person & features.has_account_evidence & (accounts.names >= 0))
+    members = pd.DataFrame(
+        {
+            "person": person[evidence],
+            "account": accounts.clustering.labels[evidence],
+            "record": evidence,
+            "company": accounts.names[evidence],
+        }
+    ).drop_duplicates(["person", "account"])
+    members = members[members["person"].duplicated(keep=False)]
+    pairs = members.merge(members, on="person", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["account_a"] < pairs["account_b"]]
+    names = features.company.values
+    similarity = company_similarity(names[pairs["company_a"].to_numpy()], names[pairs["company_b"].to_numpy()])
+    keep = similarity >= settings.weights.similar_company_score
+    scores = np.array([f'{{"company": {round(value)}, "same_person": 1}}' for value in similarity[keep]], dtype=object)
+    links = Links.of(
+        pairs["record_a"].to_numpy()[keep],
+        pairs["record_b"].to_numpy()[keep],
+        similarity[keep] / 100.0,
+        "same_person_company",
+        scores,
+    )
+    return cluster(
+        features.size,
+        Links.empty(),
+        links,
+        keep_apart=keep_apart,
+        guard=lambda labels, touched: DomainGuard(accounts.anchors, labels, touched),
+        initial=accounts.clustering.labels,
+    )
+
+
+def attach_people(
+    account: np.ndarray,
+    anchored: np.ndarray,
+    person: np.ndarray,
+    is_person: np.ndarray,
+    keep_apart: Sequence[tuple[int, int]] = (),
+) -> np.ndarray:
+    """Final account labels.
+
+    A person record not `anchored` in an account (a Stripe customer with a gmail address) belongs to the account its
+    person's other records point at, the most common one if several; a person with no company anywhere is an
+    individual customer whose account is the person. A steward's customer-level keep-apart decision undoes an
+    inherited account that would break it.
+    """
+    final = account.copy()
+    inherits = is_person & ~anchored
+    people = pd.DataFrame({"person": person, "account": account})
+    votes = people[is_person & anchored].value_counts().reset_index(name="count")
+    votes = votes.sort_values(["person", "count", "account"], ascending=[True, False, True])
+    majority = votes.drop_duplicates("person").set_index("person")["account"]
+    mapped = pd.Series(person[inherits]).map(majority)
+    final[inherits] = np.where(mapped.isna(), person[inherits], mapped.fillna(-1).to_numpy(dtype=np.int64))
+    for record_a, record_b in keep_apart:
+        if final[record_a] == final[record_b]:
+            for record in (record_a, record_b):
+                if inherits[record]:
+                    final[inherits & (person == person[record])] = person[record]
+    return final

@@ -1,0 +1,79 @@
+"""Candidate pairs and key groups as integer arrays.
+
+Comparing every record with every other is quadratic; only records sharing a block key (same account and initial,
+same phone and initial, same name and postcode...) are compared. Blocks above a size cap are skipped: a key shared
+by hundreds of records is a switchboard number or a placeholder, not evidence about any one pair. Keys are integer
+codes (-1 for "no key"), so grouping is a sort of integers rather than of strings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def combine_codes(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """One code per distinct (left, right) pair of codes; -1 where either is -1."""
+    valid = (left >= 0) & (right >= 0)
+    combined = np.full(len(left), -1, dtype=np.int64)
+    if valid.any():
+        pair = left[valid].astype(np.int64) * (int(right.max()) + 1) + right[valid]
+        combined[valid] = pd.factorize(pair)[0]
+    return combined
+
+
+def _sorted_groups(records: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Records sorted by key ((record, key) repeats and keyless records dropped) with each one's group start and
+    group size."""
+    keep = keys >= 0
+    records, keys = records[keep].astype(np.int64), keys[keep].astype(np.int64)
+    if not len(keys):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    order = np.lexsort((records, keys))
+    records, keys = records[order], keys[order]
+    distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]
+    records, keys = records[distinct], keys[distinct]
+    starts_here = np.r_[True, keys[1:] != keys[:-1]]
+    group = np.cumsum(starts_here) - 1
+    starts = np.flatnonzero(starts_here)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    return records, starts[group], sizes[group]
+
+
+def unique_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ordered (small, large), self-pairs and repeats removed."""
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    distinct = low != high
+    low, high = low[distinct].astype(np.int64), high[distinct].astype(np.int64)
+    if not len(low):
+        return low, high
+    span = np.int64(high.max()) + 1
+    encoded = np.sort(low * span + high)
+    encoded = encoded[np.r_[True, encoded[1:] != encoded[:-1]]]
+    return encoded // span, encoded % span
+
+
+def pairs_in_blocks(records: np.ndarray, keys: np.ndarray, max_block_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a < b) of records sharing a key, from blocks of 2..`max_block_size` records."""
+    ordered, starts, sizes = _sorted_groups(records, keys)
+    position = np.flatnonzero((sizes >= 2) & (sizes <= max_block_size))
+    end = starts[position] + sizes[position]
+    left, right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    offset = 1
+    while len(position):
+        inside = position + offset < end
+        position, end = position[inside], end[inside]
+        left.append(ordered[position])
+        right.append(ordered[position + offset])
+        offset += 1
+    return unique_pairs(np.concatenate(left), np.concatenate(right))
+
+
+def star_edges(records: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every group of records sharing a key, an edge from its smallest record to each other member: enough to
+    connect the group with one edge per member instead of one per pair."""
+    ordered, starts, _ = _sorted_groups(records, keys)
+    hub = ordered[starts]
+    member = hub != ordered
+    return hub[member], ordered[member]

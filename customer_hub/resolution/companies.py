@@ -1,0 +1,102 @@
+"""Company names reduced to the part that tells companies apart.
+
+'The ACME Corp.', 'Acme Corporation' and 'acme, inc' are one company to a person reading them; case, punctuation,
+accents, a leading 'The' and the legal form are noise that differs between the tools' data-entry habits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from customer_hub.resolution.text import fold, map_unique, squash_spaces, words
+
+LEGAL_SUFFIXES = words(
+    "inc incorporated corp corporation llc llp lp ltd limited gmbh mbh ag kg kgaa ug ev sa sas sarl sasu eurl "
+    "snc bv nv vof pty plc co company cos oy oyj ab as asa aps spa srl sl sro spzoo zoo kk pte pvt private "
+    "bhd sdn se ltda lda cv de and"
+)
+"""Trailing tokens stripped from a name (after dots are removed, so 'L.L.C.' is 'llc' and 'S.A.' is 'sa'); 'and'
+and 'de' only go when left dangling by a stripped form, as in 'Smith & Co' or 'Acme S.A. de C.V.'."""
+
+UNMISTAKABLE_LEGAL_FORMS = frozenset(
+    {"inc", "incorporated", "corp", "corporation", "llc", "llp", "ltd", "limited", "gmbh", "plc", "pty", "company"}
+)
+"""Legal forms that are nobody's surname, so a 'person' name ending in one is really a company name."""
+
+
+def _trailing(tokens: frozenset[str]) -> str:
+    return r"(?: (?:" + "|".join(sorted(tokens, key=len, reverse=True)) + r"))+$"
+
+
+_TRAILING_SUFFIXES = _trailing(LEGAL_SUFFIXES)
+# Person names are normalised with dots turned into spaces, so 'L.L.C.' reaches them as 'l l c'.
+_TRAILING_IN_PERSON_NAME = _trailing(UNMISTAKABLE_LEGAL_FORMS | {"l l c", "l l p"})
+
+
+def _comparable_text(values: pd.Series) -> pd.Series:
+    text = fold(values).str.replace("&", " and ", regex=False).str.replace("+", " and ", regex=False)
+    text = text.str.replace(r"['’.]", "", regex=True).str.replace(r"[^a-z0-9]+", " ", regex=True)
+    return squash_spaces(text)
+
+
+def _normalise_company_names(values: pd.Series) -> pd.Series:
+    text = _comparable_text(values).str.replace(r"^the ", "", regex=True)
+    stripped = text.str.replace(_TRAILING_SUFFIXES, "", regex=True)
+    return stripped.where(stripped != "", text)
+
+
+def normalize_company_names(values: pd.Series) -> pd.Series:
+    """Comparable company names ('The ACME Corp.' -> 'acme'); '' where no name was given."""
+    return map_unique(values, _normalise_company_names)
+
+
+def normalize_company_name(value: str | None) -> str:
+    """One company name in comparable form; see `normalize_company_names`."""
+    return str(normalize_company_names(pd.Series([value]))[0])
+
+
+def names_a_company(person_names: pd.Series) -> pd.Series:
+    """True where a normalised person name ends in an unmistakable legal form ('acme inc', 'acme l l c'): a company
+    typed into a person-name field."""
+    return person_names.str.contains(_TRAILING_IN_PERSON_NAME, regex=True)
+
+
+_SPELLED_OUT_FORMS = ("incorporated", "corporation", "limited", "company", "gmbh", "corp")
+
+
+def _noise_tokens(names: np.ndarray) -> set[str]:
+    """Tokens that can differ between spellings of one company: fragments ('ic', 'teh') and misspelt legal forms
+    ('incorporaed') that normalisation could not recognise."""
+    tokens = pd.unique(np.array([token for name in names for token in name.split()], dtype=object))
+    if not len(tokens):
+        return set()
+    near_form = process.cdist(tokens, _SPELLED_OUT_FORMS, scorer=fuzz.ratio, workers=-1).max(axis=1) >= 80
+    short = np.fromiter((len(token) <= 3 for token in tokens), dtype=bool, count=len(tokens))
+    return set(tokens[near_form | short].tolist())
+
+
+def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Similarity (0-100) of normalised company names, element-wise.
+
+    Plain edit similarity, or better if noise tokens (see `_noise_tokens`) are left out of one side:
+    'lunar games ic' (a mistyped 'Inc') is 'lunar games'. Noise is only ever dropped from one side at a time, so
+    'abc systems' and 'xyz systems' stay different companies.
+    """
+    if len(left) == 0:
+        return np.zeros(0, dtype=np.float64)
+    similarity = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1).astype(np.float64)
+    codes, names = pd.factorize(np.concatenate([left, right]))
+    noise = _noise_tokens(names)
+    trimmed = np.array(
+        [" ".join(token for token in name.split() if token not in noise) for name in names], dtype=object
+    )
+    usable = (trimmed != names) & np.fromiter((len(name) >= 5 for name in trimmed), dtype=bool, count=len(names))
+    left_codes, right_codes = codes[: len(left)], codes[len(left) :]
+    for trimmed_side, code_a, code_b in ((left_codes, left_codes, right_codes), (right_codes, right_codes, left_codes)):
+        rows = np.flatnonzero(usable[trimmed_side] & (similarity < 100))
+        if len(rows):
+            scores = process.cpdist(trimmed[code_a[rows]], names[code_b[rows]], scorer=fuzz.ratio, workers=-1)
+            similarity[rows] = np.maximum(similarity[rows], scores)
+    return similarity

@@ -1,0 +1,64 @@
+"""Email addresses in the form that identifies a mailbox, and role mailboxes that identify no person.
+
+Gmail ignores dots and anything after '+' in the local part, so 'J.Smith+stripe@googlemail.com' reaches the same
+person as 'jsmith@gmail.com'. Sub-addressing with '+' is honoured by most other providers too, so the tag is dropped
+everywhere. Role mailboxes (billing@, info@...) are read by whoever holds the job: they link an account, never a
+person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from customer_hub.resolution.text import map_unique, squash_spaces, words
+
+ROLE_MAILBOXES = words(
+    "billing info accounts account accounting accountspayable accountsreceivable ap ar invoices invoice "
+    "invoicing sales support help helpdesk admin administrator finance hello contact contactus office team "
+    "enquiries enquiry inquiries inquiry orders order payments payables receivables purchasing procurement "
+    "noreply donotreply webmaster postmaster hostmaster marketing hr jobs careers press media legal service "
+    "services customerservice customercare reception mail general operations ops it security abuse privacy "
+    "compliance bookkeeping accountant partners partnerships"
+)
+"""Local parts (with '.', '-' and '_' removed) that name a function rather than a person."""
+
+_VALID_EMAIL = r"[^@ ]+@[^@ ]+\.[^@ ]+"
+
+
+def _normalise_emails(values: pd.Series, role_mailboxes: frozenset[str]) -> pd.DataFrame:
+    text = squash_spaces(values).str.lower().str.replace(r"^mailto:", "", regex=True)
+    valid = text.str.fullmatch(_VALID_EMAIL)
+    local = text.str.replace(r"@[^@]*$", "", regex=True).str.replace(r"\+.*$", "", regex=True)
+    domain = text.str.replace(r"^.*@", "", regex=True).str.strip(".")
+    domain = domain.where(domain != "googlemail.com", "gmail.com")
+    mailbox = local.where(domain != "gmail.com", local.str.replace(".", "", regex=False))
+    valid &= local != ""
+    role = local.str.replace(r"[.\-_]", "", regex=True).isin(role_mailboxes) & valid
+    return pd.DataFrame(
+        {
+            "email": (mailbox + "@" + domain).where(valid, ""),
+            "email_domain": domain.where(valid, ""),
+            "email_is_role": role.astype(bool),
+            "local_part": local.where(valid, ""),
+        }
+    )
+
+
+def normalize_emails(values: pd.Series, extra_role_mailboxes: Iterable[str] = ()) -> pd.DataFrame:
+    """Columns `email` (canonical address, '' if unreadable), `email_domain`, `email_is_role` and `local_part`
+    (lower case, +tag dropped, dots kept: the part a name can be read from), row for row."""
+    roles = ROLE_MAILBOXES | {re.sub(r"[.\-_]", "", role.lower()) for role in extra_role_mailboxes}
+    return map_unique(values, lambda unique: _normalise_emails(unique, roles))
+
+
+def normalize_email(value: str | None) -> str:
+    """One address in canonical form: 'J.Smith+crm@GoogleMail.com ' -> 'jsmith@gmail.com'; '' if unreadable."""
+    return str(normalize_emails(pd.Series([value]))["email"][0])
+
+
+def is_role_mailbox(value: str | None, extra_role_mailboxes: Iterable[str] = ()) -> bool:
+    """Whether an address is a shared function mailbox (billing@, info@...) rather than a person's."""
+    return bool(normalize_emails(pd.Series([value]), extra_role_mailboxes)["email_is_role"][0])

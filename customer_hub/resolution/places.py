@@ -1,0 +1,96 @@
+"""Countries, cities and postcodes in comparable form.
+
+Addresses are weak evidence on their own but settle close calls (two 'John Smith' records in the same postcode), and
+the country tells the phone parser how to read a number written without its country code.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import phonenumbers
+
+from customer_hub.resolution.text import fold, map_unique, squash_spaces
+
+COUNTRY_NAMES = {
+    "usa": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "america": "US",
+    "us": "US",
+    "uk": "GB",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "germany": "DE",
+    "deutschland": "DE",
+    "france": "FR",
+    "canada": "CA",
+    "australia": "AU",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "nederland": "NL",
+    "spain": "ES",
+    "espana": "ES",
+    "italy": "IT",
+    "italia": "IT",
+    "ireland": "IE",
+    "switzerland": "CH",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "austria": "AT",
+    "osterreich": "AT",
+    "belgium": "BE",
+    "belgique": "BE",
+    "sweden": "SE",
+    "sverige": "SE",
+    "norway": "NO",
+    "norge": "NO",
+    "denmark": "DK",
+    "danmark": "DK",
+    "finland": "FI",
+    "suomi": "FI",
+    "poland": "PL",
+    "polska": "PL",
+    "portugal": "PT",
+    "new zealand": "NZ",
+    "india": "IN",
+    "japan": "JP",
+    "brazil": "BR",
+    "brasil": "BR",
+    "mexico": "MX",
+    "singapore": "SG",
+    "south africa": "ZA",
+    "israel": "IL",
+    "united arab emirates": "AE",
+    "uae": "AE",
+}
+"""Common English and native spellings; anything else must be an ISO 3166 alpha-2 code."""
+
+_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _normalise_countries(values: pd.Series) -> pd.Series:
+    text = squash_spaces(fold(values).str.replace(".", "", regex=False).str.replace(r"[^a-z ]", " ", regex=True))
+    named = text.map(COUNTRY_NAMES).fillna("").astype("str")
+    code = text.str.upper()
+    return named.where(named != "", code.where(code.isin(_REGIONS), ""))
+
+
+def normalize_countries(values: pd.Series) -> pd.Series:
+    """ISO 3166 alpha-2 codes ('United Kingdom', 'uk', 'GB' -> 'GB'); '' where the country is unknown."""
+    return map_unique(values, _normalise_countries)
+
+
+def normalize_cities(values: pd.Series) -> pd.Series:
+    """Folded city names ('São Paulo ' -> 'sao paulo'); '' where none was given."""
+    return map_unique(values, lambda unique: squash_spaces(fold(unique).str.replace(r"[^a-z0-9]+", " ", regex=True)))
+
+
+def normalize_postcodes(values: pd.Series) -> pd.Series:
+    """Postcodes without spaces or punctuation, upper-case ('sw1a 1aa' -> 'SW1A1AA')."""
+    return map_unique(values, lambda unique: fold(unique).str.replace(r"[^a-z0-9]", "", regex=True).str.upper())

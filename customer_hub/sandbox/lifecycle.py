@@ -1,0 +1,106 @@
+"""Records that appear and disappear between two syncs: new and deleted Stripe customers, new and archived
+HubSpot contacts. Kept apart from field changes because they change what a full listing returns.
+"""
+
+from typing import TYPE_CHECKING
+
+from customer_hub.sandbox.clock import iso_ms
+from customer_hub.sandbox.events import emit_stripe_event
+from customer_hub.sandbox.ids import ACME_CUSTOMER_KEY
+from customer_hub.sandbox.messiness import slug
+from customer_hub.sandbox.seeding.common import token
+from customer_hub.sandbox.seeding.hubspot import new_record, stamp
+from customer_hub.sandbox.seeding.stripe import new_customer
+from customer_hub.sandbox.store import Record
+from customer_hub.sandbox.vocabulary import FIRST_NAMES, LAST_NAMES
+
+if TYPE_CHECKING:
+    from customer_hub.sandbox.state import SandboxState
+
+
+def is_gone(tool: str, record: Record) -> bool:
+    """Whether a record has left the tool's listings: HubSpot keeps deleted records as archived ones.
+
+    (Asana's "archived" projects are still listed, so the flag only means "gone" for HubSpot.)
+    """
+    return tool == "hubspot" and bool(record.get("archived"))
+
+
+def _new_person(state: "SandboxState") -> tuple[str, str, str]:
+    first, last = state.rng.choice(FIRST_NAMES), state.rng.choice(LAST_NAMES)
+    return first, last, f"{slug(first)}.{slug(last)}{state.rng.randrange(10, 99)}@gmail.com"
+
+
+def _deletable(state: "SandboxState", tool: str, stream_name: str, count: int) -> list[str]:
+    """Random live records, never Acme's (the case every demo shows)."""
+    stream = state.stream(tool, stream_name)
+    candidates = [
+        record_id
+        for record_id in stream.order
+        if state.truth.customer_of(tool, stream_name, record_id) != ACME_CUSTOMER_KEY
+        and not is_gone(tool, stream.records[record_id])
+    ]
+    return sorted(state.rng.sample(candidates, min(count, len(candidates))), key=stream.position.__getitem__)
+
+
+def create_stripe_customers(state: "SandboxState", count: int) -> list[str]:
+    """New sign-ups: customer.created events."""
+    created = []
+    stream = state.stream("stripe", "customers")
+    for _ in range(count):
+        first, last, email = _new_person(state)
+        address_from = state.world.customers[state.rng.randrange(len(state.world.customers))]
+        now_ms = state.clock.now_ms()
+        record = new_customer(
+            f"cus_{token(state.rng, 14)}", f"{first} {last}", email, None, address_from, now_ms // 1000, {}
+        )
+        stream.add(record["id"], record, now_ms)
+        emit_stripe_event(state, "customer.created", record)
+        created.append(record["id"])
+    return created
+
+
+def delete_stripe_customers(state: "SandboxState", count: int) -> tuple[list[str], list[str]]:
+    """Deleted customers vanish from lists; their live subscriptions are canceled with them, as in Stripe."""
+    customers = state.stream("stripe", "customers")
+    subscriptions = state.stream("stripe", "subscriptions")
+    deleted, canceled = _deletable(state, "stripe", "customers", count), []
+    for customer_id in deleted:
+        for subscription in subscriptions:
+            if subscription["customer"] == customer_id and subscription["status"] != "canceled":
+                now_ms = state.clock.now_ms()
+                subscription.update(status="canceled", canceled_at=now_ms // 1000, ended_at=now_ms // 1000)
+                subscriptions.touch(subscription["id"], now_ms)
+                emit_stripe_event(state, "customer.subscription.deleted", subscription)
+                canceled.append(subscription["id"])
+        emit_stripe_event(state, "customer.deleted", customers.records[customer_id])
+        customers.remove(customer_id)
+    return deleted, canceled
+
+
+def create_hubspot_contacts(state: "SandboxState", count: int) -> list[str]:
+    """New contacts, e.g. from a web form."""
+    contacts = state.stream("hubspot", "contacts")
+    created = []
+    for _ in range(count):
+        first, last, email = _new_person(state)
+        now_ms = state.clock.now_ms()
+        record_id = state.next_id("hubspot", "contacts")
+        props = {"firstname": first, "lastname": last, "email": email, "lifecyclestage": "subscriber"}
+        contacts.add(record_id, new_record(record_id, "contacts", props, now_ms, now_ms), now_ms)
+        created.append(record_id)
+    return created
+
+
+def archive_hubspot_contacts(state: "SandboxState", count: int) -> list[str]:
+    """Deleted contacts are archived: gone from lists and search, listed with archived=true."""
+    contacts = state.stream("hubspot", "contacts")
+    archived = _deletable(state, "hubspot", "contacts", count)
+    for record_id in archived:
+        now_ms = state.clock.now_ms()
+        record = contacts.records[record_id]
+        record["archived"] = True
+        record["archivedAt"] = iso_ms(now_ms)
+        stamp(record, "contacts", now_ms)
+        contacts.touch(record_id, now_ms)
+    return archived

@@ -1,0 +1,418 @@
+"""QuickBooks Online: customers and invoices (the hub's source of balances), plus the onboarding flow's writes.
+
+Reads: the query endpoint pages `select * from <Entity>` by STARTPOSITION/MAXRESULTS; incremental reads use Change
+Data Capture (`/cdc`), which also reports deletions. CDC has two hard limits, both handled by falling back to a
+full read (which is complete, so deletions are caught too):
+- it looks back at most 30 days, so an older cursor cannot be served;
+- it returns at most 1,000 objects per response with no way to page or bound the window from above, so a response
+  at the limit is truncated in an unknown place. A `where MetaData.LastUpdatedTime >= ...` query could re-read the
+  changes, but it never returns deleted entities, so the full read is the one sound fallback.
+Like QuickBooks' own lists, `select * from Customer` returns active customers only; a customer made inactive
+(QuickBooks' way of deleting one) therefore leaves the full read, and CDC reports it as deleted as well.
+
+Writes are idempotent through the `requestid` parameter: the same request id returns the first result.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from customer_hub.config import SyncConfig, SystemConfig
+from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.canonical import canonical, join_keys, shared_key
+from customer_hub.spokes.http import (
+    ApiClient,
+    ToolAuthError,
+    ToolNotFoundError,
+    ToolRequestError,
+    ToolResponseError,
+)
+from customer_hub.spokes.quickbooks_auth import RefreshTokenAuth
+
+log = logging.getLogger(__name__)
+
+MAX_RESULTS = 1000
+"""QuickBooks' largest query page, and the most objects one CDC response carries."""
+CDC_LOOKBACK = timedelta(days=30)
+CDC_LOOKBACK_MARGIN = timedelta(hours=1)
+"""A cursor this close to the 30-day edge is treated as too old, so clock differences cannot make CDC refuse it."""
+DEFAULT_MINOR_VERSION = 75
+DEFAULT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+DEFAULT_INVOICE_ITEM_ID = "1"
+"""Every QuickBooks company starts with the "Services" item (id 1); `settings.invoice_item_id` picks another."""
+
+_ENTITIES = {"customers": "Customer", "invoices": "Invoice"}
+
+
+class QuickBooksConnector:
+    """Reads customers and invoices of one QuickBooks company (realm) and drafts invoices for new customers."""
+
+    tool = "quickbooks"
+    objects = ("customers", "invoices")
+
+    def __init__(
+        self,
+        config: SystemConfig,
+        sync: SyncConfig,
+        credentials: Mapping[str, str],
+        engine: Engine | None = None,
+    ):
+        self.sync = sync
+        envs = config.credentials
+        settings = config.settings
+        self.realm_id = str(credentials.get("realm_id") or "").strip()
+        self.realm_env = envs.get("realm_id", "QUICKBOOKS_REALM_ID")
+        self.minor_version = int(settings.get("minor_version", DEFAULT_MINOR_VERSION))
+        self.invoice_item_id = str(settings.get("invoice_item_id", DEFAULT_INVOICE_ITEM_ID))
+        self.max_results = MAX_RESULTS
+        token_url_env = settings.get("token_url_env")
+        token_url = (os.environ.get(token_url_env) if token_url_env else None) or settings.get(
+            "token_url", DEFAULT_TOKEN_URL
+        )
+        self.auth = RefreshTokenAuth(
+            token_url,
+            client_id=credentials.get("client_id", ""),
+            client_secret=credentials.get("client_secret", ""),
+            refresh_token=credentials.get("refresh_token", ""),
+            engine=engine,
+            client_envs=(
+                envs.get("client_id", "QUICKBOOKS_CLIENT_ID"),
+                envs.get("client_secret", "QUICKBOOKS_CLIENT_SECRET"),
+            ),
+            refresh_token_env=envs.get("refresh_token", "QUICKBOOKS_REFRESH_TOKEN"),
+            sync=sync,
+        )
+        self.token_client = self.auth.client  # held here too so request statistics count the token calls
+        self.client = ApiClient(
+            self.tool,
+            config.resolved_base_url(),
+            auth=self.auth.header,
+            credential_envs=[envs[key] for key in ("client_id", "client_secret", "refresh_token") if key in envs],
+            settings=sync,
+            on_auth_failure=self.auth.refresh_after_rejection,
+        )
+
+    # --- reads -------------------------------------------------------------------------------------------------
+
+    def read_full(self, obj: str) -> StreamRead:
+        """Every (active) record by query pages; the cursor is the server time of the first page."""
+        entity = self._entity(obj)
+        read = StreamRead(pages=iter(()), complete=True)
+
+        def pages() -> Iterator[Page]:
+            start = 1
+            server_time: datetime | None = None
+            newest: datetime | None = None
+            while True:
+                body = self._query_body(f"select * from {entity} STARTPOSITION {start} MAXRESULTS {self.max_results}")
+                server_time = server_time or _parse_time(body.get("time"))
+                records = _entity_list(body["QueryResponse"], entity)
+                for record in records:
+                    newest = _later(newest, self.source_updated_at(obj, record))
+                yield Page(records)
+                if len(records) < self.max_results:
+                    break
+                start += self.max_results
+            read.cursor_after = _format_time(server_time or newest or datetime.now(UTC))
+
+        read.pages = pages()
+        return read
+
+    def read_incremental(self, obj: str, cursor: str) -> StreamRead:
+        """Changes and deletions since `cursor` minus the overlap via CDC, or a full read where CDC cannot serve.
+
+        The CDC request is made here, not lazily, because its answer decides whether this read is complete.
+        """
+        entity = self._entity(obj)
+        previous = _parse_time(cursor)
+        if previous is None:
+            raise ValueError(f"quickbooks {obj}: cursor {cursor!r} is not an ISO 8601 time")
+        since = previous - timedelta(minutes=self.sync.overlap_minutes)
+        oldest_allowed = datetime.now(UTC) - CDC_LOOKBACK + CDC_LOOKBACK_MARGIN
+        if since < oldest_allowed:
+            log.info("quickbooks %s: cursor %s is beyond CDC's 30-day look-back; reading in full", obj, cursor)
+            return self.read_full(obj)
+        path = self._company_path("cdc")
+        params = {"entities": entity, "changedSince": _format_time(since), "minorversion": self.minor_version}
+        body = self._realm_checked(lambda: self.client.get_json(path, params=params, setting_hint=self.realm_env))
+        served = _cdc_entities(body, entity, self.tool)
+        if len(served) >= self.max_results:
+            log.info(
+                "quickbooks %s: CDC answered with its %d-object limit since %s (maybe truncated); reading in full",
+                obj,
+                len(served),
+                since.isoformat(),
+            )
+            return self.read_full(obj)
+        changed: list[dict[str, Any]] = []
+        deleted: list[str] = []
+        newest = _later(previous, _parse_time(body.get("time")))
+        for record in served:
+            newest = _later(newest, self.source_updated_at(obj, record))
+            if _is_deleted(entity, record):
+                deleted.append(self.source_id(obj, record))
+            else:
+                changed.append(record)
+        return StreamRead(pages=iter([Page(changed, deleted_ids=deleted)]), cursor_after=_format_time(newest))
+
+    def count(self, obj: str) -> int | None:
+        """QuickBooks' `select count(*)` (active records, like the full read)."""
+        response = self._query_body(f"select count(*) from {self._entity(obj)}")["QueryResponse"]
+        total = response.get("totalCount")
+        return int(total) if isinstance(total, int) else None
+
+    # --- writes for the onboarding flow ------------------------------------------------------------------------
+
+    def create_invoice(
+        self,
+        customer_id: str,
+        amount: float,
+        description: str,
+        request_id: str,
+        doc_number: str | None = None,
+    ) -> dict[str, Any]:
+        """A one-line invoice, not sent to the customer (QuickBooks' equivalent of a draft).
+
+        The same `request_id` returns the invoice created by the first call instead of a second invoice.
+        """
+        amount = round(float(amount), 2)
+        invoice: dict[str, Any] = {
+            "CustomerRef": {"value": str(customer_id)},
+            "Line": [
+                {
+                    "Amount": amount,
+                    "DetailType": "SalesItemLineDetail",
+                    "Description": description,
+                    "SalesItemLineDetail": {"ItemRef": {"value": self.invoice_item_id}, "Qty": 1, "UnitPrice": amount},
+                }
+            ],
+        }
+        if doc_number:
+            invoice["DocNumber"] = doc_number
+        return self._create("invoice", "Invoice", invoice, request_id)
+
+    def find_invoice(self, doc_number: str) -> dict[str, Any] | None:
+        """The invoice with this document number, for find-before-create across runs."""
+        return self._first("Invoice", f"select * from Invoice where DocNumber = {_quote(doc_number)}")
+
+    def find_customer_by_name(self, name: str) -> dict[str, Any] | None:
+        """The customer whose display name is exactly `name` (QuickBooks keeps display names unique)."""
+        return self._first("Customer", f"select * from Customer where DisplayName = {_quote(name)}")
+
+    def create_customer(self, display_name: str, email: str | None, request_id: str) -> dict[str, Any]:
+        """A customer with a display name and, when known, a primary email; idempotent by `request_id`."""
+        customer: dict[str, Any] = {"DisplayName": display_name}
+        if email:
+            customer["PrimaryEmailAddr"] = {"Address": email}
+        return self._create("customer", "Customer", customer, request_id)
+
+    # --- mapping -----------------------------------------------------------------------------------------------
+
+    def source_id(self, obj: str, payload: dict[str, Any]) -> str:
+        return str(payload["Id"])
+
+    def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
+        return _parse_time((payload.get("MetaData") or {}).get("LastUpdatedTime"))
+
+    def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if obj == "customers":
+            return customer_to_canonical(payload)
+        if obj == "invoices":
+            return invoice_to_canonical(payload)
+        raise ValueError(f"quickbooks has no object {obj!r}; known objects: {list(self.objects)}")
+
+    # --- internals ---------------------------------------------------------------------------------------------
+
+    def _entity(self, obj: str) -> str:
+        if obj not in _ENTITIES:
+            raise ValueError(f"quickbooks has no object {obj!r}; known objects: {list(self.objects)}")
+        return _ENTITIES[obj]
+
+    def _company_path(self, resource: str) -> str:
+        if not self.realm_id:
+            raise ToolNotFoundError(
+                self.tool, f"/v3/company/<realm>/{resource}", f"{self.realm_env} is empty", setting_hint=self.realm_env
+            )
+        return f"/v3/company/{self.realm_id}/{resource}"
+
+    def _query_body(self, statement: str) -> dict[str, Any]:
+        """One query; the whole answer (QueryResponse plus the server `time`)."""
+        path = self._company_path("query")
+        body = self._realm_checked(
+            lambda: self.client.get_json(
+                path, params={"query": statement, "minorversion": self.minor_version}, setting_hint=self.realm_env
+            )
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("QueryResponse"), dict):
+            raise ToolResponseError(self.tool, f"GET {path}", "answer has no QueryResponse object")
+        return body
+
+    def _first(self, entity: str, statement: str) -> dict[str, Any] | None:
+        records = _entity_list(self._query_body(statement)["QueryResponse"], entity)
+        return records[0] if records else None
+
+    def _create(self, resource: str, entity: str, payload: dict[str, Any], request_id: str) -> dict[str, Any]:
+        path = self._company_path(resource)
+        body = self._realm_checked(
+            lambda: self.client.post_json(
+                path,
+                json=payload,
+                params={"requestid": request_id, "minorversion": self.minor_version},
+                setting_hint=self.realm_env,
+            )
+        )
+        if not isinstance(body, dict) or not isinstance(body.get(entity), dict):
+            raise ToolResponseError(self.tool, f"POST {path}", f"answer has no {entity} object")
+        return body[entity]
+
+    def _realm_checked(self, call: Callable[[], Any]) -> Any:
+        """Say which setting to fix when the company id is wrong: QuickBooks answers an unknown or unauthorised
+        company with 403 "ApplicationAuthorizationFailed" (errorCode 003100), or with 400 on some endpoints."""
+        try:
+            return call()
+        except (ToolAuthError, ToolRequestError) as error:
+            text = error.message.lower()
+            wrong_realm = (error.status == 403 and ("003100" in text or "applicationauthorizationfailed" in text)) or (
+                error.status == 400 and ("company" in text or "realm" in text)
+            )
+            if not wrong_realm:
+                raise
+            raise ToolNotFoundError(
+                self.tool,
+                error.endpoint,
+                f"{error.message} (the connection is not authorised for company {self.realm_id}: {self.realm_env} "
+                "may name another company, or the app must be re-authorised for this one)",
+                setting_hint=self.realm_env,
+                status=error.status,
+            ) from error
+
+
+def customer_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    """A customer is a person when it has a given or family name, else an account (company) only."""
+    given = (payload.get("GivenName") or "").strip() or None
+    family = (payload.get("FamilyName") or "").strip() or None
+    full_name = " ".join(part for part in (given, family) if part) or None
+    display = (payload.get("DisplayName") or "").strip() or None
+    # A display name that is just the person's name is not a company name.
+    company = (payload.get("CompanyName") or "").strip() or (display if display != full_name else None)
+    address = payload.get("BillAddr") or {}
+    street = ", ".join(str(address[key]) for key in ("Line1", "Line2") if address.get(key)) or None
+    phone = (payload.get("PrimaryPhone") or {}).get("FreeFormNumber") or (payload.get("Mobile") or {}).get(
+        "FreeFormNumber"
+    )
+    return canonical(
+        first_name=given,
+        last_name=family,
+        full_name=full_name,
+        email=_first_email((payload.get("PrimaryEmailAddr") or {}).get("Address")),
+        phone=phone or None,
+        company_name=company,
+        street=street,
+        city=address.get("City") or None,
+        postcode=address.get("PostalCode") or None,
+        country=address.get("Country") or None,
+        shared_keys=join_keys(shared_key("quickbooks_customer", payload["Id"])),
+        is_account_only=full_name is None,
+        display_name=display,
+        region=address.get("CountrySubDivisionCode") or None,
+        balance=_number(payload.get("Balance")),
+        currency=(payload.get("CurrencyRef") or {}).get("value"),
+        active=payload.get("Active", True),
+    )
+
+
+def invoice_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    """An invoice belongs to the account of its customer; its amounts feed the 360 view's balances."""
+    customer = payload.get("CustomerRef") or {}
+    balance = _number(payload.get("Balance"))
+    due = payload.get("DueDate")
+    if balance == 0:
+        status = "paid"
+    elif due and due < date.today().isoformat():
+        status = "overdue"
+    else:
+        status = "open"
+    return canonical(
+        email=_first_email((payload.get("BillEmail") or {}).get("Address")),
+        shared_keys=join_keys(shared_key("quickbooks_customer", customer["value"]) if customer.get("value") else None),
+        is_account_only=True,
+        customer_name=customer.get("name"),
+        doc_number=payload.get("DocNumber"),
+        total_amount=_number(payload.get("TotalAmt")),
+        balance=balance,
+        currency=(payload.get("CurrencyRef") or {}).get("value"),
+        due_date=due,
+        txn_date=payload.get("TxnDate"),
+        status=status,
+    )
+
+
+def _cdc_entities(body: Any, entity: str, tool: str) -> list[dict[str, Any]]:
+    """The objects of one entity in a CDC answer: CDCResponse[] -> QueryResponse[] -> {entity: [...]}."""
+    if not isinstance(body, dict) or not isinstance(body.get("CDCResponse"), list):
+        raise ToolResponseError(tool, "GET /v3/company/<realm>/cdc", "answer has no CDCResponse list")
+    found: list[dict[str, Any]] = []
+    for cdc in body["CDCResponse"]:
+        responses = cdc.get("QueryResponse") or [] if isinstance(cdc, dict) else []
+        for response in responses if isinstance(responses, list) else [responses]:
+            if isinstance(response, dict):
+                found.extend(_entity_list(response, entity))
+    return found
+
+
+def _entity_list(response: dict[str, Any], entity: str) -> list[dict[str, Any]]:
+    records = response.get(entity) or []
+    return [record for record in records if isinstance(record, dict)]
+
+
+def _is_deleted(entity: str, record: dict[str, Any]) -> bool:
+    """Deleted transactions carry status "Deleted"; customers are deleted by making them inactive."""
+    if record.get("status") == "Deleted":
+        return True
+    return entity == "Customer" and record.get("Active") is False
+
+
+def _quote(value: str) -> str:
+    """A string literal for QuickBooks' query language, which escapes quotes with a backslash."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _first_email(value: Any) -> str | None:
+    """QuickBooks allows several comma-separated addresses in one email field; the first is the primary."""
+    if not value:
+        return None
+    return str(value).split(",")[0].strip() or None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """QuickBooks times carry the company's offset (e.g. -08:00); the hub keeps UTC."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _later(current: datetime | None, value: datetime | None) -> datetime | None:
+    if value is None:
+        return current
+    return value if current is None or value > current else current

@@ -1,0 +1,224 @@
+"""The sync engine: read one stream from a connector and land it in the hub store.
+
+The engine knows nothing about vendors; connectors know nothing about the store. The guarantees live here:
+pages land as they arrive (so a failure keeps what was read), re-landing is idempotent, deletions are only marked,
+and the cursor moves only after the whole read succeeded, in the same transaction as the deletion marks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from customer_hub.spokes.base import Connector, Page
+from customer_hub.spokes.http import ApiClient, RequestStats, ToolError
+from customer_hub.store.landing import (
+    LandedRecord,
+    UpsertCounts,
+    field_paths,
+    live_count,
+    mark_deleted,
+    mark_unseen_deleted,
+    read_cursor,
+    record_schema,
+    upsert_records,
+    write_cursor,
+)
+
+SyncMode = Literal["auto", "full", "incremental"]
+
+
+@dataclass
+class SyncResult:
+    """What one sync of one stream did; the Dagster asset reports these as metadata."""
+
+    tool: str
+    object: str
+    mode_used: str
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    marked_deleted: int = 0
+    restored: int = 0
+    pages: int = 0
+    requests: int = 0
+    retries: int = 0
+    cursor_before: str | None = None
+    cursor_after: str | None = None
+    reported_count: int | None = None
+    landed_count: int = 0
+    duration_seconds: float = 0.0
+    throttled_seconds: float = 0.0
+    schema_changed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def client_stats(connector: Any) -> RequestStats:
+    """Request counts across every ApiClient a connector holds (some tools need two, e.g. an OAuth token client)."""
+    total = RequestStats()
+    for value in vars(connector).values():
+        if isinstance(value, ApiClient):
+            total = total + value.stats
+    return total
+
+
+def sync_stream(
+    engine: Engine,
+    connector: Connector,
+    obj: str,
+    *,
+    mode: SyncMode = "auto",
+    log: Any = None,
+) -> SyncResult:
+    """Sync one stream. `auto` reads incrementally when a cursor exists, else in full.
+
+    Raises the connector's ToolError when the read fails; records landed before the failure stay, the cursor
+    stays where it was, and the next run re-reads from there.
+    """
+    if mode not in ("auto", "full", "incremental"):
+        raise ValueError(f"mode {mode!r}: use auto, full or incremental")
+    if obj not in connector.objects:
+        raise ValueError(f"{connector.tool} has no stream {obj!r}; streams: {', '.join(connector.objects)}")
+    tool = connector.tool
+    log = log or logging.getLogger(f"customer_hub.spokes.{tool}")
+    state = read_cursor(engine, tool, obj)
+    cursor_before = state.cursor if state else None
+    if mode == "incremental" and not cursor_before:
+        log.info("%s %s: no cursor stored yet, so this incremental sync reads the stream in full", tool, obj)
+    use_incremental = mode != "full" and bool(cursor_before)
+
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    stats_before = client_stats(connector).copy()
+    read = connector.read_incremental(obj, cursor_before) if use_incremental else connector.read_full(obj)
+    result = SyncResult(tool=tool, object=obj, mode_used="incremental", cursor_before=cursor_before)
+    counts = UpsertCounts()
+    paths: set[str] = set()
+    log.info(
+        "%s %s: %s sync started (cursor %s)", tool, obj, "incremental" if use_incremental else "full", cursor_before
+    )
+    try:
+        for page in prefetched(read.pages):
+            result.pages += 1
+            result.fetched += len(page.records)
+            page_counts, deleted = _land_page(engine, connector, obj, page, started, paths)
+            counts.add(page_counts)
+            result.marked_deleted += deleted
+            log.info(
+                "%s %s: page %d landed, %d records so far (%d new, %d changed)",
+                tool, obj, result.pages, result.fetched, counts.inserted, counts.updated,
+            )  # fmt: skip
+    except ToolError:
+        _fill_request_stats(result, connector, stats_before)
+        log.error(
+            "%s %s: sync failed after %d pages (%d records landed and kept); cursor left at %s",
+            tool, obj, result.pages, result.fetched, cursor_before,
+        )  # fmt: skip
+        raise
+
+    result.mode_used = "full" if read.complete else "incremental"
+    result.reported_count = _reported_count(connector, obj, log)
+    finished = datetime.now(UTC)
+    with engine.begin() as conn:
+        if read.complete:
+            result.marked_deleted += mark_unseen_deleted(conn, tool, obj, seen_since=started, now=finished)
+        cursor_after = read.cursor_after if read.cursor_after is not None or read.complete else cursor_before
+        write_cursor(conn, tool, obj, cursor_after, full=read.complete, now=finished)
+        result.schema_changed = record_schema(conn, tool, obj, paths, finished, complete=read.complete)
+        result.landed_count = live_count(conn, tool, obj)
+    result.cursor_after = cursor_after
+    result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+    result.restored = counts.restored
+    result.duration_seconds = round(time.monotonic() - clock, 3)
+    _fill_request_stats(result, connector, stats_before)
+    log.info(
+        "%s %s: %s sync done: %d fetched, %d new, %d changed, %d unchanged, %d marked deleted, %d live (tool says %s)",
+        tool, obj, result.mode_used, result.fetched, result.inserted, result.updated, result.unchanged,
+        result.marked_deleted, result.landed_count, result.reported_count,
+    )  # fmt: skip
+    return result
+
+
+def prefetched(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
+    """The pages, fetched by a background thread up to `depth` ahead, so the next request waits on the API while
+    this thread lands the current page. A sync then runs at the rate limit, not at limit plus landing time.
+    The reader's error is re-raised here, after the pages read before it."""
+    buffer: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                buffer.put(("page", page))
+            buffer.put(("done", None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consuming thread, which re-raises it
+            buffer.put(("error", error))
+
+    reader = threading.Thread(target=produce, name="sync-page-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, item = buffer.get()
+            if kind == "page":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full buffer, then let it finish
+            with contextlib.suppress(queue.Empty):
+                buffer.get(timeout=0.05)
+        reader.join()
+
+
+def _land_page(
+    engine: Engine, connector: Connector, obj: str, page: Page, seen_at: datetime, paths: set[str]
+) -> tuple[UpsertCounts, int]:
+    """Land one page in its own transaction, so a later failure keeps it. `seen_at` is the sync's start time:
+    every record seen by this sync carries it, which is how a complete read finds the records it did not see."""
+    records = []
+    for payload in page.records:
+        paths |= field_paths(payload)
+        records.append(
+            LandedRecord(
+                source_id=str(connector.source_id(obj, payload)),
+                payload=payload,
+                fields=connector.to_canonical(obj, payload),
+                source_updated_at=connector.source_updated_at(obj, payload),
+            )
+        )
+    with engine.begin() as conn:
+        counts = upsert_records(conn, connector.tool, obj, records, seen_at)
+        deleted = mark_deleted(conn, connector.tool, obj, page.deleted_ids, datetime.now(UTC))
+    return counts, deleted
+
+
+def _reported_count(connector: Connector, obj: str, log: Any) -> int | None:
+    """The tool's own count, for parity checks; a failure to count must not fail a sync that landed fine."""
+    try:
+        return connector.count(obj)
+    except ToolError as error:
+        log.warning("%s %s: could not read the tool's record count: %s", connector.tool, obj, error)
+        return None
+
+
+def _fill_request_stats(result: SyncResult, connector: Connector, before: RequestStats) -> None:
+    spent = client_stats(connector) - before
+    result.requests, result.retries = spent.requests, spent.retries
+    result.throttled_seconds = round(spent.throttled_seconds, 3)

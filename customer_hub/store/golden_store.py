@@ -1,0 +1,298 @@
+"""Reading and writing the golden-record tables: customer records, golden customers and their history, the
+cross-reference, the review queue, steward decisions and the 360 view.
+
+Plain dicts in and out (no pandas) so the `lookup` command stays quick to start. Whole-table replacements run in
+one transaction with chunked multi-row inserts: readers see the old contents or the new, never half of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+
+from customer_hub.store.schema import (
+    customer_360,
+    customer_records,
+    customer_xref,
+    golden_customers,
+    golden_history,
+    landed_records,
+    match_candidates,
+    steward_decisions,
+)
+
+_CHUNK = 5_000
+DECISIONS = ("merge", "keep_apart")
+
+
+def _chunks(rows: Sequence[dict[str, Any]], size: int = _CHUNK) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _insert_all(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _chunks(rows):
+        conn.execute(insert(table), list(chunk))
+
+
+def _replace(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(table))
+        _insert_all(conn, table, rows)
+
+
+# --- landed and customer records -------------------------------------------------------------------------------
+
+
+def landed_rows(engine: Engine) -> list[dict[str, Any]]:
+    """Every landed record (live and deleted) with what the customer-records step needs; not the raw payload."""
+    columns = [
+        landed_records.c.tool,
+        landed_records.c.object,
+        landed_records.c.source_id,
+        landed_records.c.fields,
+        landed_records.c.source_updated_at,
+        landed_records.c.deleted_at,
+    ]
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(landed_records.c.id))]
+
+
+def replace_customer_records(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    """The customer_records table becomes exactly `rows` (keys: the table's columns)."""
+    _replace(engine, customer_records, rows)
+
+
+def read_customer_records(engine: Engine, *, live_only: bool = True) -> list[dict[str, Any]]:
+    query = select(customer_records).order_by(customer_records.c.record_id)
+    if live_only:
+        query = query.where(customer_records.c.deleted_at.is_(None))
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+# --- golden customers and history ------------------------------------------------------------------------------
+
+
+def read_golden(engine: Engine, *, kind: str | None = None) -> dict[str, dict[str, Any]]:
+    """Golden rows by id (active and merged), optionally of one kind (customer or person)."""
+    query = select(golden_customers)
+    if kind:
+        query = query.where(golden_customers.c.kind == kind)
+    with engine.connect() as conn:
+        return {row.golden_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _write_golden(
+    conn: Connection,
+    inserts: Sequence[dict[str, Any]],
+    updates: Sequence[dict[str, Any]],
+    history: Sequence[dict[str, Any]],
+) -> None:
+    _insert_all(conn, golden_customers, inserts)
+    for row in updates:
+        values = {key: value for key, value in row.items() if key != "golden_id"}
+        conn.execute(update(golden_customers).where(golden_customers.c.golden_id == row["golden_id"]), values)
+    _insert_all(conn, golden_history, history)
+
+
+def save_golden_run(
+    engine: Engine,
+    golden: tuple[Sequence[dict[str, Any]], Sequence[dict[str, Any]], Sequence[dict[str, Any]]],
+    xref: Sequence[dict[str, Any]],
+    candidates: Sequence[dict[str, Any]],
+) -> None:
+    """Everything one golden run produces in one transaction: `golden` (inserts, updates, history), the whole
+    cross-reference and the whole review queue. A reader, or the next run, never sees ids from one run beside a
+    cross-reference from another."""
+    with engine.begin() as conn:
+        _write_golden(conn, *golden)
+        conn.execute(delete(customer_xref))
+        _insert_all(conn, customer_xref, xref)
+        _replace_candidates(conn, candidates)
+
+
+def history_for(engine: Engine, golden_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """History events of the given golden ids, oldest first."""
+    ids = list(golden_ids)
+    if not ids:
+        return []
+    query = select(golden_history).where(golden_history.c.golden_id.in_(ids)).order_by(golden_history.c.id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def resolve_merged(engine: Engine, golden_id: str) -> str | None:
+    """The active golden id an id now lives on: itself, or the end of its merged_into chain (None if unknown)."""
+    seen: set[str] = set()
+    current: str | None = golden_id
+    with engine.connect() as conn:
+        while current and current not in seen:
+            seen.add(current)
+            row = conn.execute(
+                select(golden_customers.c.status, golden_customers.c.merged_into).where(
+                    golden_customers.c.golden_id == current
+                )
+            ).first()
+            if row is None:
+                return None
+            if row.status != "merged" or not row.merged_into:
+                return current
+            current = row.merged_into
+    return None
+
+
+# --- cross-reference -------------------------------------------------------------------------------------------
+
+
+def read_xref(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(select(customer_xref).order_by(customer_xref.c.record_id))]
+
+
+def golden_ids_for_record(engine: Engine, value: str) -> dict[str, str]:
+    """Golden customer ids of records whose record id, tool id or golden person id is `value`, each with the
+    column that matched (record_id, source_id or golden_person_id).
+
+    Three single-column lookups rather than one OR: SQLite answers an OR with DISTINCT by scanning the table.
+    """
+    c = customer_xref.c
+    found: dict[str, str] = {}
+    with engine.connect() as conn:
+        for column in (c.record_id, c.source_id, c.golden_person_id):
+            for row in conn.execute(select(c.golden_customer_id).where(column == value)):
+                found.setdefault(row[0], column.name)
+    return found
+
+
+def golden_ids_for_email(engine: Engine, emails: Iterable[str]) -> list[str]:
+    """Golden customer ids of every record carrying one of `emails` (stored lowercase)."""
+    values = [email for email in emails if email]
+    if not values:
+        return []
+    query = select(customer_xref.c.golden_customer_id).where(customer_xref.c.email.in_(values)).distinct()
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+# --- review queue and steward decisions ------------------------------------------------------------------------
+
+
+def read_candidates(engine: Engine, status: str | None = None) -> list[dict[str, Any]]:
+    query = select(match_candidates).order_by(match_candidates.c.score.desc(), match_candidates.c.id)
+    if status:
+        query = query.where(match_candidates.c.status == status)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _replace_candidates(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    first_seen = {
+        (row.record_id_a, row.record_id_b): row.created_at
+        for row in conn.execute(
+            select(match_candidates.c.record_id_a, match_candidates.c.record_id_b, match_candidates.c.created_at)
+        )
+    }
+    conn.execute(delete(match_candidates))
+    kept = [
+        {**row, "created_at": first_seen.get((row["record_id_a"], row["record_id_b"]), row["created_at"])}
+        for row in rows
+    ]
+    _insert_all(conn, match_candidates, kept)
+
+
+def add_decisions(engine: Engine, decisions: Sequence[Mapping[str, Any]]) -> None:
+    """Append steward decisions (record_a, record_b, decision, decided_by, reason) in one transaction.
+
+    The newest decision on a pair wins; earlier ones stay as the audit trail. Pairs are stored in sorted order so
+    a decision on (a, b) and one on (b, a) are the same pair.
+    """
+    rows = []
+    now = datetime.now(UTC)
+    for entry in decisions:
+        if entry["decision"] not in DECISIONS:
+            raise ValueError(f"decision {entry['decision']!r}: use one of {list(DECISIONS)}")
+        if entry["record_a"] == entry["record_b"]:
+            raise ValueError(f"a decision needs two different records, got {entry['record_a']!r} twice")
+        first, second = sorted((entry["record_a"], entry["record_b"]))
+        rows.append(
+            {
+                "record_id_a": first,
+                "record_id_b": second,
+                "decision": entry["decision"],
+                "decided_by": entry["decided_by"],
+                "reason": entry.get("reason"),
+                "decided_at": now,
+            }
+        )
+    with engine.begin() as conn:
+        _insert_all(conn, steward_decisions, rows)
+
+
+def read_decisions(engine: Engine) -> list[dict[str, Any]]:
+    """The decision in force per record pair (the newest), oldest pair first."""
+    query = select(steward_decisions).order_by(steward_decisions.c.decided_at, steward_decisions.c.id)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            latest[tuple(sorted((row.record_id_a, row.record_id_b)))] = dict(row._mapping)
+    return list(latest.values())
+
+
+# --- 360 view --------------------------------------------------------------------------------------------------
+
+
+def replace_360(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    _replace(engine, customer_360, rows)
+
+
+def read_360(engine: Engine, golden_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """360 views by golden customer id, for the ids that have one."""
+    ids = list(dict.fromkeys(golden_ids))
+    if not ids:
+        return {}
+    query = select(customer_360.c.golden_customer_id, customer_360.c.view).where(
+        customer_360.c.golden_customer_id.in_(ids)
+    )
+    with engine.connect() as conn:
+        return {row.golden_customer_id: row.view for row in conn.execute(query)}
+
+
+def all_360(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Every 360 view, streamed (reports over the whole hub)."""
+    with engine.connect() as conn:
+        for row in conn.execution_options(yield_per=1_000).execute(select(customer_360.c.view)):
+            yield row.view
+
+
+def ids_by_column(engine: Engine, column: str, values: Iterable[str], limit: int) -> list[str]:
+    """Golden customer ids whose indexed 360 column (`email`, `domain` or `name_lc`) equals one of `values`."""
+    if column not in ("email", "domain", "name_lc"):
+        raise ValueError(f"{column!r} is not an indexed 360 column")
+    wanted = [value for value in values if value]
+    if not wanted:
+        return []
+    col = customer_360.c[column]
+    query = select(customer_360.c.golden_customer_id).where(col.in_(wanted)).limit(limit)
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def names_in_range(engine: Engine, low: str, high: str, limit: int) -> list[tuple[str, str]]:
+    """(golden id, name_lc) with `low <= name_lc < high` in key order: an index range scan, stopped at `limit`."""
+    col = customer_360.c.name_lc
+    query = select(customer_360.c.golden_customer_id, col).where(col >= low, col < high).order_by(col).limit(limit)
+    with engine.connect() as conn:
+        return [(row[0], row[1]) for row in conn.execute(query)]
+
+
+def names_containing(engine: Engine, fragment: str, limit: int) -> list[tuple[str, str]]:
+    """(golden id, name_lc) whose name contains `fragment`: a scan that stops after `limit` hits."""
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    col = customer_360.c.name_lc
+    query = select(customer_360.c.golden_customer_id, col).where(col.like(f"%{escaped}%", escape="\\")).limit(limit)
+    with engine.connect() as conn:
+        return [(row[0], row[1]) for row in conn.execute(query)]

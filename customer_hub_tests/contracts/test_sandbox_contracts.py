@@ -1,0 +1,317 @@
+"""The sandbox answers what the vendors document: every response validated against the vendor's own spec.
+
+Each case is a request a client makes; the request itself is checked against the spec too, so the cases double
+as examples of conforming requests for the connectors.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from customer_hub.sandbox import SANDBOX_IDS, SandboxServer
+from customer_hub_tests.contracts.spec_validation import (
+    component_errors,
+    quickbooks_errors,
+    request_errors,
+    response_errors,
+)
+from customer_hub_tests.sandbox.clients import quickbooks_headers
+
+BEARER = {"Authorization": "Bearer sandbox-token", "Intercom-Version": "2.16"}
+WORKSPACE = SANDBOX_IDS["asana_workspace_gid"]
+TEMPLATE = SANDBOX_IDS["asana_onboarding_template_gid"]
+SEARCH_ALL = {
+    "filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "0"}]}],
+    "limit": 50,
+    "after": "0",
+    "properties": ["email", "phone"],
+    "sorts": ["lastmodifieddate"],
+}
+
+
+@dataclass
+class Case:
+    vendor: str
+    method: str
+    path: str  # relative to the tool's sandbox base URL
+    params: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=lambda: dict(BEARER))
+    status: int = 200
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.method} {self.path} -> {self.status}"
+
+
+CASES = [
+    Case("hubspot", "GET", "/crm/v3/objects/contacts", {"limit": 100, "associations": "companies,deals"}),
+    Case(
+        "hubspot",
+        "GET",
+        "/crm/v3/objects/companies",
+        {"limit": 100, "properties": "name,domain,phone", "associations": "contacts"},
+    ),
+    Case("hubspot", "GET", "/crm/v3/objects/deals", {"limit": 100, "associations": "companies,contacts"}),
+    Case("hubspot", "POST", "/crm/v3/objects/contacts/search", body=SEARCH_ALL),
+    Case(
+        "hubspot",
+        "POST",
+        "/crm/v3/objects/deals/search",
+        body=SEARCH_ALL
+        | {
+            "filterGroups": [{"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}],
+            "properties": ["amount"],
+        },
+    ),
+    Case("hubspot", "GET", "/crm/v3/objects/contacts", {"limit": 1000}, status=400),
+    Case(
+        "hubspot",
+        "POST",
+        "/crm/v3/associations/contacts/companies/batch/read",
+        body={"inputs": [{"id": str(number)} for number in range(1001)]},
+        status=400,
+    ),
+    Case("hubspot", "POST", "/crm/v3/associations/widgets/companies/batch/read", body={"inputs": []}, status=400),
+    Case("hubspot", "GET", "/crm/v3/objects/contacts", headers={}, status=401),
+    Case("stripe", "GET", "/v1/customers", {"limit": 100}),
+    Case("stripe", "GET", "/v1/subscriptions", {"limit": 100, "status": "all"}),
+    Case("stripe", "GET", "/v1/invoices", {"limit": 100}),
+    Case("stripe", "GET", "/v1/events", {"limit": 100, "types[]": ["customer.updated", "invoice.paid"]}),
+    Case("stripe", "GET", "/v1/customers", {"limit": 0}, status=400),
+    Case("stripe", "GET", "/v1/customers", headers={}, status=401),
+    Case("intercom", "GET", "/contacts", {"per_page": 150}),
+    Case(
+        "intercom",
+        "POST",
+        "/contacts/search",
+        body={
+            "query": {
+                "operator": "AND",
+                "value": [
+                    {"field": "updated_at", "operator": ">", "value": 1700000000},
+                    {"field": "role", "operator": "=", "value": "user"},
+                ],
+            },
+            "pagination": {"per_page": 150},
+        },
+    ),
+    Case("intercom", "GET", "/conversations", {"per_page": 150}),
+    Case(
+        "intercom",
+        "POST",
+        "/conversations/search",
+        body={"query": {"field": "updated_at", "operator": ">", "value": 1600000000}, "pagination": {"per_page": 150}},
+    ),
+    Case("intercom", "GET", "/contacts", headers={}, status=401),
+    Case(
+        "asana",
+        "GET",
+        "/projects",
+        {
+            "workspace": WORKSPACE,
+            "limit": 100,
+            "opt_fields": (
+                "name,archived,created_at,modified_at,notes,owner,team,workspace,custom_fields,created_from_template,"
+                "permalink_url,completed,due_on,start_on"
+            ),
+        },
+    ),
+    Case("asana", "GET", f"/workspaces/{WORKSPACE}/projects", {"limit": 100}),
+    Case(
+        "asana",
+        "POST",
+        f"/project_templates/{TEMPLATE}/instantiateProject",
+        status=201,
+        body={"data": {"name": "Contract Test – Onboarding", "team": SANDBOX_IDS["asana_team_gid"], "public": False}},
+    ),
+    Case("asana", "GET", "/projects/0", status=404),
+    Case("asana", "GET", "/projects", {"workspace": WORKSPACE}, headers={}, status=401),
+    Case(
+        "sheets",
+        "GET",
+        f"/v4/spreadsheets/{SANDBOX_IDS['sheets_spreadsheet_id']}/values/{SANDBOX_IDS['sheets_range']}",
+        {"majorDimension": "ROWS"},
+    ),
+    Case("sheets", "GET", "/v4/spreadsheets/unknown/values/A1", status=404),
+    Case(
+        "slack",
+        "POST",
+        "/chat.postMessage",
+        body={
+            "channel": SANDBOX_IDS["slack_channel_id"],
+            "text": "hello",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*hello*"}}],
+        },
+    ),
+    Case("slack", "POST", "/chat.postMessage", body={"channel": SANDBOX_IDS["slack_channel_id"]}),
+]
+
+
+def _send(sandbox: SandboxServer, http: requests.Session, case: Case) -> requests.Response:
+    return http.request(
+        case.method,
+        sandbox.base_url(case.vendor) + case.path,
+        params=case.params,
+        json=case.body,
+        headers=case.headers,
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_sandbox_answers_as_documented(sandbox: SandboxServer, http: requests.Session, case: Case) -> None:
+    if case.vendor == "stripe" and case.path == "/v1/events":
+        sandbox.state.mutate(0.001, tools=["stripe"])
+    answer = _send(sandbox, http, case)
+    assert answer.status_code == case.status, answer.text[:300]
+    assert request_errors(case.vendor, case.method, answer.request.url, body=case.body, headers=case.headers) == []
+    assert response_errors(case.vendor, case.method, answer.request.url, answer.status_code, answer.json()) == []
+
+
+def test_hubspot_rate_limit_and_auth_errors_match_the_error_schema(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    sandbox.state.set_faults({"hubspot": {"error_rate": 1.0, "timeout_seconds": 0}})
+    try:
+        bodies = [
+            http.get(sandbox.base_url("hubspot") + "/crm/v3/objects/contacts", headers=BEARER).json() for _ in range(10)
+        ]
+    finally:
+        sandbox.state.clear_faults()
+    errors = [body for body in bodies if "results" not in body]  # slow answers still carry results
+    assert any(body.get("errorType") == "RATE_LIMIT" for body in errors)
+    unauthorized = http.get(sandbox.base_url("hubspot") + "/crm/v3/objects/contacts").json()
+    for body in [*errors, unauthorized]:
+        assert component_errors("hubspot", "Error", body) == []
+
+
+SUBCATEGORY_SPEC_DEFECT = re.compile(r"at \$\.errors\[\d+\]\.subCategory: '[\w.]+' is not of type 'object'")
+"""The associations spec types a batch error's `subCategory` as an object, but HubSpot sends a string such as
+"crm.associations.NO_ASSOCIATIONS_FOUND" (its own newer reference and clients that match on that value agree).
+The sandbox answers as the API does; this one spec error is tolerated, on batch errors' subCategory only."""
+
+
+def _without_subcategory_defect(errors: list[str]) -> list[str]:
+    kept = []
+    for error in errors:
+        header, *details = error.splitlines()
+        details = [line for line in details if not SUBCATEGORY_SPEC_DEFECT.search(line)]
+        if details or not error.startswith("InvalidData"):
+            kept.append("\n".join([header, *details]))
+    return kept
+
+
+@pytest.mark.parametrize("from_type,to_type", [("contacts", "companies"), ("deals", "contacts"), ("0-2", "0-1")])
+def test_hubspot_association_batch_read_serves_the_list_endpoints_associations(
+    sandbox: SandboxServer, http: requests.Session, from_type: str, to_type: str
+) -> None:
+    hubspot = sandbox.base_url("hubspot")
+    listed = http.get(
+        f"{hubspot}/crm/v3/objects/{from_type}", params={"limit": 100, "associations": to_type}, headers=BEARER
+    ).json()["results"]
+    expected = {
+        record["id"]: next(iter(record["associations"].values()))["results"]
+        for record in listed
+        if record.get("associations")
+    }
+    without = [record["id"] for record in listed if not record.get("associations")]
+    assert expected and without  # the page has both kinds of record, so both answers are exercised
+    url = f"{hubspot}/crm/v3/associations/{from_type}/{to_type}/batch/read"
+
+    for ids, status in ((list(expected), 200), ([*expected, *without[:3]], 207)):
+        body = {"inputs": [{"id": record_id} for record_id in ids]}
+        answer = http.post(url, json=body, headers=BEARER)
+
+        assert answer.status_code == status, answer.text[:300]
+        assert request_errors("hubspot", "POST", url, body=body) == []
+        found = answer.json()
+        errors = response_errors("hubspot", "POST", url, status, found)
+        assert _without_subcategory_defect(errors) == []
+        assert {item["from"]["id"]: item["to"] for item in found["results"]} == expected
+        assert found["status"] == "COMPLETE" and found["startedAt"] <= found["completedAt"]
+        missing = [error["context"]["fromObjectId"][0] for error in found.get("errors", [])]
+        assert missing == without[: len(ids) - len(expected)]
+        assert found.get("numErrors", 0) == len(missing)
+        assert {error["subCategory"] for error in found.get("errors", [])} <= {"crm.associations.NO_ASSOCIATIONS_FOUND"}
+
+
+def test_stripe_objects_in_events_match_their_schemas(sandbox: SandboxServer, http: requests.Session) -> None:
+    sandbox.state.mutate(0.002, tools=["stripe"])
+    events = http.get(sandbox.base_url("stripe") + "/v1/events", params={"limit": 20}, headers=BEARER).json()
+    assert events["data"]
+    for event in events["data"]:
+        assert component_errors("stripe", "event", event) == []
+        assert component_errors("stripe", event["data"]["object"]["object"], event["data"]["object"]) == []
+
+
+@pytest.fixture(scope="module")
+def qbo(sandbox: SandboxServer, http: requests.Session) -> dict[str, str]:
+    return quickbooks_headers(sandbox, http)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select * from Customer MAXRESULTS 100",
+        "select * from Invoice STARTPOSITION 901",
+        "select count(*) from Customer",
+        "select * from Nothing",
+    ],
+)
+def test_quickbooks_query_responses_match_the_xsd(
+    sandbox: SandboxServer, http: requests.Session, qbo: dict[str, str], query: str
+) -> None:
+    url = f"{sandbox.base_url('quickbooks')}/v3/company/{SANDBOX_IDS['quickbooks_realm_id']}/query"
+    params = {"query": query, "minorversion": "75"}
+    answer = http.get(url, params=params, headers=qbo)
+    assert request_errors("quickbooks", "GET", answer.request.url) == []
+    assert quickbooks_errors(answer.json()) == []
+
+
+def test_quickbooks_cdc_writes_and_faults_match_the_xsd(
+    sandbox: SandboxServer, http: requests.Session, qbo: dict[str, str]
+) -> None:
+    base = f"{sandbox.base_url('quickbooks')}/v3/company/{SANDBOX_IDS['quickbooks_realm_id']}"
+    since = datetime.now(UTC).isoformat()
+    sandbox.state.mutate(0.01, tools=["quickbooks"])
+    cdc = http.get(f"{base}/cdc", params={"entities": "Customer,Invoice", "changedSince": since}, headers=qbo).json()
+    assert cdc["CDCResponse"][0]["QueryResponse"][0]["Customer"]
+    assert quickbooks_errors(cdc) == []
+    invoice = {
+        "CustomerRef": {"value": "1"},
+        "PrivateNote": "contract test",
+        "DocNumber": "CT-1",
+        "Line": [
+            {
+                "Amount": 250.0,
+                "Description": "Setup",
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}},
+            }
+        ],
+    }
+    assert request_errors("quickbooks", "POST", f"{base}/invoice", query={"requestid": "ct-1"}, body=invoice) == []
+    created = http.post(
+        f"{base}/invoice", params={"requestid": "ct-1", "minorversion": "75"}, json=invoice, headers=qbo
+    ).json()
+    assert quickbooks_errors(created) == []
+    assert quickbooks_errors(created["Invoice"], "Invoice") == []
+    for fault in (
+        http.get(
+            f"{base}/query", params={"query": "select * from Customer"}, headers={"Authorization": "Bearer wrong"}
+        ).json(),
+        http.get(f"{base}/query", params={"query": "select * from Customer", "minorversion": "60"}, headers=qbo).json(),
+    ):
+        assert "Fault" in fault
+        assert quickbooks_errors(fault) == []
+
+
+def test_every_seeded_quickbooks_entity_matches_the_xsd(sandbox: SandboxServer) -> None:
+    for stream, element in (("customers", "Customer"), ("invoices", "Invoice")):
+        records = list(sandbox.state.stream("quickbooks", stream))
+        for record in records[:: max(1, len(records) // 50)]:
+            assert quickbooks_errors(record, element) == [], record["Id"]

@@ -1,0 +1,188 @@
+"""Golden records end to end: stable ids across runs, merges that keep the older id, steward decisions that hold,
+the review queue, deleted records, and the Acme case (duplicates in HubSpot, double billing in Stripe)."""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_hub.golden.reports import double_billing, duplicate_report
+from customer_hub.lookup import lookup, record_decision
+from customer_hub.store import golden_store
+
+from .conftest import BOTH_BACKENDS, landed
+
+ACME = [
+    # HubSpot holds Acme three times, under three spellings: the company and Wile twice (work and Gmail address).
+    landed("hubspot:companies:101", company_name="Acme Corp", company_domain="acme.com", phone="(505) 555-0100",
+           is_account_only=True, shared_keys="hubspot_company:101"),
+    landed("hubspot:contacts:11", first_name="Wile", last_name="Coyote", email="wile.coyote@acme.com",
+           company_name="ACME Corporation", shared_keys="hubspot_company:101"),
+    landed("hubspot:contacts:12", first_name="Wile", last_name="Coyote", email="wilecoyote+acme@gmail.com",
+           company_name="Acme Corp."),
+    landed("stripe:customers:cus_A1", full_name="Acme Corp", company_name="Acme Corp", email="billing@acme.com",
+           shared_keys="stripe_customer:cus_A1;hubspot_company:101"),
+    landed("stripe:customers:cus_A2", full_name="Acme Corporation", company_name="Acme Corporation",
+           email="wile.coyote@acme.com", shared_keys="stripe_customer:cus_A2"),
+    landed("stripe:subscriptions:sub_1", is_account_only=True, shared_keys="stripe_customer:cus_A1",
+           subscription_status="active", product_id="prod_growth", product_name="Growth", mrr=499.0),
+    landed("stripe:subscriptions:sub_2", is_account_only=True, shared_keys="stripe_customer:cus_A2",
+           subscription_status="active", product_id="prod_growth", product_name="Growth", mrr=499.0),
+    landed("quickbooks:customers:58", company_name="Acme Corporation", email="ap@acme.com", is_account_only=True,
+           shared_keys="quickbooks_customer:58", balance=1500.0),
+    landed("quickbooks:invoices:130", is_account_only=True, shared_keys="quickbooks_customer:58", balance=1000.0,
+           total_amount=1000.0, due_date="2026-10-01"),
+    landed("quickbooks:invoices:131", is_account_only=True, shared_keys="quickbooks_customer:58", balance=500.0,
+           total_amount=500.0, due_date="2026-12-01"),
+]  # fmt: skip
+
+ROADRUNNER = [
+    landed("stripe:customers:cus_R", full_name="Road Runner", email="beep@roadrunner.io",
+           shared_keys="stripe_customer:cus_R"),
+    landed("stripe:subscriptions:sub_R", is_account_only=True, shared_keys="stripe_customer:cus_R",
+           subscription_status="active", product_id="prod_starter", mrr=49.0),
+]  # fmt: skip
+
+
+def _ids(engine) -> dict[str, str]:
+    return {row["record_id"]: row["golden_customer_id"] for row in golden_store.read_xref(engine)}
+
+
+@BOTH_BACKENDS
+def test_acme_is_one_customer_with_its_duplicates_and_double_billing_reported(engine, land, run):
+    land(*ACME)
+    summary = run()
+    assert len(set(_ids(engine).values())) == 1
+    assert (summary.customers, summary.persons) == (1, 1)
+
+    [hubspot, stripe] = duplicate_report(engine)
+    assert (hubspot["tool"], hubspot["count"], hubspot["name"]) == ("hubspot", 3, "Acme Corp")
+    assert hubspot["records"] == ["hubspot:companies:101", "hubspot:contacts:11", "hubspot:contacts:12"]
+    assert [(d["level"], d["records"]) for d in hubspot["duplicates"]] == [
+        ("person", ["hubspot:contacts:11", "hubspot:contacts:12"])
+    ]
+    assert (stripe["tool"], stripe["records"]) == ("stripe", ["stripe:customers:cus_A1", "stripe:customers:cus_A2"])
+    assert stripe["duplicates"][0]["level"] == "customer"
+
+    [billed] = double_billing(engine)
+    assert (billed["product_name"], billed["subscriptions"], billed["mrr"]) == ("Growth", ["sub_1", "sub_2"], 998.0)
+
+    [view] = lookup(engine, "acme.com")
+    assert view["mrr"] == 998.0
+    assert view["double_billing"][0]["subscriptions"] == ["sub_1", "sub_2"]
+    assert (view["accounting"]["unpaid_invoices"], view["accounting"]["unpaid_total"]) == (2, 1500.0)
+    assert view["fields"]["company_name"]["source"] == "hubspot"
+    assert view["fields"]["balance"] == {"value": 1500.0, "source": "quickbooks", "record": "quickbooks:customers:58"}
+    assert [d["tool"] for d in view["within_tool_duplicates"]] == ["hubspot", "stripe"]
+    assert sorted(view["sources"]) == ["hubspot", "quickbooks", "stripe"]
+
+
+@BOTH_BACKENDS
+def test_rerun_on_unchanged_data_changes_no_id_and_writes_no_history(engine, land, run):
+    land(*ACME, *ROADRUNNER)
+    run(0)
+    ids, golden = _ids(engine), golden_store.read_golden(engine)
+    history = golden_store.history_for(engine, golden)
+    summary = run(1)
+    assert _ids(engine) == ids
+    assert golden_store.read_golden(engine) == golden
+    assert golden_store.history_for(engine, golden) == history
+    assert (summary.created, summary.merges, summary.splits, summary.updated) == (0, 0, 0, 0)
+
+
+@BOTH_BACKENDS
+def test_bridging_record_merges_two_customers_keeping_the_older_id(engine, land, run):
+    land(*ACME)
+    run(0)
+    acme_id = _ids(engine)["hubspot:companies:101"]
+    land(*ROADRUNNER)
+    run(1)
+    roadrunner_id = _ids(engine)["stripe:customers:cus_R"]
+    assert roadrunner_id != acme_id
+
+    # Road Runner turns out to work at Acme: a HubSpot contact with the Stripe email, associated with Acme.
+    land(landed("hubspot:contacts:13", first_name="Road", last_name="Runner", email="beep@roadrunner.io",
+                shared_keys="hubspot_company:101"))  # fmt: skip
+    summary = run(2)
+    ids = _ids(engine)
+    assert ids["stripe:customers:cus_R"] == ids["hubspot:companies:101"] == acme_id
+    assert summary.merges == 1
+
+    retired = golden_store.read_golden(engine)[roadrunner_id]
+    assert (retired["status"], retired["merged_into"]) == ("merged", acme_id)
+    merged = [e for e in golden_store.history_for(engine, [roadrunner_id, acme_id]) if e["event"] == "merged"]
+    assert {e["golden_id"] for e in merged} == {acme_id, roadrunner_id}
+    absorbed = next(e for e in merged if e["golden_id"] == roadrunner_id)["detail"]
+    assert absorbed["into"] == acme_id
+    assert absorbed["rule"] and absorbed["links"]
+    # The old id still finds the customer, and its 360 view tells the story.
+    [view] = lookup(engine, roadrunner_id)
+    assert view["golden_customer_id"] == acme_id
+    assert any(event["event"] == "merged" for event in view["history"])
+
+
+def test_keep_apart_decision_splits_and_holds_on_later_runs(engine, land, run):
+    land(
+        landed("hubspot:companies:1", company_name="Acme Corp", company_domain="acme.com", city="Albuquerque",
+               is_account_only=True, shared_keys="hubspot_company:1"),
+        landed("quickbooks:customers:7", company_name="Acme Corp.", city="Albuquerque", is_account_only=True,
+               shared_keys="quickbooks_customer:7"),
+    )  # fmt: skip
+    run(0)
+    ids = _ids(engine)
+    acme_id = ids["hubspot:companies:1"]
+    assert ids["quickbooks:customers:7"] == acme_id
+    record_decision(engine, "quickbooks:customers:7", "hubspot:companies:1", "keep_apart", "steward@example.com",
+                    "the Acme Corp. in QuickBooks is a different firm")  # fmt: skip
+    summary = run(1)
+    ids = _ids(engine)
+    assert ids["hubspot:companies:1"] == acme_id
+    assert ids["quickbooks:customers:7"] != acme_id
+    assert summary.splits == 1
+    split = [e for e in golden_store.history_for(engine, [ids["quickbooks:customers:7"]]) if e["event"] == "split"]
+    assert split[0]["detail"]["from"] == acme_id
+    assert split[0]["detail"]["rule"] == "steward keep_apart"
+
+    run(2)
+    assert _ids(engine) == ids
+
+
+def test_review_queue_pair_is_decided_by_a_steward(engine, land, run):
+    land(
+        landed("hubspot:contacts:1", first_name="Katherine", last_name="Johnson", city="Boston", country="US"),
+        landed("intercom:contacts:a", full_name="Katherine Johnson", city="Boston", country="US"),
+    )
+    summary = run(0)
+    [candidate] = golden_store.read_candidates(engine, "open")
+    assert (candidate["record_id_a"], candidate["record_id_b"]) == ("hubspot:contacts:1", "intercom:contacts:a")
+    assert candidate["record_a"]["first_name"] == "Katherine"
+    assert candidate["record_b"]["full_name"] == "Katherine Johnson"
+    assert candidate["scores"]["level"] == "person"
+    assert (summary.linked, summary.candidates_open, summary.auto_merge_rate) == (0, 1, 0.0)
+
+    record_decision(engine, "intercom:contacts:a", "hubspot:contacts:1", "merge", "steward@example.com")
+    summary = run(1)
+    ids = _ids(engine)
+    assert ids["hubspot:contacts:1"] == ids["intercom:contacts:a"]
+    assert golden_store.read_candidates(engine, "open") == []
+    assert [c["status"] for c in golden_store.read_candidates(engine)] == ["decided"]
+    assert summary.candidates_decided == 1
+
+
+def test_deleted_record_leaves_resolution_but_stays_in_customer_records(engine, land, run, delete_landed):
+    land(*ROADRUNNER)
+    run(0)
+    roadrunner_id = _ids(engine)["stripe:customers:cus_R"]
+    delete_landed("stripe:subscriptions:sub_R")
+    run(1)
+    assert "stripe:subscriptions:sub_R" not in _ids(engine)
+    kept = {row["record_id"]: row for row in golden_store.read_customer_records(engine, live_only=False)}
+    assert kept["stripe:subscriptions:sub_R"]["deleted_at"] is not None
+    [view] = lookup(engine, "cus_R")
+    assert (view["golden_customer_id"], view["mrr"]) == (roadrunner_id, 0.0)
+
+
+@pytest.mark.parametrize("query", ["beep@roadrunner.io", "Road Runner", "sub_R"])
+def test_lookup_finds_resolved_customers(engine, land, run, query):
+    land(*ROADRUNNER)
+    run(0)
+    assert lookup(engine, query)[0]["golden_customer_id"] == _ids(engine)["stripe:customers:cus_R"]

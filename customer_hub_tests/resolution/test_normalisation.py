@@ -1,0 +1,170 @@
+"""Normalisers: the forms that decide which values count as equal."""
+
+import pandas as pd
+import pytest
+
+from customer_hub.resolution.companies import normalize_company_name
+from customer_hub.resolution.domains import is_free_mail, normalize_domain
+from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails
+from customer_hub.resolution.names import compare_names, normalize_person_names, split_full_names
+from customer_hub.resolution.phones import normalize_phone, normalize_phones
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("J.Smith+stripe@GoogleMail.com ", "jsmith@gmail.com"),
+        ("john.smith@gmail.com", "johnsmith@gmail.com"),
+        ("jo.hn.smith+newsletter@gmail.com", "johnsmith@gmail.com"),
+        ("John.Smith+crm@Acme.com", "john.smith@acme.com"),
+        ("mailto:ANNA@example.org", "anna@example.org"),
+        ("not an email", ""),
+        (None, ""),
+    ],
+)
+def test_email_canonical_form(raw, canonical):
+    assert normalize_email(raw) == canonical
+
+
+@pytest.mark.parametrize("address", ["billing@acme.com", "Accounts.Payable@acme.com", "AP@acme.com", "info@acme.de"])
+def test_role_mailboxes_are_recognised(address):
+    assert is_role_mailbox(address)
+
+
+def test_personal_addresses_are_not_role_mailboxes():
+    assert not is_role_mailbox("billy@acme.com")
+    assert not is_role_mailbox("jane.doe@acme.com")
+
+
+def test_extra_role_mailboxes_can_be_configured():
+    assert not is_role_mailbox("treasury@acme.com")
+    assert is_role_mailbox("treasury@acme.com", ["treasury"])
+
+
+def test_email_frame_keeps_row_order_and_domains():
+    frame = normalize_emails(pd.Series(["B@x.io", None, "billing@x.io", "B@x.io"]))
+    assert frame["email"].tolist() == ["b@x.io", "", "billing@x.io", "b@x.io"]
+    assert frame["email_domain"].tolist() == ["x.io", "", "x.io", "x.io"]
+    assert frame["email_is_role"].tolist() == [False, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("raw", "domain"),
+    [
+        ("https://www.Acme.com/about?x=1", "acme.com"),
+        ("WWW.acme.co.uk", "acme.co.uk"),
+        ("http://acme.io:8080/", "acme.io"),
+        ("jane@Acme.io", "acme.io"),
+        ("acme", ""),
+        (None, ""),
+    ],
+)
+def test_domains_from_urls_and_addresses(raw, domain):
+    assert normalize_domain(raw) == domain
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.co.uk",
+        "hotmail.fr",
+        "gmx.de",
+        "gmx.net",
+        "proton.me",
+        "web.de",
+        "icloud.com",
+        "outlook.com",
+        "aol.com",
+    ],
+)
+def test_free_mail_domains(domain):
+    assert is_free_mail(domain)
+
+
+def test_company_domains_are_not_free_mail():
+    assert not is_free_mail("acme.com")
+    assert not is_free_mail("live.acme-events.com")
+    assert is_free_mail("partner-mail.net", extra=["partner-mail.net"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme Corp",
+        "ACME Corporation",
+        "Acme Corp.",
+        "The Acme Company",
+        "acme, inc",
+        "Acme Incorporated",
+        "Acme L.L.C.",
+        "Acme Ltd",
+        "Acme Limited",
+        "Acme GmbH",
+        "Acme AG",
+        "Acme S.A.",
+        "Acme SAS",
+        "Acme BV",
+        "Acme Pty Ltd",
+        "Acme PLC",
+        "Acme & Co.",
+    ],
+)
+def test_legal_forms_and_case_are_ignored(name):
+    assert normalize_company_name(name) == "acme"
+
+
+def test_company_names_keep_what_tells_companies_apart():
+    assert normalize_company_name("Müller Logistik GmbH & Co. KG") == "muller logistik"
+    assert normalize_company_name("Johnson & Johnson") == "johnson and johnson"
+    assert normalize_company_name("Acme Labs Inc") != normalize_company_name("Acme Inc")
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("(415) 555-2671", "US", "+14155552671"),
+        ("415.555.2671", "US", "+14155552671"),
+        ("1-415-555-2671", "US", "+14155552671"),
+        ("+1 (415) 555-2671", "GB", "+14155552671"),
+        ("415-555-2671 x204", "US", "+14155552671"),
+        ("020 7946 0958", "GB", "+442079460958"),
+        ("+44 (0)20 7946 0958", "US", "+442079460958"),
+        ("0044 20 7946 0958", "DE", "+442079460958"),
+        ("030 1234567", "DE", "+49301234567"),
+        ("12345", "US", ""),
+        ("000-000-0000", "US", ""),
+        ("", "US", ""),
+    ],
+)
+def test_phones_to_e164(raw, region, e164):
+    assert normalize_phone(raw, region) == e164
+
+
+def test_phone_region_per_row():
+    numbers = normalize_phones(pd.Series(["020 7946 0958", "020 7946 0958"]), pd.Series(["GB", "US"]))
+    assert numbers.tolist() == ["+442079460958", ""]
+
+
+def test_person_names_lose_accents_titles_and_stray_spaces():
+    names = normalize_person_names(pd.Series(["  Dr. José   Núñez Jr. ", "O'Brien", "Søren"]))
+    assert names.tolist() == ["jose nunez", "obrien", "soren"]
+
+
+def test_full_names_written_last_name_first():
+    parts = split_full_names(pd.Series(["Smith, John", "John van der Berg", "Madonna"]))
+    assert parts["first_name"].tolist() == ["john", "john", "madonna"]
+    assert parts["last_name"].tolist() == ["smith", "van der berg", ""]
+
+
+def test_swapped_first_and_last_names_still_match():
+    comparison = compare_names("John", "Smith", "Smith", "John")
+    assert comparison.score == 100
+    assert comparison.swapped
+
+
+def test_different_first_names_do_not_match_on_a_shared_surname():
+    assert compare_names("John", "Smith", "Jane", "Smith").score < 85
+    assert compare_names("Jon", "Smith", "John", "Smith").score > 90
+    assert compare_names("José", "Núñez", "jose", "NUNEZ").score == 100

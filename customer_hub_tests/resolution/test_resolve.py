@@ -1,0 +1,223 @@
+"""`resolve`: who is the same person, which records are one customer, and why."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from customer_hub.resolution import ResolutionSettings, resolve
+from customer_hub.resolution.engine import OUTPUT_COLUMNS
+
+from .records import acme_records, by_id, frame
+
+
+def test_output_has_one_row_per_record_in_input_order():
+    records = acme_records().iloc[::-1].reset_index(drop=True)
+    resolved = resolve(records)
+    assert list(resolved.columns) == list(OUTPUT_COLUMNS)
+    assert resolved["record_id"].tolist() == records["record_id"].tolist()
+    assert resolved["confidence"].between(0, 1).all()
+
+
+def test_acme_spelled_many_ways_is_one_customer():
+    resolved = by_id(resolve(acme_records()))
+    assert resolved["golden_customer_id"].nunique() == 1
+
+
+def test_account_records_name_no_person():
+    resolved = by_id(resolve(acme_records()))
+    for account_record in ("hs-co-1", "hs-co-2", "hs-co-3", "stripe-1", "qbo-1"):
+        assert resolved.loc[account_record, "golden_person_id"] is None
+
+
+def test_colleagues_sharing_a_switchboard_are_different_people_of_one_customer():
+    resolved = by_id(resolve(acme_records()))
+    assert resolved.loc["hs-ct-1", "golden_person_id"] != resolved.loc["hs-ct-2", "golden_person_id"]
+    assert resolved.loc["hs-ct-1", "golden_customer_id"] == resolved.loc["hs-ct-2", "golden_customer_id"]
+
+
+def test_gmail_aliases_are_one_person():
+    records = frame(
+        {"record_id": "a", "full_name": "Mia Lopez", "email": "mia.lopez@gmail.com"},
+        {"record_id": "b", "full_name": "Mia Lopez", "email": "MiaLopez+stripe@googlemail.com"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["a", "golden_person_id"] == resolved.loc["b", "golden_person_id"]
+    assert resolved.loc["b", "match_rule"] == "exact_email"
+    assert resolved.loc["b", "linked_to"] == "a"
+
+
+def test_individual_without_company_is_their_own_customer():
+    records = frame(
+        {"record_id": "hs", "first_name": "Mia", "last_name": "Lopez", "email": "mia.lopez@gmail.com"},
+        {"record_id": "stripe", "full_name": "Mia Lopez", "email": "mia.lopez@gmail.com"},
+        {"record_id": "other", "full_name": "Noah Kim", "email": "noah.kim@gmail.com"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["hs", "golden_customer_id"] == resolved.loc["stripe", "golden_customer_id"]
+    assert resolved.loc["hs", "golden_customer_id"] != resolved.loc["other", "golden_customer_id"]
+
+
+def test_strangers_with_a_common_name_at_different_companies_stay_apart():
+    records = frame(
+        {
+            "record_id": "a",
+            "first_name": "John",
+            "last_name": "Smith",
+            "email": "john.smith@acme.com",
+            "company_name": "Acme",
+            "city": "Boston",
+        },
+        {
+            "record_id": "b",
+            "first_name": "John",
+            "last_name": "Smith",
+            "email": "john.smith@globex.com",
+            "company_name": "Globex",
+            "city": "Boston",
+        },
+        {"record_id": "c", "full_name": "John Smith", "email": "jsmith1980@gmail.com", "city": "Denver"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved["golden_person_id"].nunique() == 3
+    assert resolved["golden_customer_id"].nunique() == 3
+
+
+def test_same_name_and_personal_phone_link_a_personal_address_to_the_work_record():
+    records = frame(
+        {
+            "record_id": "work",
+            "first_name": "Priya",
+            "last_name": "Raman",
+            "email": "priya@acme.com",
+            "company_name": "Acme",
+            "phone": "+1 415 555 2671",
+        },
+        {"record_id": "chat", "full_name": "Raman Priya", "email": "priya.r@gmail.com", "phone": "(415) 555-2671"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["chat", "golden_person_id"] == resolved.loc["work", "golden_person_id"]
+    assert resolved.loc["chat", "golden_customer_id"] == resolved.loc["work", "golden_customer_id"]
+    assert resolved.loc["chat", "match_rule"] == "fuzzy_name_phone"
+    assert json.loads(resolved.loc["chat", "match_scores"])["swapped"] is True
+
+
+def test_spreadsheet_row_with_a_typo_joins_the_contact_at_its_company():
+    records = frame(
+        {
+            "record_id": "hs",
+            "first_name": "Olivia",
+            "last_name": "Hunt",
+            "email": "olivia@redmfg.com",
+            "company_name": "Red Manufacturing LLC",
+        },
+        {"record_id": "sheet", "full_name": "Hunt, Oliiva", "company_name": "Red Manufacturing"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["sheet", "golden_person_id"] == resolved.loc["hs", "golden_person_id"]
+    assert resolved.loc["sheet", "match_rule"] == "fuzzy_name_company"
+
+
+def test_a_shared_phone_alone_does_not_make_two_names_one_person():
+    records = frame(
+        {"record_id": "a", "full_name": "Ann Lee", "phone": "(415) 555-2671"},
+        {"record_id": "b", "full_name": "Bob Stone", "phone": "415-555-2671"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["a", "golden_person_id"] != resolved.loc["b", "golden_person_id"]
+
+
+def test_chain_of_fuzzy_matches_cannot_join_two_people_at_one_company():
+    records = frame(
+        {"record_id": "john", "first_name": "John", "last_name": "Smith", "email": "john@acme.com"},
+        {"record_id": "jane", "first_name": "Jane", "last_name": "Smith", "email": "jane@acme.com"},
+        {"record_id": "initial", "full_name": "J Smith", "company_name": "Acme", "city": "Austin"},
+        {"record_id": "acme", "company_name": "Acme", "company_domain": "acme.com", "is_account_only": True},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["john", "golden_person_id"] != resolved.loc["jane", "golden_person_id"]
+
+
+def test_namesake_companies_with_different_domains_stay_apart():
+    records = frame(
+        {
+            "record_id": "denver",
+            "company_name": "Summit Consulting",
+            "company_domain": "summitconsulting.com",
+            "is_account_only": True,
+        },
+        {
+            "record_id": "leeds",
+            "company_name": "Summit Consulting Ltd",
+            "company_domain": "summit-consulting.co.uk",
+            "is_account_only": True,
+        },
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["denver", "golden_customer_id"] != resolved.loc["leeds", "golden_customer_id"]
+
+
+def test_shared_keys_link_an_invoice_to_its_customer():
+    records = frame(
+        {
+            "record_id": "qbo-cust",
+            "company_name": "Globex",
+            "shared_keys": "quickbooks_customer:9",
+            "is_account_only": True,
+        },
+        {"record_id": "qbo-inv", "shared_keys": "quickbooks_customer:9; quickbooks_invoice:1", "is_account_only": True},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["qbo-inv", "golden_customer_id"] == resolved.loc["qbo-cust", "golden_customer_id"]
+    assert resolved.loc["qbo-inv", "match_rule"] == "shared_key"
+
+
+def test_company_name_typo_joins_its_account():
+    records = frame(
+        {
+            "record_id": "hs",
+            "company_name": "Crescent Coffee Limited",
+            "company_domain": "crescentcoffee.co.uk",
+            "is_account_only": True,
+        },
+        {"record_id": "sheet", "company_name": "Crescent Cffee Ltd", "is_account_only": True},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["sheet", "golden_customer_id"] == resolved.loc["hs", "golden_customer_id"]
+    assert resolved.loc["sheet", "match_rule"] == "company_name_fuzzy"
+
+
+def test_stricter_threshold_leaves_a_fuzzy_match_unmerged():
+    records = frame(
+        {
+            "record_id": "hs",
+            "first_name": "Olivia",
+            "last_name": "Hunt",
+            "email": "olivia@redmfg.com",
+            "company_name": "Red Manufacturing LLC",
+        },
+        {"record_id": "sheet", "full_name": "Oliiva Hunt", "company_name": "Red Manufacturing"},
+    )
+    resolved = by_id(resolve(records, {"auto_merge_threshold": 0.999, "review_threshold": 0.5}))
+    assert resolved.loc["sheet", "golden_person_id"] != resolved.loc["hs", "golden_person_id"]
+
+
+def test_missing_record_id_is_rejected():
+    with pytest.raises(ValueError, match="record_id"):
+        resolve(pd.DataFrame({"email": ["a@b.com"]}))
+
+
+def test_duplicate_record_ids_are_rejected():
+    with pytest.raises(ValueError, match="unique"):
+        resolve(frame({"record_id": "x"}, {"record_id": "x"}))
+
+
+def test_settings_reject_review_threshold_above_auto_merge():
+    with pytest.raises(ValueError):
+        ResolutionSettings(auto_merge_threshold=0.8, review_threshold=0.9)
+
+
+def test_no_records_resolve_to_an_empty_result():
+    resolved = resolve(frame({"record_id": "x"}).iloc[:0])
+    assert resolved.empty
+    assert list(resolved.columns) == list(OUTPUT_COLUMNS)

@@ -1,0 +1,293 @@
+"""QuickBooks Online connector against the sandbox: query and CDC reads, rotating OAuth tokens, idempotent writes.
+
+The sandbox retires each refresh token when it is used, so every test here shares one hub store per module
+(where the connector keeps the newest token), just as successive production runs share the hub database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+from sqlalchemy import select
+
+from customer_hub.config import SyncConfig, load_config
+from customer_hub.sandbox import SANDBOX_IDS
+from customer_hub.spokes.http import ToolAuthError, ToolNotFoundError
+from customer_hub.spokes.quickbooks import QuickBooksConnector, customer_to_canonical, invoice_to_canonical
+from customer_hub.store import engine_for
+from customer_hub.store.schema import oauth_tokens
+from customer_hub_tests.contracts.spec_validation import require_specs, validate_request
+from customer_hub_tests.spokes.conftest import sandbox_admin
+
+SYNC = SyncConfig(timeout_seconds=10, max_retries=2, backoff_seconds=0.001, max_backoff_seconds=0.01, overlap_minutes=0)
+ENTITY = {"customers": "Customer", "invoices": "Invoice"}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return engine_for(f"sqlite:///{tmp_path_factory.mktemp('quickbooks')}/hub.db")
+
+
+@pytest.fixture
+def system(sandbox, monkeypatch):
+    system = load_config().systems["quickbooks"]
+    monkeypatch.delenv(system.base_url_env, raising=False)
+    monkeypatch.setenv(system.settings["token_url_env"], sandbox.url + SANDBOX_IDS["quickbooks_token_path"])
+    return system.model_copy(update={"base_url": sandbox.base_url("quickbooks")})
+
+
+def _credentials(**overrides: str) -> dict[str, str]:
+    return {
+        "client_id": "sandbox-client",
+        "client_secret": "sandbox-secret",
+        "refresh_token": SANDBOX_IDS["quickbooks_refresh_token"],
+        "realm_id": SANDBOX_IDS["quickbooks_realm_id"],
+        **overrides,
+    }
+
+
+@pytest.fixture
+def connector(system, store) -> QuickBooksConnector:
+    return QuickBooksConnector(system, SYNC, _credentials(), store)
+
+
+def _stored_token(engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(oauth_tokens.c.refresh_token)).scalar_one_or_none()
+
+
+def _read(stream_read) -> tuple[list[dict], list[str]]:
+    pages = list(stream_read.pages)
+    return [r for page in pages for r in page.records], [i for page in pages for i in page.deleted_ids]
+
+
+@pytest.mark.parametrize("obj", ["customers", "invoices"])
+def test_full_read_returns_exactly_the_tools_records(sandbox, connector, obj):
+    connector.max_results = 40  # several pages at the sandbox's scale
+    read = connector.read_full(obj)
+    records, _ = _read(read)
+
+    ids = [connector.source_id(obj, record) for record in records]
+    assert len(ids) == len(set(ids)) == sandbox_admin(sandbox, "GET", "counts")["quickbooks"][obj]
+    assert set(ids) == set(sandbox.state.stream("quickbooks", obj).records)
+    assert read.complete and connector.count(obj) == len(ids)
+
+
+@pytest.mark.parametrize("obj", ["customers", "invoices"])
+def test_incremental_reads_the_changes_through_cdc(sandbox, connector, request_log, obj):
+    full = connector.read_full(obj)
+    _read(full)
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.05, "tools": ["quickbooks"]})["quickbooks"]
+    request_log.attach(connector)
+
+    read = connector.read_incremental(obj, full.cursor_after)
+    records, deleted = _read(read)
+
+    assert {connector.source_id(obj, r) for r in records} >= set(changed[obj])
+    assert len(records) == len({connector.source_id(obj, r) for r in records})
+    assert deleted == [] and not read.complete
+    assert [r.request.path_url.split("?")[0].rsplit("/", 1)[-1] for r in request_log.exchanges] == ["cdc"]
+    assert f"entities={ENTITY[obj]}" in request_log.exchanges[0].request.path_url
+    assert read.cursor_after >= full.cursor_after
+
+
+def test_a_cursor_beyond_the_30_day_look_back_reads_in_full(sandbox, connector, request_log):
+    request_log.attach(connector)
+    old = (datetime.now(UTC) - timedelta(days=31)).isoformat()
+
+    read = connector.read_incremental("customers", old)
+    records, _ = _read(read)
+
+    assert read.complete and len(records) == len(sandbox.state.stream("quickbooks", "customers"))
+    assert all("/cdc" not in r.request.path_url for r in request_log.exchanges)
+
+
+def test_a_cdc_answer_at_its_object_limit_falls_back_to_a_full_read(sandbox, connector):
+    full = connector.read_full("invoices")
+    _read(full)
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.1, "tools": ["quickbooks"]})["quickbooks"]
+    connector.max_results = len(changed["invoices"]) // 2  # stands in for QuickBooks' 1,000
+
+    read = connector.read_incremental("invoices", full.cursor_after)
+    records, _ = _read(read)
+
+    assert read.complete and len(records) == len(sandbox.state.stream("quickbooks", "invoices"))
+
+
+def test_rotated_refresh_token_is_stored_and_reused_by_the_next_instance(system, store):
+    first = QuickBooksConnector(system, SYNC, _credentials(), store)
+    assert first.count("customers") > 0
+    rotated = _stored_token(store)
+    assert rotated and rotated != SANDBOX_IDS["quickbooks_refresh_token"]
+
+    # A later run starts with the environment's original, long retired token: the stored one carries it.
+    second = QuickBooksConnector(system, SYNC, _credentials(), store)
+    assert second.count("invoices") > 0
+    assert _stored_token(store) not in (None, rotated)
+
+
+def test_a_rejected_refresh_token_names_the_variable_and_how_to_reauthorise(system, store, tmp_path, monkeypatch):
+    monkeypatch.setattr("customer_hub.spokes.quickbooks_auth._sleep", lambda _seconds: None)
+    QuickBooksConnector(system, SYNC, _credentials(), store).count("customers")  # the initial token is now retired
+    fresh_store = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    connector = QuickBooksConnector(system, SYNC, _credentials(), fresh_store)
+
+    with pytest.raises(ToolAuthError, match="QUICKBOOKS_REFRESH_TOKEN") as raised:
+        connector.count("customers")
+    assert "re-authorise" in str(raised.value)
+
+
+def test_an_unknown_realm_names_the_realm_setting(system, store):
+    connector = QuickBooksConnector(system, SYNC, _credentials(realm_id="123"), store)
+    with pytest.raises(ToolNotFoundError, match="QUICKBOOKS_REALM_ID"):
+        connector.count("customers")
+
+
+def test_create_invoice_twice_with_one_request_id_makes_one_invoice(sandbox, connector):
+    customer = next(iter(sandbox.state.stream("quickbooks", "customers")))
+    doc_number = f"ONB-{uuid.uuid4().hex[:8]}"
+    assert connector.find_invoice(doc_number) is None
+    written_before = len(sandbox_admin(sandbox, "GET", "writes")["quickbooks_invoices"])
+
+    first = connector.create_invoice(customer["Id"], 1250.0, "Onboarding", "req-onb-1", doc_number=doc_number)
+    again = connector.create_invoice(customer["Id"], 1250.0, "Onboarding", "req-onb-1", doc_number=doc_number)
+
+    assert first["Id"] == again["Id"] and first["TotalAmt"] == 1250.0
+    assert len(sandbox_admin(sandbox, "GET", "writes")["quickbooks_invoices"]) == written_before + 1
+    assert connector.find_invoice(doc_number)["Id"] == first["Id"]
+
+
+def test_find_or_create_a_customer_by_display_name(connector):
+    name = f"O'Brien Holdings {uuid.uuid4().hex[:6]}"  # a quote, as real names have
+    assert connector.find_customer_by_name(name) is None
+
+    created = connector.create_customer(name, "ap@obrien.example", "req-cust-1")
+
+    assert connector.find_customer_by_name(name)["Id"] == created["Id"]
+    assert connector.create_customer(name, "ap@obrien.example", "req-cust-1")["Id"] == created["Id"]
+
+
+def test_customer_mapping_tells_a_person_from_a_company():
+    person = customer_to_canonical(
+        {
+            "Id": "7",
+            "DisplayName": "Jane Doe",
+            "GivenName": "Jane",
+            "FamilyName": "Doe",
+            "PrimaryEmailAddr": {"Address": "jane@doe.example, billing@doe.example"},
+            "BillAddr": {"Line1": "1 Main St", "City": "Portland", "PostalCode": "97201", "Country": "US"},
+            "Balance": 120.5,
+        }
+    )
+    company = customer_to_canonical({"Id": "8", "DisplayName": "Acme Corp", "CompanyName": "Acme Corporation"})
+
+    assert (person["full_name"], person["company_name"], person["is_account_only"]) == ("Jane Doe", None, False)
+    assert person["email"] == "jane@doe.example" and person["balance"] == 120.5
+    assert (person["street"], person["city"], person["postcode"]) == ("1 Main St", "Portland", "97201")
+    assert company["company_name"] == "Acme Corporation" and company["is_account_only"] is True
+    assert company["shared_keys"] == "quickbooks_customer:8"
+
+
+def test_invoice_mapping_links_the_customer():
+    fields = invoice_to_canonical(
+        {
+            "Id": "130",
+            "DocNumber": "1037",
+            "CustomerRef": {"value": "8", "name": "Acme Corp"},
+            "TotalAmt": 500.0,
+            "Balance": 0,
+            "DueDate": "2026-02-01",
+            "TxnDate": "2026-01-02",
+        }
+    )
+    assert fields["shared_keys"] == "quickbooks_customer:8" and fields["is_account_only"] is True
+    assert (fields["doc_number"], fields["total_amount"], fields["balance"], fields["status"]) == (
+        "1037",
+        500.0,
+        0.0,
+        "paid",
+    )
+
+
+def test_requests_and_created_entities_match_intuits_schema(sandbox, connector, request_log):
+    require_specs()
+    request_log.attach(connector)
+    full = connector.read_full("customers")
+    _read(full)
+    _read(connector.read_incremental("customers", full.cursor_after))
+    customer = next(iter(sandbox.state.stream("quickbooks", "customers")))
+    connector.create_invoice(customer["Id"], 99.5, "Setup fee", f"req-{uuid.uuid4().hex}", doc_number="C-1")
+
+    for response in request_log.exchanges:
+        sent = response.request
+        validate_request("quickbooks", sent.method, sent.url, body=sent.body, headers=dict(sent.headers))
+
+
+@pytest.fixture
+def stub_system(stub):
+    system = load_config().systems["quickbooks"]
+    settings = {**system.settings, "token_url": f"{stub.url}/oauth2/v1/tokens/bearer", "token_url_env": "UNSET_QBO_X"}
+    return system.model_copy(update={"base_url": stub.url, "base_url_env": "UNSET_QBO_Y", "settings": settings})
+
+
+def _token(refresh: str) -> dict:
+    return {"access_token": f"access-for-{refresh}", "refresh_token": refresh, "expires_in": 3600}
+
+
+def _sent_refresh_tokens(stub) -> list[str]:
+    return [parse_qs(r.body.decode())["refresh_token"][0] for r in stub.requests if r.path.endswith("/bearer")]
+
+
+def test_a_rejected_stored_token_falls_back_to_the_environments_once(stub, stub_system, hub_engine, monkeypatch):
+    monkeypatch.setattr("customer_hub.spokes.quickbooks_auth._sleep", lambda _seconds: None)
+    store = hub_engine
+    with store.begin() as conn:
+        conn.execute(
+            oauth_tokens.insert().values(tool="quickbooks", refresh_token="revoked", rotated_at=datetime.now(UTC))
+        )
+    stub.queue(400, {"error": "invalid_grant"})
+    stub.queue(body=_token("rotated-1"))
+    stub.queue(body={"QueryResponse": {"totalCount": 3}})
+
+    connector = QuickBooksConnector(stub_system, SYNC, _credentials(refresh_token="re-authorised"), store)
+
+    assert connector.count("customers") == 3
+    assert _sent_refresh_tokens(stub) == ["revoked", "re-authorised"]
+    assert _stored_token(store) == "rotated-1"
+
+
+def test_a_token_rotated_by_a_concurrent_run_is_picked_up(stub, stub_system, tmp_path, monkeypatch):
+    store = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with store.begin() as conn:
+        conn.execute(oauth_tokens.insert().values(tool="quickbooks", refresh_token="t1", rotated_at=datetime.now(UTC)))
+
+    def other_run_commits(_seconds: float) -> None:
+        with store.begin() as conn:
+            conn.execute(oauth_tokens.update().values(refresh_token="t2"))
+
+    monkeypatch.setattr("customer_hub.spokes.quickbooks_auth._sleep", other_run_commits)
+    stub.queue(400, {"error": "invalid_grant"})  # t1 was just spent by the other run
+    stub.queue(body=_token("t3"))
+    stub.queue(body={"QueryResponse": {"totalCount": 1}})
+
+    assert QuickBooksConnector(stub_system, SYNC, _credentials(), store).count("invoices") == 1
+    assert _sent_refresh_tokens(stub) == ["t1", "t2"] and _stored_token(store) == "t3"
+
+
+def test_an_access_token_refused_by_the_api_is_refreshed_once(stub, stub_system, tmp_path):
+    store = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    stub.queue(body=_token("r1"))
+    stub.queue(401, {"Fault": {"Error": [{"Message": "AuthenticationFailed"}], "type": "AUTHENTICATION"}})
+    stub.queue(body=_token("r2"))
+    stub.queue(body={"QueryResponse": {"totalCount": 5}}, times=2)
+    connector = QuickBooksConnector(stub_system, SYNC, _credentials(), store)
+
+    assert connector.count("customers") == 5
+    api_auth = [r.headers["Authorization"] for r in stub.requests if "/query" in r.path]
+    assert api_auth == ["Bearer access-for-r1", "Bearer access-for-r2"]
+    assert _stored_token(store) == "r2"
+    connector.count("customers")  # the cached access token is reused: no further refresh
+    assert len(_sent_refresh_tokens(stub)) == 2
