@@ -19,7 +19,7 @@ from customer_hub.config import ConfigError, load_config
 def _engine(args: argparse.Namespace):
     from customer_hub.store import database_url, engine_for
 
-    config = load_config(args.config)
+    config = load_config(args.config, sections=False)
     return engine_for(database_url(config.data_dir))
 
 

@@ -189,15 +189,19 @@ def _describe(error: ValidationError, path: Path, section: str | None = None) ->
     return "\n".join(lines)
 
 
-def parse_config(data: Any, path: Path) -> HubConfig:
-    """Validate already-parsed YAML; raises ConfigError naming each bad key and its fix."""
+def parse_config(data: Any, path: Path, *, sections: bool = True) -> HubConfig:
+    """Validate already-parsed YAML; raises ConfigError naming each bad key and its fix.
+
+    `sections=False` skips the sections owned by other packages (matching, quality, automation, export): their
+    models pull in pandas, which a one-second command-line answer cannot afford and does not need.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level with at least a 'systems' key")
     try:
         config = HubConfig.model_validate({**data, "path": path})
     except ValidationError as error:
         raise ConfigError(_describe(error, path)) from None
-    for section, (module, model) in _SECTION_MODELS.items():
+    for section, (module, model) in _SECTION_MODELS.items() if sections else ():
         try:
             getattr(importlib.import_module(module), model).model_validate(getattr(config, section))
         except ValidationError as error:
@@ -205,8 +209,8 @@ def parse_config(data: Any, path: Path) -> HubConfig:
     return config
 
 
-def load_config(path: str | Path | None = None) -> HubConfig:
-    """Read and validate `hub.yaml`."""
+def load_config(path: str | Path | None = None, *, sections: bool = True) -> HubConfig:
+    """Read and validate `hub.yaml` (see `parse_config` for `sections`)."""
     path = Path(path) if path else default_config_path()
     if not path.exists():
         raise ConfigError(f"{path}: no such file; set {CONFIG_ENV} or run from the project folder")
@@ -214,7 +218,7 @@ def load_config(path: str | Path | None = None) -> HubConfig:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    return parse_config(data, path.resolve())
+    return parse_config(data, path.resolve(), sections=sections)
 
 
 @lru_cache(maxsize=1)

@@ -18,14 +18,13 @@ from dagster import AssetKey, DagsterInstance
 
 from customer_hub.config import HubConfig
 from customer_hub.dagster_home import prepare_dagster_home
+from customer_hub.defs.run_context import QUIET_RUN_CONFIG
 from customer_hub.local_env import environment, sandbox_environment
 from customer_hub.store.db import DATABASE_URL_ENV
 
 log = logging.getLogger("customer_hub.demo")
 
 _WIDTH = 100
-# Step-by-step events stay in the Dagster UI; the terminal shows the hub's own progress lines and the summary.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _banner(title: str) -> None:
@@ -56,7 +55,7 @@ def _run_assets(defs: Any, instance: DagsterInstance, keys: list[str], label: st
         instance=instance,
         asset_selection=[AssetKey(key) for key in keys],
         tags={"customer_hub/trigger": "demo"},
-        run_config=_QUIET,
+        run_config=QUIET_RUN_CONFIG,
         raise_on_error=False,
     )
     status = "succeeded" if result.success else "FAILED"

@@ -20,6 +20,7 @@ from dagster import DagsterInstance, Definitions, build_sensor_context
 from customer_hub.config import HubConfig
 from customer_hub.defs import automation as automation_defs
 from customer_hub.defs.resources import HubResource
+from customer_hub.defs.run_context import QUIET_RUN_CONFIG
 from customer_hub.defs.tool_resources import tool_resource
 from customer_hub.local_env import environment, sandbox_environment
 from customer_hub.spokes.registry import build_connector
@@ -103,7 +104,10 @@ def run_onboarding_demo(
         job = defs.resolve_job_def(automation_defs.ONBOARDING_JOB)
         with DagsterInstance.ephemeral() if instance is None else nullcontext(instance) as run_instance:
             outcome = job.execute_in_process(
-                run_config=request.run_config, instance=run_instance, tags=request.tags, raise_on_error=False
+                run_config={**request.run_config, **QUIET_RUN_CONFIG},
+                instance=run_instance,
+                tags=request.tags,
+                raise_on_error=False,
             )
     result = DemoResult(
         deal_id=deal_id,

@@ -53,7 +53,7 @@ def customer_records(context: AssetExecutionContext, hub: HubResource) -> Materi
     with health_logged(
         engine, what="customer_records", trigger=trigger_of(context), run_id=context.run.run_id
     ) as entry:
-        summary = build_customer_records(engine)
+        summary = build_customer_records(engine, hub.config().matching)
         entry.records_in, entry.records_out = summary["records"], summary["live"]
     return MaterializeResult(
         metadata={

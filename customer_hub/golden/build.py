@@ -73,9 +73,9 @@ def resolution_settings(matching: Mapping[str, Any], decisions: Sequence[Mapping
 
 def previous_ids(
     xref: Iterable[Mapping[str, Any]], golden: Mapping[str, Mapping[str, Any]], kind: str, column: str
-) -> pd.DataFrame | None:
+) -> pd.DataFrame:
     """The previous run's ids in the shape `assign_stable_ids` continues from: one active row per record, and one
-    retired row per merged or retired id so that no id is issued twice and merges keep the older id. None on the
+    retired row per merged or retired id so that no id is issued twice and merges keep the older id. Empty on the
     first run."""
     rows = [
         {"record_id": link["record_id"], "golden_id": link[column], "status": "active", "merged_into": None}
@@ -87,8 +87,6 @@ def previous_ids(
         for golden_id, row in golden.items()
         if row["kind"] == kind and row["status"] != "active"
     ]
-    if not rows:
-        return None
     frame = pd.DataFrame(rows, columns=["record_id", "golden_id", "status", "merged_into"])
     born = {golden_id: row["created_at"] for golden_id, row in golden.items()}
     frame["created_at"] = pd.to_datetime(frame["golden_id"].map(born), utc=True)
@@ -123,10 +121,23 @@ def _entity_values_only(records: pd.DataFrame, resolved: pd.DataFrame, key: str)
     return masked
 
 
+def shown_values(records: pd.DataFrame) -> pd.DataFrame:
+    """Records with the values people read in golden records, the 360 view and lookup: the phone in E.164 where it
+    could be read (`phone_e164`; as entered otherwise) and the email address trimmed and lower case. Gmail dots and
+    '+tags' stay: that is the address its owner uses; the canonical mailbox is for matching only."""
+    shown = records.copy()
+    e164 = shown["phone_e164"]
+    shown["phone"] = e164.where(e164.notna() & (e164 != ""), shown["phone"])
+    email = shown["email"]
+    shown["email"] = email.where(email.isna(), email.astype("str").str.strip().str.lower())
+    return shown
+
+
 def survived_rows(
     records: pd.DataFrame, resolved: pd.DataFrame, ownership: Mapping[str, Any], kind: str, key: str
 ) -> list[dict[str, Any]]:
-    """One golden row per id: the surviving value of each field, the record it came from and the id's records."""
+    """One golden row per id: the surviving value of each field, the record it came from and the id's records.
+    Pass `shown_values(records)` so the values are the ones people should read."""
     wanted = [*IDENTITY_FIELDS, *ownership] if kind == "customer" else list(PERSON_FIELDS)
     fields = [field for field in dict.fromkeys(wanted) if field in records.columns]
     survived = survive(_entity_values_only(records, resolved, key), resolved, ownership, key=key, fields=fields)
@@ -266,19 +277,18 @@ def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None)
     resolved = resolution.records.copy()
     previous_xref = golden_store.read_xref(engine)
     golden = golden_store.read_golden(engine)
+    shown = shown_values(records)
 
     events: list[dict[str, Any]] = []
     survived: list[dict[str, Any]] = []
     links = resolved.set_index("record_id").to_dict("index")
     for kind, prefix, column in LEVELS:
         previous = previous_ids(previous_xref, golden, kind, column)
-        if previous is None and resolved[column].isna().all():
-            continue  # nothing at this level yet (e.g. only account records): no ids to keep or issue
         result = assign_stable_ids(resolved, previous, prefix=prefix, column=column, now=now)
         resolved[column] = resolved["record_id"].map(result.ids())
         before = {link["record_id"]: link[column] for link in previous_xref if link.get(column)}
         events += identity_events(result, before, links, decisions)
-        survived += survived_rows(records, resolved, config.field_ownership, kind, column)
+        survived += survived_rows(shown, resolved, config.field_ownership, kind, column)
 
     changes = golden_changes(golden, survived, events, now, previous_members(previous_xref))
     candidates = _candidate_rows(resolution.review, records, golden_store.read_candidates(engine), decisions, now)

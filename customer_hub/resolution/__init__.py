@@ -2,18 +2,21 @@
 
 `resolve` links records into golden people and customers, `find_candidates` / `resolve_with_review` add the pairs a
 data steward should decide, `survive` builds one golden row per cluster from the systems that own each field,
-`assign_stable_ids` keeps golden ids stable across runs, and `within_tool_duplicates` lists clusters holding several
-records of one tool object.
+`assign_stable_ids` keeps golden ids stable across runs, `within_tool_duplicates` lists clusters holding several
+records of one tool object, and `normalize_records` shows each record's identity fields in the normalised forms
+matching compares (for stewards and stored customer records).
 """
 
 from customer_hub.resolution.duplicates import within_tool_duplicates
 from customer_hub.resolution.engine import Resolution, find_candidates, resolve, resolve_with_review
+from customer_hub.resolution.normalized import NORMALIZED_COLUMNS, normalize_records
 from customer_hub.resolution.settings import BlockingSettings, Decision, MatchWeights, ResolutionSettings
 from customer_hub.resolution.stable_ids import StableIdResult, assign_stable_ids
 from customer_hub.resolution.survivorship import DEFAULT_OWNERSHIP, survive
 
 __all__ = [
     "DEFAULT_OWNERSHIP",
+    "NORMALIZED_COLUMNS",
     "BlockingSettings",
     "Decision",
     "MatchWeights",
@@ -22,6 +25,7 @@ __all__ = [
     "StableIdResult",
     "assign_stable_ids",
     "find_candidates",
+    "normalize_records",
     "resolve",
     "resolve_with_review",
     "survive",

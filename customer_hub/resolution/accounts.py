@@ -132,7 +132,7 @@ def account_names(features: Features, labels: np.ndarray) -> np.ndarray:
     counts = frame[frame["company"] >= 0].value_counts().reset_index(name="count")
     counts = counts.sort_values(["label", "count", "company"], ascending=[True, False, True])
     name = counts.drop_duplicates("label").set_index("label")["company"]
-    return pd.Series(labels).map(name).fillna(-1).to_numpy(dtype=np.int64)
+    return name.reindex(labels, fill_value=-1).to_numpy(dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -242,8 +242,8 @@ def attach_people(
     votes = people[is_person & anchored].value_counts().reset_index(name="count")
     votes = votes.sort_values(["person", "count", "account"], ascending=[True, False, True])
     majority = votes.drop_duplicates("person").set_index("person")["account"]
-    mapped = pd.Series(person[inherits]).map(majority)
-    final[inherits] = np.where(mapped.isna(), person[inherits], mapped.fillna(-1).to_numpy(dtype=np.int64))
+    inherited = majority.reindex(person[inherits], fill_value=-1).to_numpy(dtype=np.int64)
+    final[inherits] = np.where(inherited < 0, person[inherits], inherited)
     for record_a, record_b in keep_apart:
         if final[record_a] == final[record_b]:
             for record in (record_a, record_b):

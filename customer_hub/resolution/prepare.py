@@ -96,19 +96,7 @@ def _names_in_addresses(email_codes: np.ndarray, emails: pd.DataFrame) -> tuple[
     return Coded.from_unique(email_codes, first), Coded.from_unique(email_codes, last)
 
 
-def _names(records: pd.DataFrame) -> tuple[Coded, Coded]:
-    """First and last names from the given parts, or else split from `full_name`."""
-    first_given = Coded.normalise(_column(records, "first_name"), normalize_person_names)
-    last_given = Coded.normalise(_column(records, "last_name"), normalize_person_names)
-    codes, uniques = pd.factorize(_column(records, "full_name"))
-    split = split_full_names(as_text(pd.Series(uniques)))
-    use_given = first_given.present() | last_given.present()
-    first = Coded.choose(use_given, first_given, Coded.from_unique(codes, split["first_name"]))
-    last = Coded.choose(use_given, last_given, Coded.from_unique(codes, split["last_name"]))
-    return first, last
-
-
-def _joined_names(first: Coded, last: Coded) -> tuple[Coded, Coded]:
+def joined_names(first: Coded, last: Coded) -> tuple[Coded, Coded]:
     """Full names ('first last') and name keys (the two parts in alphabetical order, so swaps share a key)."""
     pair = (first.codes + 1) * (len(last.values) + 1) + (last.codes + 1)
     codes, pairs = pd.factorize(pair)
@@ -121,8 +109,43 @@ def _joined_names(first: Coded, last: Coded) -> tuple[Coded, Coded]:
     return Coded.from_unique(codes, full), Coded.from_unique(codes, key)
 
 
-def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
-    """Normalise `records` for matching (see `Features`)."""
+@dataclass(frozen=True)
+class Normalised:
+    """Each record's identity fields in normalised form, one entry per record in input order: what matching
+    (`prepare`) and the readable view of a record (`normalize_records`) are both built from, so they never disagree.
+
+    Name parts come three ways: `given_*` as entered in the first/last name fields, `split_*` read from `full_name`,
+    `address_*` read from a personal 'first.last' address. `company_domain` is the stated web domain or else the
+    domain of a non-free-mail address.
+    """
+
+    record_id: pd.Series
+    email: Coded
+    email_domain: Coded
+    email_is_role: np.ndarray
+    email_is_free: np.ndarray
+    given_first: Coded
+    given_last: Coded
+    split_first: Coded
+    split_last: Coded
+    address_first: Coded
+    address_last: Coded
+    company: Coded
+    company_domain: Coded
+    country: Coded
+    phone: Coded
+
+    def own_names(self) -> tuple[Coded, Coded]:
+        """First and last names as the record states them: the given parts, or else those read from `full_name`."""
+        use_given = self.given_first.present() | self.given_last.present()
+        return (
+            Coded.choose(use_given, self.given_first, self.split_first),
+            Coded.choose(use_given, self.given_last, self.split_last),
+        )
+
+
+def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised:
+    """Normalise the identity fields of `records` (see `Normalised`); `record_id` is required and must be unique."""
     if "record_id" not in records.columns:
         raise ValueError("records need a record_id column")
     record_id = as_text(_column(records, "record_id"))
@@ -131,55 +154,78 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
 
     email_codes, email_uniques = pd.factorize(_column(records, "email"))
     emails = normalize_emails(as_text(pd.Series(email_uniques)), settings.role_mailboxes)
-    email = Coded.from_unique(email_codes, emails["email"])
     email_domain = Coded.from_unique(email_codes, emails["email_domain"])
-    role = np.append(emails["email_is_role"].to_numpy(dtype=bool, copy=True), False)[email_codes]
     email_is_free = _free_mail(email_domain, settings)
-
-    first, last = _names(records)
-    unnamed = ~first.present() & ~last.present()
-    first_in_address, last_in_address = _names_in_addresses(email_codes, emails)
-    first = Coded.choose(~unnamed, first, first_in_address)
-    last = Coded.choose(~unnamed, last, last_in_address)
-    full_name, name_key = _joined_names(first, last)
-    company = Coded.normalise(_column(records, "company_name"), normalize_company_names)
-    both = np.flatnonzero(full_name.present() & company.present())
-    name_is_company = _per_record(names_a_company(pd.Series(full_name.values, dtype="str")), full_name)
-    name_is_company[both] |= full_name.text(both) == company.text(both)
-    is_named = ~name_is_company
-    first, last, full_name, name_key = (part.where(is_named) for part in (first, last, full_name, name_key))
+    address_first, address_last = _names_in_addresses(email_codes, emails)
+    full_name_codes, full_name_uniques = pd.factorize(_column(records, "full_name"))
+    split = split_full_names(as_text(pd.Series(full_name_uniques)))
 
     explicit_domain = Coded.normalise(_column(records, "company_domain"), normalize_domains)
     explicit_domain = explicit_domain.where(~_free_mail(explicit_domain, settings))
-    company_domain = Coded.choose(explicit_domain.present(), explicit_domain, email_domain.where(~email_is_free))
-
     country = Coded.normalise(_column(records, "country"), normalize_countries)
-    phone = e164_coded(_column(records, "phone"), country, settings.default_phone_region)
+    return Normalised(
+        record_id=record_id,
+        email=Coded.from_unique(email_codes, emails["email"]),
+        email_domain=email_domain,
+        email_is_role=np.append(emails["email_is_role"].to_numpy(dtype=bool, copy=True), False)[email_codes],
+        email_is_free=email_is_free,
+        given_first=Coded.normalise(_column(records, "first_name"), normalize_person_names),
+        given_last=Coded.normalise(_column(records, "last_name"), normalize_person_names),
+        split_first=Coded.from_unique(full_name_codes, split["first_name"]),
+        split_last=Coded.from_unique(full_name_codes, split["last_name"]),
+        address_first=address_first,
+        address_last=address_last,
+        company=Coded.normalise(_column(records, "company_name"), normalize_company_names),
+        company_domain=Coded.choose(explicit_domain.present(), explicit_domain, email_domain.where(~email_is_free)),
+        country=country,
+        phone=e164_coded(_column(records, "phone"), country, settings.default_phone_region),
+    )
+
+
+def names_a_person(full_name: Coded, company: Coded) -> np.ndarray:
+    """False where a record's name is really a company's: it ends in a legal form ('Acme Inc') or equals the
+    record's own company name (Stripe customers are often named after the company)."""
+    both = np.flatnonzero(full_name.present() & company.present())
+    name_is_company = _per_record(names_a_company(pd.Series(full_name.values, dtype="str")), full_name)
+    name_is_company[both] |= full_name.text(both) == company.text(both)
+    return ~name_is_company
+
+
+def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
+    """Normalise `records` for matching (see `Features`)."""
+    fields = normalise(records, settings)
+    first, last = fields.own_names()
+    unnamed = ~first.present() & ~last.present()
+    first = Coded.choose(~unnamed, first, fields.address_first)
+    last = Coded.choose(~unnamed, last, fields.address_last)
+    full_name, name_key = joined_names(first, last)
+    is_named = names_a_person(full_name, fields.company)
+    first, last, full_name, name_key = (part.where(is_named) for part in (first, last, full_name, name_key))
+
     shared = as_text(_column(records, "shared_keys")).str.strip()
     shared = shared[(shared != "").to_numpy(dtype=bool, copy=True)]
-
-    personal = email.present() & ~role
+    personal = fields.email.present() & ~fields.email_is_role
     is_person = ~_account_only_flags(records) & (full_name.present() | personal)
-    has_shared_key = np.zeros(len(record_id), dtype=bool)
+    has_shared_key = np.zeros(fields.record_id.size, dtype=bool)
     has_shared_key[shared.index.to_numpy()] = True
     return Features(
-        record_id=record_id,
-        email=email,
-        person_email=email.where(personal & is_person),
-        email_domain=email_domain,
-        email_is_free=email_is_free,
+        record_id=fields.record_id,
+        email=fields.email,
+        person_email=fields.email.where(personal & is_person),
+        email_domain=fields.email_domain,
+        email_is_free=fields.email_is_free,
         first=first,
         last=last,
         full_name=full_name,
         name_key=name_key,
         first_initial=_initials(first),
         last_initial=_initials(last),
-        company=company,
-        company_domain=company_domain,
-        phone=phone,
+        company=fields.company,
+        company_domain=fields.company_domain,
+        phone=fields.phone,
         city=Coded.normalise(_column(records, "city"), normalize_cities),
         postcode=Coded.normalise(_column(records, "postcode"), normalize_postcodes),
         shared_keys=shared,
         is_person=is_person,
-        has_account_evidence=company.present() | company_domain.present() | has_shared_key,
+        has_account_evidence=fields.company.present() | fields.company_domain.present() | has_shared_key,
     )

@@ -52,7 +52,8 @@ def _new_id(prefix: str, seed: str, taken: set[str]) -> str:
 
 
 def _empty_xref() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype="object") for column in XREF_COLUMNS})
+    columns = {column: pd.Series(dtype="object") for column in XREF_COLUMNS}
+    return pd.DataFrame({**columns, "created_at": pd.Series(dtype="datetime64[us, UTC]")})
 
 
 def assign_stable_ids(
@@ -63,17 +64,21 @@ def assign_stable_ids(
     column: str = "golden_customer_id",
     now: datetime | None = None,
 ) -> StableIdResult:
-    """Stable ids for the clusters in `resolved[column]`, continuing from the previous run's xref.
+    """Stable ids for the clusters in `resolved[column]`, continuing from the previous run's xref (None or an empty
+    frame on the first run).
 
     Use prefix "GC" with `golden_customer_id` and "GP" with `golden_person_id`, each with its own xref. Records with
-    no cluster (no person) are left out. Re-running on the same clusters changes no id. New ids are the prefix and a
-    short hash of the cluster's smallest record_id, deterministic and never equal to an id issued before.
+    no cluster (no person) are left out; when no record has one, the xref is empty. Re-running on the same clusters
+    changes no id. New ids are the prefix and a short hash of the cluster's smallest record_id, deterministic and
+    never equal to an id issued before.
     """
     created_now = pd.Timestamp(now or datetime.now(UTC)).tz_convert(UTC)
     before = previous.xref if isinstance(previous, StableIdResult) else previous
+    # An xref read back from storage may hold times as text, or be empty with any column types.
     before = _empty_xref() if before is None else before
+    before = before.assign(created_at=pd.to_datetime(before["created_at"], utc=True))
     before_active = before[before["status"] == "active"][["record_id", "golden_id"]].astype("object")
-    created_at = pd.to_datetime(before.drop_duplicates("golden_id").set_index("golden_id")["created_at"], utc=True)
+    created_at = before.drop_duplicates("golden_id").set_index("golden_id")["created_at"]
     taken: set[str] = set(before["golden_id"].astype("str"))
 
     current = resolved[["record_id", column]].rename(columns={column: "cluster_id"})
@@ -137,6 +142,8 @@ def assign_stable_ids(
         record_id=None, cluster_id=None, status="retired"
     )
     earlier = before[before["status"] == "retired"]
-    xref = pd.concat([frame for frame in (active, earlier, retired) if len(frame)], ignore_index=True)
-    xref = xref.reindex(columns=list(XREF_COLUMNS)) if len(xref) else _empty_xref()
+    # Empty parts are left out: nothing to keep (no record names a person yet) must give an empty xref, and an
+    # empty part's column types must not decide the result's.
+    parts = [frame.reindex(columns=list(XREF_COLUMNS)) for frame in (active, earlier, retired) if len(frame)]
+    xref = pd.concat(parts, ignore_index=True) if parts else _empty_xref()
     return StableIdResult(xref=xref, events=pd.DataFrame(events, columns=list(EVENT_COLUMNS)))

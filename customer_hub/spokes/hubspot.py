@@ -332,7 +332,10 @@ def contact_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         city=_clean(p.get("city")),
         postcode=_clean(p.get("zip")),
         country=_clean(p.get("country")),
-        shared_keys=join_keys(*(shared_key("hubspot_company", i) for i in associated_ids(payload, "companies"))),
+        shared_keys=join_keys(
+            shared_key("hubspot_contact", payload["id"]),
+            *(shared_key("hubspot_company", i) for i in associated_ids(payload, "companies")),
+        ),
         job_title=_clean(p.get("jobtitle")),
         lifecycle_stage=_clean(p.get("lifecyclestage")),
         created_at=_clean(p.get("createdate")) or payload.get("createdAt"),
@@ -361,11 +364,19 @@ def company_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def deal_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
-    """A deal belongs to the accounts of its associated companies; it names no person."""
+    """A deal belongs to the accounts of its associated companies; it names no person.
+
+    A deal sold to an individual has no company, only contacts: it then belongs to its contacts' accounts. Contacts
+    are not used when companies are known, so a deal never bridges two companies through their people.
+    """
     p = payload.get("properties") or {}
+    companies = associated_ids(payload, "companies")
+    owners = [shared_key("hubspot_company", i) for i in companies] or [
+        shared_key("hubspot_contact", i) for i in associated_ids(payload, "contacts")
+    ]
     return canonical(
         is_account_only=True,
-        shared_keys=join_keys(*(shared_key("hubspot_company", i) for i in associated_ids(payload, "companies"))),
+        shared_keys=join_keys(*owners),
         deal_name=_clean(p.get("dealname")),
         amount=_amount(p.get("amount")),
         deal_stage=_clean(p.get("dealstage")),

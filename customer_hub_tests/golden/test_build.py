@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from customer_hub.golden.reports import double_billing, duplicate_report
-from customer_hub.lookup import lookup, record_decision
+from customer_hub.lookup import format_360, lookup, record_decision
 from customer_hub.store import golden_store
 
 from .conftest import BOTH_BACKENDS, landed
@@ -72,6 +72,7 @@ def test_acme_is_one_customer_with_its_duplicates_and_double_billing_reported(en
     assert (view["accounting"]["unpaid_invoices"], view["accounting"]["unpaid_total"]) == (2, 1500.0)
     assert view["fields"]["company_name"]["source"] == "hubspot"
     assert view["fields"]["balance"] == {"value": 1500.0, "source": "quickbooks", "record": "quickbooks:customers:58"}
+    assert view["fields"]["phone"] == {"value": "+15055550100", "source": "hubspot", "record": "hubspot:companies:101"}
     assert [d["tool"] for d in view["within_tool_duplicates"]] == ["hubspot", "stripe"]
     assert sorted(view["sources"]) == ["hubspot", "quickbooks", "stripe"]
 
@@ -186,3 +187,37 @@ def test_lookup_finds_resolved_customers(engine, land, run, query):
     land(*ROADRUNNER)
     run(0)
     assert lookup(engine, query)[0]["golden_customer_id"] == _ids(engine)["stripe:customers:cus_R"]
+
+
+def test_golden_records_show_phones_in_e164_and_emails_as_their_owner_writes_them(engine, land, run):
+    land(
+        landed("hubspot:contacts:21", first_name="Rita", last_name="Runner", email=" Rita.Runner@GMail.com ",
+               phone="5055550142"),
+        landed("intercom:contacts:r1", full_name="Rita Runner", email="rita.runner@gmail.com", phone="ask reception"),
+    )  # fmt: skip
+    run(0)
+    golden = golden_store.read_golden(engine)
+    [person] = [row for row in golden.values() if row["kind"] == "person"]
+    assert (person["fields"]["phone"], person["field_sources"]["phone"]) == ("+15055550142", "hubspot:contacts:21")
+    assert person["fields"]["email"] == "rita.runner@gmail.com"  # trimmed and lower case, Gmail dots kept
+
+    [view] = lookup(engine, "rita.runner@gmail.com")
+    assert view["fields"]["phone"] == {"value": "+15055550142", "source": "hubspot", "record": "hubspot:contacts:21"}
+    assert view["fields"]["email"]["value"] == view["email"] == "rita.runner@gmail.com"
+    assert view["persons"][0]["phone"] == "+15055550142"
+    assert "+15055550142" in format_360(view)
+
+
+def test_a_number_that_cannot_be_read_is_shown_as_entered(engine, land, run):
+    land(landed("intercom:contacts:r1", full_name="Rita Runner", email="rita@roadrunner.io", phone="ask reception"))
+    run(0)
+    [view] = lookup(engine, "rita@roadrunner.io")
+    assert view["fields"]["phone"]["value"] == "ask reception"
+
+
+def test_a_first_run_with_only_account_records_issues_customer_ids_only(engine, land, run):
+    land(landed("quickbooks:customers:58", company_name="Acme Corporation", is_account_only=True, balance=10.0))
+    summary = run(0)
+    assert (summary.customers, summary.persons) == (1, 0)
+    assert {row["kind"] for row in golden_store.read_golden(engine).values()} == {"customer"}
+    assert run(1).created == 0

@@ -77,3 +77,78 @@ def test_build_replaces_the_table_and_counts_per_tool(tmp_path):
         "stripe:customers:cus_1",
     ]
     assert stored[1]["deleted_at"] == T
+
+
+def _stored(tmp_path, *rows: dict, settings=None) -> dict[str, dict]:
+    """Land `rows`, build customer_records and read back each record's stored attributes."""
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with engine.begin() as conn:
+        conn.execute(insert(landed_records), list(rows))
+    build_customer_records(engine, settings)
+    return {row["record_id"]: row["attributes"] for row in golden_store.read_customer_records(engine)}
+
+
+def test_customer_records_keep_raw_values_and_store_their_normalised_forms(tmp_path):
+    attributes = _stored(
+        tmp_path,
+        landed("hubspot", "contacts", "1", email=" J.Smith+crm@GoogleMail.com ", first_name="  JOSÉ ",
+               last_name="Núñez", phone="5055550142"),
+        landed("stripe", "customers", "cus_1", email="Billing@Acme.com", full_name="Acme Corp",
+               company_name="The ACME Corp."),
+        landed("hubspot", "companies", "7", company_name="Müller Logistik GmbH & Co. KG",
+               company_domain="https://www.Mueller-Logistik.de/impressum", phone="030 1234567", country="Germany"),
+        landed("intercom", "contacts", "6f1", email="wile@gmail.com", full_name="Smith,  John"),
+        landed("sheets", "implementations", "acme", first_name="Cook", last_name="Chloe", full_name="Chloe Cook"),
+    )  # fmt: skip
+    assert attributes["hubspot:contacts:1"]["phone"] == "5055550142"  # the tool's own value is kept as landed
+    stored = {record_id: values["normalized"] for record_id, values in attributes.items()}
+    contact = stored["hubspot:contacts:1"]
+    assert contact["email_normalized"] == "jsmith@gmail.com"  # case, whitespace, dots, +tag, googlemail
+    assert contact["phone_e164"] == "+15055550142"
+    assert (contact["first_name_normalized"], contact["last_name_normalized"]) == ("jose", "nunez")
+    assert contact["company_domain_normalized"] is None  # gmail.com is nobody's company
+
+    billing = stored["stripe:customers:cus_1"]
+    assert (billing["email_normalized"], billing["is_role_mailbox"]) == ("billing@acme.com", True)
+    assert billing["company_name_normalized"] == "acme"
+    assert billing["company_domain_normalized"] == "acme.com"
+    assert billing["full_name_normalized"] is None  # a company's name, not a person's
+
+    company = stored["hubspot:companies:7"]
+    assert company["company_name_normalized"] == "muller logistik"
+    assert company["company_domain_normalized"] == "mueller-logistik.de"
+    assert company["phone_e164"] == "+49301234567"  # read with the record's country
+
+    assert stored["intercom:contacts:6f1"]["full_name_normalized"] == "john smith"
+    swapped = stored["sheets:implementations:acme"]
+    assert (swapped["first_name_normalized"], swapped["last_name_normalized"], swapped["names_swapped"]) == (
+        "chloe",
+        "cook",
+        True,
+    )
+
+
+def test_normalisation_follows_the_matching_settings(tmp_path):
+    attributes = _stored(
+        tmp_path,
+        landed("hubspot", "contacts", "1", email="treasury@acme.com", phone="030 1234567"),
+        settings={"role_mailboxes": ["treasury"], "default_phone_region": "DE"},
+    )
+    normalized = attributes["hubspot:contacts:1"]["normalized"]
+    assert (normalized["is_role_mailbox"], normalized["phone_e164"]) == (True, "+49301234567")
+
+
+def test_frame_carries_the_normalised_fields_beside_the_raw_ones():
+    [row] = customer_record_rows([landed("hubspot", "contacts", "1", phone="(505) 555-0142")])
+    frame = records_frame([row])
+    assert frame.loc[0, "phone"] == "(505) 555-0142"
+    assert frame.loc[0, "phone_e164"] == "+15055550142"
+    assert "normalized" not in frame.columns
+
+
+def test_rows_stored_before_normalisation_still_make_a_frame():
+    [row] = customer_record_rows([landed("hubspot", "contacts", "1", phone="(505) 555-0142")])
+    del row["attributes"]["normalized"]
+    frame = records_frame([row])
+    assert frame.loc[0, "phone"] == "(505) 555-0142"
+    assert frame.loc[0, "phone_e164"] is None

@@ -119,3 +119,28 @@ def test_xref_read_back_from_storage_keeps_ids():
     stored = first.xref.astype({"created_at": "str"})
     second = assign_stable_ids(clusters(A=["r1", "r2", "r3"]), stored, now=SECOND_RUN)
     assert set(second.ids()) == {min(first.ids())}
+
+
+def test_no_record_naming_a_person_on_a_first_run_issues_no_ids():
+    resolved = pd.DataFrame({"record_id": ["r1", "r2"], "golden_person_id": [None, None]})
+    result = assign_stable_ids(resolved, None, prefix="GP", column="golden_person_id", now=FIRST_RUN)
+    assert result.ids().empty
+    assert result.events.empty
+    later = pd.DataFrame({"record_id": ["r1", "r2"], "golden_person_id": ["P-r1", None]})
+    second = assign_stable_ids(later, result, prefix="GP", column="golden_person_id", now=SECOND_RUN)
+    assert second.ids().index.tolist() == ["r1"]
+
+
+def test_an_empty_previous_xref_with_typed_times_is_a_first_run():
+    empty = pd.DataFrame(columns=["record_id", "golden_id", "cluster_id", "created_at", "status", "merged_into"])
+    empty["created_at"] = pd.to_datetime(empty["golden_id"], utc=True)
+    result = assign_stable_ids(clusters(A=["r1", "r2"]), empty, now=FIRST_RUN)
+    assert result.ids().to_dict() == assign_stable_ids(clusters(A=["r1", "r2"]), None, now=FIRST_RUN).ids().to_dict()
+    assert result.events["event"].tolist() == ["created"]
+
+
+def test_times_read_back_as_text_come_out_as_times():
+    first = assign_stable_ids(clusters(A=["r1"], B=["r2"]), None, now=FIRST_RUN)
+    merged = assign_stable_ids(clusters(A=["r1", "r2"]), first.xref.astype({"created_at": "str"}), now=SECOND_RUN)
+    assert isinstance(merged.xref["created_at"].dtype, pd.DatetimeTZDtype)
+    assert set(merged.xref["created_at"]) == {pd.Timestamp(FIRST_RUN)}  # the survivor and the tombstone

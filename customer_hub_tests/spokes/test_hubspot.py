@@ -60,7 +60,9 @@ def test_contact_is_a_person_linked_to_its_companies():
     assert fields["phone"] == "+44 7700 900123"  # the mobile number stands in for an empty phone
     assert (fields["company_name"], fields["company_domain"]) == ("Acme Ltd", "acme.example")
     assert (fields["street"], fields["postcode"]) == ("1 High St", "EC1A 1BB")
-    assert fields["shared_keys"] == "hubspot_company:5000000008;hubspot_company:5000000015"
+    assert fields["shared_keys"] == (
+        f"hubspot_contact:{CONTACT['id']};hubspot_company:5000000008;hubspot_company:5000000015"
+    )
     assert fields["is_account_only"] is False
 
 
@@ -88,6 +90,16 @@ def test_deal_belongs_to_its_companies():
     assert fields["is_account_only"] is True and fields["shared_keys"] == "hubspot_company:5000000008"
     assert (fields["deal_name"], fields["amount"], fields["deal_stage"]) == ("Acme - Growth", 12000.5, "closedwon")
     assert fields["contact_ids"] == ["151"]
+
+
+def test_deal_sold_to_an_individual_belongs_to_its_contacts_account():
+    deal = {
+        "id": "9100000002",
+        "properties": {"dealname": "Jo Bloggs - Starter", "amount": "49", "dealstage": "closedwon"},
+        "associations": {"contacts": {"results": [{"id": "151", "type": "deal_to_contact"}]}},
+    }
+
+    assert deal_to_canonical(deal)["shared_keys"] == "hubspot_contact:151"
 
 
 def test_associations_hash_the_same_from_list_and_search_reads():

@@ -1,0 +1,69 @@
+"""The command line gives quick answers and clear messages for bad input."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+
+from customer_hub.cli import main
+from customer_hub.store import engine_for
+from customer_hub.store.schema import landed_records
+
+REPO_CONFIG = Path(__file__).resolve().parents[1] / "hub.yaml"
+
+
+@pytest.fixture
+def hub_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTOMER_HUB_HOME", str(tmp_path))
+    monkeypatch.delenv("CUSTOMER_HUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CUSTOMER_HUB_CONFIG", str(REPO_CONFIG))
+    return tmp_path
+
+
+def _land(home: Path, tool: str, obj: str, ids: list[str], deleted: bool = False) -> None:
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "tool": tool,
+            "object": obj,
+            "source_id": source_id,
+            "payload": {"id": source_id},
+            "fields": {},
+            "content_hash": source_id,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "last_changed_at": now,
+            "deleted_at": now if deleted else None,
+        }
+        for source_id in ids
+    ]
+    with engine_for(f"sqlite:///{home / 'hub.db'}").begin() as conn:
+        conn.execute(insert(landed_records), rows)
+
+
+def test_inventory_counts_live_rows_per_stream_and_costs(hub_home, capsys):
+    _land(hub_home, "hubspot", "contacts", ["1", "2", "3"])
+    _land(hub_home, "hubspot", "contacts", ["4"], deleted=True)
+
+    assert main(["inventory"]) == 0
+
+    out = capsys.readouterr().out
+    hubspot = next(line for line in out.splitlines() if line.startswith("hubspot"))
+    assert "contacts 3, companies 0, deals 0" in hubspot and "never" in hubspot
+    assert "total monthly cost of enabled tools: $1,540" in out
+
+
+def test_lookup_of_an_unknown_customer_says_so_and_exits_1(hub_home, capsys):
+    assert main(["lookup", "nobody-at-all"]) == 1
+    assert "No customer matches 'nobody-at-all'" in capsys.readouterr().out
+
+
+def test_a_missing_config_file_is_explained_with_exit_2(hub_home, tmp_path, capsys):
+    assert main(["--config", str(tmp_path / "missing.yaml"), "inventory"]) == 2
+    assert "no such file; set CUSTOMER_HUB_CONFIG" in capsys.readouterr().err
+
+
+def test_decide_without_records_or_file_explains_usage(hub_home):
+    with pytest.raises(SystemExit, match="give RECORD_A RECORD_B merge\\|keep_apart, or --file"):
+        main(["decide"])
