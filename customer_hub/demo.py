@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetKey, DagsterInstance
+from sqlalchemy import Engine, func, select
 
 from customer_hub.config import HubConfig
 from customer_hub.dagster_home import prepare_dagster_home
 from customer_hub.defs.run_context import QUIET_RUN_CONFIG
 from customer_hub.local_env import environment, sandbox_environment
 from customer_hub.store.db import DATABASE_URL_ENV
+from customer_hub.store.schema import customer_xref, golden_customers
 
 log = logging.getLogger("customer_hub.demo")
 
@@ -79,6 +81,23 @@ def _parity_table(instance: DagsterInstance, streams: list[tuple[str, str]], ser
     return exact
 
 
+def _golden_counts(engine: Engine) -> str:
+    """How many source records became how many golden customers and people."""
+    with engine.connect() as conn:
+        records = conn.execute(select(func.count()).select_from(customer_xref)).scalar_one()
+        kinds = dict(
+            conn.execute(
+                select(golden_customers.c.kind, func.count())
+                .where(golden_customers.c.status == "active")
+                .group_by(golden_customers.c.kind)
+            ).all()
+        )
+    return (
+        f"{records} source records resolved to {kinds.get('customer', 0)} golden customers "
+        f"and {kinds.get('person', 0)} golden people"
+    )
+
+
 def run_demo(config: HubConfig, keep: bool = False) -> int:
     """Run every step and print the summary; exit code 0 when every run succeeded and parity is exact."""
     from customer_hub.sandbox import start_sandbox
@@ -119,6 +138,7 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         _banner("3. Golden customers: duplicates within tools and double billing")
         duplicates = duplicate_report(engine)
         billing = double_billing(engine)
+        print(_golden_counts(engine))
         print(f"{len(duplicates)} golden customers with several records in one tool; {len(billing)} billed twice")
         for row in [row for row in duplicates if "acme" in str(row).lower()][:3]:
             print(f"  duplicate: {row}")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from customer_hub.timestamps import format_utc, parse_iso_or_epoch_ms
+
 
 @dataclass(frozen=True)
 class DealCursor:
@@ -26,7 +28,7 @@ class DealCursor:
     def serialize(self) -> str:
         return json.dumps(
             {
-                "modified_at": self.modified_at.astimezone(UTC).isoformat() if self.modified_at else None,
+                "modified_at": format_utc(self.modified_at) if self.modified_at else None,
                 "ids": sorted(self.ids),
             }
         )
@@ -64,23 +66,9 @@ class ClosedWonSighting:
     modified_at: datetime | None
 
 
-def parse_time(value: Any) -> datetime | None:
-    """A HubSpot time (ISO 8601 or epoch milliseconds) as aware UTC; None when absent or unreadable."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def deal_modified_at(deal: Mapping[str, Any]) -> datetime | None:
     properties = deal.get("properties") or {}
-    return parse_time(properties.get("hs_lastmodifieddate") or deal.get("updatedAt"))
+    return parse_iso_or_epoch_ms(properties.get("hs_lastmodifieddate") or deal.get("updatedAt"))
 
 
 def deal_amount(deal: Mapping[str, Any]) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,38 +213,47 @@ def _per_tool(metrics: Iterable[Metric], name: str) -> list[Metric]:
     return sorted((m for m in metrics if m.metric == name and m.tool != "all"), key=lambda m: m.tool)
 
 
-def check_uptime(metrics: Sequence[Metric], settings: QualitySettings) -> CheckResult:
-    """Fails when any integration was down longer than the goal allows; the figure is the worst tool."""
-    goal = f"every integration up at least {_pct(settings.uptime_min)} of {settings.window_hours:g} h"
-    tools = _per_tool(metrics, "uptime")
+def _per_tool_check(
+    metrics: Sequence[Metric],
+    settings: QualitySettings,
+    name: str,
+    *,
+    goal: str,
+    threshold: float,
+    idle_value: float,
+    worst_of: Callable[[list[Metric]], Metric],
+    figure_of: Callable[[Metric, list[Metric]], str],
+) -> CheckResult:
+    """One check over a per-integration metric: any tool below goal fails it, the worst tool is the figure.
+
+    `idle_value` is reported when no integration ran in the window (a pass: nothing failed).
+    """
+    tools = _per_tool(metrics, name)
     if not tools:
         return _result(
-            "uptime",
+            name,
             "all",
             QUALITY_ASSET,
             True,
             settings,
-            value=1.0,
-            threshold=settings.uptime_min,
+            value=idle_value,
+            threshold=threshold,
             figure="no integration runs in the window",
             goal=goal,
             state="none",
         )
-    worst = min(tools, key=lambda m: m.value)
+    worst = worst_of(tools)
     failing = [m for m in tools if not m.passed]
     offenders = [run for m in failing for run in m.detail.get("offenders", [])][-settings.offenders_limit :]
-    figure = f"{worst.tool} up {_pct(worst.value)} ({worst.detail['down_minutes']:g} min down)"
-    if len(failing) > 1:
-        figure += f"; {len(failing)} tools below goal"
     return _result(
-        "uptime",
+        name,
         "all",
         QUALITY_ASSET,
         not failing,
         settings,
         value=worst.value,
-        threshold=settings.uptime_min,
-        figure=figure,
+        threshold=threshold,
+        figure=figure_of(worst, failing),
         goal=goal,
         state=",".join(f"{m.tool}:{m.detail['failures']} failures" for m in failing),
         offenders=offenders,
@@ -253,41 +262,36 @@ def check_uptime(metrics: Sequence[Metric], settings: QualitySettings) -> CheckR
     )
 
 
+def check_uptime(metrics: Sequence[Metric], settings: QualitySettings) -> CheckResult:
+    """Fails when any integration was down longer than the goal allows; the figure is the worst tool."""
+
+    def figure(worst: Metric, failing: list[Metric]) -> str:
+        text = f"{worst.tool} up {_pct(worst.value)} ({worst.detail['down_minutes']:g} min down)"
+        return text + (f"; {len(failing)} tools below goal" if len(failing) > 1 else "")
+
+    return _per_tool_check(
+        metrics,
+        settings,
+        "uptime",
+        goal=f"every integration up at least {_pct(settings.uptime_min)} of {settings.window_hours:g} h",
+        threshold=settings.uptime_min,
+        idle_value=1.0,
+        worst_of=lambda tools: min(tools, key=lambda m: m.value),
+        figure_of=figure,
+    )
+
+
 def check_error_rate(metrics: Sequence[Metric], settings: QualitySettings) -> CheckResult:
     """Fails when any integration's share of failed runs exceeds the goal; the figure is the worst tool."""
-    goal = f"at most {_pct(settings.error_rate_max)} of runs failing per integration"
-    tools = _per_tool(metrics, "error_rate")
-    if not tools:
-        return _result(
-            "error_rate",
-            "all",
-            QUALITY_ASSET,
-            True,
-            settings,
-            value=0.0,
-            threshold=settings.error_rate_max,
-            figure="no integration runs in the window",
-            goal=goal,
-            state="none",
-        )
-    worst = max(tools, key=lambda m: m.value)
-    failing = [m for m in tools if not m.passed]
-    offenders = [run for m in failing for run in m.detail.get("offenders", [])][-settings.offenders_limit :]
-    figure = f"{worst.tool}: {_pct(worst.value)} of {worst.detail['runs']} runs failed"
-    return _result(
-        "error_rate",
-        "all",
-        QUALITY_ASSET,
-        not failing,
+    return _per_tool_check(
+        metrics,
         settings,
-        value=worst.value,
+        "error_rate",
+        goal=f"at most {_pct(settings.error_rate_max)} of runs failing per integration",
         threshold=settings.error_rate_max,
-        figure=figure,
-        goal=goal,
-        state=",".join(f"{m.tool}:{m.detail['failures']} failures" for m in failing),
-        offenders=offenders,
-        offender_count=sum(m.detail["failures"] for m in failing),
-        tool=worst.tool,
+        idle_value=0.0,
+        worst_of=lambda tools: max(tools, key=lambda m: m.value),
+        figure_of=lambda worst, failing: f"{worst.tool}: {_pct(worst.value)} of {worst.detail['runs']} runs failed",
     )
 
 

@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
-from customer_hub.spokes.http import ApiClient, ToolError, ToolResponseError
+from customer_hub.spokes.http import ToolError, ToolResponseError, bearer_client
+from customer_hub.timestamps import format_utc, later, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def parse_project_name(name: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-class AsanaConnector:
+class AsanaConnector(ConnectorBase):
     """Reads a workspace's projects and instantiates onboarding projects from a template."""
 
     tool = "asana"
@@ -102,13 +103,13 @@ class AsanaConnector:
         self.workspace_gid = str(config.settings.get("workspace_gid") or "")
         self.team_gid = str(config.settings.get("team_gid") or "")
         self._sleep = sleep
-        token = credentials.get("access_token", "")
-        self.client = ApiClient(
+        self.client = bearer_client(
             self.tool,
-            config.resolved_base_url(),
-            auth={"Authorization": f"Bearer {token}"},
-            credential_envs=[config.credentials.get("access_token", "ASANA_ACCESS_TOKEN")],
-            settings=sync,
+            config,
+            sync,
+            credentials,
+            credential="access_token",
+            default_env="ASANA_ACCESS_TOKEN",
         )
 
     # --- reads -------------------------------------------------------------------------------------------------
@@ -123,9 +124,9 @@ class AsanaConnector:
             newest: datetime | None = None
             for records in self._project_pages(PROJECT_FIELDS):
                 for record in records:
-                    newest = _later(newest, self.source_updated_at(obj, record))
+                    newest = later(newest, self.source_updated_at(obj, record))
                 yield Page(records)
-            read.cursor_after = _format_time(newest or started)
+            read.cursor_after = format_utc(newest or started)
 
         read.pages = pages()
         return read
@@ -133,7 +134,7 @@ class AsanaConnector:
     def read_incremental(self, obj: str, cursor: str) -> StreamRead:
         """Projects modified since `cursor` minus the overlap (every project is still listed: see the module)."""
         self._check(obj)
-        previous = _parse_time(cursor)
+        previous = parse_iso(cursor)
         if previous is None:
             raise ValueError(f"asana {obj}: cursor {cursor!r} is not an ISO 8601 time")
         since = previous - timedelta(minutes=self.sync.overlap_minutes)
@@ -147,10 +148,10 @@ class AsanaConnector:
                     modified = self.source_updated_at(obj, record)
                     if modified is None or modified >= since:
                         changed.append(record)
-                        newest = _later(newest, modified)
+                        newest = later(newest, modified)
                 if changed:
                     yield Page(changed)
-            read.cursor_after = _format_time(newest)
+            read.cursor_after = format_utc(newest)
 
         read.pages = pages()
         return read
@@ -199,17 +200,13 @@ class AsanaConnector:
         return str(payload["gid"])
 
     def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
-        return _parse_time(payload.get("modified_at"))
+        return parse_iso(payload.get("modified_at"))
 
     def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._check(obj)
         return project_to_canonical(payload)
 
     # --- internals ---------------------------------------------------------------------------------------------
-
-    def _check(self, obj: str) -> None:
-        if obj not in self.objects:
-            raise ValueError(f"asana has no object {obj!r}; known objects: {list(self.objects)}")
 
     def _project_pages(self, fields: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
         params: dict[str, Any] = {"workspace": self.workspace_gid, "limit": PAGE_LIMIT, "opt_fields": ",".join(fields)}
@@ -299,23 +296,3 @@ def _data(body: Any, tool: str, endpoint: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ToolResponseError(tool, endpoint, "answer has no 'data' object")
     return data
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def _format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _later(current: datetime | None, value: datetime | None) -> datetime | None:
-    if value is None:
-        return current
-    return value if current is None or value > current else current

@@ -29,6 +29,17 @@ class StreamRead:
     complete: bool = False  # True for a full read: ids not seen were removed from the tool
 
 
+class ConnectorBase:
+    """What the tool connectors share beyond the protocol: refusing a stream name the tool does not serve."""
+
+    tool: str
+    objects: tuple[str, ...]
+
+    def _check(self, obj: str) -> None:
+        if obj not in self.objects:
+            raise ValueError(f"{self.tool} has no object {obj!r}; known objects: {list(self.objects)}")
+
+
 class Connector(Protocol):
     """One tool. `objects` are the streams it serves, e.g. ("contacts", "companies", "deals")."""
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from customer_hub.config import SyncConfig
+from customer_hub.config import SyncConfig, SystemConfig
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MALFORMED_RETRIES = 2
@@ -207,6 +207,32 @@ class _WindowPacer:
             else:
                 waits.append(interval)
         return max(waits) if waits else None
+
+
+def bearer_client(
+    tool: str,
+    config: SystemConfig,
+    sync: SyncConfig,
+    credentials: Mapping[str, str],
+    *,
+    credential: str,
+    default_env: str,
+    **options: Any,
+) -> ApiClient:
+    """A client for a tool that takes one static bearer token: `credentials[credential]`.
+
+    A 401 names the environment variable hub.yaml maps `credential` to (`default_env` when it maps none), so the
+    message says what to fix. `options` are the tool's extra `ApiClient` arguments (headers, pacing).
+    """
+    token = credentials.get(credential, "")
+    return ApiClient(
+        tool,
+        config.resolved_base_url(),
+        auth={"Authorization": f"Bearer {token}"},
+        credential_envs=[config.credentials.get(credential, default_env)],
+        settings=sync,
+        **options,
+    )
 
 
 class ApiClient:

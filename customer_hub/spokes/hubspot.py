@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
-from customer_hub.spokes.http import ApiClient, ToolNotFoundError, ToolResponseError
+from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
+from customer_hub.timestamps import format_utc, latest, parse_iso_or_epoch_ms
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ NO_ASSOCIATIONS = "crm.associations.NO_ASSOCIATIONS_FOUND"
 """The per-id error of an associations batch read for a record that simply has none of the asked type."""
 
 
-class HubSpotConnector:
+class HubSpotConnector(ConnectorBase):
     """Reads HubSpot contacts, companies and deals; also serves the closed-won deal lookups of the automation."""
 
     tool = "hubspot"
@@ -71,13 +72,13 @@ class HubSpotConnector:
     ):
         self.sync = sync
         self.page_size = min(sync.page_size, MAX_PAGE_SIZE)
-        token = credentials.get("access_token", "")
-        self.client = ApiClient(
+        self.client = bearer_client(
             self.tool,
-            config.resolved_base_url(),
-            auth={"Authorization": f"Bearer {token}"},
-            credential_envs=[config.credentials.get("access_token", "HUBSPOT_ACCESS_TOKEN")],
-            settings=sync,
+            config,
+            sync,
+            credentials,
+            credential="access_token",
+            default_env="HUBSPOT_ACCESS_TOKEN",
         )
         self._association_batch_missing = False
 
@@ -107,7 +108,7 @@ class HubSpotConnector:
                 after = _next_after(body)
                 if not after or not records:
                     break
-            read.cursor_after = _format(started)
+            read.cursor_after = format_utc(started, "milliseconds")
 
         read.pages = pages()
         return read
@@ -122,7 +123,7 @@ class HubSpotConnector:
         def pages() -> Iterator[Page]:
             for records in self._search_windows(obj, since):
                 yield Page(records)
-            read.cursor_after = _format(started)
+            read.cursor_after = format_utc(started, "milliseconds")
 
         read.pages = pages()
         return read
@@ -158,7 +159,7 @@ class HubSpotConnector:
 
     def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
         properties = payload.get("properties") or {}
-        return _parse_time(payload.get("updatedAt") or properties.get(MODIFIED_PROPERTY[obj]))
+        return parse_iso_or_epoch_ms(payload.get("updatedAt") or properties.get(MODIFIED_PROPERTY[obj]))
 
     def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._check(obj)
@@ -167,10 +168,6 @@ class HubSpotConnector:
         )
 
     # --- internals ---------------------------------------------------------------------------------------------
-
-    def _check(self, obj: str) -> None:
-        if obj not in self.objects:
-            raise ValueError(f"hubspot has no object {obj!r}; known objects: {list(self.objects)}")
 
     def _get_one(self, obj: str, object_id: str) -> dict[str, Any]:
         params: dict[str, Any] = {"properties": ",".join(PROPERTIES[obj])}
@@ -210,7 +207,7 @@ class HubSpotConnector:
                 )
                 records = _results(body, obj)
                 served += len(records)
-                newest = _newest(newest, (self.source_updated_at(obj, r) for r in records))
+                newest = latest(newest, (self.source_updated_at(obj, r) for r in records))
                 if records:
                     yield self._with_associations(obj, records)
                 after = _next_after(body)
@@ -424,38 +421,13 @@ def _id_key(value: str) -> tuple[int, str]:
     return (int(value), "") if value.isdigit() else (0, value)
 
 
-def _parse_time(value: Any) -> datetime | None:
-    """HubSpot times: ISO 8601 (`updatedAt`, date-time properties) or epoch milliseconds (older properties)."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _parse(cursor: str) -> datetime:
-    moment = _parse_time(cursor)
+    moment = parse_iso_or_epoch_ms(cursor)
     if moment is None:
         raise ValueError(f"hubspot cursor {cursor!r} is not a time; run the stream with mode=full to reset it")
     return moment
 
 
-def _format(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
 def _millis(moment: datetime) -> str:
     """Search filters on date-time properties take epoch milliseconds."""
     return str(int(moment.timestamp() * 1000))
-
-
-def _newest(current: datetime | None, values: Iterable[datetime | None]) -> datetime | None:
-    for value in values:
-        if value is not None and (current is None or value > current):
-            current = value
-    return current

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
-from customer_hub.spokes.http import ApiClient, ToolResponseError
+from customer_hub.spokes.http import ToolResponseError, bearer_client
+from customer_hub.timestamps import format_utc, from_epoch_seconds, iso_from_epoch_seconds, latest
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ _ENDPOINTS = {"contacts": "/contacts", "conversations": "/conversations"}
 _LIST_KEYS = {"contacts": "data", "conversations": "conversations"}
 
 
-class IntercomConnector:
+class IntercomConnector(ConnectorBase):
     """Reads Intercom contacts and conversations; a conversation is linked to the account of its contact."""
 
     tool = "intercom"
@@ -49,13 +50,13 @@ class IntercomConnector:
         engine: Engine | None = None,
     ):
         self.sync = sync
-        token = credentials.get("access_token", "")
-        self.client = ApiClient(
+        self.client = bearer_client(
             self.tool,
-            config.resolved_base_url(),
-            auth={"Authorization": f"Bearer {token}"},
-            credential_envs=[config.credentials.get("access_token", "INTERCOM_ACCESS_TOKEN")],
-            settings=sync,
+            config,
+            sync,
+            credentials,
+            credential="access_token",
+            default_env="INTERCOM_ACCESS_TOKEN",
             default_headers={"Intercom-Version": str(config.settings.get("api_version", API_VERSION))},
         )
 
@@ -73,13 +74,13 @@ class IntercomConnector:
             while True:
                 body = self.client.get_json(path, params=params)
                 records = self._records(obj, body, path)
-                newest = _max_time(newest, (self.source_updated_at(obj, record) for record in records))
+                newest = latest(newest, (self.source_updated_at(obj, record) for record in records))
                 yield Page(records)
                 after = _next_cursor(body)
                 if not after or not records:
                     break
                 params = {"per_page": PAGE_SIZE, "starting_after": after}
-            read.cursor_after = _format_cursor(newest or started)
+            read.cursor_after = format_utc(newest or started)
 
         read.pages = pages()
         return read
@@ -126,9 +127,9 @@ class IntercomConnector:
                 len(newest_by_id),
             )
             changed = list(newest_by_id.values())
-            newest = _max_time(_parse_cursor(cursor), (self.source_updated_at(obj, r) for r in changed))
+            newest = latest(_parse_cursor(cursor), (self.source_updated_at(obj, r) for r in changed))
             yield Page(changed)
-            read.cursor_after = _format_cursor(newest)
+            read.cursor_after = format_utc(newest)
 
         read.pages = pages()
         return read
@@ -145,20 +146,16 @@ class IntercomConnector:
         return str(payload["id"])
 
     def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
-        return _from_epoch(payload.get("updated_at"))
+        return from_epoch_seconds(payload.get("updated_at"))
 
     def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if obj == "contacts":
-            return contact_to_canonical(payload)
-        if obj == "conversations":
-            return conversation_to_canonical(payload)
-        raise ValueError(f"intercom has no object {obj!r}; known objects: {list(self.objects)}")
+        self._check(obj)
+        return {"contacts": contact_to_canonical, "conversations": conversation_to_canonical}[obj](payload)
 
     # --- internals ---------------------------------------------------------------------------------------------
 
     def _path(self, obj: str) -> str:
-        if obj not in _ENDPOINTS:
-            raise ValueError(f"intercom has no object {obj!r}; known objects: {list(self.objects)}")
+        self._check(obj)
         return _ENDPOINTS[obj]
 
     def _records(self, obj: str, body: Any, path: str) -> list[dict[str, Any]]:
@@ -189,9 +186,9 @@ def contact_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         shared_keys=join_keys(shared_key("intercom_contact", payload["id"])),
         role=payload.get("role"),
         external_id=payload.get("external_id"),
-        created_at=_iso(payload.get("created_at")),
-        updated_at=_iso(payload.get("updated_at")),
-        last_seen_at=_iso(payload.get("last_seen_at")),
+        created_at=iso_from_epoch_seconds(payload.get("created_at")),
+        updated_at=iso_from_epoch_seconds(payload.get("updated_at")),
+        last_seen_at=iso_from_epoch_seconds(payload.get("last_seen_at")),
         intercom_company_ids=[c["id"] for c in companies if isinstance(c, dict) and c.get("id")],
     )
 
@@ -215,9 +212,9 @@ def conversation_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         intercom_contact_id=contact_id,
         state=payload.get("state") or ("open" if payload.get("open") else "closed"),
         title=payload.get("title"),
-        created_at=_iso(payload.get("created_at")),
-        updated_at=_iso(payload.get("updated_at")),
-        last_conversation_at=_iso(last_activity),
+        created_at=iso_from_epoch_seconds(payload.get("created_at")),
+        updated_at=iso_from_epoch_seconds(payload.get("updated_at")),
+        last_conversation_at=iso_from_epoch_seconds(last_activity),
     )
 
 
@@ -233,26 +230,6 @@ def _next_cursor(body: dict[str, Any]) -> str | None:
     pages = body.get("pages") or {}
     nxt = pages.get("next") if isinstance(pages, dict) else None
     return nxt.get("starting_after") if isinstance(nxt, dict) else None
-
-
-def _from_epoch(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if isinstance(value, int | float) else None
-
-
-def _iso(value: Any) -> str | None:
-    moment = _from_epoch(value)
-    return moment.isoformat() if moment else None
-
-
-def _max_time(current: datetime | None, values: Iterator[datetime | None]) -> datetime | None:
-    for value in values:
-        if value is not None and (current is None or value > current):
-            current = value
-    return current
-
-
-def _format_cursor(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 def _parse_cursor(cursor: str) -> datetime:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import (
     ApiClient,
@@ -34,6 +34,7 @@ from customer_hub.spokes.http import (
     ToolResponseError,
 )
 from customer_hub.spokes.quickbooks_auth import RefreshTokenAuth
+from customer_hub.timestamps import format_utc, later, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ DEFAULT_INVOICE_ITEM_ID = "1"
 _ENTITIES = {"customers": "Customer", "invoices": "Invoice"}
 
 
-class QuickBooksConnector:
+class QuickBooksConnector(ConnectorBase):
     """Reads customers and invoices of one QuickBooks company (realm) and drafts invoices for new customers."""
 
     tool = "quickbooks"
@@ -111,10 +112,10 @@ class QuickBooksConnector:
             newest: datetime | None = None
             while True:
                 body = self._query_body(f"select * from {entity} STARTPOSITION {start} MAXRESULTS {self.max_results}")
-                server_time = server_time or _parse_time(body.get("time"))
+                server_time = server_time or parse_iso(body.get("time"))
                 records = _entity_list(body["QueryResponse"], entity)
                 for record in records:
-                    newest = _later(newest, self.source_updated_at(obj, record))
+                    newest = later(newest, self.source_updated_at(obj, record))
                 yield Page(records)
                 if len(records) < self.max_results:
                     break
@@ -130,7 +131,7 @@ class QuickBooksConnector:
         The CDC request is made here, not lazily, because its answer decides whether this read is complete.
         """
         entity = self._entity(obj)
-        previous = _parse_time(cursor)
+        previous = parse_iso(cursor)
         if previous is None:
             raise ValueError(f"quickbooks {obj}: cursor {cursor!r} is not an ISO 8601 time")
         since = previous - timedelta(minutes=self.sync.overlap_minutes)
@@ -152,9 +153,9 @@ class QuickBooksConnector:
             return self.read_full(obj)
         changed: list[dict[str, Any]] = []
         deleted: list[str] = []
-        newest = _later(previous, _parse_time(body.get("time")))
+        newest = later(previous, parse_iso(body.get("time")))
         for record in served:
-            newest = _later(newest, self.source_updated_at(obj, record))
+            newest = later(newest, self.source_updated_at(obj, record))
             if _is_deleted(entity, record):
                 deleted.append(self.source_id(obj, record))
             else:
@@ -218,20 +219,16 @@ class QuickBooksConnector:
         return str(payload["Id"])
 
     def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
-        return _parse_time((payload.get("MetaData") or {}).get("LastUpdatedTime"))
+        return parse_iso((payload.get("MetaData") or {}).get("LastUpdatedTime"))
 
     def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if obj == "customers":
-            return customer_to_canonical(payload)
-        if obj == "invoices":
-            return invoice_to_canonical(payload)
-        raise ValueError(f"quickbooks has no object {obj!r}; known objects: {list(self.objects)}")
+        self._check(obj)
+        return {"customers": customer_to_canonical, "invoices": invoice_to_canonical}[obj](payload)
 
     # --- internals ---------------------------------------------------------------------------------------------
 
     def _entity(self, obj: str) -> str:
-        if obj not in _ENTITIES:
-            raise ValueError(f"quickbooks has no object {obj!r}; known objects: {list(self.objects)}")
+        self._check(obj)
         return _ENTITIES[obj]
 
     def _company_path(self, resource: str) -> str:
@@ -397,22 +394,6 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _parse_time(value: Any) -> datetime | None:
-    """QuickBooks times carry the company's offset (e.g. -08:00); the hub keeps UTC."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def _later(current: datetime | None, value: datetime | None) -> datetime | None:
-    if value is None:
-        return current
-    return value if current is None or value > current else current
+    """QuickBooks times carry the company's offset (e.g. -08:00); the hub keeps UTC, to the second."""
+    return format_utc(moment, "seconds")

@@ -24,9 +24,9 @@ from urllib.parse import quote
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical
-from customer_hub.spokes.http import ApiClient, ToolResponseError
+from customer_hub.spokes.http import ToolResponseError, bearer_client
 
 ROW_FIELD = "_row"
 """Payload key holding the row's number in the sheet (header = row 1), so a steward can find it."""
@@ -42,7 +42,7 @@ _COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 _KEY_FIELDS = ("company_domain", "email", "company_name")
 
 
-class SheetsConnector:
+class SheetsConnector(ConnectorBase):
     """Reads one range of one spreadsheet; the first row is the header."""
 
     tool = "sheets"
@@ -59,13 +59,13 @@ class SheetsConnector:
         self.spreadsheet_id = str(settings.get("spreadsheet_id") or "")
         self.range = str(settings.get("range") or "")
         self._setting_hint = f"systems.sheets.settings.spreadsheet_id / range ({self.spreadsheet_id} / {self.range})"
-        token = credentials.get("access_token", "")
-        self.client = ApiClient(
+        self.client = bearer_client(
             self.tool,
-            config.resolved_base_url(),
-            auth={"Authorization": f"Bearer {token}"},
-            credential_envs=[config.credentials.get("access_token", "GOOGLE_SHEETS_ACCESS_TOKEN")],
-            settings=sync,
+            config,
+            sync,
+            credentials,
+            credential="access_token",
+            default_env="GOOGLE_SHEETS_ACCESS_TOKEN",
         )
 
     # --- reads -------------------------------------------------------------------------------------------------
@@ -114,10 +114,6 @@ class SheetsConnector:
         return row_to_canonical(payload)
 
     # --- internals ---------------------------------------------------------------------------------------------
-
-    def _check(self, obj: str) -> None:
-        if obj not in self.objects:
-            raise ValueError(f"sheets has no object {obj!r}; known objects: {list(self.objects)}")
 
     def _values(self) -> list[list[Any]]:
         path = f"/v4/spreadsheets/{quote(self.spreadsheet_id, safe='')}/values/{quote(self.range, safe='')}"

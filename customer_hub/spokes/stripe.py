@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
-from customer_hub.spokes.http import ApiClient, ToolResponseError
+from customer_hub.spokes.http import ToolResponseError, bearer_client
+from customer_hub.timestamps import from_epoch_seconds, iso_from_epoch_seconds
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ _DELETION_EVENTS = frozenset({"customer.deleted", "invoice.deleted"})
 _INTERVAL_PER_MONTH = {"day": 365 / 12, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
 
 
-class StripeConnector:
+class StripeConnector(ConnectorBase):
     """Reads Stripe customers, subscriptions and invoices."""
 
     tool = "stripe"
@@ -83,13 +84,13 @@ class StripeConnector:
     ):
         self.sync = sync
         self.page_size = min(sync.page_size, MAX_PAGE_SIZE)
-        api_key = credentials.get("api_key", "")
-        self.client = ApiClient(
+        self.client = bearer_client(
             self.tool,
-            config.resolved_base_url(),
-            auth={"Authorization": f"Bearer {api_key}"},
-            credential_envs=[config.credentials.get("api_key", "STRIPE_API_KEY")],
-            settings=sync,
+            config,
+            sync,
+            credentials,
+            credential="api_key",
+            default_env="STRIPE_API_KEY",
             default_headers={"Stripe-Version": str(config.settings.get("api_version", API_VERSION))},
             requests_per_second=float(config.settings.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)) or None,
         )
@@ -180,8 +181,7 @@ class StripeConnector:
     # --- internals ---------------------------------------------------------------------------------------------
 
     def _path(self, obj: str) -> str:
-        if obj not in _LIST_PATHS:
-            raise ValueError(f"stripe has no object {obj!r}; known objects: {list(self.objects)}")
+        self._check(obj)
         return _LIST_PATHS[obj]
 
     def _events_since(self, obj: str, since_epoch: int) -> list[dict[str, Any]]:
@@ -230,7 +230,7 @@ def customer_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         currency=_clean(payload.get("currency")),
         balance=_major(payload.get("balance"), payload.get("currency")),
         delinquent=payload.get("delinquent"),
-        created_at=_iso_time(payload.get("created")),
+        created_at=iso_from_epoch_seconds(payload.get("created")),
     )
 
 
@@ -266,7 +266,7 @@ def subscription_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         mrr=monthly if status in ACTIVE_STATUSES else 0.0,
         next_billing_date=_iso_date(period_end) if status in ACTIVE_STATUSES else None,
         cancel_at_period_end=payload.get("cancel_at_period_end"),
-        created_at=_iso_time(payload.get("created")),
+        created_at=iso_from_epoch_seconds(payload.get("created")),
     )
 
 
@@ -307,7 +307,7 @@ def invoice_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         currency=_clean(currency),
         due_date=_iso_date(payload.get("due_date")),
         subscription_id=_clean(payload.get("subscription")),
-        created_at=_iso_time(payload.get("created")),
+        created_at=iso_from_epoch_seconds(payload.get("created")),
     )
 
 
@@ -341,12 +341,9 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
-def _iso_time(epoch: Any) -> str | None:
-    return datetime.fromtimestamp(int(epoch), UTC).isoformat() if isinstance(epoch, int | float) else None
-
-
 def _iso_date(epoch: Any) -> str | None:
-    return datetime.fromtimestamp(int(epoch), UTC).date().isoformat() if isinstance(epoch, int | float) else None
+    moment = from_epoch_seconds(epoch)
+    return moment.date().isoformat() if moment else None
 
 
 def _parse_cursor(cursor: str) -> datetime:
