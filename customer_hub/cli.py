@@ -13,6 +13,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+import yaml
+from sqlalchemy.exc import SQLAlchemyError
+
 from customer_hub.config import ConfigError, load_config
 
 
@@ -46,17 +49,20 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
-    from customer_hub.lookup import load_decisions_file, record_decision
+    from customer_hub.lookup import DecisionError, load_decisions_file, record_decision
 
     engine = _engine(args)
-    if args.file:
-        count = load_decisions_file(engine, args.file)
-        print(f"Recorded {count} steward decision(s) from {args.file}; they apply from the next golden_customers run.")
-    else:
-        if not (args.record_a and args.record_b and args.decision):
-            raise SystemExit("decide: give RECORD_A RECORD_B merge|keep_apart, or --file decisions.yaml")
-        record_decision(engine, args.record_a, args.record_b, args.decision, args.by, args.reason)
-        print(f"Recorded {args.decision} for {args.record_a} and {args.record_b}; applies from the next run.")
+    try:
+        if args.file:
+            count = load_decisions_file(engine, args.file)
+            print(f"Recorded {count} steward decision(s) from {args.file}; they apply from the next golden run.")
+        else:
+            if not (args.record_a and args.record_b and args.decision):
+                raise SystemExit("decide: give RECORD_A RECORD_B merge|keep_apart, or --file decisions.yaml")
+            record_decision(engine, args.record_a, args.record_b, args.decision, args.by, args.reason)
+            print(f"Recorded {args.decision} for {args.record_a} and {args.record_b}; applies from the next run.")
+    except DecisionError as error:
+        raise SystemExit(f"customer-hub decide: {error}") from None
     return 0
 
 
@@ -135,13 +141,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except ConfigError as error:
-        print(f"customer-hub: {error}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         # the reader (e.g. `| head`) stopped reading: not a failure; silence the flush at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except ConfigError as error:
+        print(f"customer-hub: {error}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        # a missing or malformed input file, a bad record id, a port in use: the message says what to fix
+        print(f"customer-hub {args.command}: {error}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        print(f"customer-hub {args.command}: the hub database cannot be used: {cause}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -119,7 +119,6 @@ class HubSettings(_Strict):
     """Hub-wide settings."""
 
     name: str = "customer hub"
-    database_url_env: str = "CUSTOMER_HUB_DATABASE_URL"
 
 
 class HubConfig(_Strict):
@@ -225,4 +224,3 @@ def load_config(path: str | Path | None = None, *, sections: bool = True) -> Hub
 def cached_config() -> HubConfig:
     """The configuration for this process (Dagster code locations load it once)."""
     return load_config()
-

@@ -161,7 +161,9 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         views = lookup(engine, "acme", limit=1)
         print(format_360(views[0]) if views else "Acme not found")
 
-    _banner(f"Done in {time.monotonic() - started:.0f} s: {'all runs succeeded' if ok else 'a run FAILED'}, "
-            f"row-count parity {'exact for every stream' if exact else 'NOT exact (see above)'}")
+    _banner(
+        f"Done in {time.monotonic() - started:.0f} s: {'all runs succeeded' if ok else 'a run FAILED'}, "
+        f"row-count parity {'exact for every stream' if exact else 'NOT exact (see above)'}"
+    )
     print("Next: `make ui` (Dagster UI on this instance), `.venv/bin/customer-hub lookup <name|email|domain|id>`")
     return 0 if ok and exact else 1

@@ -218,8 +218,13 @@ def format_360(view: Mapping[str, Any]) -> str:
         )
 
     lines.append("")
-    active = [sub for sub in view.get("subscriptions", []) if sub.get("status") in ("active", "past_due")]
-    lines.append(f"Billing (stripe)  MRR {_money(view.get('mrr'))} from {len(active)} active subscription(s)")
+    by_currency = view.get("mrr_by_currency") or {}
+    mrr = (
+        " + ".join(f"{_money(amount)} {currency or '(no currency)'}" for currency, amount in by_currency.items())
+        if len(by_currency) > 1
+        else _money(view.get("mrr"))
+    )
+    lines.append(f"Billing (stripe)  MRR {mrr} from {view.get('active_subscriptions', 0)} billing subscription(s)")
     for sub in view.get("subscriptions", []):
         lines.append(
             f"  - {sub['source_id']}  {sub.get('product') or '-'}  {sub.get('status') or '-'}  "
@@ -298,23 +303,33 @@ def _known_records(engine: Engine, record_ids: Iterable[str]) -> set[str]:
         return {row[0] for row in conn.execute(query)}
 
 
+class DecisionError(ValueError):
+    """Steward decisions that cannot be recorded; the message names each problem and how to fix it."""
+
+
 def _validate(engine: Engine, decisions: list[dict[str, Any]]) -> None:
     problems = []
     for number, decision in enumerate(decisions, start=1):
+        where = f"decision {number}: " if len(decisions) > 1 else ""
         for key in ("record_a", "record_b"):
             if not _RECORD_ID.match(str(decision.get(key) or "")):
-                problems.append(f"decision {number}: {key} {decision.get(key)!r} is not a record id (tool:object:id)")
+                problems.append(
+                    f"{where}{key} {decision.get(key)!r} is not a record id (tool:object:id, e.g. hubspot:contacts:101)"
+                )
         if decision.get("decision") not in golden_store.DECISIONS:
-            problems.append(f"decision {number}: decision {decision.get('decision')!r}: use merge or keep_apart")
+            problems.append(f"{where}decision {decision.get('decision')!r}: use merge or keep_apart")
         if decision.get("record_a") == decision.get("record_b"):
-            problems.append(f"decision {number}: record_a and record_b are the same record")
+            problems.append(f"{where}record_a and record_b are the same record")
     if not problems:
         named = {str(d[key]) for d in decisions for key in ("record_a", "record_b")}
         unknown = sorted(named - _known_records(engine, named))
         if unknown:
-            problems.append(f"unknown record id(s) {unknown}: copy them from `customer-hub lookup` or the review queue")
+            problems.append(
+                f"no customer record with id {', '.join(unknown)}: copy record ids from the 'Source records' of "
+                "`customer-hub lookup <name, email or domain>` or from the review queue (match_candidates)"
+            )
     if problems:
-        raise ValueError("steward decisions not recorded:\n  " + "\n  ".join(problems))
+        raise DecisionError("steward decision(s) not recorded:\n  " + "\n  ".join(problems))
 
 
 def record_decision(
@@ -333,14 +348,19 @@ def load_decisions_file(engine: Engine, path: str | Path) -> int:
     """Record every decision in a YAML file (a list, or a mapping with `decisions:`) or a CSV file with the
     columns record_a, record_b, decision, by, reason. All or nothing: one bad row records none."""
     path = Path(path)
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="") as handle:
-            entries = [dict(row) for row in csv.DictReader(handle)]
-    else:
-        data = yaml.safe_load(path.read_text()) or []
-        entries = data.get("decisions", []) if isinstance(data, dict) else data
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(newline="") as handle:
+                entries = [dict(row) for row in csv.DictReader(handle)]
+        else:
+            data = yaml.safe_load(path.read_text()) or []
+            entries = data.get("decisions", []) if isinstance(data, dict) else data
+    except OSError as error:
+        raise DecisionError(f"{path}: cannot read the decisions file ({error.strerror or error})") from error
+    except yaml.YAMLError as error:
+        raise DecisionError(f"{path}: not valid YAML ({error})") from error
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
-        raise ValueError(f"{path}: expected a list of decisions with record_a, record_b, decision, by, reason")
+        raise DecisionError(f"{path}: expected a list of decisions with record_a, record_b, decision, by, reason")
     entries = [{key: (str(value).strip() if value is not None else None) for key, value in e.items()} for e in entries]
     _validate(engine, entries)
     golden_store.add_decisions(

@@ -33,8 +33,10 @@ def parse_iso_or_epoch_ms(value: Any) -> datetime | None:
 
 
 def from_epoch_seconds(value: Any) -> datetime | None:
-    """Epoch seconds as sent in JSON (a number) as aware UTC; None for anything else."""
-    return datetime.fromtimestamp(int(value), UTC) if isinstance(value, int | float) else None
+    """Epoch seconds as sent in JSON (a number) as aware UTC; None for anything else (a JSON `true` included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(int(value), UTC)
 
 
 def format_utc(moment: datetime, timespec: Literal["auto", "seconds", "milliseconds"] = "auto") -> str:

@@ -67,3 +67,9 @@ def test_a_missing_config_file_is_explained_with_exit_2(hub_home, tmp_path, caps
 def test_decide_without_records_or_file_explains_usage(hub_home):
     with pytest.raises(SystemExit, match="give RECORD_A RECORD_B merge\\|keep_apart, or --file"):
         main(["decide"])
+
+
+def test_an_unreachable_database_is_explained_with_exit_1(hub_home, monkeypatch, capsys):
+    monkeypatch.setenv("CUSTOMER_HUB_DATABASE_URL", f"sqlite:///{hub_home}/no/such/folder/hub.db")
+    assert main(["lookup", "acme"]) == 1
+    assert "customer-hub lookup: the hub database cannot be used" in capsys.readouterr().err

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from customer_hub.golden.view360 import customer_view, view_row
-from customer_hub.lookup import canonical_email, format_360, load_decisions_file, lookup, record_decision
+from customer_hub.lookup import (
+    DecisionError,
+    canonical_email,
+    format_360,
+    load_decisions_file,
+    lookup,
+    record_decision,
+)
 from customer_hub.store import engine_for, golden_store
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -169,9 +176,11 @@ def test_format_360_shows_sources_money_and_warnings():
         "record_count": 2,
         "fields": {"company_name": {"value": "Acme Corporation", "source": "hubspot", "record": "hubspot:companies:1"}},
         "mrr": 998.0,
+        "active_subscriptions": 2,
         "subscriptions": [
             {"source_id": "sub_1", "product": "Growth", "status": "active", "mrr": 499.0, "next_billing_date": None},
-            {"source_id": "sub_2", "product": "Growth", "status": "active", "mrr": 499.0, "next_billing_date": None},
+            {"source_id": "sub_2", "product": "Growth", "status": "trialing", "mrr": 499.0, "next_billing_date": None},
+            {"source_id": "sub_0", "product": "Starter", "status": "canceled", "mrr": 0.0, "next_billing_date": None},
         ],
         "double_billing": [{"product": "Growth", "subscriptions": ["sub_1", "sub_2"], "mrr": 998.0}],
         "accounting": {"balance": 1500.0, "unpaid_invoices": 2, "unpaid_total": 1500.0, "overdue_invoices": 1},
@@ -184,7 +193,7 @@ def test_format_360_shows_sources_money_and_warnings():
     for expected in [
         "Acme Corporation  [GC-000001]",
         "hubspot",
-        "MRR 998.00 from 2 active subscription(s)",
+        "MRR 998.00 from 2 billing subscription(s)",
         "DOUBLE BILLING: Growth billed 2 times (sub_1, sub_2)",
         "balance 1,500.00 · 2 unpaid invoice(s) totalling 1,500.00 (1 overdue)",
         "3 open conversation(s)",
@@ -195,6 +204,18 @@ def test_format_360_shows_sources_money_and_warnings():
         assert expected in text
 
 
+def test_format_360_never_adds_up_two_currencies():
+    view = {
+        "golden_customer_id": "GC-1",
+        "mrr": 190.0,
+        "mrr_by_currency": {"EUR": 90.0, "USD": 100.0},
+        "active_subscriptions": 2,
+    }
+    assert "MRR 90.00 EUR + 100.00 USD from 2 billing subscription(s)" in format_360(view)
+    assert "MRR 100.00 from 1" in format_360({**view, "mrr": 100.0, "mrr_by_currency": {"USD": 100.0},
+                                             "active_subscriptions": 1})  # fmt: skip
+
+
 def test_record_decision_checks_the_records_exist(hub):
     record_decision(
         hub, "hubspot:companies:1", "stripe:customers:cus_G", "keep_apart", "steward@example.com", "two firms"
@@ -203,8 +224,10 @@ def test_record_decision_checks_the_records_exist(hub):
     assert [(d["record_id_a"], d["record_id_b"], d["decision"]) for d in decisions] == [
         ("hubspot:companies:1", "stripe:customers:cus_G", "keep_apart")
     ]
-    with pytest.raises(ValueError, match="unknown record id"):
+    with pytest.raises(DecisionError, match="no customer record with id hubspot:companies:999: copy record ids"):
         record_decision(hub, "hubspot:companies:1", "hubspot:companies:999", "merge", "me")
+    with pytest.raises(DecisionError, match=r"record_a '101' is not a record id \(tool:object:id"):
+        record_decision(hub, "101", "stripe:customers:cus_G", "merge", "me")
     with pytest.raises(ValueError, match="use merge or keep_apart"):
         record_decision(hub, "hubspot:companies:1", "stripe:customers:cus_G", "maybe", "me")
 
@@ -235,3 +258,13 @@ def test_decisions_file_yaml_and_csv_all_or_nothing(hub, tmp_path):
     assert load_decisions_file(hub, bad) == 1
     by = {d["decision"]: d["decided_by"] for d in golden_store.read_decisions(hub)}
     assert by == {"keep_apart": "ann", "merge": "file:decisions.csv"}
+
+
+def test_unreadable_decisions_files_are_explained(hub, tmp_path):
+    with pytest.raises(DecisionError, match="missing.yaml: cannot read the decisions file"):
+        load_decisions_file(hub, tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("decisions: [unclosed\n")
+    with pytest.raises(DecisionError, match="broken.yaml: not valid YAML"):
+        load_decisions_file(hub, broken)
+    assert golden_store.read_decisions(hub) == []

@@ -23,3 +23,10 @@ def test_unknown_times_never_win_and_cursors_are_written_in_utc():
     assert format_utc(datetime(2026, 1, 15, 13, 0, 0, 123456, tzinfo=UTC), "milliseconds") == (
         "2026-01-15T13:00:00.123+00:00"
     )
+
+
+def test_epoch_seconds_are_read_from_numbers_only():
+    from customer_hub.timestamps import from_epoch_seconds
+
+    assert from_epoch_seconds(int(NOON.timestamp())) == NOON
+    assert from_epoch_seconds(True) is None and from_epoch_seconds("1768478400") is None

@@ -127,11 +127,12 @@ def _deliver(
 
 
 def _send(sender: SlackSender, row: dict[str, Any], thread_ts: str | None) -> SendOutcome:
-    """Post one alert; a message Slack rejects for its blocks is sent once more as plain text."""
+    """Post one alert; a message Slack rejects for its blocks is sent once more as plain text. Should that retry
+    fail for another reason (Slack gone, token revoked), its outcome counts, so the alert stays queued."""
     message = row["message"]
     outcome = sender.send(message, thread_ts)
     if outcome.rejected and message.get("blocks"):
         retry = sender.send({"text": message["text"]}, thread_ts)
-        if retry.ok:
+        if retry.ok or not retry.rejected:
             return retry
     return outcome

@@ -25,7 +25,7 @@ from customer_hub.automation.closed_won import deal_amount, deal_modified_at
 from customer_hub.automation.settings import OnboardingSettings
 from customer_hub.spokes.asana import deal_marker, onboarding_project_name
 from customer_hub.store import onboarding_store
-from customer_hub.store.health import health_logged
+from customer_hub.store.health import health_logged, safe_error_text
 
 CLOSED_WON_STAGE = "closedwon"
 _REQUEST_NAMESPACE = uuid.UUID("6f1f0c8e-3a57-4b8e-9a43-0c5d3c9b1e27")
@@ -153,7 +153,7 @@ class OnboardingFlow:
             with health_logged(self.engine, f"onboarding.{step}", self.trigger, tool=tool, run_id=self.run_id) as entry:
                 yield entry
         except Exception as error:
-            onboarding_store.record_failure(self.engine, deal_id, f"{step}: {type(error).__name__}: {error}")
+            onboarding_store.record_failure(self.engine, deal_id, f"{step}: {safe_error_text(error)}")
             raise
 
     def begin(

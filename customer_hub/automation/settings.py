@@ -7,6 +7,7 @@ the key to fix instead of failing the first onboarding run after a deal closes.
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -53,6 +54,16 @@ class ScheduleSettings(_Strict):
     duplicate_report_cron: str = "0 7 * * *"
     parity_cron: str = "30 6 * * *"
     export_cron: str = "0 3 1 * *"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        """A typo is reported against this hub.yaml key when the configuration loads, not as a schedule error."""
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. UTC, Europe/Berlin)") from None
+        return value.strip()
 
     @field_validator("duplicate_report_cron", "parity_cron", "export_cron")
     @classmethod

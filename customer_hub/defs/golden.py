@@ -22,7 +22,7 @@ from customer_hub.defs.run_context import trigger_of
 from customer_hub.store.health import health_logged
 
 GROUP = "golden"
-KINDS = {"pandas", "sqlite"}
+KINDS = {"pandas", "sqlalchemy"}  # the hub store is SQLite by default, PostgreSQL in production
 STREAM_KEYS = [f"{tool}_{obj}" for tool, system in cached_config().enabled_systems().items() for obj in system.objects]
 """The ingestion assets (one per tool and object) that customer_records reads."""
 REFRESH_ON_ANY_SYNC = AutomationCondition.eager().without(~AutomationCondition.any_deps_missing())

@@ -92,6 +92,7 @@ def subscriptions_of(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             "product_name": record.get("product_name"),
             "status": record.get("subscription_status") or record.get("status"),
             "mrr": number(record.get("mrr")),
+            "currency": str(record["currency"]).upper() if record.get("currency") else None,
             "next_billing_date": json_value(record.get("next_billing_date")),
         }
         for record in _of(records, "stripe", "subscriptions")
@@ -102,11 +103,22 @@ def subscriptions_of(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return subscriptions
 
 
+def mrr_by_currency(subscriptions: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """MRR of the billing subscriptions per currency code ('' where Stripe gave none): amounts in different
+    currencies cannot be added up without exchange rates, so a customer paying in two shows both."""
+    totals: dict[str, float] = defaultdict(float)
+    for sub in subscriptions:
+        if sub["status"] in ACTIVE_SUBSCRIPTION and sub.get("mrr"):
+            totals[sub.get("currency") or ""] += sub["mrr"]
+    return {currency: round(total, 2) for currency, total in sorted(totals.items())}
+
+
 def double_billed(subscriptions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Products the customer pays for more than once: more than one billing subscription to the same product."""
+    """Products the customer pays for more than once: more than one billing subscription to the same product.
+    A subscription known to cost nothing (a free plan, a 100% coupon) charges nobody, so it never counts."""
     by_product: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for sub in subscriptions:
-        if sub["status"] in ACTIVE_SUBSCRIPTION and sub.get("product"):
+        if sub["status"] in ACTIVE_SUBSCRIPTION and sub.get("product") and sub.get("mrr") != 0:
             by_product[str(sub["product"])].append(sub)
     return [
         {
@@ -228,7 +240,8 @@ def customer_view(
     `golden` is its golden_customers row (fields, field_sources), `records` the flat attributes of its live source
     records, `xref` their cross-reference rows, `persons` the golden person rows under it, `history` its events and
     `duplicates` the within-tool duplicate entries about it (see `customer_hub.golden.duplicates`). An email at one
-    of `free_mail_domains` never gives the customer a domain: gmail.com is nobody's company.
+    of `free_mail_domains` never gives the customer a domain: gmail.com is nobody's company. `mrr` adds up the
+    billing subscriptions as Stripe states them; when `mrr_by_currency` holds more than one currency, read that.
     """
     today = today or datetime.now(UTC).date()
     fields = golden.get("fields") or {}
@@ -262,6 +275,7 @@ def customer_view(
         "email": str(email).lower() if email else None,
         "fields": _fields_with_sources(golden),
         "mrr": round(float(sum(sub["mrr"] or 0.0 for sub in active)), 2),
+        "mrr_by_currency": mrr_by_currency(subscriptions),
         "subscriptions": subscriptions,
         "active_subscriptions": len(active),
         "double_billing": double_billed(subscriptions),

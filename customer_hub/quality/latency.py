@@ -2,8 +2,8 @@
 
 For every record a tool changed in the window: source update -> landed in the hub (`last_changed_at`) -> reflected
 in golden (the end of the first successful golden run that started after landing, else the golden record's own
-update time). A change not
-yet reflected counts as waiting until now, so a stalled pipeline shows as growing latency rather than no data.
+update time). A change not yet reflected counts as waiting until now, so a stalled pipeline shows as growing
+latency rather than no data.
 Changes older than the stream's first landing are the initial load, not latency, and are left out.
 """
 

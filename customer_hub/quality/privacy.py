@@ -12,16 +12,6 @@ from typing import Any
 _EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 
 
-def mask_email(email: str | None) -> str:
-    """`john.doe@acme.com` -> `j***@acme.com`; anything that is not an address is masked as a whole."""
-    if not email:
-        return ""
-    local, at, domain = str(email).strip().partition("@")
-    if not at or not local:
-        return "***"
-    return f"{local[0]}***@{domain}"
-
-
 def mask_text(text: str) -> str:
     """Every email address inside free text masked."""
     return _EMAIL.sub(lambda match: f"{match.group(1)}***@{match.group(2)}", text)

@@ -234,7 +234,9 @@ def attach_people(
     A person record not `anchored` in an account (a Stripe customer with a gmail address) belongs to the account its
     person's other records point at, the most common one if several; a person with no company anywhere is an
     individual customer whose account is the person. A steward's customer-level keep-apart decision undoes an
-    inherited account that would break it.
+    inherited account that would break it: the person's inheriting records then form an account of their own,
+    labelled by the first of them (an unanchored record is a singleton, so no other account carries its label,
+    whereas the person's label may be that of the very account being left).
     """
     final = account.copy()
     inherits = is_person & ~anchored
@@ -248,5 +250,6 @@ def attach_people(
         if final[record_a] == final[record_b]:
             for record in (record_a, record_b):
                 if inherits[record]:
-                    final[inherits & (person == person[record])] = person[record]
+                    own = inherits & (person == person[record])
+                    final[own] = np.flatnonzero(own)[0]
     return final

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolError, ToolResponseError, bearer_client
 from customer_hub.timestamps import format_utc, later, parse_iso
@@ -136,7 +136,9 @@ class AsanaConnector(ConnectorBase):
         self._check(obj)
         previous = parse_iso(cursor)
         if previous is None:
-            raise ValueError(f"asana {obj}: cursor {cursor!r} is not an ISO 8601 time")
+            raise ValueError(
+                f"asana {obj}: cursor {cursor!r} is not an ISO 8601 time; run the stream with mode=full to reset it"
+            )
         since = previous - timedelta(minutes=self.sync.overlap_minutes)
         read = StreamRead(pages=iter(()), complete=False)
 
@@ -182,7 +184,8 @@ class AsanaConnector(ConnectorBase):
     def instantiate_template(self, template_gid: str, name: str, team_gid: str | None = None) -> dict[str, Any]:
         """A new project from a project template; waits for Asana's asynchronous job and returns the project.
 
-        Not idempotent (Asana has no idempotency key): call `find_project` first.
+        Not idempotent (Asana has no idempotency key): call `find_project` first. For the same reason a 5xx or a
+        timeout is not retried here, since Asana may have started the job before failing.
         """
         data: dict[str, Any] = {"name": name, "is_strict": False}  # template date variables default to today
         team = team_gid or self.team_gid
@@ -190,7 +193,7 @@ class AsanaConnector(ConnectorBase):
             data["team"] = team
         path = f"/project_templates/{template_gid}/instantiateProject"
         hint = "the onboarding template gid (automation section of hub.yaml)"
-        body = self.client.post_json(path, json={"data": data}, setting_hint=hint)
+        body = self.client.post_json(path, json={"data": data}, setting_hint=hint, idempotent=False)
         job = _data(body, self.tool, f"POST {path}")
         return self._await_job(job, name)
 
@@ -216,7 +219,8 @@ class AsanaConnector(ConnectorBase):
             if not isinstance(records, list):
                 raise ToolResponseError(self.tool, "GET /projects", "page has no 'data' list")
             yield records
-            offset = (body.get("next_page") or {}).get("offset")
+            following = (body.get("next_page") or {}).get("offset")
+            offset = next_page(self.tool, "GET /projects", params.get("offset"), following)
             if not offset or not records:
                 return
             params = {**params, "offset": offset}

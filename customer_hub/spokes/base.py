@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from customer_hub.spokes.http import ToolResponseError
+
 
 @dataclass
 class Page:
@@ -27,6 +29,18 @@ class StreamRead:
     pages: Iterator[Page]
     cursor_after: str | None = None
     complete: bool = False  # True for a full read: ids not seen were removed from the tool
+
+
+def next_page(tool: str, endpoint: str, current: Any, following: Any) -> Any:
+    """The cursor of the next page, refusing one equal to the cursor just sent: a tool that keeps answering with
+    the same position would otherwise be paged forever, landing the same records again and again."""
+    if following and following == current:
+        raise ToolResponseError(
+            tool,
+            endpoint,
+            f"the next-page cursor {str(following)[:60]!r} repeats the one just sent, so paging would never end",
+        )
+    return following
 
 
 class ConnectorBase:

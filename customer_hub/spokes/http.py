@@ -289,8 +289,14 @@ class ApiClient:
         data: Any = None,
         headers: dict[str, str] | None = None,
         setting_hint: str | None = None,
+        idempotent: bool = True,
     ) -> requests.Response:
-        """Send one request, retrying 429/5xx/timeouts with backoff; a 2xx/3xx response, or a ToolError."""
+        """Send one request, retrying 429/5xx/timeouts with backoff; a 2xx/3xx response, or a ToolError.
+
+        A request that is not `idempotent` (it creates something and the tool offers no idempotency key) is only
+        retried when the tool cannot have acted on it (429, or no connection made): a 5xx or a timeout may come
+        after the tool did the work, and sending it again would do it twice.
+        """
         method = method.upper()
         endpoint = f"{method} {self._path_only(path)}"
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
@@ -299,7 +305,7 @@ class ApiClient:
         while True:
             self._pace()
             auth_headers = self._auth_headers()
-            self._secrets = [value for value in auth_headers.values() if value]
+            self._secrets = [value for value in auth_headers.values() if value] + _secret_values(data)
             call_headers = {**self.default_headers, **(headers or {}), **auth_headers}
             sent_at = _clock()
             self._last_sent = sent_at
@@ -315,14 +321,15 @@ class ApiClient:
                     headers=call_headers,
                     timeout=self.settings.timeout_seconds,
                 )
-            except requests.Timeout:
+            except requests.Timeout as error:
                 self.stats.by_status["timeout"] += 1
-                attempt = self._retry_or_raise(endpoint, attempt, "timed out", None, ToolUnavailableError)
+                safe = idempotent or isinstance(error, requests.ConnectTimeout)
+                attempt = self._retry_or_raise(endpoint, attempt, "timed out", None, ToolUnavailableError, safe)
                 continue
             except requests.ConnectionError as error:
                 self.stats.by_status["connection_error"] += 1
                 reason = f"connection failed ({type(error).__name__})"
-                attempt = self._retry_or_raise(endpoint, attempt, reason, None, ToolUnavailableError)
+                attempt = self._retry_or_raise(endpoint, attempt, reason, None, ToolUnavailableError, idempotent)
                 continue
 
             status = response.status_code
@@ -332,7 +339,9 @@ class ApiClient:
                 return response
             if status in RETRY_STATUSES:
                 error_class = ToolRateLimitedError if status == 429 else ToolUnavailableError
-                attempt = self._retry_or_raise(endpoint, attempt, self._vendor_message(response), response, error_class)
+                safe = idempotent or status == 429
+                message = self._vendor_message(response)
+                attempt = self._retry_or_raise(endpoint, attempt, message, response, error_class, safe)
                 continue
             if status in (401, 403):
                 if self.on_auth_failure is not None and not auth_retried:
@@ -371,22 +380,36 @@ class ApiClient:
         params: Any = None,
         headers: dict[str, str] | None = None,
         setting_hint: str | None = None,
+        idempotent: bool = True,
     ) -> Any:
-        """POST a JSON (`json=`) or form-encoded (`data=`) body and decode the JSON answer."""
-        return self._json("POST", path, json=json, data=data, params=params, headers=headers, setting_hint=setting_hint)
+        """POST a JSON (`json=`) or form-encoded (`data=`) body and decode the JSON answer.
+
+        `idempotent=False` for a POST that creates something without an idempotency key: see `request`.
+        """
+        return self._json(
+            "POST",
+            path,
+            json=json,
+            data=data,
+            params=params,
+            headers=headers,
+            setting_hint=setting_hint,
+            idempotent=idempotent,
+        )
 
     # --- internals ---------------------------------------------------------------------------------------------
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _json(self, method: str, path: str, *, idempotent: bool = True, **kwargs: Any) -> Any:
         endpoint = f"{method} {self._path_only(path)}"
-        for attempt in range(MALFORMED_RETRIES + 1):
-            response = self.request(method, path, **kwargs)
+        reads = MALFORMED_RETRIES + 1 if idempotent else 1
+        for attempt in range(reads):
+            response = self.request(method, path, idempotent=idempotent, **kwargs)
             if response.status_code == 204 or not response.content:
                 return None
             try:
                 return response.json()
             except ValueError:
-                if attempt == MALFORMED_RETRIES:
+                if attempt == reads - 1:
                     break
                 wait = self._backoff(attempt)
                 self.stats.retries += 1
@@ -402,7 +425,7 @@ class ApiClient:
         raise ToolResponseError(
             self.tool,
             endpoint,
-            f"response is not valid JSON after {MALFORMED_RETRIES + 1} reads "
+            f"response is not valid JSON after {reads} read{'s' if reads > 1 else ''} "
             f"(content type {response.headers.get('Content-Type', 'unknown')!r})",
             status=response.status_code,
         )
@@ -417,9 +440,19 @@ class ApiClient:
         reason: str,
         response: requests.Response | None,
         error_class: type[ToolError],
+        safe: bool = True,
     ) -> int:
-        """Sleep before the next attempt, or raise `error_class` when retries are used up. Returns the next attempt."""
+        """Sleep before the next attempt, or raise `error_class` when retries are used up or the request is not
+        `safe` to send again. Returns the next attempt."""
         status = response.status_code if response is not None else None
+        if not safe:
+            raise error_class(
+                self.tool,
+                endpoint,
+                f"{reason} (not retried: the tool may have acted on the request before failing)",
+                status=status,
+                hint="check in the tool whether the change was made; a re-run looks for it before creating it again",
+            )
         if attempt >= self.settings.max_retries:
             raise error_class(self.tool, endpoint, f"{reason} (gave up after {attempt + 1} attempts)", status=status)
         vendor_wait = self._vendor_wait(response) if response is not None else None
@@ -513,6 +546,21 @@ class ApiClient:
         if path.startswith(("http://", "https://")):
             path = "/" + path.split("/", 3)[-1] if path.count("/") >= 3 else "/"
         return path if path.startswith("/") else f"/{path}"
+
+
+_SECRET_FIELD_WORDS = ("token", "secret", "password", "key", "code")
+
+
+def _secret_values(data: Any) -> list[str]:
+    """Values of form fields that carry credentials (an OAuth `refresh_token`), so vendor messages that echo the
+    request body are scrubbed of them too."""
+    if not isinstance(data, Mapping):
+        return []
+    return [
+        str(value)
+        for name, value in data.items()
+        if value and any(word in str(name).lower() for word in _SECRET_FIELD_WORDS)
+    ]
 
 
 def _message_from(body: dict[str, Any]) -> str:

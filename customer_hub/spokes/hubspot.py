@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
 from customer_hub.timestamps import format_utc, latest, parse_iso_or_epoch_ms
@@ -105,7 +105,7 @@ class HubSpotConnector(ConnectorBase):
                 body = self.client.get_json(f"/crm/v3/objects/{obj}", params=params)
                 records = [self._normalise_associations(obj, record) for record in _results(body, obj)]
                 yield Page(records)
-                after = _next_after(body)
+                after = next_page(self.tool, f"GET /crm/v3/objects/{obj}", after, _next_after(body))
                 if not after or not records:
                     break
             read.cursor_after = format_utc(started, "milliseconds")
@@ -210,7 +210,7 @@ class HubSpotConnector(ConnectorBase):
                 newest = latest(newest, (self.source_updated_at(obj, r) for r in records))
                 if records:
                     yield self._with_associations(obj, records)
-                after = _next_after(body)
+                after = next_page(self.tool, f"POST {path}", after, _next_after(body))
                 if not after or not records:
                     return
                 if served + self.page_size > SEARCH_RESULT_CAP:

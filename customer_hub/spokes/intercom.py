@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolResponseError, bearer_client
-from customer_hub.timestamps import format_utc, from_epoch_seconds, iso_from_epoch_seconds, latest
+from customer_hub.timestamps import format_utc, from_epoch_seconds, iso_from_epoch_seconds, latest, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class IntercomConnector(ConnectorBase):
                 records = self._records(obj, body, path)
                 newest = latest(newest, (self.source_updated_at(obj, record) for record in records))
                 yield Page(records)
-                after = _next_cursor(body)
+                after = next_page(self.tool, f"GET {path}", params.get("starting_after"), _next_cursor(body))
                 if not after or not records:
                     break
                 params = {"per_page": PAGE_SIZE, "starting_after": after}
@@ -115,7 +115,7 @@ class IntercomConnector(ConnectorBase):
                     kept = newest_by_id.get(key)
                     if kept is None or (self.source_updated_at(obj, kept) or since) <= updated:
                         newest_by_id[key] = record
-                after = _next_cursor(body)
+                after = next_page(self.tool, f"POST {path}", pagination.get("starting_after"), _next_cursor(body))
                 if not after or not records:
                     break
                 pagination = {"per_page": PAGE_SIZE, "starting_after": after}
@@ -237,5 +237,7 @@ def _parse_cursor(cursor: str) -> datetime:
     text = cursor.strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text), UTC)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = parse_iso(text)
+    if moment is None:
+        raise ValueError(f"intercom cursor {cursor!r} is not a time; run the stream with mode=full to reset it")
+    return moment

@@ -133,7 +133,10 @@ class QuickBooksConnector(ConnectorBase):
         entity = self._entity(obj)
         previous = parse_iso(cursor)
         if previous is None:
-            raise ValueError(f"quickbooks {obj}: cursor {cursor!r} is not an ISO 8601 time")
+            raise ValueError(
+                f"quickbooks {obj}: cursor {cursor!r} is not an ISO 8601 time; "
+                "run the stream with mode=full to reset it"
+            )
         since = previous - timedelta(minutes=self.sync.overlap_minutes)
         oldest_allowed = datetime.now(UTC) - CDC_LOOKBACK + CDC_LOOKBACK_MARGIN
         if since < oldest_allowed:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolResponseError, bearer_client
 from customer_hub.timestamps import from_epoch_seconds, iso_from_epoch_seconds
@@ -114,7 +114,8 @@ class StripeConnector(ConnectorBase):
                 yield Page(records)
                 if not body.get("has_more") or not records:
                     break
-                params = {**params, "starting_after": records[-1]["id"]}
+                following = next_page(self.tool, f"GET {path}", params.get("starting_after"), records[-1]["id"])
+                params = {**params, "starting_after": following}
             read.cursor_after = str(cursor)
 
         read.pages = pages()
@@ -194,7 +195,8 @@ class StripeConnector(ConnectorBase):
             events.extend(page)
             if not body.get("has_more") or not page:
                 return events
-            params = {**params, "starting_after": page[-1]["id"]}
+            following = next_page(self.tool, "GET /v1/events", params.get("starting_after"), page[-1]["id"])
+            params = {**params, "starting_after": following}
 
     def _newest_event_time(self, obj: str) -> int:
         """`created` of the newest event of the stream's types, or now when there is none."""

@@ -13,14 +13,14 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Engine
 
 from customer_hub.spokes.base import Connector, Page
-from customer_hub.spokes.http import ApiClient, RequestStats, ToolError
+from customer_hub.spokes.http import ApiClient, RequestStats, ToolError, ToolResponseError
 from customer_hub.store.landing import (
     LandedRecord,
     UpsertCounts,
@@ -61,8 +61,22 @@ class SyncResult:
     throttled_seconds: float = 0.0
     schema_changed: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+def _refuse_empty_full_read(engine: Engine, tool: str, obj: str, reported: int | None) -> None:
+    """A full read that served nothing would mark every live record deleted. Believe it only when the tool's own
+    count says the stream is empty; otherwise it is far likelier a glitch (a wrong range, an empty first page)."""
+    with engine.connect() as conn:
+        live = live_count(conn, tool, obj)
+    if live:
+        says = "cannot say how many it holds" if reported is None else f"reports {reported} records"
+        raise ToolResponseError(
+            tool,
+            obj,
+            f"the full read returned no records, but the hub holds {live} live ones and the tool {says}; "
+            "nothing was marked deleted and the cursor was not moved",
+            hint="check the stream's settings (ids, ranges, permissions) and re-run; if the data really was removed "
+            "from the tool, the next full read that the tool's count confirms as empty will mark it",
+        )
 
 
 def client_stats(connector: Any) -> RequestStats:
@@ -130,6 +144,8 @@ def sync_stream(
 
     result.mode_used = "full" if read.complete else "incremental"
     result.reported_count = _reported_count(connector, obj, log)
+    if read.complete and result.fetched == 0 and result.reported_count != 0:
+        _refuse_empty_full_read(engine, tool, obj, result.reported_count)
     finished = datetime.now(UTC)
     with engine.begin() as conn:
         if read.complete:
@@ -161,9 +177,9 @@ def prefetched(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
     def produce() -> None:
         try:
             for page in pages:
-                if stop.is_set():
-                    return
                 buffer.put(("page", page))
+                if stop.is_set():  # the consumer gave up: do not ask the tool for another page
+                    return
             buffer.put(("done", None))
         except BaseException as error:  # noqa: BLE001 - handed to the consuming thread, which re-raises it
             buffer.put(("error", error))

@@ -261,13 +261,6 @@ def read_360(engine: Engine, golden_ids: Iterable[str]) -> dict[str, dict[str, A
         return {row.golden_customer_id: row.view for row in conn.execute(query)}
 
 
-def all_360(engine: Engine) -> Iterator[dict[str, Any]]:
-    """Every 360 view, streamed (reports over the whole hub)."""
-    with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=1_000).execute(select(customer_360.c.view)):
-            yield row.view
-
-
 def ids_by_column(engine: Engine, column: str, values: Iterable[str], limit: int) -> list[str]:
     """Golden customer ids whose indexed 360 column (`email`, `domain` or `name_lc`) equals one of `values`."""
     if column not in ("email", "domain", "name_lc"):

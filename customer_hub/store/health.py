@@ -59,6 +59,19 @@ def record_health(
         )
 
 
+def safe_error_text(error: BaseException) -> str:
+    """The error as a one-line summary with credentials removed: health rows reach Slack alerts, check metadata
+    and the monthly export, and an exception text can quote a token, a webhook URL or an Authorization header."""
+    from customer_hub.alerts.redact import redact, secret_values
+    from customer_hub.config import ConfigError, cached_config
+
+    try:
+        secrets = secret_values(cached_config())
+    except (ConfigError, OSError):
+        secrets = []
+    return redact(f"{type(error).__name__}: {error}", secrets)
+
+
 @contextmanager
 def health_logged(
     engine: Engine, what: str, trigger: str, tool: str | None = None, run_id: str | None = None
@@ -75,7 +88,7 @@ def health_logged(
             status="failure",
             started_at=started_at,
             duration_seconds=time.monotonic() - start,
-            error=f"{type(error).__name__}: {error}",
+            error=safe_error_text(error),
         )
         raise
     record_health(engine, entry, status="success", started_at=started_at, duration_seconds=time.monotonic() - start)

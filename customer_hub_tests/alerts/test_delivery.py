@@ -132,3 +132,27 @@ def test_two_deliverers_at_once_post_each_alert_once(hub_engine, alerts_config, 
         reports = list(pool.map(lambda _: deliver_pending(engine, target), range(2)))
     assert sum(report.delivered for report in reports) == 3
     assert len(recorder.messages) == 3
+
+
+class _RejectsBlocksThenGoesDown:
+    """Slack refuses the blocks, then is unreachable for the plain-text retry."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def send(self, message, thread_ts=None):
+        from customer_hub.alerts.slack import SendOutcome
+
+        self.calls += 1
+        if self.calls == 1:
+            return SendOutcome(False, error="Slack rejected the message (invalid_blocks)", rejected=True)
+        return SendOutcome(False, error="Slack unreachable (ConnectionError); will retry", stop=True)
+
+
+def test_an_outage_during_the_plain_text_retry_keeps_the_alert_queued(engine, alerts_config, recorder):
+    observe(engine, duplicates(1), UI, CHANNEL, T0)
+    report = deliver_pending(engine, _bot(alerts_config, recorder), sender=_RejectsBlocksThenGoesDown())
+    assert report.undeliverable == 0 and report.failed == 1
+    [row] = alert_store.to_deliver(engine)
+    assert row["status"] == alert_store.FAILED and "unreachable" in row["last_error"]
+    assert deliver_pending(engine, _bot(alerts_config, recorder)).delivered == 1

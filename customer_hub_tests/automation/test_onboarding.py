@@ -132,3 +132,29 @@ def test_automation_settings_reject_unknown_keys():
     assert automation_settings({"onboarding": {"latency_max_minutes": 5}}).onboarding.latency_max_minutes == 5
     with pytest.raises(ValueError, match="asana_template"):
         automation_settings({"onboarding": {"asana_template": "123"}})
+
+
+def test_schedule_settings_reject_an_unknown_time_zone_and_a_short_cron():
+    assert automation_settings({"schedules": {"timezone": "Europe/Berlin"}}).schedules.timezone == "Europe/Berlin"
+    with pytest.raises(ValueError, match="not an IANA time zone"):
+        automation_settings({"schedules": {"timezone": "Europe/Berln"}})
+    with pytest.raises(ValueError, match="5-field cron"):
+        automation_settings({"schedules": {"export_cron": "0 3 1 *"}})
+
+
+def test_a_failed_step_never_records_a_credential(tmp_path, tools, monkeypatch):
+    """The flow's error is shown in Dagster and exported monthly: a token quoted by an exception must not be."""
+    _, _, quickbooks = tools
+
+    def leaks(*_args, **_kwargs):
+        raise PermissionError("POST /invoice refused: refresh_token=AB11secretvalue, Authorization: Bearer eyJsecret")
+
+    monkeypatch.setattr(quickbooks, "create_invoice", leaks)
+    flow = make_flow(tmp_path, tools)
+    with pytest.raises(PermissionError):
+        flow.run("7001")
+
+    error = onboarding_store.read_flow(flow.engine, "7001")["error"]
+    assert error.startswith("quickbooks_invoice: PermissionError: POST /invoice refused: refresh_token=[redacted]")
+    assert "AB11secretvalue" not in error and "eyJsecret" not in error
+    assert "eyJsecret" not in health_rows(flow.engine)[-1]["error"]

@@ -93,6 +93,22 @@ def test_one_subscription_per_product_is_not_double_billing():
     assert double_billed(subs) == []
 
 
+def test_free_subscriptions_are_not_double_billing_and_currencies_stay_apart():
+    sub = "subscriptions"
+    records = [
+        _record("stripe", sub, "f1", subscription_status="active", mrr=0.0, product="Free"),
+        _record("stripe", sub, "f2", subscription_status="active", mrr="0", product="Free"),
+        _record("stripe", sub, "u1", subscription_status="past_due", mrr=100, product="Pro", currency="usd"),
+        _record("stripe", sub, "e1", subscription_status="trialing", mrr=90, product="Pro", currency="eur"),
+        _record("stripe", sub, "e2", subscription_status="canceled", mrr=90, product="Max", currency="eur"),
+    ]
+    view = customer_view(ACME, records, [_xref(r) for r in records], today=date(2026, 11, 22))
+    assert view["mrr_by_currency"] == {"EUR": 90.0, "USD": 100.0}
+    assert view["active_subscriptions"] == 4
+    assert [problem["product"] for problem in view["double_billing"]] == ["Pro"]
+    assert view["double_billing"][0]["subscriptions"] == ["e1", "u1"]
+
+
 def test_unpaid_invoices_balance_and_overdue():
     accounting = _view()["accounting"]
     assert accounting["balance"] == 1500.0

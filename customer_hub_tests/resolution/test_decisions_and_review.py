@@ -34,6 +34,25 @@ def test_customer_level_keep_apart_splits_accounts_linked_by_domain():
     assert resolved.loc["hs-co-1", "golden_customer_id"] != resolved.loc["stripe-1", "golden_customer_id"]
 
 
+def test_customer_keep_apart_holds_for_a_record_that_inherits_its_persons_account():
+    """The contact comes first, so its person and its account share a label; the Stripe record (same person by name
+    and phone, gmail address, so no company of its own) must still leave the company the steward kept it from."""
+    records = frame(
+        {"record_id": "c1", "source_system": "hubspot", "source_object": "contacts", "first_name": "John",
+         "last_name": "Doe", "email": "john@acme.com", "phone": "+14155550111"},
+        {"record_id": "co", "source_system": "hubspot", "source_object": "companies", "company_name": "Acme Corp",
+         "company_domain": "acme.com", "is_account_only": True},
+        {"record_id": "s1", "source_system": "stripe", "source_object": "customers", "first_name": "John",
+         "last_name": "Doe", "email": "jdoe@gmail.com", "phone": "+14155550111"},
+    )  # fmt: skip
+    together = by_id(resolve(records))
+    assert together.loc["s1", "golden_customer_id"] == together.loc["co", "golden_customer_id"]
+    resolved = by_id(resolve(records, {"decisions": [("co", "s1", "keep_apart")]}))
+    assert resolved.loc["s1", "golden_customer_id"] != resolved.loc["co", "golden_customer_id"]
+    assert resolved.loc["c1", "golden_customer_id"] == resolved.loc["co", "golden_customer_id"]
+    assert resolved.loc["s1", "golden_person_id"] == resolved.loc["c1", "golden_person_id"]
+
+
 def test_merge_decision_links_records_no_rule_would():
     records = frame(
         {"record_id": "a", "full_name": "Ann Lee", "email": "ann@lee.dev"},

@@ -209,3 +209,46 @@ def test_requests_per_second_spaces_requests_for_vendors_without_headers(stub, f
         client.get_json("/v1/customers")
 
     assert len(no_sleep) == 2 and all(0.2 <= wait <= 0.25 for wait in no_sleep)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_non_idempotent_post_is_not_sent_twice_after_a_5xx(stub, fast_sync, no_sleep, status):
+    stub.queue(status, {"message": "internal error"})
+    stub.queue(200, {"data": {"gid": "second-project"}})
+    client = client_for(stub, fast_sync)
+
+    with pytest.raises(ToolUnavailableError) as raised:
+        client.post_json("/project_templates/1/instantiateProject", json={"data": {}}, idempotent=False)
+    assert len(stub.requests) == 1  # the tool may have created the project: a second POST could make another
+    assert "not retried" in str(raised.value) and "re-run looks for it" in str(raised.value)
+
+
+def test_a_non_idempotent_post_is_retried_after_a_429(stub, fast_sync, no_sleep):
+    stub.queue(429, {"message": "slow down"}, headers={"Retry-After": "1"})
+    stub.queue(200, {"data": {"gid": "p1"}})
+
+    body = client_for(stub, fast_sync).post_json("/projects", json={}, idempotent=False)
+    assert body == {"data": {"gid": "p1"}} and len(stub.requests) == 2  # a 429 means the tool did nothing
+
+
+def test_a_non_idempotent_post_with_a_malformed_answer_is_not_re_sent(stub, fast_sync, no_sleep):
+    stub.queue(200, raw="<html>proxy error</html>")
+    stub.queue(200, {"data": {"gid": "p2"}})
+
+    with pytest.raises(ToolResponseError):
+        client_for(stub, fast_sync).post_json("/projects", json={}, idempotent=False)
+    assert len(stub.requests) == 1
+
+
+def test_a_form_credential_echoed_by_the_vendor_is_scrubbed_from_the_error(stub, fast_sync, no_sleep):
+    refresh_token = "AB11-rotating-refresh-token-value"
+    stub.queue(500, {"error": f"could not process refresh_token={refresh_token}"}, times=10)
+    client = ApiClient("quickbooks", stub.url, auth={"Authorization": "Basic Y2xpZW50OnNlY3JldA=="},
+                       credential_envs=["QUICKBOOKS_CLIENT_ID"], settings=fast_sync)  # fmt: skip
+
+    with pytest.raises(ToolUnavailableError) as raised:
+        client.post_json(
+            "/oauth2/v1/tokens/bearer", data={"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+    assert refresh_token not in str(raised.value) and refresh_token not in repr(raised.value.args)
+    assert "refresh_token=[redacted]" in str(raised.value)

@@ -161,3 +161,11 @@ def test_full_read_survives_failing_and_malformed_pages(sandbox, system, no_slee
 
     assert ids == set(sandbox.state.stream("intercom", "contacts").records)
     assert connector.client.stats.retries >= 2
+
+
+def test_an_unreadable_cursor_says_how_to_reset_it():
+    from customer_hub.spokes.intercom import _parse_cursor
+
+    assert _parse_cursor("2026-01-15T12:00:00") == datetime(2026, 1, 15, 12, tzinfo=UTC)
+    with pytest.raises(ValueError, match="mode=full"):
+        _parse_cursor("not-a-time")

@@ -221,6 +221,7 @@ def test_requests_and_created_entities_match_intuits_schema(sandbox, connector, 
     customer = next(iter(sandbox.state.stream("quickbooks", "customers")))
     connector.create_invoice(customer["Id"], 99.5, "Setup fee", f"req-{uuid.uuid4().hex}", doc_number="C-1")
 
+    assert {response.request.method for response in request_log.exchanges} >= {"GET", "POST"}
     for response in request_log.exchanges:
         sent = response.request
         validate_request("quickbooks", sent.method, sent.url, body=sent.body, headers=dict(sent.headers))

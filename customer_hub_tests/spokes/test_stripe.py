@@ -182,3 +182,28 @@ def test_requests_are_spaced_to_the_configured_rate_without_429s(sandbox, sqlite
 
     assert result.landed_count == len(sandbox.state.stream("stripe", "subscriptions"))
     assert "429" not in connector.client.stats.by_status and result.retries == 0
+
+
+class _StubAt:
+    """Points `connector_for` at a stub server instead of the sandbox."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def base_url(self, tool: str) -> str:
+        return self.url
+
+
+def test_a_list_that_keeps_serving_the_same_page_fails_instead_of_paging_forever(stub, tmp_path):
+    from customer_hub.spokes.http import ToolResponseError
+    from customer_hub.store.landing import read_cursor
+
+    stub.queue(200, {"object": "list", "data": [], "has_more": False})  # newest event: none
+    stub.queue(200, {"object": "list", "data": [{"id": "cus_1", "object": "customer"}], "has_more": True}, times=50)
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+
+    with pytest.raises(ToolResponseError, match="repeats the one just sent"):
+        sync_stream(engine, connector_for(_StubAt(stub.url), "stripe", engine), "customers", mode="full")
+    assert len(stub.requests) == 3  # the event probe and two list pages, then it stops
+    assert read_cursor(engine, "stripe", "customers") is None  # a failed read never moves the cursor
+    assert [row["source_id"] for row in landed(engine, "stripe")] == ["cus_1"]

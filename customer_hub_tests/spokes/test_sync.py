@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from customer_hub.spokes.base import Page, StreamRead
 from customer_hub.spokes.canonical import canonical
-from customer_hub.spokes.http import ToolUnavailableError
+from customer_hub.spokes.http import ToolResponseError, ToolUnavailableError
 from customer_hub.spokes.sync import sync_stream
 from customer_hub.store import engine_for
 from customer_hub.store.landing import landed, read_cursor, schema_history
@@ -151,6 +151,21 @@ def test_vanished_records_are_marked_not_deleted_and_restored_when_they_return(e
     assert back.restored == 1 and back.landed_count == 4 and rows(engine)["t002"]["deleted_at"] is None
 
 
+def test_an_empty_full_read_the_tools_count_contradicts_marks_nothing_deleted(engine, monkeypatch):
+    tool = MemoryTool(things(4))
+    sync_stream(engine, tool, "things")
+    monkeypatch.setattr(tool, "read_full", lambda obj: StreamRead(pages=iter([Page([])]), complete=True))
+
+    with pytest.raises(ToolResponseError, match="returned no records, but the hub holds 4 live ones") as raised:
+        sync_stream(engine, tool, "things", mode="full")
+
+    assert "reports 4 records" in str(raised.value)
+    assert all(row["deleted_at"] is None for row in rows(engine).values())
+    tool.records.clear()  # the tool's own count now confirms the stream is empty: believe it
+    emptied = sync_stream(engine, tool, "things", mode="full")
+    assert emptied.marked_deleted == 4 and emptied.landed_count == 0
+
+
 def test_deletions_reported_by_an_incremental_read_are_marked(engine):
     tool = MemoryTool(things(3))
     sync_stream(engine, tool, "things")
@@ -272,3 +287,21 @@ def test_an_outage_mid_sync_keeps_landed_pages_and_the_cursor(hub, sandbox):
     assert "hubspot" in str(raised.value)
     assert read_cursor(engine, "hubspot", "deals").cursor == first.cursor_after
     assert len(_live_ids(engine, "hubspot", "deals")) == first.landed_count  # nothing marked deleted
+
+
+def test_a_failed_landing_stops_the_page_reader_instead_of_reading_on():
+    from itertools import count
+
+    from customer_hub.spokes.sync import prefetched
+
+    pulled = []
+
+    def endless() -> Iterator[Page]:
+        for number in count():
+            pulled.append(number)
+            yield Page([{"id": number}])
+
+    with pytest.raises(RuntimeError, match="database is locked"):
+        for _page in prefetched(endless(), depth=2):
+            raise RuntimeError("database is locked")
+    assert len(pulled) <= 4  # the page in hand, the buffer of two, at most one in flight; then the reader stopped

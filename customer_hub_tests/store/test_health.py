@@ -18,3 +18,19 @@ def test_success_and_failure_both_leave_a_row(hub_engine):
     ]
     assert rows[1]["error"] == "RuntimeError: HTTP 503 from stripe"
     assert rows[0]["started_at"].tzinfo is not None and rows[0]["duration_seconds"] >= 0
+
+
+def test_a_failure_row_never_keeps_a_credential(hub_engine, monkeypatch):
+    """Failure rows feed uptime alerts in Slack, check metadata and the export: credentials must not reach them."""
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-abcdef123456")
+    quoted = (
+        "POST https://hooks.slack.com/services/T000/B000/XXXXsecret failed; token pat-na1-abcdef123456 "
+        "with Authorization: Bearer xoxb-1-2-secret"
+    )
+    with pytest.raises(ConnectionError), health_logged(hub_engine, what="hubspot_contacts", trigger="manual"):
+        raise ConnectionError(quoted)
+
+    [row] = health_rows(hub_engine)
+    assert row["error"].startswith("ConnectionError: POST https://[redacted] failed")
+    for secret in ("XXXXsecret", "pat-na1-abcdef123456", "xoxb-1-2-secret"):
+        assert secret not in row["error"]
