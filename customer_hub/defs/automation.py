@@ -56,6 +56,7 @@ from customer_hub.defs.tool_resources import AsanaResource, HubSpotResource, Qui
 from customer_hub.export.monthly import export_month, previous_month
 from customer_hub.store import onboarding_store
 from customer_hub.store.health import health_logged
+from customer_hub.timestamps import parse_iso
 
 TOOL_TAG = "customer_hub/tool"
 """Run tag naming the tool a sync run talks to; dagster.yaml limits it to one run per tool."""
@@ -212,7 +213,13 @@ class OnboardingRunConfig(Config):
 
 
 def _moment(text: str) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+    """A time from the run config: the sensor writes ISO 8601 with an offset; a hand-typed one without is UTC."""
+    if not text:
+        return None
+    moment = parse_iso(text)
+    if moment is None:
+        raise ValueError(f"{text!r} is not an ISO 8601 time (for example 2026-11-22T10:15:00+00:00)")
+    return moment
 
 
 def _flow(context: OpExecutionContext, hub: HubResource, **tools: ToolResource) -> OnboardingFlow:
