@@ -27,10 +27,13 @@ ui: $(STAMP)  ## the Dagster UI on the demo's instance and data, with the sandbo
 sandbox: $(STAMP)  ## only the vendor-API sandbox, in the foreground
 	$(BIN)/customer-hub sandbox
 
-benchmarks: $(STAMP)
+benchmarks: $(STAMP)  ## every benchmark in turn; each prints its figures (run on a quiet machine)
 	$(BIN)/python benchmarks/sync_benchmark.py
 	$(BIN)/python benchmarks/resolution_benchmark.py
+	$(BIN)/python benchmarks/sandbox_resolution_quality.py
 	$(BIN)/python benchmarks/lookup_benchmark.py
+	$(BIN)/python benchmarks/quality_metrics.py
+	$(BIN)/python benchmarks/onboarding_latency.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
