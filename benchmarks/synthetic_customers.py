@@ -19,6 +19,8 @@ from functools import cache
 import pandas as pd
 import phonenumbers
 
+from customer_hub.spokes.canonical import IDENTITY_FIELDS, LINK_FIELDS
+
 
 def _words(text: str) -> list[str]:
     """Distinct words in order; '_' joins the parts of multi-word names ('Van_der_Berg')."""
@@ -597,19 +599,8 @@ COLUMNS = (
     "source_system",
     "source_object",
     "source_id",
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "company_name",
-    "company_domain",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "shared_keys",
-    "is_account_only",
+    *IDENTITY_FIELDS,
+    *LINK_FIELDS,
     "true_person_id",
     "true_account_id",
 )
