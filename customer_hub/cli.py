@@ -49,7 +49,7 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
-    from customer_hub.lookup import DecisionError, load_decisions_file, record_decision
+    from customer_hub.lookup import DecisionError, load_decisions_file, record_decision, withdraw_decision
 
     engine = _engine(args)
     try:
@@ -58,9 +58,14 @@ def _cmd_decide(args: argparse.Namespace) -> int:
             print(f"Recorded {count} steward decision(s) from {args.file}; they apply from the next golden run.")
         else:
             if not (args.record_a and args.record_b and args.decision):
-                raise SystemExit("decide: give RECORD_A RECORD_B merge|keep_apart, or --file decisions.yaml")
-            record_decision(engine, args.record_a, args.record_b, args.decision, args.by, args.reason)
-            print(f"Recorded {args.decision} for {args.record_a} and {args.record_b}; applies from the next run.")
+                raise SystemExit("decide: give RECORD_A RECORD_B merge|keep_apart|withdraw, or --file decisions.yaml")
+            if args.decision == "withdraw":
+                withdraw_decision(engine, args.record_a, args.record_b)
+                print(f"Withdrew the decision on {args.record_a} and {args.record_b}; the evidence decides from the "
+                      "next run.")  # fmt: skip
+            else:
+                record_decision(engine, args.record_a, args.record_b, args.decision, args.by, args.reason)
+                print(f"Recorded {args.decision} for {args.record_a} and {args.record_b}; applies from the next run.")
     except DecisionError as error:
         raise SystemExit(f"customer-hub decide: {error}") from None
     return 0
@@ -104,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide = commands.add_parser("decide", help="record a steward decision on two source records")
     decide.add_argument("record_a", nargs="?", help="record id, e.g. hubspot:contacts:101")
     decide.add_argument("record_b", nargs="?")
-    decide.add_argument("decision", nargs="?", choices=["merge", "keep_apart"])
+    decide.add_argument("decision", nargs="?", choices=["merge", "keep_apart", "withdraw"])
     decide.add_argument("--by", default="cli", help="who decided (kept with the decision)")
     decide.add_argument("--reason", default=None)
     decide.add_argument("--file", help="YAML or CSV of decisions (record_a, record_b, decision, by, reason)")

@@ -23,6 +23,8 @@ from customer_hub.store import golden_store
 from customer_hub.store.schema import customer_records
 
 _RECORD_ID = re.compile(r"^[a-z]+:[a-z_]+:.+$")
+_MAX_BY = 128
+"""Longest `decided_by` the store keeps (the column's size on every backend)."""
 FUZZY_CANDIDATES = 2_000
 """Names sharing the query's known prefix compared with rapidfuzz for a typo: bounded so the comparison stays fast."""
 FUZZY_CUTOFF = 80.0
@@ -320,6 +322,10 @@ def _validate(engine: Engine, decisions: list[dict[str, Any]]) -> None:
             problems.append(f"{where}decision {decision.get('decision')!r}: use merge or keep_apart")
         if decision.get("record_a") == decision.get("record_b"):
             problems.append(f"{where}record_a and record_b are the same record")
+        if len(str(decision.get("by") or "")) > _MAX_BY:
+            problems.append(f"{where}--by is longer than {_MAX_BY} characters: give a name or an email address")
+        if any("\x00" in str(value) for value in decision.values() if value is not None):
+            problems.append(f"{where}a value contains a NUL character: remove it")
     if not problems:
         named = {str(d[key]) for d in decisions for key in ("record_a", "record_b")}
         unknown = sorted(named - _known_records(engine, named))
@@ -340,8 +346,14 @@ def record_decision(
     The decision applies from the next golden_customers run and on every run after, whatever the scores say.
     """
     entry = {"record_a": record_a, "record_b": record_b, "decision": decision}
-    _validate(engine, [entry])
+    _validate(engine, [{**entry, "by": by, "reason": reason}])
     golden_store.add_decisions(engine, [{**entry, "decided_by": by, "reason": reason}])
+
+
+def withdraw_decision(engine: Engine, record_a: str, record_b: str) -> None:
+    """Take back the steward decision on two records: from the next golden run the evidence alone decides."""
+    if not golden_store.withdraw_decision(engine, record_a, record_b):
+        raise DecisionError(f"no decision on {record_a} and {record_b} to withdraw")
 
 
 def load_decisions_file(engine: Engine, path: str | Path) -> int:

@@ -183,28 +183,42 @@ def link_accounts_through_people(
     *,
     keep_apart: Sequence[tuple[int, int]] = (),
 ) -> Clustering:
-    """Join account clusters that one person's records place at similarly named companies.
+    """Join account clusters that one person's records place at the same customer.
 
     A typo can make 'Lunar Games Ic' its own account; the same person appearing under it and under 'Lunar Games'
-    shows it is one company. Names that are not similar (a person who changed jobs) stay separate accounts, and
-    clusters with different domains are never joined.
+    shows it is one company. An account held together only by ids the tools share (a contact and its deals, a
+    Stripe customer and its invoices) names no company at all: it is the person's own, so it joins the person's
+    other account whatever that is called. Named companies that are not similar (a person who changed jobs) stay
+    separate accounts, and clusters with different domains are never joined.
     """
-    evidence = np.flatnonzero(features.is_person & features.has_account_evidence & (accounts.names >= 0))
+    labels = accounts.clustering.labels
+    evidence = np.flatnonzero(features.is_person & features.has_account_evidence)
+    named = np.zeros(features.size, dtype=bool)
+    named[labels[features.company.present() | features.company_domain.present()]] = True
     members = pd.DataFrame(
         {
             "person": person[evidence],
-            "account": accounts.clustering.labels[evidence],
+            "account": labels[evidence],
             "record": evidence,
             "company": accounts.names[evidence],
+            "named": named[labels[evidence]],
         }
     ).drop_duplicates(["person", "account"])
     members = members[members["person"].duplicated(keep=False)]
     pairs = members.merge(members, on="person", suffixes=("_a", "_b"))
     pairs = pairs[pairs["account_a"] < pairs["account_b"]]
-    names = features.company.values
+    names = np.append(features.company.values, "").astype(object)
     similarity = company_similarity(names[pairs["company_a"].to_numpy()], names[pairs["company_b"].to_numpy()])
+    personal = ~(pairs["named_a"].to_numpy() & pairs["named_b"].to_numpy())
+    similarity = np.where(personal, 100.0, similarity)
     keep = similarity >= settings.weights.similar_company_score
-    scores = np.array([f'{{"company": {round(value)}, "same_person": 1}}' for value in similarity[keep]], dtype=object)
+    scores = np.array(
+        [
+            '{"same_person": 1}' if own else f'{{"company": {round(value)}, "same_person": 1}}'
+            for value, own in zip(similarity[keep], personal[keep], strict=True)
+        ],
+        dtype=object,
+    )
     links = Links.of(
         pairs["record_a"].to_numpy()[keep],
         pairs["record_b"].to_numpy()[keep],

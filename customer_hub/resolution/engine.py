@@ -65,7 +65,11 @@ class _Decisions:
 
 
 def _decisions(features: Features, settings: ResolutionSettings) -> _Decisions:
-    """Steward decisions as record positions; decisions naming records not in this run are moot and skipped."""
+    """Steward decisions as record positions; decisions naming records not in this run are moot and skipped.
+
+    Without a level, a merge joins both the records' customers and (when both name a person) their people: a
+    steward who says "these are one" means the customer too. A keep-apart without a level separates people when
+    both records name one (colleagues stay one customer) and customers otherwise."""
     index = pd.Index(features.record_id)
     decisions = _Decisions()
     for decision in settings.decisions:
@@ -73,9 +77,15 @@ def _decisions(features: Features, settings: ResolutionSettings) -> _Decisions:
         if (positions < 0).any():
             continue
         pair = (int(positions[0]), int(positions[1]))
-        level = decision.level or ("person" if features.is_person[positions].all() else "customer")
-        action = "apart" if decision.action == "keep_apart" else "merge"
-        getattr(decisions, f"{level}_{action}").append(pair)
+        both_people = bool(features.is_person[positions].all())
+        if decision.action == "keep_apart":
+            level = decision.level or ("person" if both_people else "customer")
+            getattr(decisions, f"{level}_apart").append(pair)
+            continue
+        if decision.level in (None, "customer"):
+            decisions.customer_merge.append(pair)
+        if decision.level == "person" or (decision.level is None and both_people):
+            decisions.person_merge.append(pair)
     return decisions
 
 

@@ -81,6 +81,8 @@ def normalize_records(
     - `first_name_normalized`, `last_name_normalized`, `full_name_normalized`: without case, accents, titles,
       punctuation or stray whitespace, from the first/last name fields or else `full_name` ('Smith, John' is read
       last name first); '' where the name is really a company's ('Acme Inc', or the record's own company name).
+    - `company_name_normalized`: '' where the company field only repeats the buyer's own name on a personal
+      free-mail record (an individual customer, not a company).
     - `names_swapped`: first and last name were entered the other way round and are given back in their right
       places. Evidence: the record's own full name says so, or the other records use its first name as a surname
       and its surname as a first name (see `SWAP_RATIO`).
@@ -91,8 +93,10 @@ def normalize_records(
     config = coerce_settings(settings)
     fields = normalise(records, config)
     first, last = fields.own_names()
-    is_named = names_a_person(joined_names(first, last)[0], fields.company)
+    personal = fields.email.present() & ~fields.email_is_role & fields.email_is_free
+    is_named, own_name = names_a_person(joined_names(first, last)[0], fields.company, personal)
     first, last = first.where(is_named), last.where(is_named)
+    company = fields.company.where(~own_name)
     swapped = _crossed(first, last, fields.split_first, fields.split_last) | _used_the_other_way(first, last)
     first, last = Coded.choose(~swapped, first, last), Coded.choose(~swapped, last, first)
 
@@ -104,7 +108,7 @@ def normalize_records(
             "record_id": fields.record_id,
             "email_normalized": text(fields.email),
             "is_role_mailbox": fields.email_is_role,
-            "company_name_normalized": text(fields.company),
+            "company_name_normalized": text(company),
             "company_domain_normalized": text(fields.company_domain),
             "phone_e164": text(fields.phone),
             "first_name_normalized": text(first),

@@ -182,13 +182,30 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
     )
 
 
-def names_a_person(full_name: Coded, company: Coded) -> np.ndarray:
-    """False where a record's name is really a company's: it ends in a legal form ('Acme Inc') or equals the
-    record's own company name (Stripe customers are often named after the company)."""
+def names_a_person(full_name: Coded, company: Coded, personal_address: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which records' names are people's, and which records' company name is only their own name.
+
+    A name is really a company's when it ends in a legal form ('Acme Inc') or equals the record's own company name
+    (Stripe customers are often named after the company) - unless the record's address is a personal one at a
+    free-mail provider: then the tool copied the buyer's name into the company field ('Lars Harris' buying as
+    himself), the name is a person's and the company field says nothing about an account."""
     both = np.flatnonzero(full_name.present() & company.present())
     name_is_company = _per_record(names_a_company(pd.Series(full_name.values, dtype="str")), full_name)
-    name_is_company[both] |= full_name.text(both) == company.text(both)
-    return ~name_is_company
+    same = np.zeros(len(full_name.codes), dtype=bool)
+    same[both] = full_name.text(both) == company.text(both)
+    own_name = same & personal_address & ~name_is_company
+    return ~(name_is_company | (same & ~own_name)), own_name
+
+
+def shared_key_holders(shared: pd.Series, size: int) -> np.ndarray:
+    """True for records carrying a key that some other record carries too. A key only a record's own id produces
+    (a HubSpot contact's own id) links nothing, so it is no evidence of an account."""
+    keys = shared.str.split(";").explode().str.strip()
+    keys = keys[keys.notna() & (keys != "")]
+    holders = keys.groupby(keys).transform("size") > 1
+    flags = np.zeros(size, dtype=bool)
+    flags[keys.index[holders.to_numpy(dtype=bool)].to_numpy(dtype=np.int64)] = True
+    return flags
 
 
 def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
@@ -199,15 +216,15 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
     first = Coded.choose(~unnamed, first, fields.address_first)
     last = Coded.choose(~unnamed, last, fields.address_last)
     full_name, name_key = joined_names(first, last)
-    is_named = names_a_person(full_name, fields.company)
+    personal = fields.email.present() & ~fields.email_is_role
+    is_named, own_name = names_a_person(full_name, fields.company, personal & fields.email_is_free)
     first, last, full_name, name_key = (part.where(is_named) for part in (first, last, full_name, name_key))
+    company = fields.company.where(~own_name)
 
     shared = as_text(_column(records, "shared_keys")).str.strip()
     shared = shared[(shared != "").to_numpy(dtype=bool, copy=True)]
-    personal = fields.email.present() & ~fields.email_is_role
     is_person = ~_account_only_flags(records) & (full_name.present() | personal)
-    has_shared_key = np.zeros(fields.record_id.size, dtype=bool)
-    has_shared_key[shared.index.to_numpy()] = True
+    has_shared_key = shared_key_holders(shared, fields.record_id.size)
     return Features(
         record_id=fields.record_id,
         email=fields.email,
@@ -220,12 +237,12 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         name_key=name_key,
         first_initial=_initials(first),
         last_initial=_initials(last),
-        company=fields.company,
+        company=company,
         company_domain=fields.company_domain,
         phone=fields.phone,
         city=Coded.normalise(_column(records, "city"), normalize_cities),
         postcode=Coded.normalise(_column(records, "postcode"), normalize_postcodes),
         shared_keys=shared,
         is_person=is_person,
-        has_account_evidence=fields.company.present() | fields.company_domain.present() | has_shared_key,
+        has_account_evidence=company.present() | fields.company_domain.present() | has_shared_key,
     )

@@ -204,11 +204,16 @@ def _replace_candidates(conn: Connection, rows: Sequence[dict[str, Any]]) -> Non
     _insert_all(conn, match_candidates, kept)
 
 
-def add_decisions(engine: Engine, decisions: Sequence[Mapping[str, Any]]) -> None:
-    """Append steward decisions (record_a, record_b, decision, decided_by, reason) in one transaction.
+def _pair_clause(record_a: str, record_b: str) -> Any:
+    first, second = sorted((record_a, record_b))
+    return (steward_decisions.c.record_id_a == first) & (steward_decisions.c.record_id_b == second)
 
-    The newest decision on a pair wins; earlier ones stay as the audit trail. Pairs are stored in sorted order so
-    a decision on (a, b) and one on (b, a) are the same pair.
+
+def add_decisions(engine: Engine, decisions: Sequence[Mapping[str, Any]]) -> None:
+    """Record steward decisions (record_a, record_b, decision, decided_by, reason) in one transaction.
+
+    One row per pair: a new decision on a pair replaces the earlier one (the golden history keeps what each did).
+    Pairs are stored in sorted order so a decision on (a, b) and one on (b, a) are the same pair.
     """
     rows = []
     now = datetime.now(UTC)
@@ -229,7 +234,16 @@ def add_decisions(engine: Engine, decisions: Sequence[Mapping[str, Any]]) -> Non
             }
         )
     with engine.begin() as conn:
-        _insert_all(conn, steward_decisions, rows)
+        for row in rows:
+            conn.execute(delete(steward_decisions).where(_pair_clause(row["record_id_a"], row["record_id_b"])))
+        latest = {(row["record_id_a"], row["record_id_b"]): row for row in rows}
+        _insert_all(conn, steward_decisions, list(latest.values()))
+
+
+def withdraw_decision(engine: Engine, record_a: str, record_b: str) -> bool:
+    """Remove the decision on a pair, so the evidence alone decides again; False if there was none."""
+    with engine.begin() as conn:
+        return conn.execute(delete(steward_decisions).where(_pair_clause(record_a, record_b))).rowcount > 0
 
 
 def read_decisions(engine: Engine) -> list[dict[str, Any]]:

@@ -1,0 +1,119 @@
+"""Records of one person always make one customer, and a steward's merge / keep-apart / withdrawal takes effect.
+
+These are the cases a new user met after `make demo`: an individual buying with a personal address split into a
+customer per tool, and a `decide ... merge` that was recorded but changed nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_hub.lookup import DecisionError, record_decision, withdraw_decision
+from customer_hub.store import golden_store
+
+from .conftest import BOTH_BACKENDS, landed
+
+# Lars buys as an individual: two HubSpot contacts (same address, one shouting), a Stripe customer that Stripe
+# names after him (company_name = his name) with its invoices, and an Intercom contact.
+LARS = [
+    landed("hubspot:contacts:505", first_name="Lars", last_name="Harris", email="lars.harris@proton.me",
+           phone="3125555070", city="Chicago", shared_keys="hubspot_contact:505"),
+    landed("hubspot:contacts:507", first_name="Lars", last_name="Harris", email="LARS.HARRIS@PROTON.ME",
+           phone="+13125555070", shared_keys="hubspot_contact:507"),
+    landed("hubspot:deals:9", is_account_only=True, shared_keys="hubspot_contact:505"),
+    landed("stripe:customers:cus_L", full_name="Lars Harris", company_name="Lars Harris",
+           email="lars.harris@proton.me", phone="3125555070", shared_keys="stripe_customer:cus_L"),
+    landed("stripe:invoices:in_L1", is_account_only=True, email="lars.harris@proton.me",
+           shared_keys="stripe_customer:cus_L"),
+    landed("intercom:contacts:c1", full_name="Lars Harris", email="lars.harris@proton.me"),
+]  # fmt: skip
+
+
+def _ids(engine, column: str = "golden_customer_id") -> dict[str, str]:
+    return {row["record_id"]: row[column] for row in golden_store.read_xref(engine)}
+
+
+@BOTH_BACKENDS
+def test_an_individual_with_one_personal_address_is_one_customer_across_tools(engine, land, run):
+    land(*LARS)
+    run(0)
+    customers = _ids(engine)
+    assert len(set(customers.values())) == 1, customers
+    people = {v for v in _ids(engine, "golden_person_id").values() if v}
+    assert len(people) == 1
+
+
+def test_no_two_customers_share_a_personal_address(engine, land, run):
+    land(
+        *LARS,
+        landed("hubspot:contacts:160", first_name="Pedro", last_name="Nakamura", email="pedro.nakamura@hotmail.com",
+               shared_keys="hubspot_contact:160"),
+        landed("intercom:contacts:p", full_name="Pedro Nakamura", email="pedro.nakamura@hotmail.com",
+               phone="+1 404-555-5001"),
+        landed("stripe:customers:cus_P", full_name="Pedro Nakamura", company_name="Pedro Nakamura",
+               email="pedro.nakamura@Hotmail.com", shared_keys="stripe_customer:cus_P"),
+    )  # fmt: skip
+    run(0)
+    by_email: dict[str, set[str]] = {}
+    for row in golden_store.read_xref(engine):
+        if row["email"]:
+            by_email.setdefault(row["email"], set()).add(row["golden_customer_id"])
+    assert {email: ids for email, ids in by_email.items() if len(ids) > 1} == {}
+
+
+@BOTH_BACKENDS
+def test_steward_merge_joins_customers_and_people_and_writes_history(engine, land, run):
+    land(
+        landed("hubspot:contacts:1", first_name="Ann", last_name="Lee", email="ann@lee.dev",
+               shared_keys="hubspot_contact:1"),
+        landed("stripe:customers:cus_X", full_name="Annie Li", email="annie.li@gmail.com",
+               shared_keys="stripe_customer:cus_X"),
+    )  # fmt: skip
+    run(0)
+    before = _ids(engine)
+    assert before["hubspot:contacts:1"] != before["stripe:customers:cus_X"]
+
+    record_decision(engine, "hubspot:contacts:1", "stripe:customers:cus_X", "merge", "steward@example.com")
+    record_decision(engine, "stripe:customers:cus_X", "hubspot:contacts:1", "merge", "steward@example.com")
+    assert len(golden_store.read_decisions(engine)) == 1
+    run(1)
+    after = _ids(engine)
+    assert after["hubspot:contacts:1"] == after["stripe:customers:cus_X"]
+    people = _ids(engine, "golden_person_id")
+    assert people["hubspot:contacts:1"] == people["stripe:customers:cus_X"]
+    merged = [e for e in golden_store.history_for(engine, [after["hubspot:contacts:1"]]) if e["event"] == "merged"]
+    assert merged and merged[0]["detail"]["rule"] == "steward_merge"
+
+    withdraw_decision(engine, "hubspot:contacts:1", "stripe:customers:cus_X")
+    assert golden_store.read_decisions(engine) == []
+    run(2)
+    again = _ids(engine)
+    assert again["hubspot:contacts:1"] != again["stripe:customers:cus_X"]
+
+
+def test_the_latest_decision_on_a_pair_wins_and_is_the_only_one_kept(engine, land, run):
+    land(*LARS)
+    run(0)
+    record_decision(engine, "hubspot:contacts:505", "stripe:customers:cus_L", "merge", "a")
+    record_decision(engine, "hubspot:contacts:505", "stripe:customers:cus_L", "keep_apart", "b")
+    [decision] = golden_store.read_decisions(engine)
+    assert (decision["decision"], decision["decided_by"]) == ("keep_apart", "b")
+    run(1)
+    ids = _ids(engine)
+    assert ids["hubspot:contacts:505"] != ids["stripe:customers:cus_L"]
+
+
+def test_withdrawing_a_decision_that_does_not_exist_says_so(engine, land):
+    land(*LARS)
+    with pytest.raises(DecisionError, match="no decision"):
+        withdraw_decision(engine, "hubspot:contacts:505", "stripe:customers:cus_L")
+
+
+@BOTH_BACKENDS
+def test_overlong_or_nul_steward_names_are_refused_the_same_on_both_backends(engine, land):
+    land(*LARS)
+    with pytest.raises(DecisionError, match="128"):
+        record_decision(engine, "hubspot:contacts:505", "stripe:customers:cus_L", "merge", "x" * 129)
+    with pytest.raises(DecisionError, match="NUL"):
+        record_decision(engine, "hubspot:contacts:505", "stripe:customers:cus_L", "merge", "ann", "bad\x00reason")
+    assert golden_store.read_decisions(engine) == []
