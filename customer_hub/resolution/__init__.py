@@ -10,7 +10,7 @@ matching compares (for stewards and stored customer records).
 from customer_hub.resolution.duplicates import within_tool_duplicates
 from customer_hub.resolution.engine import Resolution, find_candidates, resolve, resolve_with_review
 from customer_hub.resolution.normalized import NORMALIZED_COLUMNS, normalize_records
-from customer_hub.resolution.settings import BlockingSettings, Decision, MatchWeights, ResolutionSettings
+from customer_hub.resolution.settings import BlockingSettings, Decision, ModelSettings, ResolutionSettings
 from customer_hub.resolution.stable_ids import StableIdResult, assign_stable_ids
 from customer_hub.resolution.survivorship import DEFAULT_OWNERSHIP, survive
 
@@ -19,7 +19,7 @@ __all__ = [
     "NORMALIZED_COLUMNS",
     "BlockingSettings",
     "Decision",
-    "MatchWeights",
+    "ModelSettings",
     "Resolution",
     "ResolutionSettings",
     "StableIdResult",

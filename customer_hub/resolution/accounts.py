@@ -211,7 +211,7 @@ def link_accounts_through_people(
     similarity = company_similarity(names[pairs["company_a"].to_numpy()], names[pairs["company_b"].to_numpy()])
     personal = ~(pairs["named_a"].to_numpy() & pairs["named_b"].to_numpy())
     similarity = np.where(personal, 100.0, similarity)
-    keep = similarity >= settings.weights.similar_company_score
+    keep = similarity >= settings.similar_company_score
     scores = np.array(
         [
             '{"same_person": 1}' if own else f'{{"company": {round(value)}, "same_person": 1}}'

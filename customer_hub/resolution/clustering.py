@@ -23,9 +23,7 @@ RULES = (
     "company_name",
     "same_person_company",
     "company_name_fuzzy",
-    "fuzzy_name_company",
-    "fuzzy_name_phone",
-    "fuzzy_name_place",
+    "probabilistic",
 )
 """Every `match_rule`, most specific first: between links of equal confidence the earlier rule explains a record
 better."""

@@ -17,7 +17,10 @@ import numpy as np
 import pandas as pd
 
 from customer_hub.resolution.accounts import attach_people, link_accounts, link_accounts_through_people
+from customer_hub.resolution.blocking import BlockingReport
 from customer_hub.resolution.clustering import Links
+from customer_hub.resolution.comparisons import RecordContext
+from customer_hub.resolution.fellegi_sunter import MatchModel
 from customer_hub.resolution.people import link_people
 from customer_hub.resolution.prepare import Features, prepare
 from customer_hub.resolution.settings import ResolutionSettings, coerce_settings
@@ -50,10 +53,14 @@ class Resolution:
     `review`: record pairs a steward should look at (REVIEW_COLUMNS), best first: pairs scored between
     `review_threshold` and `auto_merge_threshold` (reason "below_auto_merge") and pairs that scored above it but
     were refused by a guard (reason "guard"). Pairs that ended up in one cluster anyway are left out.
+    `model`: the Fellegi-Sunter model trained on these records (None with fewer than two named people), whose
+    `parameters()` show what each comparison level proved; `blocking`: pairs and skipped blocks per rule.
     """
 
     records: pd.DataFrame
     review: pd.DataFrame
+    model: MatchModel | None = None
+    blocking: BlockingReport | None = None
 
 
 @dataclass(frozen=True)
@@ -129,14 +136,9 @@ def resolve_with_review(
     is_person = features.is_person
 
     accounts = link_accounts(features, config, keep_apart=decisions.customer_apart, merges=decisions.customer_merge)
-    people, person_review = link_people(
-        features,
-        accounts.clustering.labels,
-        accounts.names,
-        config,
-        keep_apart=decisions.person_apart,
-        merges=decisions.person_merge,
-    )
+    context = RecordContext(features, accounts.clustering.labels, accounts.names)
+    linked_people = link_people(context, config, keep_apart=decisions.person_apart, merges=decisions.person_merge)
+    people, person_review = linked_people.clustering, linked_people.review
     joined = link_accounts_through_people(
         features, accounts, people.labels, config, keep_apart=decisions.customer_apart
     )
@@ -172,7 +174,7 @@ def resolve_with_review(
             (joined.refused, joined.refused_reason, "customer", account_labels),
         ],
     )
-    return Resolution(records=output, review=review)
+    return Resolution(records=output, review=review, model=linked_people.model, blocking=linked_people.blocking)
 
 
 def _review_queue(record_id: pd.Series, parts: list[tuple[Links, np.ndarray | None, str, np.ndarray]]) -> pd.DataFrame:

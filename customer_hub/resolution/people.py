@@ -1,67 +1,228 @@
 """Which person records are the same person.
 
-The same personal address is the same person. Otherwise two records must agree on the name and be compared at all:
-only pairs sharing an account (or account name) and an initial, a phone number and an initial, or the full name
-and a postcode or city are scored (`scoring.score_person_pairs`). Clusters are guarded: two clusters whose names
-clearly differ are never joined by fuzzy links, so 'J Smith' cannot chain John Smith and Jane Smith into one person.
+The same personal address is the same person. Every other pair is judged by the Fellegi-Sunter model
+(`fellegi_sunter.py`) over the comparisons in `comparisons.py`, trained on the records being resolved - but only
+pairs that share a key of some blocking rule are compared at all (`BLOCKING_RULES`, a union designed for recall:
+a typo in one name, names entered swapped, a record with nothing but a name and a postcode still meet their
+duplicates under some rule). Clusters are guarded: two clusters whose people clearly differ (different given
+names, different surnames, or different addresses at one company) are never joined by probabilistic links, so
+'J Smith' cannot chain John Smith and Jane Smith into one person, and colleagues stay apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
 
+import jellyfish
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from customer_hub.resolution.blocking import combine_codes, pairs_in_blocks, star_edges, unique_pairs
+from customer_hub.resolution.blocking import BlockingReport, combine_codes, star_edges, unique_pairs
 from customer_hub.resolution.clustering import Clustering, Links, cluster
-from customer_hub.resolution.prepare import Features
-from customer_hub.resolution.scoring import describe_person_scores, score_person_pairs
+from customer_hub.resolution.comparisons import (
+    FUZZY_JARO_WINKLER,
+    PERSON_COMPARISONS,
+    SWAP_MARGIN,
+    RecordContext,
+    comparison_levels,
+)
+from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
+from customer_hub.resolution.pair_similarity import nicknames_agree
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
 
+Keys = tuple[np.ndarray, np.ndarray]
+"""Block keys: record positions and one key per position (a record may appear under several keys)."""
 
-def _by_initials(features: Features, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Block keys `prefix + initial` for the first letters of both the first and the last name, in one key space
+
+def _with_initials(context: RecordContext, prefix: np.ndarray) -> Keys:
+    """Keys `prefix + initial` for the first letters of both the first and the last name, in one key space
     (records appear twice), so 'Smith John' and 'John Smith' share both keys."""
+    features = context.features
     records = np.arange(features.size, dtype=np.int64)
     initials = np.concatenate([features.first_initial, features.last_initial])
     initials = np.where(initials > 0, initials, -1)
     return np.concatenate([records, records]), combine_codes(np.concatenate([prefix, prefix]), initials)
 
 
-def candidate_pairs(
-    features: Features, account: np.ndarray, account_names: np.ndarray, settings: ResolutionSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Record pairs worth scoring as possibly one person."""
-    blocking = settings.blocking
-    named = features.is_person & features.full_name.present()
+def _name_parts(context: RecordContext) -> tuple[np.ndarray, np.ndarray]:
+    _, first, last, _ = context.name_vocabulary
+    return first, last
+
+
+def _part_with(context: RecordContext, other: np.ndarray) -> Keys:
+    """Keys (one name part, `other`) for each of the two name parts, in one key space: a typo in the other part,
+    or the parts entered swapped, still leaves one key shared."""
+    first, last = _name_parts(context)
+    records = np.arange(context.features.size, dtype=np.int64)
+    return np.concatenate([records, records]), combine_codes(
+        np.concatenate([first, last]), np.concatenate([other, other])
+    )
+
+
+def _part_and_initial(context: RecordContext) -> Keys:
+    """Keys (one name part whole, the other's initial): a typo anywhere but the first letter of the other part."""
+    features = context.features
+    first, last = _name_parts(context)
     records = np.arange(features.size, dtype=np.int64)
-    blocks: list[tuple[np.ndarray, np.ndarray]] = []
-    if blocking.by_account:
-        blocks.append(_by_initials(features, np.where(named & features.has_account_evidence, account, -1)))
-        blocks.append(_by_initials(features, np.where(named, account_names, -1)))
-    if blocking.by_phone:
-        blocks.append(_by_initials(features, np.where(named, features.phone.codes, -1)))
-    if blocking.by_place:
-        for place in (features.postcode, features.city):
-            blocks.append((records, np.where(named, combine_codes(features.name_key.codes, place.codes), -1)))
+    parts = np.concatenate([first, last])
+    initials = np.concatenate([features.last_initial, features.first_initial])
+    return np.concatenate([records, records]), combine_codes(parts, np.where(initials > 0, initials, -1))
+
+
+def _sounds_like(context: RecordContext) -> Keys:
+    """Key: the two name parts' Metaphone codes, in sorted order (typos in both parts that sound alike)."""
+    _, first, last, phonetic = context.name_vocabulary
+    phonetic = np.append(phonetic, -1)
+    a, b = phonetic[first], phonetic[last]
+    return np.arange(context.features.size, dtype=np.int64), combine_codes(np.minimum(a, b), np.maximum(a, b))
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Records sharing a key under `keys` are compared; `enabled` reads the deployment's blocking switches."""
+
+    name: str
+    keys: Callable[[RecordContext], Keys]
+    enabled: Callable[[ResolutionSettings], bool] = field(default=lambda settings: True)
+
+
+def _plain(codes: Callable[[RecordContext], np.ndarray]) -> Callable[[RecordContext], Keys]:
+    return lambda context: (np.arange(context.features.size, dtype=np.int64), codes(context))
+
+
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule(
+        "account + initial",
+        lambda c: _with_initials(c, np.where(c.features.has_account_evidence, c.account, -1)),
+        lambda s: s.blocking.by_account,
+    ),
+    BlockingRule("company name + initial", lambda c: _with_initials(c, c.account_names), lambda s: s.blocking.by_account),
+    BlockingRule("phone + initial", lambda c: _with_initials(c, c.features.phone.codes), lambda s: s.blocking.by_phone),
+    BlockingRule("full name", _plain(lambda c: c.features.name_key.codes), lambda s: s.blocking.by_name),
+    BlockingRule("name part + initial", _part_and_initial, lambda s: s.blocking.by_name),
+    BlockingRule("names sound alike", _sounds_like, lambda s: s.blocking.by_name),
+    BlockingRule(
+        "full name + postcode",
+        _plain(lambda c: combine_codes(c.features.name_key.codes, c.features.postcode.codes)),
+        lambda s: s.blocking.by_place,
+    ),
+    BlockingRule(
+        "full name + city",
+        _plain(lambda c: combine_codes(c.features.name_key.codes, c.features.city.codes)),
+        lambda s: s.blocking.by_place,
+    ),
+    BlockingRule(
+        "name part + postcode", lambda c: _part_with(c, c.features.postcode.codes), lambda s: s.blocking.by_place
+    ),
+    BlockingRule("street", _plain(lambda c: c.features.street.codes), lambda s: s.blocking.by_place),
+    BlockingRule("birth date", _plain(lambda c: c.features.birth_date.codes)),
+    BlockingRule("email local part", _plain(lambda c: c.email_local.codes)),
+)
+"""Every rule whose shared key makes two person records worth comparing."""
+
+TRAINING_SESSIONS: tuple[TrainingSession, ...] = (
+    TrainingSession("full name", lambda c: c.features.name_key.codes, frozenset({"first_name", "last_name"})),
+    TrainingSession(
+        "postcode", lambda c: c.features.postcode.codes, frozenset({"postcode", "city", "country", "street"})
+    ),
+    TrainingSession(
+        "street", lambda c: c.features.street.codes, frozenset({"street", "postcode", "city", "country"})
+    ),
+    TrainingSession("phone", lambda c: c.features.phone.codes, frozenset({"phone"})),
+    TrainingSession(
+        "account",
+        lambda c: np.where(c.features.has_account_evidence, c.account, -1),
+        frozenset({"account", "email", "phone"}),
+    ),
+    TrainingSession("birth date", lambda c: c.features.birth_date.codes, frozenset({"birth_date"})),
+)
+"""Expectation-maximisation sessions: pairs of one key train m for the comparisons the key does not fix."""
+
+
+def _sorted_neighbours(context: RecordContext, people: np.ndarray, window: int) -> Keys:
+    """Pairs of records within `window` places of each other in full-name order, and again with each name read
+    backwards (a typo in the first letters): as (left, right) arrays."""
+    names = context.features.full_name
+    named = people[names.codes[people] >= 0]
+    text = names.text(named).astype(str)
     lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for block_records, keys in blocks:
-        left, right = pairs_in_blocks(block_records, keys, blocking.max_block_size)
+    for key in (text, np.array([value[::-1] for value in text], dtype=object).astype(str)):
+        ordered = named[np.argsort(key, kind="stable")]
+        for offset in range(1, window + 1):
+            lefts.append(ordered[:-offset])
+            rights.append(ordered[offset:])
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def candidate_pairs(
+    context: RecordContext, people: np.ndarray, settings: ResolutionSettings, report: BlockingReport
+) -> tuple[np.ndarray, np.ndarray]:
+    """Record pairs among `people` worth scoring as possibly one person: the union of every enabled rule."""
+    blocking = settings.blocking
+    eligible = np.zeros(context.features.size, dtype=bool)
+    eligible[people] = True
+    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for rule in BLOCKING_RULES:
+        if not rule.enabled(settings):
+            continue
+        records, keys = rule.keys(context)
+        keys = np.where(eligible[records], keys, -1)
+        left, right = report.pairs(rule.name, records, keys, blocking.max_block_size)
+        lefts.append(left)
+        rights.append(right)
+    if blocking.sorted_neighbourhood_window and blocking.by_name:
+        left, right = _sorted_neighbours(context, people, blocking.sorted_neighbourhood_window)
+        report.add("sorted neighbourhood", len(left))
         lefts.append(left)
         rights.append(right)
     return unique_pairs(np.concatenate(lefts), np.concatenate(rights))
 
 
+@cache
+def _phonetic(name: str) -> str:
+    return jellyfish.metaphone(name)
+
+
+@cache
+def _name_part_compatible(a: str, b: str, given_name: bool) -> bool:
+    """Whether two name parts could be one person's: anything but the comparisons' 'different' level."""
+    if not a or not b or a == b:
+        return True
+    similarity = JaroWinkler.normalized_similarity(a, b)
+    if similarity >= FUZZY_JARO_WINKLER or (DamerauLevenshtein.distance(a, b) <= 1 and min(len(a), len(b)) >= 4):
+        return True
+    if not given_name:
+        return bool(_phonetic(a)) and _phonetic(a) == _phonetic(b)
+    if given_name:
+        if min(len(a), len(b)) == 1 and a[0] == b[0]:
+            return True
+        vocabulary = np.array([a, b], dtype=object)
+        return bool(nicknames_agree(vocabulary, np.array([0]), np.array([1]))[0])
+    return False
+
+
+@cache
+def names_compatible(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
+    """Whether two names could be one person's, in the better orientation (entered swapped or not)."""
+    straight = JaroWinkler.normalized_similarity(first_a, first_b) + JaroWinkler.normalized_similarity(last_a, last_b)
+    crossed = JaroWinkler.normalized_similarity(first_a, last_b) + JaroWinkler.normalized_similarity(last_a, first_b)
+    if crossed > straight + SWAP_MARGIN:
+        first_b, last_b = last_b, first_b
+    return _name_part_compatible(first_a, first_b, True) and _name_part_compatible(last_a, last_b, False)
+
+
 class PersonGuard:
-    """Refuses fuzzy merges between person clusters that cannot hold one person: one cluster has a name clearly
-    different from a name in the other (under different addresses), or the two hold different personal addresses
+    """Refuses probabilistic merges between person clusters that cannot hold one person: a name in one clearly
+    differs from a name in the other (under different addresses), or the two hold different personal addresses
     at the same company domain (two people at one company, however alike their names)."""
 
-    def __init__(self, features: Features, labels: np.ndarray, touched: np.ndarray, threshold: float):
-        self._threshold = threshold
+    def __init__(self, context: RecordContext, labels: np.ndarray, touched: np.ndarray):
+        features = context.features
+        vocabulary, first, last, _ = context.name_vocabulary
         members = np.flatnonzero(
             np.isin(labels, touched) & (features.full_name.present() | features.person_email.present())
         )
@@ -71,60 +232,89 @@ class PersonGuard:
                 "label": labels[members],
                 "email": features.person_email.codes[members],
                 "domain": np.where(features.person_email.present(), work_domain, -1)[members],
-                "name": features.full_name.codes[members],
+                "first": first[members],
+                "last": last[members],
             }
         ).drop_duplicates()
-        names = np.append(features.full_name.values, "").astype(object)
-        self._identities: dict[int, list[tuple[int, int, str]]] = {}
-        for label, email, domain, name in frame.itertuples(index=False):
-            self._identities.setdefault(int(label), []).append((int(email), int(domain), names[name]))
+        words = np.append(vocabulary, "").astype(object)
+        self._identities: dict[int, list[tuple[int, int, str, str]]] = {}
+        for label, email, domain, first_code, last_code in frame.itertuples(index=False):
+            identity = (int(email), int(domain), words[first_code], words[last_code])
+            self._identities.setdefault(int(label), []).append(identity)
 
     def allows(self, root_a: int, root_b: int) -> bool:
         """Merge allowed unless some identity in one cluster rules out some identity in the other."""
-        for email_a, domain_a, name_a in self._identities.get(root_a, ()):
-            for email_b, domain_b, name_b in self._identities.get(root_b, ()):
+        for email_a, domain_a, first_a, last_a in self._identities.get(root_a, ()):
+            for email_b, domain_b, first_b, last_b in self._identities.get(root_b, ()):
                 if email_a >= 0 and email_a == email_b:
                     continue
-                if domain_a >= 0 and domain_a == domain_b:
+                if domain_a >= 0 and domain_a == domain_b and email_a >= 0 and email_b >= 0:
                     return False
-                if name_a and name_b and fuzz.token_sort_ratio(name_a, name_b) < self._threshold:
+                if not names_compatible(first_a, last_a, first_b, last_b):
                     return False
         return True
 
     def merged(self, kept: int, absorbed: int) -> None:
-        """Carry the absorbed cluster's names over."""
+        """Carry the absorbed cluster's identities over."""
         if absorbed in self._identities:
             self._identities.setdefault(kept, []).extend(self._identities.pop(absorbed))
 
 
+@dataclass(frozen=True)
+class PeopleResult:
+    """Person clusters over all records (labels of non-person records are meaningless), scored pairs between the
+    review and auto-merge thresholds, the model that scored them and what blocking compared and skipped."""
+
+    clustering: Clustering
+    review: Links
+    model: MatchModel | None
+    blocking: BlockingReport
+
+
+def score_pairs(
+    model: MatchModel, context: RecordContext, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Comparison levels, per-comparison weights and whether names were read swapped, for each pair."""
+    levels, swapped = comparison_levels(model.comparisons, context, left, right)
+    return levels, model.weights(levels, left), swapped
+
+
 def link_people(
-    features: Features,
-    account: np.ndarray,
-    account_names: np.ndarray,
+    context: RecordContext,
     settings: ResolutionSettings,
     *,
     keep_apart: Sequence[tuple[int, int]] = (),
     merges: Sequence[tuple[int, int]] = (),
-) -> tuple[Clustering, Links]:
-    """Person clusters over all records (labels of non-person records are meaningless), and scored pairs between
-    the review and auto-merge thresholds."""
+) -> PeopleResult:
+    """Cluster person records: exact personal addresses first, then probabilistic links best first."""
+    features = context.features
     emails = np.where(features.is_person, features.person_email.codes, -1)
     email_hub, email_member = star_edges(np.arange(features.size), emails)
     exact = Links.of(email_hub, email_member, 1.0, "exact_email")
     by_email = connected_components(features.size, email_hub, email_member)
 
-    left, right = candidate_pairs(features, account, account_names, settings)
+    people = np.flatnonzero(features.is_person & features.full_name.present())
+    report = BlockingReport()
+    left, right = candidate_pairs(context, people, settings, report)
     open_pair = by_email[left] != by_email[right]
     left, right = left[open_pair], right[open_pair]
-    scores = score_person_pairs(features, account, account_names, left, right, settings.weights)
-    worth_keeping = (scores["confidence"] >= settings.review_threshold).to_numpy()
-    left, right, scores = left[worth_keeping], right[worth_keeping], scores[worth_keeping].reset_index(drop=True)
-    rule = np.select(
-        [scores["account"].to_numpy() > 0, scores["phone"].to_numpy() == 1],
-        ["fuzzy_name_company", "fuzzy_name_phone"],
-        "fuzzy_name_place",
-    )
-    scored = Links.of(left, right, scores["confidence"].to_numpy(), rule, describe_person_scores(scores))
+    model = None
+    scored = Links.empty()
+    if len(people) >= 2:
+        model = train(
+            PERSON_COMPARISONS, TRAINING_SESSIONS, context, people, settings.model, settings.blocking.max_block_size
+        )
+        levels, weights, swapped = score_pairs(model, context, left, right)
+        model = _with_prior(model, weights, len(people), settings)
+        probability = model.probability(weights)
+        keep = probability >= settings.review_threshold
+        scored = Links.of(
+            left[keep],
+            right[keep],
+            probability[keep],
+            "probabilistic",
+            model.explain(levels[keep], weights[keep], swapped[keep]),
+        )
     automatic = scored.confidence >= settings.auto_merge_threshold
     clustering = cluster(
         features.size,
@@ -132,6 +322,10 @@ def link_people(
         scored.take(automatic),
         keep_apart=keep_apart,
         merges=merges,
-        guard=lambda labels, touched: PersonGuard(features, labels, touched, settings.guard_name_similarity),
+        guard=lambda labels, touched: PersonGuard(context, labels, touched),
     )
-    return clustering, scored.take(~automatic)
+    return PeopleResult(clustering, scored.take(~automatic), model, report)
+
+
+def _with_prior(model: MatchModel, weights: np.ndarray, people: int, settings: ResolutionSettings) -> MatchModel:
+    return replace(model, prior=estimate_prior(model, weights, people, settings.model))

@@ -94,3 +94,24 @@ def normalize_cities(values: pd.Series) -> pd.Series:
 def normalize_postcodes(values: pd.Series) -> pd.Series:
     """Postcodes without spaces or punctuation, upper-case ('sw1a 1aa' -> 'SW1A1AA')."""
     return map_unique(values, lambda unique: fold(unique).str.replace(r"[^a-z0-9]", "", regex=True).str.upper())
+
+
+_STREET_WORDS = {
+    "street": "st", "road": "rd", "avenue": "ave", "av": "ave", "drive": "dr", "lane": "ln", "court": "ct",
+    "place": "pl", "boulevard": "blvd", "crescent": "cres", "circuit": "cct", "terrace": "tce", "highway": "hwy",
+    "parade": "pde", "square": "sq", "close": "cl", "way": "wy", "strasse": "str", "north": "n", "south": "s",
+    "east": "e", "west": "w", "apartment": "apt", "suite": "ste", "unit": "u",
+}  # fmt: skip
+"""Long and short forms people use interchangeably in street addresses, mapped to one form."""
+
+
+def _normalise_streets(values: pd.Series) -> pd.Series:
+    text = squash_spaces(fold(values).str.replace(r"[^a-z0-9]+", " ", regex=True))
+    pattern = r"\b(" + "|".join(_STREET_WORDS) + r")\b"
+    return text.str.replace(pattern, lambda match: _STREET_WORDS[match.group(1)], regex=True)
+
+
+def normalize_streets(values: pd.Series) -> pd.Series:
+    """Street addresses folded, unpunctuated and with one form per common word ('12 Main Street.' and
+    '12 main st' -> '12 main st'); '' where none was given."""
+    return map_unique(values, _normalise_streets)

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from customer_hub.resolution.birth_dates import normalize_birth_dates
 from customer_hub.resolution.companies import names_a_company, normalize_company_names
 from customer_hub.resolution.domains import free_mail_mask, normalize_domains
 from customer_hub.resolution.emails import normalize_emails
 from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import e164_coded
-from customer_hub.resolution.places import normalize_cities, normalize_countries, normalize_postcodes
+from customer_hub.resolution.places import (
+    normalize_cities,
+    normalize_countries,
+    normalize_postcodes,
+    normalize_streets,
+)
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.text import Coded, as_text
 
@@ -47,8 +53,11 @@ class Features:
     company: Coded
     company_domain: Coded
     phone: Coded
+    street: Coded
     city: Coded
     postcode: Coded
+    country: Coded
+    birth_date: Coded
     shared_keys: pd.Series
     is_person: np.ndarray
     has_account_evidence: np.ndarray
@@ -240,8 +249,11 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         company=company,
         company_domain=fields.company_domain,
         phone=fields.phone,
+        street=Coded.normalise(_column(records, "street"), normalize_streets),
         city=Coded.normalise(_column(records, "city"), normalize_cities),
         postcode=Coded.normalise(_column(records, "postcode"), normalize_postcodes),
+        country=fields.country,
+        birth_date=Coded.normalise(_column(records, "birth_date"), normalize_birth_dates),
         shared_keys=shared,
         is_person=is_person,
         has_account_evidence=company.present() | fields.company_domain.present() | has_shared_key,

@@ -24,49 +24,34 @@ class Decision(BaseModel):
     level: Literal["person", "customer"] | None = None
 
 
-class MatchWeights(BaseModel):
-    """Log-odds evidence weights for scoring two person records (Fellegi-Sunter style).
+class ModelSettings(BaseModel):
+    """How the Fellegi-Sunter model learns from the records (see `fellegi_sunter.py`).
 
-    A candidate pair starts at `prior` (most pairs that share a block are different people) and each agreement or
-    disagreement adds its weight; the confidence is the logistic of the total. Names must agree at least to
-    `name_close_score` or the pair is not scored at all: nothing else makes two people one.
-
-    A shared name is weaker evidence the more people carry it: outside a shared account the name weight is reduced
-    by ln(records with that name / `common_name_baseline`), at most `common_name_cap`, so two 'John Smith' records
-    in one postcode are not enough on their own.
+    `prior_match_probability` is the share of record pairs that match assumed before any data is seen; with
+    thousands of records the data overrides it. `random_pairs` sizes the sample u is counted on, `training_pairs`
+    caps each expectation-maximisation session; a session whose pairs hold fewer than `min_training_matches`
+    estimated matches teaches nothing and is left out. `seed` fixes the sampling, so the same records always give
+    the same model (and the same golden ids).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    prior: float = -5.0
-    name_exact: float = 6.0
-    name_strong: float = 4.5
-    name_close: float = 2.5
-    name_exact_score: float = 97.0
-    name_strong_score: float = 90.0
-    name_close_score: float = 85.0
-    first_name_min: float = 60.0
-    last_name_min: float = 80.0
-    same_account: float = 3.5
-    similar_company: float = 2.0
-    similar_company_score: float = 85.0
-    different_account: float = -5.0
-    email_conflict_same_domain: float = -5.0
-    email_conflict_personal: float = -2.0
-    email_conflict_other: float = -0.5
-    phone_agrees: float = 4.5
-    shared_phone_agrees: float = 0.5
-    phone_differs: float = -0.5
-    postcode_agrees: float = 2.0
-    city_agrees: float = 0.5
-    place_differs: float = -1.0
-    common_name_baseline: float = 3.0
-    common_name_cap: float = 2.5
+    prior_match_probability: float = Field(default=1e-4, gt=0, lt=0.5)
+    random_pairs: int = Field(default=1_000_000, ge=1_000)
+    training_pairs: int = Field(default=500_000, ge=1_000)
+    min_training_pairs: int = Field(default=50, ge=1)
+    min_training_matches: float = Field(default=10.0, ge=0)
+    em_iterations: int = Field(default=30, ge=1, le=1000)
+    em_tolerance: float = Field(default=1e-4, gt=0)
+    term_frequency: bool = True
+    seed: int = 20_261_204
 
 
 class BlockingSettings(BaseModel):
-    """Which record pairs are compared at all: only pairs sharing a block key, and no block larger than
-    `max_block_size` (a block that big is a common value such as a switchboard number, not evidence)."""
+    """Which record pairs are compared at all: pairs sharing a key of any blocking rule (a union designed for
+    recall), and no block larger than `max_block_size` (a block that big is a common value such as a switchboard
+    number, not evidence; skipped blocks are counted in the run's report). `sorted_neighbourhood_window` pairs
+    each record with the next records in name order, which catches typos no key shares."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,26 +59,30 @@ class BlockingSettings(BaseModel):
     by_account: bool = True
     by_phone: bool = True
     by_place: bool = True
+    by_name: bool = True
+    sorted_neighbourhood_window: int = Field(default=4, ge=0)
     company_max_block_size: int = Field(default=60, ge=2)
 
 
 class ResolutionSettings(BaseModel):
-    """Thresholds and rules for `resolve`. Confidences are 0..1, similarity scores 0..100."""
+    """Thresholds and rules for `resolve`. Confidences are match probabilities (0..1): a person pair at or above
+    `auto_merge_threshold` is linked, one between `review_threshold` and it goes to the review queue. Similarity
+    scores are 0..100."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     auto_merge_threshold: float = Field(default=0.92, gt=0, le=1)
     review_threshold: float = Field(default=0.80, gt=0, le=1)
-    weights: MatchWeights = MatchWeights()
+    model: ModelSettings = ModelSettings()
     blocking: BlockingSettings = BlockingSettings()
     company_name_fuzzy_threshold: float = Field(default=90.0, ge=0, le=100)
     company_name_min_length: int = Field(default=5, ge=1)
-    guard_name_similarity: float = Field(
-        default=70.0,
+    similar_company_score: float = Field(
+        default=85.0,
         ge=0,
         le=100,
-        description="Two different email addresses whose names score below this are different people, whatever "
-        "chain of fuzzy matches would join them.",
+        description="Company names at least this similar (0-100) count as one company split by a typo when one "
+        "person's records sit under both.",
     )
     default_phone_region: str = "US"
     free_mail_domains: frozenset[str] = frozenset()

@@ -1,5 +1,7 @@
 """Steward decisions and the review queue."""
 
+import json
+
 from customer_hub.resolution import Decision, ResolutionSettings, find_candidates, resolve, resolve_with_review
 
 from .records import acme_records, by_id, frame
@@ -104,7 +106,7 @@ def _near_miss():
     )
 
 
-def test_pairs_between_thresholds_are_queued_for_review_not_merged():
+def test_two_work_addresses_at_one_company_are_queued_for_review_not_merged():
     resolution = resolve_with_review(_near_miss(), {"review_threshold": 0.3})
     resolved = by_id(resolution.records)
     assert resolved.loc["x", "golden_person_id"] != resolved.loc["y", "golden_person_id"]
@@ -112,8 +114,22 @@ def test_pairs_between_thresholds_are_queued_for_review_not_merged():
     pair = queued[(queued["record_id_a"] == "x") & (queued["record_id_b"] == "y")]
     assert len(pair) == 1
     assert pair["level"].iloc[0] == "person"
-    assert 0.3 <= pair["confidence"].iloc[0] < 0.92
-    assert pair["reason"].iloc[0] == "below_auto_merge"
+    assert pair["confidence"].iloc[0] >= 0.3
+    assert pair["reason"].iloc[0] == "guard"
+
+
+def test_pairs_between_thresholds_are_queued_for_review_not_merged():
+    records = frame(
+        {"record_id": "a", "first_name": "Katherine", "last_name": "Johnson", "city": "Boston"},
+        {"record_id": "b", "first_name": "Kate", "last_name": "Johnson", "city": "Denver"},
+    )
+    resolution = resolve_with_review(records, {"review_threshold": 0.01})
+    resolved = by_id(resolution.records)
+    assert resolved.loc["a", "golden_person_id"] != resolved.loc["b", "golden_person_id"]
+    [pair] = resolution.review.itertuples()
+    assert 0.01 <= pair.confidence < 0.92
+    assert pair.reason == "below_auto_merge"
+    assert json.loads(pair.match_scores)["evidence"]["first_name"][0] == "nickname"
 
 
 def test_find_candidates_is_the_review_queue():

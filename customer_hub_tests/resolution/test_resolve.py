@@ -98,8 +98,11 @@ def test_same_name_and_personal_phone_link_a_personal_address_to_the_work_record
     resolved = by_id(resolve(records))
     assert resolved.loc["chat", "golden_person_id"] == resolved.loc["work", "golden_person_id"]
     assert resolved.loc["chat", "golden_customer_id"] == resolved.loc["work", "golden_customer_id"]
-    assert resolved.loc["chat", "match_rule"] == "fuzzy_name_phone"
-    assert json.loads(resolved.loc["chat", "match_scores"])["swapped"] is True
+    assert resolved.loc["chat", "match_rule"] == "probabilistic"
+    explained = json.loads(resolved.loc["chat", "match_scores"])
+    assert explained["evidence"]["names_swapped"] is True
+    assert explained["evidence"]["phone"][0] == "exact"
+    assert explained["evidence"]["phone"][1] > 5
 
 
 def test_spreadsheet_row_with_a_typo_joins_the_contact_at_its_company():
@@ -115,7 +118,10 @@ def test_spreadsheet_row_with_a_typo_joins_the_contact_at_its_company():
     )
     resolved = by_id(resolve(records))
     assert resolved.loc["sheet", "golden_person_id"] == resolved.loc["hs", "golden_person_id"]
-    assert resolved.loc["sheet", "match_rule"] == "fuzzy_name_company"
+    assert resolved.loc["sheet", "match_rule"] == "probabilistic"
+    evidence = json.loads(resolved.loc["sheet", "match_scores"])["evidence"]
+    assert evidence["account"][0] == "same"
+    assert evidence["first_name"][0] == "close"
 
 
 def test_a_shared_phone_alone_does_not_make_two_names_one_person():

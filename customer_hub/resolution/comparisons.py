@@ -1,0 +1,291 @@
+"""The comparisons a person match is judged on, as data: each names its levels, strongest first, and how to tell
+which level a record pair is at.
+
+Level 0 always means "one of the two records does not say" and carries no weight; the last level is "they say
+different things". Everything in between is a degree of agreement (exact, a typo away, sounds alike, a nickname,
+the first and last name entered the other way round...). How much each level proves is not written here: the
+Fellegi-Sunter model (`fellegi_sunter.py`) estimates it from the data being resolved. The priors given here are
+only where estimation starts, and what a handful of records falls back on: they describe a hub of about ten
+thousand people.
+
+A comparison whose `tf` names a per-record value code gets a term-frequency adjustment on its exact level: sharing
+a rare surname or a small company says more than sharing 'smith' or a 500-person account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from customer_hub.resolution.companies import company_similarity
+from customer_hub.resolution.pair_similarity import (
+    damerau_levenshtein,
+    jaro_winkler,
+    nicknames_agree,
+    phonetic_codes,
+)
+from customer_hub.resolution.prepare import Features
+from customer_hub.resolution.text import Coded
+
+CLOSE_JARO_WINKLER = 0.92
+FUZZY_JARO_WINKLER = 0.80
+SWAP_MARGIN = 0.05
+"""How much better the crossed orientation must score before first and last name are read as swapped."""
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What comparisons read about every record: the normalised features and the accounts already resolved."""
+
+    features: Features
+    account: np.ndarray
+    account_names: np.ndarray
+
+    @cached_property
+    def name_vocabulary(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """First and last names coded into one shared vocabulary (so a first name can be compared with a last
+        name), plus the Metaphone code of every vocabulary entry."""
+        first, last = self.features.first, self.features.last
+        joint, vocabulary = pd.factorize(np.concatenate([first.values, last.values]).astype(object))
+        joint = np.append(joint, -1)
+        first_codes = joint[np.where(first.codes >= 0, first.codes, len(joint) - 1)]
+        last_codes = joint[np.where(last.codes >= 0, last.codes + len(first.values), len(joint) - 1)]
+        vocabulary = np.asarray(vocabulary, dtype=object)
+        return vocabulary, first_codes, last_codes, phonetic_codes(vocabulary)
+
+    @cached_property
+    def email_local(self) -> Coded:
+        """The local part of each person's own address ('jane.doe' of jane.doe@gmail.com and jane.doe@acme.com)."""
+        email = self.features.person_email
+        local = pd.Series(email.values, dtype="str").str.split("@").str[0]
+        return Coded.from_unique(email.codes, local.where(local.str.len() >= 4, ""))
+
+    @cached_property
+    def account_size(self) -> np.ndarray:
+        """Person records per account, per record: the term frequency of 'same account'."""
+        labels = np.where(self.features.is_person & self.features.has_account_evidence, self.account, -1)
+        counts = np.bincount(labels[labels >= 0], minlength=self.features.size)
+        return np.where(labels >= 0, counts[np.maximum(labels, 0)], 0)
+
+
+class PairView:
+    """Record pairs `left[i]`-`right[i]` as comparisons see them; caches what several comparisons share (the
+    orientation of the names)."""
+
+    def __init__(self, context: RecordContext, left: np.ndarray, right: np.ndarray):
+        self.context, self.left, self.right = context, left, right
+
+    @cached_property
+    def names(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """First and last name codes of both sides in the better orientation, and whether that was crossed."""
+        vocabulary, first, last, _ = self.context.name_vocabulary
+        fa, la, fb, lb = first[self.left], last[self.left], first[self.right], last[self.right]
+        straight = np.nan_to_num(jaro_winkler(vocabulary, fa, fb)) + np.nan_to_num(jaro_winkler(vocabulary, la, lb))
+        crossed = np.nan_to_num(jaro_winkler(vocabulary, fa, lb)) + np.nan_to_num(jaro_winkler(vocabulary, la, fb))
+        swapped = crossed > straight + SWAP_MARGIN
+        return fa, la, np.where(swapped, lb, fb), np.where(swapped, fb, lb), swapped
+
+
+def _name_levels(
+    context: RecordContext, a: np.ndarray, b: np.ndarray, *, given_name: bool
+) -> np.ndarray:
+    """Levels of one name part: 1 exact, 2 close (Jaro-Winkler >= 0.92, or one edit in a name of 4+ letters);
+    then for given names nickname, fuzzy (Jaro-Winkler >= 0.80), an initial against a name with that initial;
+    for surnames phonetic (Metaphone), fuzzy; last, different. Given names get no phonetic level: Metaphone
+    drops vowels, so 'john' and 'jane' would sound alike."""
+    vocabulary, _, _, phonetic = context.name_vocabulary
+    jw = jaro_winkler(vocabulary, a, b)
+    edits = damerau_levenshtein(vocabulary, a, b)
+    lengths = np.append(np.fromiter((len(v) for v in vocabulary), dtype=np.int64, count=len(vocabulary)), 0)
+    shortest = np.minimum(lengths[a], lengths[b])
+    phonetic = np.append(phonetic, -1)
+    sounds_alike = (phonetic[a] >= 0) & (phonetic[a] == phonetic[b])
+    present = (a >= 0) & (b >= 0)
+    conditions = [~present, a == b, (jw >= CLOSE_JARO_WINKLER) | ((edits <= 1) & (shortest >= 4))]
+    if given_name:
+        first_letters = np.append(np.array([v[:1] for v in vocabulary], dtype=object), "")
+        conditions += [
+            nicknames_agree(vocabulary, a, b),
+            jw >= FUZZY_JARO_WINKLER,
+            (shortest == 1) & (first_letters[a] == first_letters[b]),
+        ]
+    else:
+        conditions += [sounds_alike, jw >= FUZZY_JARO_WINKLER]
+    return np.select(conditions, np.arange(len(conditions)), len(conditions)).astype(np.int8)
+
+
+def first_name_levels(view: PairView) -> np.ndarray:
+    fa, _, fb, _, _ = view.names
+    return _name_levels(view.context, fa, fb, given_name=True)
+
+
+def last_name_levels(view: PairView) -> np.ndarray:
+    _, la, _, lb, _ = view.names
+    return _name_levels(view.context, la, lb, given_name=False)
+
+
+def _exact_levels(coded: Coded, view: PairView) -> np.ndarray:
+    """1 same value, 2 different values, 0 where either is empty."""
+    agreement = coded.agreement(view.left, view.right)
+    return np.select([agreement == 1, agreement == -1], [1, 2], 0).astype(np.int8)
+
+
+def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0, edits_max: int = -1) -> np.ndarray:
+    """1 same value, 2 close (Jaro-Winkler at least `jaro_winkler_min`, or at most `edits_max` edits), 3 different,
+    0 where either is empty."""
+    a, b = coded.codes[view.left], coded.codes[view.right]
+    close = np.zeros(len(a), dtype=bool)
+    if jaro_winkler_min:
+        close |= jaro_winkler(coded.values, a, b) >= jaro_winkler_min
+    if edits_max >= 0:
+        close |= damerau_levenshtein(coded.values, a, b) <= edits_max
+    present = (a >= 0) & (b >= 0)
+    return np.select([~present, a == b, close], [0, 1, 2], 3).astype(np.int8)
+
+
+def email_levels(view: PairView) -> np.ndarray:
+    """1 same personal address, 2 same local part where one address is at a free-mail provider
+    (jane.doe@gmail.com / jane.doe@acme.com), 3 different addresses. Two work addresses at different companies
+    sharing 'john.smith' say only that the names agree, which the name comparisons already count."""
+    features = view.context.features
+    exact = _exact_levels(features.person_email, view)
+    free = features.email_is_free[view.left] | features.email_is_free[view.right]
+    same_local = view.context.email_local.same(view.left, view.right) & free
+    return np.where((exact == 2) & same_local, 2, np.where(exact == 2, 3, exact)).astype(np.int8)
+
+
+def account_levels(view: PairView) -> np.ndarray:
+    """1 same account, 2 different accounts with similar company names (one company split by a typo), 3 different
+    accounts; 0 where either record has no company evidence (an individual's personal address says nothing)."""
+    context, left, right = view.context, view.left, view.right
+    evidence = context.features.has_account_evidence
+    both = evidence[left] & evidence[right]
+    same = both & (context.account[left] == context.account[right])
+    names = np.append(context.features.company.values, "").astype(object)
+    apart = np.flatnonzero(both & ~same & (context.account_names[left] >= 0) & (context.account_names[right] >= 0))
+    similar = np.zeros(len(left), dtype=bool)
+    similar[apart] = (
+        company_similarity(names[context.account_names[left[apart]]], names[context.account_names[right[apart]]])
+        >= 85
+    )
+    return np.select([~both, same, similar], [0, 1, 2], 3).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison: its `levels` (names of levels 1..k, the last one "different"), how to compute them, where
+    the m and u estimates start (`m_prior`, `u_prior`, one per level), and the per-record value whose frequency
+    adjusts the exact level (`tf`, or None)."""
+
+    name: str
+    levels: tuple[str, ...]
+    compute: Callable[[PairView], np.ndarray]
+    m_prior: tuple[float, ...]
+    u_prior: tuple[float, ...]
+    tf: Callable[[RecordContext], np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if not len(self.levels) == len(self.m_prior) == len(self.u_prior):
+            raise ValueError(f"comparison {self.name}: one m and one u prior per level")
+
+
+def _codes(field: str) -> Callable[[RecordContext], np.ndarray]:
+    return lambda context: getattr(context.features, field).codes
+
+
+PERSON_COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "first_name",
+        ("exact", "close", "nickname", "fuzzy", "initial", "different"),
+        first_name_levels,
+        m_prior=(0.80, 0.07, 0.03, 0.04, 0.02, 0.04),
+        u_prior=(0.005, 0.003, 0.002, 0.03, 0.01, 0.95),
+        tf=lambda context: context.name_vocabulary[1],
+    ),
+    Comparison(
+        "last_name",
+        ("exact", "close", "phonetic", "fuzzy", "different"),
+        last_name_levels,
+        m_prior=(0.86, 0.06, 0.02, 0.02, 0.04),
+        u_prior=(0.001, 0.001, 0.002, 0.02, 0.976),
+        tf=lambda context: context.name_vocabulary[2],
+    ),
+    Comparison(
+        "email",
+        ("exact", "same_local_part", "different"),
+        email_levels,
+        m_prior=(0.60, 0.15, 0.25),
+        u_prior=(0.00001, 0.0001, 0.99989),
+    ),
+    Comparison(
+        "phone",
+        ("exact", "different"),
+        lambda view: _exact_levels(view.context.features.phone, view),
+        m_prior=(0.80, 0.20),
+        u_prior=(0.0001, 0.9999),
+        tf=_codes("phone"),
+    ),
+    Comparison(
+        "account",
+        ("same", "similar_company", "different"),
+        account_levels,
+        m_prior=(0.90, 0.04, 0.06),
+        u_prior=(0.002, 0.002, 0.996),
+        tf=lambda context: context.account,
+    ),
+    Comparison(
+        "street",
+        ("exact", "close", "different"),
+        lambda view: _close_levels(view.context.features.street, view, jaro_winkler_min=0.90),
+        m_prior=(0.80, 0.10, 0.10),
+        u_prior=(0.0001, 0.0005, 0.9994),
+    ),
+    Comparison(
+        "city",
+        ("exact", "close", "different"),
+        lambda view: _close_levels(view.context.features.city, view, jaro_winkler_min=0.90),
+        m_prior=(0.85, 0.05, 0.10),
+        u_prior=(0.02, 0.005, 0.975),
+        tf=_codes("city"),
+    ),
+    Comparison(
+        "postcode",
+        ("exact", "one_edit", "different"),
+        lambda view: _close_levels(view.context.features.postcode, view, edits_max=1),
+        m_prior=(0.85, 0.07, 0.08),
+        u_prior=(0.002, 0.02, 0.978),
+        tf=_codes("postcode"),
+    ),
+    Comparison(
+        "birth_date",
+        ("exact", "one_edit", "different"),
+        lambda view: _close_levels(view.context.features.birth_date, view, edits_max=1),
+        m_prior=(0.88, 0.08, 0.04),
+        u_prior=(0.0001, 0.003, 0.9969),
+    ),
+    Comparison(
+        "country",
+        ("exact", "different"),
+        lambda view: _exact_levels(view.context.features.country, view),
+        m_prior=(0.97, 0.03),
+        u_prior=(0.5, 0.5),
+    ),
+)
+"""Every comparison for person records, in the order explanations list them."""
+
+
+def comparison_levels(
+    comparisons: tuple[Comparison, ...], context: RecordContext, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The level of every comparison for every pair (pairs x comparisons, int8) and whether the names were read
+    swapped."""
+    view = PairView(context, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+    levels = np.zeros((len(view.left), len(comparisons)), dtype=np.int8)
+    for column, comparison in enumerate(comparisons):
+        levels[:, column] = comparison.compute(view)
+    swapped = view.names[4] if len(view.left) else np.zeros(0, dtype=bool)
+    return levels, swapped

@@ -1,0 +1,301 @@
+"""The Fellegi-Sunter model: how much each comparison level proves, learnt from the records being resolved.
+
+For every comparison level two probabilities matter: m, how often two records of one person are at that level,
+and u, how often two records of different people are. A pair's match weight is the sum of log2(m / u) over its
+comparisons plus the prior log-odds that two records are one person; its match probability follows.
+
+- u comes from random record pairs (nearly all of them are different people), counted per level.
+- m comes from expectation maximisation, no labels needed, in training sessions (Splink's recipe): each session
+  takes the pairs of one blocking key (same full name, same postcode, same phone...) and estimates m for every
+  comparison *except* those the key fixes, since pairs chosen for sharing a postcode say nothing about how often
+  true matches share one. Each comparison's m is the mean over the sessions that estimated it.
+- The prior is the share of all pairs that match, found as a fixed point over the candidate pairs.
+- Exact levels get a term-frequency adjustment: for a value held by a share f of records, agreement on it has
+  u = f, not the average u, so a rare surname counts for more than 'smith'.
+
+Every estimate is smoothed towards the comparison's priors by pseudo-counts, so a handful of records gives the
+priors' answers and a large table gives the data's. Sampling uses a fixed seed: the same records always give the
+same model, which keeps golden ids stable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from customer_hub.resolution.blocking import pairs_in_blocks
+from customer_hub.resolution.comparisons import Comparison, RecordContext, comparison_levels
+from customer_hub.resolution.settings import ModelSettings
+
+log = logging.getLogger(__name__)
+
+_M_PSEUDO_PAIRS = 20.0
+_U_PSEUDO_PAIRS = 2000.0
+
+
+@dataclass(frozen=True)
+class TrainingSession:
+    """Pairs sharing `key` (per-record codes, -1 none) train m for every comparison not in `fixes`."""
+
+    name: str
+    key: Callable[[RecordContext], np.ndarray]
+    fixes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    """Estimated m and u per comparison level (arrays indexed by level, entry 0 unused), the prior match
+    probability, each comparison's per-record term frequencies (None where not adjusted), and what training
+    saw (`trained_by`: comparison -> sessions that estimated its m)."""
+
+    comparisons: tuple[Comparison, ...]
+    m: tuple[np.ndarray, ...]
+    u: tuple[np.ndarray, ...]
+    prior: float
+    term_frequency: tuple[np.ndarray | None, ...]
+    trained_by: dict[str, list[str]]
+
+    def weights(self, levels: np.ndarray, left: np.ndarray) -> np.ndarray:
+        """Match weight in bits of every comparison for every pair (pairs x comparisons); 0 where a record does
+        not say. `left` gives each pair's first record, whose value frequency adjusts exact agreements."""
+        weights = np.zeros(levels.shape, dtype=np.float64)
+        for column, comparison in enumerate(self.comparisons):
+            table = np.log2(self.m[column]) - np.log2(self.u[column])
+            table[0] = 0.0
+            weights[:, column] = table[levels[:, column]]
+            frequency = self.term_frequency[column]
+            if frequency is not None:
+                exact = levels[:, column] == 1
+                weights[exact, column] += np.log2(self.u[column][1]) - np.log2(frequency[left[exact]])
+        return weights
+
+    @property
+    def prior_weight(self) -> float:
+        """The prior log2-odds that two records are one person."""
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def probability(self, weights: np.ndarray) -> np.ndarray:
+        """Match probability from per-comparison weights (pairs x comparisons)."""
+        total = self.prior_weight + weights.sum(axis=1)
+        return 1.0 / (1.0 + np.exp2(-np.clip(total, -200, 200)))
+
+    def explain(self, levels: np.ndarray, weights: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+        """JSON per pair: each comparison that said something with its level and weight in bits, the prior, the
+        total and the probability - the waterfall behind the decision."""
+        names = [np.array(["", *comparison.levels], dtype=object) for comparison in self.comparisons]
+        totals = self.prior_weight + weights.sum(axis=1)
+        probabilities = self.probability(weights)
+        out = np.empty(len(levels), dtype=object)
+        for row in range(len(levels)):
+            evidence = {
+                comparison.name: [names[column][levels[row, column]], round(float(weights[row, column]), 2)]
+                for column, comparison in enumerate(self.comparisons)
+                if levels[row, column]
+            }
+            if swapped[row]:
+                evidence["names_swapped"] = True
+            out[row] = json.dumps(
+                {
+                    "evidence": evidence,
+                    "prior": round(self.prior_weight, 2),
+                    "match_weight": round(float(totals[row]), 2),
+                    "probability": round(float(probabilities[row]), 4),
+                }
+            )
+        return out
+
+    def parameters(self) -> dict[str, object]:
+        """The model as plain data: m, u and match weight per level, the prior and what trained each m."""
+        return {
+            "prior": self.prior,
+            "comparisons": {
+                comparison.name: {
+                    level: {
+                        "m": round(float(self.m[column][index]), 6),
+                        "u": round(float(self.u[column][index]), 8),
+                        "weight": round(float(np.log2(self.m[column][index] / self.u[column][index])), 2),
+                    }
+                    for index, level in enumerate(comparison.levels, start=1)
+                }
+                | {"_trained_by": self.trained_by.get(comparison.name, [])}
+                for column, comparison in enumerate(self.comparisons)
+            },
+        }
+
+
+def _normalised(counts: np.ndarray, prior: Sequence[float], pseudo: float) -> np.ndarray:
+    """Level probabilities (entry 0 unused) from counts per level, smoothed towards `prior`."""
+    probabilities = np.ones(len(prior) + 1, dtype=np.float64)
+    smoothed = counts[1:] + pseudo * np.asarray(prior, dtype=np.float64)
+    probabilities[1:] = np.maximum(smoothed / smoothed.sum(), 1e-12)
+    return probabilities
+
+
+def _random_pairs(size: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    total = size * (size - 1) // 2
+    if total <= count:
+        left, right = np.triu_indices(size, k=1)
+        return left.astype(np.int64), right.astype(np.int64)
+    left = rng.integers(0, size, count)
+    right = rng.integers(0, size - 1, count)
+    right = np.where(right >= left, right + 1, right)
+    return left, right
+
+
+def estimate_u(
+    comparisons: tuple[Comparison, ...], context: RecordContext, people: np.ndarray, settings: ModelSettings
+) -> tuple[np.ndarray, ...]:
+    """u per comparison level from random pairs of the records in `people` (positions)."""
+    rng = np.random.default_rng(settings.seed)
+    left, right = _random_pairs(len(people), settings.random_pairs, rng)
+    levels, _ = comparison_levels(comparisons, context, people[left], people[right])
+    return tuple(
+        _normalised(
+            np.bincount(levels[:, column], minlength=len(comparison.levels) + 1).astype(np.float64),
+            comparison.u_prior,
+            _U_PSEUDO_PAIRS,
+        )
+        for column, comparison in enumerate(comparisons)
+    )
+
+
+def expectation_maximisation(
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    trained: np.ndarray,
+    m: list[np.ndarray],
+    u: tuple[np.ndarray, ...],
+    settings: ModelSettings,
+) -> tuple[list[np.ndarray], float]:
+    """m for the `trained` comparisons (boolean per comparison) over these pairs, with u fixed; returns the new
+    m arrays and the share of pairs that match."""
+    m = [array.copy() for array in m]
+    share = 0.1
+    columns = np.flatnonzero(trained)
+    for _ in range(settings.em_iterations):
+        log_odds = np.full(len(levels), np.log(share / (1.0 - share)))
+        for column in columns:
+            table = np.log(m[column]) - np.log(u[column])
+            table[0] = 0.0
+            log_odds += table[levels[:, column]]
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+        share = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
+        change = 0.0
+        for column in columns:
+            counts = np.bincount(levels[:, column], weights=posterior, minlength=len(m[column]))
+            updated = _normalised(counts, comparisons[column].m_prior, _M_PSEUDO_PAIRS)
+            change = max(change, float(np.abs(updated - m[column]).max()))
+            m[column] = updated
+        if change < settings.em_tolerance:
+            break
+    return m, share
+
+
+def _session_pairs(
+    keys: np.ndarray, people: np.ndarray, max_block_size: int, limit: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    left, right = pairs_in_blocks(people, keys[people], max_block_size)
+    if len(left) > limit:
+        chosen = np.sort(rng.choice(len(left), limit, replace=False))
+        left, right = left[chosen], right[chosen]
+    return left, right
+
+
+def estimate_m(
+    comparisons: tuple[Comparison, ...],
+    sessions: Sequence[TrainingSession],
+    context: RecordContext,
+    people: np.ndarray,
+    u: tuple[np.ndarray, ...],
+    settings: ModelSettings,
+    max_block_size: int,
+) -> tuple[tuple[np.ndarray, ...], dict[str, list[str]]]:
+    """m per comparison level: the mean of the training sessions that estimated it, the prior where none did."""
+    rng = np.random.default_rng(settings.seed + 1)
+    start = [_normalised(np.zeros(len(c.m_prior) + 1), c.m_prior, 1.0) for c in comparisons]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    trained_by: dict[str, list[str]] = {}
+    names = [comparison.name for comparison in comparisons]
+    for session in sessions:
+        left, right = _session_pairs(session.key(context), people, max_block_size, settings.training_pairs, rng)
+        if len(left) < settings.min_training_pairs:
+            continue
+        levels, _ = comparison_levels(comparisons, context, left, right)
+        trained = np.array([name not in session.fixes for name in names]) & (levels > 0).any(axis=0)
+        m, share = expectation_maximisation(levels, comparisons, trained, start, u, settings)
+        matches = share * len(left)
+        log.info("training session %s: %d pairs, %.0f estimated matches", session.name, len(left), matches)
+        if matches < settings.min_training_matches:
+            continue
+        for column in np.flatnonzero(trained):
+            estimates[column].append(m[column])
+            trained_by.setdefault(names[column], []).append(session.name)
+    m_final = tuple(
+        np.mean(found, axis=0) if found else start[column] for column, found in enumerate(estimates)
+    )
+    return m_final, trained_by
+
+
+def term_frequencies(
+    comparisons: tuple[Comparison, ...], context: RecordContext, people: np.ndarray, u: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray | None, ...]:
+    """Per comparison with a `tf`, each record's value frequency among the people's records, smoothed towards the
+    comparison's exact-level u (so a value seen twice in a tiny table is not taken for a rarity)."""
+    size = context.features.size
+    smoothing = 1000.0
+    frequencies: list[np.ndarray | None] = []
+    for column, comparison in enumerate(comparisons):
+        if comparison.tf is None:
+            frequencies.append(None)
+            continue
+        codes = comparison.tf(context)
+        mine = codes[people]
+        present = mine[mine >= 0]
+        counts = np.bincount(present, minlength=int(codes.max(initial=-1)) + 1).astype(np.float64)
+        total = float(len(present))
+        per_value = (counts + smoothing * u[column][1]) / (total + smoothing)
+        frequency = np.full(size, u[column][1])
+        has = codes >= 0
+        frequency[has] = per_value[codes[has]]
+        frequencies.append(frequency)
+    return tuple(frequencies)
+
+
+def estimate_prior(
+    model: MatchModel, weights: np.ndarray, people: int, settings: ModelSettings
+) -> float:
+    """The share of all person pairs that match: a fixed point of (expected matches among candidate pairs) /
+    (all pairs), smoothed towards `prior_match_probability` so a handful of records keeps the configured prior."""
+    all_pairs = max(people * (people - 1) / 2.0, 1.0)
+    pseudo = 10_000.0
+    totals = weights.sum(axis=1)
+    prior = settings.prior_match_probability
+    for _ in range(50):
+        log_odds = totals + np.log2(prior / (1.0 - prior))
+        expected = float((1.0 / (1.0 + np.exp2(-np.clip(log_odds, -200, 200)))).sum())
+        updated = (expected + pseudo * settings.prior_match_probability) / (all_pairs + pseudo)
+        updated = float(np.clip(updated, 1e-12, 0.5))
+        if abs(updated - prior) <= 1e-3 * prior:
+            prior = updated
+            break
+        prior = updated
+    return prior
+
+
+def train(
+    comparisons: tuple[Comparison, ...],
+    sessions: Sequence[TrainingSession],
+    context: RecordContext,
+    people: np.ndarray,
+    settings: ModelSettings,
+    max_block_size: int,
+) -> MatchModel:
+    """Estimate u, m and term frequencies over the records at `people`; the prior is set by `with_prior`."""
+    u = estimate_u(comparisons, context, people, settings)
+    m, trained_by = estimate_m(comparisons, sessions, context, people, u, settings, max_block_size)
+    frequencies = term_frequencies(comparisons, context, people, u) if settings.term_frequency else (None,) * len(u)
+    return MatchModel(comparisons, m, u, settings.prior_match_probability, frequencies, trained_by)
