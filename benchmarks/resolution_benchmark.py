@@ -201,6 +201,8 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
                     write_labelled(str(parameter), path, args.with_dob)
                 except labelled_sets.SetUnavailable as error:
                     problem = f"skipped: {error}"
+                except Exception as error:  # a changed file layout must not end the whole run
+                    problem = f"skipped: cannot read the set: {type(error).__name__}: {error}"
             elif kind == "synthetic":
                 problem = write_synthetic(int(parameter), args.seed, path)
             else:
