@@ -14,15 +14,17 @@ interpreter, so the peak memory reported (`resource.getrusage(RUSAGE_SELF).ru_ma
 returns; it includes the loaded input frame and, for Splink, DuckDB's memory) is that engine's own. Engines:
 
     hub     `customer_hub.resolution.resolve` with its default settings (hub.yaml `matching` for the sandbox).
-            Scored on people: golden_person_id, falling back to golden_customer_id where a record names no
-            person, against the labelled sets' true id; on synthetic and sandbox, people (golden_person_id) and
-            accounts (golden_customer_id) against their true person and account ids.
     splink  `splink_baseline.py`: a Splink 5 DuckDB dedupe model on the same canonical columns, clusters at match
-            probability 0.95. Scored on people only (records flagged `is_account_only` name no person, so their
-            cluster ids are left out). Run on synthetic sizes up to --splink-max-size (default 100,000).
+            probability 0.95. Run on synthetic sizes up to --splink-max-size (default 100,000; --splink-1m: all).
 
-`--with-dob` also passes the labelled sets' dates of birth as `birth_date` to both engines (the engine's default
-matching does not read that column; Splink compares it).
+Scoring. Labelled sets (people only): the engine's golden_person_id, falling back to golden_customer_id where a
+record names no person, and Splink's cluster id, against the set's true id. Synthetic and sandbox: people on the
+records that name a real person and are not flagged `is_account_only` (an input both engines see), the engine's
+golden_person_id and Splink's cluster id against the true person; accounts (engine only: the Splink model is a
+person dedupe) as golden_customer_id against the true account on every record.
+
+`--with-dob` also passes the labelled sets' dates of birth as `birth_date` to both engines (the engine as of this
+writing does not read that column; Splink compares it).
 
 Pairwise metrics count record pairs: a true pair shares a true id, a predicted pair a predicted cluster id;
 records without an id form no pairs. True positives are counted from cluster-size combinatorics, summing C(n, 2)
@@ -118,21 +120,29 @@ def measure(path: str, engine: str, set_name: str) -> dict[str, object]:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     levels: dict[str, dict[str, float]] = {}
-    if engine == "hub":
-        person = resolved["golden_person_id"]
-        if "true_id" in truth:
+    if "true_id" in truth:
+        if engine == "hub":
+            person = resolved["golden_person_id"]
             levels["people"] = pairwise_scores(
                 truth["true_id"], person.where(person.notna(), resolved["golden_customer_id"])
             )
         else:
-            levels["people"] = pairwise_scores(truth["true_person_id"], person, known_only)
-            levels["accounts"] = pairwise_scores(truth["true_account_id"], resolved["golden_customer_id"], known_only)
-    else:
-        if "true_id" in truth:
             levels["people"] = pairwise_scores(truth["true_id"], clusters)
-        else:
-            account_only = records["is_account_only"].astype(bool) if "is_account_only" in records else False
-            levels["people"] = pairwise_scores(truth["true_person_id"], clusters.where(~account_only, None), known_only)
+        return _result(records, wall, input_kib, peak_kib, levels)
+    # Synthetic and sandbox: people are scored on the records that name a real person and are not flagged
+    # account-only (an input both engines see), so an engine is neither rewarded nor punished for what it does
+    # with invoices and company rows there; accounts on every record with a true account.
+    account_only = records["is_account_only"].astype(bool).to_numpy() if "is_account_only" in records else False
+    person_rows = truth["true_person_id"].notna().to_numpy() & ~account_only
+    true_person = truth["true_person_id"].where(person_rows, None)
+    predicted_person = resolved["golden_person_id"] if engine == "hub" else clusters
+    levels["people"] = pairwise_scores(true_person, predicted_person.where(person_rows, None), known_only=True)
+    if engine == "hub":
+        levels["accounts"] = pairwise_scores(truth["true_account_id"], resolved["golden_customer_id"], known_only)
+    return _result(records, wall, input_kib, peak_kib, levels)
+
+
+def _result(records: pd.DataFrame, wall: float, input_kib: int, peak_kib: int, levels: dict) -> dict[str, object]:
     return {
         "records": len(records),
         "wall_seconds": wall,
