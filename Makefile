@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint ui sandbox benchmarks clean
+.PHONY: install demo test lint ui sandbox bench-install benchmarks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ ui: $(STAMP)  ## the Dagster UI on the demo's instance and data, with the sandbo
 sandbox: $(STAMP)  ## only the vendor-API sandbox, in the foreground
 	$(BIN)/customer-hub sandbox
 
-benchmarks: $(STAMP)  ## every benchmark in turn; each prints its figures (run on a quiet machine)
+bench-install: $(STAMP)  ## the benchmark-only extra (Splink and DuckDB) the resolution benchmark compares against
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+
+benchmarks: bench-install  ## every benchmark in turn; each prints its figures (run on a quiet machine)
 	$(BIN)/python benchmarks/sync_benchmark.py
 	$(BIN)/python benchmarks/resolution_benchmark.py
 	$(BIN)/python benchmarks/sandbox_resolution_quality.py

@@ -6,11 +6,16 @@ record's golden customer (and golden person) is compared with the real customer 
 for. Prints pairwise precision, recall and F1, plus the Acme case.
 
     .venv/bin/python benchmarks/sandbox_resolution_quality.py [--seed 42] [--scale 1.0]
+
+With `--export PATH` it stops after landing: the live customer records, as the golden layer would resolve them
+(canonical columns), are written to Parquet with `true_person_id` / `true_account_id` (null where the sandbox holds
+no truth), for `resolution_benchmark.py` to run every engine on the same frame.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -21,12 +26,13 @@ from sqlalchemy import select
 
 from customer_hub.config import load_config
 from customer_hub.golden.build import build_golden
-from customer_hub.golden.records import build_customer_records
+from customer_hub.golden.records import BASE_COLUMNS, build_customer_records, records_frame
 from customer_hub.local_env import environment, sandbox_environment
 from customer_hub.sandbox import ACME_CUSTOMER_KEY, start_sandbox
+from customer_hub.spokes.canonical import IDENTITY_FIELDS, LINK_FIELDS
 from customer_hub.spokes.registry import build_connectors, streams
 from customer_hub.spokes.sync import sync_stream
-from customer_hub.store import engine_for
+from customer_hub.store import engine_for, golden_store
 from customer_hub.store.schema import customer_xref
 
 
@@ -48,10 +54,26 @@ def pairwise(labels: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def export(engine, truth, path: str) -> None:
+    """The live customer records in canonical columns plus true_person_id / true_account_id, to Parquet."""
+    records = records_frame(golden_store.read_customer_records(engine))
+    records = records[[*BASE_COLUMNS, *IDENTITY_FIELDS, *LINK_FIELDS]].copy()
+    real = [
+        truth.get((tool, obj, source_id))
+        for tool, obj, source_id in records[["source_system", "source_object", "source_id"]].itertuples(index=False)
+    ]
+    records["true_person_id"] = [item.person if item else None for item in real]
+    records["true_account_id"] = [item.customer if item else None for item in real]
+    for column in [*IDENTITY_FIELDS, "true_person_id", "true_account_id"]:
+        records[column] = records[column].astype(object).where(records[column].notna(), None)
+    records.to_parquet(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--export", help="write the landed customer records and their truth to this Parquet file")
     args = parser.parse_args()
 
     config = load_config(Path(__file__).resolve().parents[1] / "hub.yaml")
@@ -63,6 +85,14 @@ def main() -> None:
             for tool, obj in streams(config):
                 sync_stream(engine, connectors[tool], obj, mode="full")
             synced = time.monotonic() - started
+        if args.export:
+            build_customer_records(engine, config.matching)
+            export(engine, sandbox.state.truth.records, args.export)
+            print(
+                f"sandbox seed {args.seed}, scale {args.scale}: landed in {synced:.1f} s, exported to {args.export}",
+                file=sys.stderr,
+            )
+            return
         started = time.monotonic()
         build_customer_records(engine, config.matching)
         build_golden(engine, config)
@@ -94,8 +124,10 @@ def main() -> None:
             if (real := truth.get((tool, obj, source_id))) and real.customer == ACME_CUSTOMER_KEY
         }
 
-    print(f"sandbox seed {args.seed}, scale {args.scale}: {len(rows)} records landed in {synced:.1f} s, "
-          f"resolved in {resolved:.1f} s ({unknown} records without ground truth left out)")
+    print(
+        f"sandbox seed {args.seed}, scale {args.scale}: {len(rows)} records landed in {synced:.1f} s, "
+        f"resolved in {resolved:.1f} s ({unknown} records without ground truth left out)"
+    )
     print(f"{'level':<10}{'records':>9}{'precision':>11}{'recall':>9}{'F1':>8}")
     for level, labels in (("accounts", accounts), ("people", people)):
         precision, recall, f1 = pairwise(labels)
