@@ -90,9 +90,7 @@ class PairView:
         return fa, la, np.where(swapped, lb, fb), np.where(swapped, fb, lb), swapped
 
 
-def _name_levels(
-    context: RecordContext, a: np.ndarray, b: np.ndarray, *, given_name: bool
-) -> np.ndarray:
+def _name_levels(context: RecordContext, a: np.ndarray, b: np.ndarray, *, given_name: bool) -> np.ndarray:
     """Levels of one name part: 1 exact, 2 close (Jaro-Winkler >= 0.92, or one edit in a name of 4+ letters);
     then for given names nickname, fuzzy (Jaro-Winkler >= 0.80), an initial against a name with that initial;
     for surnames phonetic (Metaphone), fuzzy; last, different. Given names get no phonetic level: Metaphone
@@ -169,8 +167,7 @@ def account_levels(view: PairView) -> np.ndarray:
     apart = np.flatnonzero(both & ~same & (context.account_names[left] >= 0) & (context.account_names[right] >= 0))
     similar = np.zeros(len(left), dtype=bool)
     similar[apart] = (
-        company_similarity(names[context.account_names[left[apart]]], names[context.account_names[right[apart]]])
-        >= 85
+        company_similarity(names[context.account_names[left[apart]]], names[context.account_names[right[apart]]]) >= 85
     )
     return np.select([~both, same, similar], [0, 1, 2], 3).astype(np.int8)
 

@@ -63,7 +63,7 @@ class MatchModel:
         """Match weight in bits of every comparison for every pair (pairs x comparisons); 0 where a record does
         not say. `left` gives each pair's first record, whose value frequency adjusts exact agreements."""
         weights = np.zeros(levels.shape, dtype=np.float64)
-        for column, comparison in enumerate(self.comparisons):
+        for column in range(len(self.comparisons)):
             table = np.log2(self.m[column]) - np.log2(self.u[column])
             table[0] = 0.0
             weights[:, column] = table[levels[:, column]]
@@ -234,9 +234,7 @@ def estimate_m(
         for column in np.flatnonzero(trained):
             estimates[column].append(m[column])
             trained_by.setdefault(names[column], []).append(session.name)
-    m_final = tuple(
-        np.mean(found, axis=0) if found else start[column] for column, found in enumerate(estimates)
-    )
+    m_final = tuple(np.mean(found, axis=0) if found else start[column] for column, found in enumerate(estimates))
     return m_final, trained_by
 
 
@@ -265,9 +263,7 @@ def term_frequencies(
     return tuple(frequencies)
 
 
-def estimate_prior(
-    model: MatchModel, weights: np.ndarray, people: int, settings: ModelSettings
-) -> float:
+def estimate_prior(model: MatchModel, weights: np.ndarray, people: int, settings: ModelSettings) -> float:
     """The share of all person pairs that match: a fixed point of (expected matches among candidate pairs) /
     (all pairs), smoothed towards `prior_match_probability` so a handful of records keeps the configured prior."""
     all_pairs = max(people * (people - 1) / 2.0, 1.0)

@@ -4,35 +4,32 @@ The same personal address is the same person. Every other pair is judged by the 
 (`fellegi_sunter.py`) over the comparisons in `comparisons.py`, trained on the records being resolved - but only
 pairs that share a key of some blocking rule are compared at all (`BLOCKING_RULES`, a union designed for recall:
 a typo in one name, names entered swapped, a record with nothing but a name and a postcode still meet their
-duplicates under some rule). Clusters are guarded: two clusters whose people clearly differ (different given
-names, different surnames, or different addresses at one company) are never joined by probabilistic links, so
-'J Smith' cannot chain John Smith and Jane Smith into one person, and colleagues stay apart.
+duplicates under some rule). Clusters are guarded: two clusters are never joined by probabilistic links when the
+model scores some record of one and some record of the other as two people, so 'J Smith' cannot chain John Smith
+and Jane Smith into one person, nor when they hold different addresses at one company: colleagues stay apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 
-import jellyfish
 import numpy as np
-import pandas as pd
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from customer_hub.resolution.blocking import BlockingReport, combine_codes, star_edges, unique_pairs
+from customer_hub.resolution.blocking import BlockingReport, combine_codes, pairs_in_blocks, star_edges, unique_pairs
 from customer_hub.resolution.clustering import Clustering, Links, cluster
 from customer_hub.resolution.comparisons import (
-    FUZZY_JARO_WINKLER,
     PERSON_COMPARISONS,
-    SWAP_MARGIN,
     RecordContext,
     comparison_levels,
 )
 from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
-from customer_hub.resolution.pair_similarity import nicknames_agree
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
+
+_GUARD_COMPONENT_LIMIT = 1000
+"""Would-be clusters larger than this are not checked pair by pair (a million pairs); the address rule still
+holds there."""
 
 Keys = tuple[np.ndarray, np.ndarray]
 """Block keys: record positions and one key per position (a record may appear under several keys)."""
@@ -88,6 +85,8 @@ class BlockingRule:
     name: str
     keys: Callable[[RecordContext], Keys]
     enabled: Callable[[ResolutionSettings], bool] = field(default=lambda settings: True)
+    max_block_size: int | None = None
+    """A cap below the deployment's for keys that are shared widely by nature (a postcode)."""
 
 
 def _plain(codes: Callable[[RecordContext], np.ndarray]) -> Callable[[RecordContext], Keys]:
@@ -100,7 +99,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         lambda c: _with_initials(c, np.where(c.features.has_account_evidence, c.account, -1)),
         lambda s: s.blocking.by_account,
     ),
-    BlockingRule("company name + initial", lambda c: _with_initials(c, c.account_names), lambda s: s.blocking.by_account),
+    BlockingRule(
+        "company name + initial", lambda c: _with_initials(c, c.account_names), lambda s: s.blocking.by_account
+    ),
     BlockingRule("phone + initial", lambda c: _with_initials(c, c.features.phone.codes), lambda s: s.blocking.by_phone),
     BlockingRule("full name", _plain(lambda c: c.features.name_key.codes), lambda s: s.blocking.by_name),
     BlockingRule("name part + initial", _part_and_initial, lambda s: s.blocking.by_name),
@@ -119,6 +120,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "name part + postcode", lambda c: _part_with(c, c.features.postcode.codes), lambda s: s.blocking.by_place
     ),
     BlockingRule("street", _plain(lambda c: c.features.street.codes), lambda s: s.blocking.by_place),
+    BlockingRule(
+        "postcode", _plain(lambda c: c.features.postcode.codes), lambda s: s.blocking.by_place, max_block_size=40
+    ),
     BlockingRule("birth date", _plain(lambda c: c.features.birth_date.codes)),
     BlockingRule("email local part", _plain(lambda c: c.email_local.codes)),
 )
@@ -129,9 +133,7 @@ TRAINING_SESSIONS: tuple[TrainingSession, ...] = (
     TrainingSession(
         "postcode", lambda c: c.features.postcode.codes, frozenset({"postcode", "city", "country", "street"})
     ),
-    TrainingSession(
-        "street", lambda c: c.features.street.codes, frozenset({"street", "postcode", "city", "country"})
-    ),
+    TrainingSession("street", lambda c: c.features.street.codes, frozenset({"street", "postcode", "city", "country"})),
     TrainingSession("phone", lambda c: c.features.phone.codes, frozenset({"phone"})),
     TrainingSession(
         "account",
@@ -171,7 +173,8 @@ def candidate_pairs(
             continue
         records, keys = rule.keys(context)
         keys = np.where(eligible[records], keys, -1)
-        left, right = report.pairs(rule.name, records, keys, blocking.max_block_size)
+        cap = min(blocking.max_block_size, rule.max_block_size or blocking.max_block_size)
+        left, right = report.pairs(rule.name, records, keys, cap)
         lefts.append(left)
         rights.append(right)
     if blocking.sorted_neighbourhood_window and blocking.by_name:
@@ -182,82 +185,69 @@ def candidate_pairs(
     return unique_pairs(np.concatenate(lefts), np.concatenate(rights))
 
 
-@cache
-def _phonetic(name: str) -> str:
-    return jellyfish.metaphone(name)
-
-
-@cache
-def _name_part_compatible(a: str, b: str, given_name: bool) -> bool:
-    """Whether two name parts could be one person's: anything but the comparisons' 'different' level."""
-    if not a or not b or a == b:
-        return True
-    similarity = JaroWinkler.normalized_similarity(a, b)
-    if similarity >= FUZZY_JARO_WINKLER or (DamerauLevenshtein.distance(a, b) <= 1 and min(len(a), len(b)) >= 4):
-        return True
-    if not given_name:
-        return bool(_phonetic(a)) and _phonetic(a) == _phonetic(b)
-    if given_name:
-        if min(len(a), len(b)) == 1 and a[0] == b[0]:
-            return True
-        vocabulary = np.array([a, b], dtype=object)
-        return bool(nicknames_agree(vocabulary, np.array([0]), np.array([1]))[0])
-    return False
-
-
-@cache
-def names_compatible(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
-    """Whether two names could be one person's, in the better orientation (entered swapped or not)."""
-    straight = JaroWinkler.normalized_similarity(first_a, first_b) + JaroWinkler.normalized_similarity(last_a, last_b)
-    crossed = JaroWinkler.normalized_similarity(first_a, last_b) + JaroWinkler.normalized_similarity(last_a, first_b)
-    if crossed > straight + SWAP_MARGIN:
-        first_b, last_b = last_b, first_b
-    return _name_part_compatible(first_a, first_b, True) and _name_part_compatible(last_a, last_b, False)
-
-
 class PersonGuard:
-    """Refuses probabilistic merges between person clusters that cannot hold one person: a name in one clearly
-    differs from a name in the other (under different addresses), or the two hold different personal addresses
-    at the same company domain (two people at one company, however alike their names)."""
+    """Refuses probabilistic merges between person clusters that cannot hold one person: two records across them
+    that the model itself scores as more likely two people (`pair_weights` below `floor`: 'J Smith' links to John
+    Smith and to Jane Smith, but John and Jane score apart, so no chain joins them), or different personal
+    addresses at the same company domain (colleagues, however alike their names)."""
 
-    def __init__(self, context: RecordContext, labels: np.ndarray, touched: np.ndarray):
+    def __init__(
+        self,
+        context: RecordContext,
+        labels: np.ndarray,
+        touched: np.ndarray,
+        pair_weights: dict[int, float],
+        floor: float,
+    ):
         features = context.features
-        vocabulary, first, last, _ = context.name_vocabulary
-        members = np.flatnonzero(
-            np.isin(labels, touched) & (features.full_name.present() | features.person_email.present())
-        )
-        work_domain = np.where(features.email_is_free, -1, features.email_domain.codes)
-        frame = pd.DataFrame(
-            {
-                "label": labels[members],
-                "email": features.person_email.codes[members],
-                "domain": np.where(features.person_email.present(), work_domain, -1)[members],
-                "first": first[members],
-                "last": last[members],
-            }
-        ).drop_duplicates()
-        words = np.append(vocabulary, "").astype(object)
-        self._identities: dict[int, list[tuple[int, int, str, str]]] = {}
-        for label, email, domain, first_code, last_code in frame.itertuples(index=False):
-            identity = (int(email), int(domain), words[first_code], words[last_code])
-            self._identities.setdefault(int(label), []).append(identity)
+        self._size, self._weights, self._floor = features.size, pair_weights, floor
+        members = np.flatnonzero(np.isin(labels, touched) & features.is_person)
+        personal_work = features.person_email.present() & ~features.email_is_free
+        work_domain = np.where(personal_work, features.email_domain.codes, -1)
+        self._members: dict[int, list[int]] = {}
+        self._addresses: dict[int, set[tuple[int, int]]] = {}
+        for record, label in zip(members.tolist(), labels[members].tolist(), strict=True):
+            self._members.setdefault(label, []).append(record)
+            if work_domain[record] >= 0:
+                address = (int(features.person_email.codes[record]), int(work_domain[record]))
+                self._addresses.setdefault(label, set()).add(address)
 
     def allows(self, root_a: int, root_b: int) -> bool:
-        """Merge allowed unless some identity in one cluster rules out some identity in the other."""
-        for email_a, domain_a, first_a, last_a in self._identities.get(root_a, ()):
-            for email_b, domain_b, first_b, last_b in self._identities.get(root_b, ()):
-                if email_a >= 0 and email_a == email_b:
-                    continue
-                if domain_a >= 0 and domain_a == domain_b and email_a >= 0 and email_b >= 0:
+        """Merge allowed unless colleagues or a pair scored as two people would end up in one cluster."""
+        for email_a, domain_a in self._addresses.get(root_a, ()):
+            for email_b, domain_b in self._addresses.get(root_b, ()):
+                if domain_a == domain_b and email_a != email_b:
                     return False
-                if not names_compatible(first_a, last_a, first_b, last_b):
+        size, weights, floor = self._size, self._weights, self._floor
+        for a in self._members.get(root_a, ()):
+            for b in self._members.get(root_b, ()):
+                weight = weights.get(min(a, b) * size + max(a, b))
+                if weight is not None and weight < floor:
                     return False
         return True
 
     def merged(self, kept: int, absorbed: int) -> None:
-        """Carry the absorbed cluster's identities over."""
-        if absorbed in self._identities:
-            self._identities.setdefault(kept, []).extend(self._identities.pop(absorbed))
+        """Carry the absorbed cluster's members and addresses over."""
+        if absorbed in self._members:
+            self._members.setdefault(kept, []).extend(self._members.pop(absorbed))
+        if absorbed in self._addresses:
+            self._addresses.setdefault(kept, set()).update(self._addresses.pop(absorbed))
+
+
+def _pairs_within_components(
+    model: MatchModel, context: RecordContext, components: np.ndarray, people: np.ndarray, limit: int
+) -> dict[int, float]:
+    """Total match weight (bits, prior included) of every pair of people inside each would-be cluster of three to
+    `limit` records, keyed `a * size + b` (a < b): what the guard checks chains against."""
+    size = context.features.size
+    counts = np.bincount(components[people], minlength=size)
+    chosen = people[(counts[components[people]] >= 3) & (counts[components[people]] <= limit)]
+    left, right = pairs_in_blocks(chosen, components[chosen], limit)
+    if not len(left):
+        return {}
+    _, weights, _ = score_pairs(model, context, left, right)
+    totals = model.prior_weight + weights.sum(axis=1)
+    return dict(zip((left * size + right).tolist(), totals.tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -316,13 +306,19 @@ def link_people(
             model.explain(levels[keep], weights[keep], swapped[keep]),
         )
     automatic = scored.confidence >= settings.auto_merge_threshold
+    pair_weights: dict[int, float] = {}
+    if model is not None:
+        linked = Links.concat(exact, scored.take(automatic))
+        components = connected_components(features.size, linked.a, linked.b)
+        pair_weights = _pairs_within_components(model, context, components, people, _GUARD_COMPONENT_LIMIT)
+    floor = float(np.log2(settings.guard_probability / (1.0 - settings.guard_probability)))
     clustering = cluster(
         features.size,
         exact,
         scored.take(automatic),
         keep_apart=keep_apart,
         merges=merges,
-        guard=lambda labels, touched: PersonGuard(context, labels, touched),
+        guard=lambda labels, touched: PersonGuard(context, labels, touched, pair_weights, floor),
     )
     return PeopleResult(clustering, scored.take(~automatic), model, report)
 

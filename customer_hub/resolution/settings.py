@@ -77,6 +77,13 @@ class ResolutionSettings(BaseModel):
     blocking: BlockingSettings = BlockingSettings()
     company_name_fuzzy_threshold: float = Field(default=90.0, ge=0, le=100)
     company_name_min_length: int = Field(default=5, ge=1)
+    guard_probability: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Two records the model scores below this match probability never end up in one person, "
+        "whatever chain of links would join them.",
+    )
     similar_company_score: float = Field(
         default=85.0,
         ge=0,
