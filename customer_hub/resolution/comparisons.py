@@ -59,10 +59,19 @@ class RecordContext:
 
     @cached_property
     def email_local(self) -> Coded:
-        """The local part of each person's own address ('jane.doe' of jane.doe@gmail.com and jane.doe@acme.com)."""
-        email = self.features.person_email
-        local = pd.Series(email.values, dtype="str").str.split("@").str[0]
-        return Coded.from_unique(email.codes, local.where(local.str.len() >= 4, ""))
+        """The local part of each person's own address when it says more than their name: 'jsmith1980' of
+        jsmith1980@gmail.com and jsmith1980@acme.com is a shared habit, while 'james.smith' is what every James
+        Smith picks, already counted by the name comparisons."""
+        features = self.features
+        email = features.person_email
+        local = pd.Series(email.text(), dtype="str").str.split("@").str[0].str.replace(r"[._+-]", "", regex=True)
+        first = pd.Series(features.first.text(), dtype="str")
+        last = pd.Series(features.last.text(), dtype="str")
+        name_only = local.isin(["", "nan"])
+        for form in (first + last, last + first, first.str[:1] + last, first + last.str[:1], first, last):
+            name_only |= local == form.str.replace(" ", "", regex=False)
+        distinctive = local.where(~name_only & (local.str.len() >= 4), "")
+        return Coded.normalise(distinctive, lambda values: values)
 
     @cached_property
     def account_size(self) -> np.ndarray:
