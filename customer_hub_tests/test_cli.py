@@ -65,7 +65,7 @@ def test_a_missing_config_file_is_explained_with_exit_2(hub_home, tmp_path, caps
 
 
 def test_decide_without_records_or_file_explains_usage(hub_home):
-    with pytest.raises(SystemExit, match="give RECORD_A RECORD_B merge\\|keep_apart, or --file"):
+    with pytest.raises(SystemExit, match="give RECORD_A RECORD_B merge\\|keep_apart\\|withdraw, or --file"):
         main(["decide"])
 
 
