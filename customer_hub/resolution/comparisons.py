@@ -24,6 +24,7 @@ import pandas as pd
 from customer_hub.resolution.companies import company_similarity
 from customer_hub.resolution.pair_similarity import (
     damerau_levenshtein,
+    distinct_pairs,
     jaro_winkler,
     nicknames_agree,
     phonetic_codes,
@@ -64,14 +65,17 @@ class RecordContext:
         Smith picks, already counted by the name comparisons."""
         features = self.features
         email = features.person_email
-        local = pd.Series(email.text(), dtype="str").str.split("@").str[0].str.replace(r"[._+-]", "", regex=True)
-        first = pd.Series(features.first.text(), dtype="str")
-        last = pd.Series(features.last.text(), dtype="str")
-        name_only = local.isin(["", "nan"])
+        rows = np.flatnonzero(email.present())
+        local = pd.Series(email.text(rows), dtype="str").str.split("@").str[0].str.replace(r"[._+-]", "", regex=True)
+        first = pd.Series(features.first.text(rows), dtype="str").str.replace(" ", "", regex=False)
+        last = pd.Series(features.last.text(rows), dtype="str").str.replace(" ", "", regex=False)
+        name_only = local.str.len() < 4
         for form in (first + last, last + first, first.str[:1] + last, first + last.str[:1], first, last):
-            name_only |= local == form.str.replace(" ", "", regex=False)
-        distinctive = local.where(~name_only & (local.str.len() >= 4), "")
-        return Coded.normalise(distinctive, lambda values: values)
+            name_only |= local == form
+        codes = np.full(features.size, -1, dtype=np.int64)
+        distinct, values = pd.factorize(local.where(~name_only))
+        codes[rows] = distinct
+        return Coded(codes, np.asarray(values, dtype=object))
 
     @cached_property
     def account_size(self) -> np.ndarray:
@@ -89,30 +93,42 @@ class PairView:
         self.context, self.left, self.right = context, left, right
 
     @cached_property
-    def names(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """First and last name codes of both sides in the better orientation, and whether that was crossed."""
+    def names(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """First and last name codes of both sides in the better orientation, whether that was crossed, and the
+        Jaro-Winkler similarity of the first names and of the last names in that orientation."""
         vocabulary, first, last, _ = self.context.name_vocabulary
         fa, la, fb, lb = first[self.left], last[self.left], first[self.right], last[self.right]
-        straight = np.nan_to_num(jaro_winkler(vocabulary, fa, fb)) + np.nan_to_num(jaro_winkler(vocabulary, la, lb))
-        crossed = np.nan_to_num(jaro_winkler(vocabulary, fa, lb)) + np.nan_to_num(jaro_winkler(vocabulary, la, fb))
+        first_first, last_last = jaro_winkler(vocabulary, fa, fb), jaro_winkler(vocabulary, la, lb)
+        first_last, last_first = jaro_winkler(vocabulary, fa, lb), jaro_winkler(vocabulary, la, fb)
+        straight = np.nan_to_num(first_first) + np.nan_to_num(last_last)
+        crossed = np.nan_to_num(first_last) + np.nan_to_num(last_first)
         swapped = crossed > straight + SWAP_MARGIN
-        return fa, la, np.where(swapped, lb, fb), np.where(swapped, fb, lb), swapped
+        return (
+            fa,
+            la,
+            np.where(swapped, lb, fb),
+            np.where(swapped, fb, lb),
+            swapped,
+            np.where(swapped, first_last, first_first),
+            np.where(swapped, last_first, last_last),
+        )
 
 
-def _name_levels(context: RecordContext, a: np.ndarray, b: np.ndarray, *, given_name: bool) -> np.ndarray:
+def _name_levels(
+    context: RecordContext, a: np.ndarray, b: np.ndarray, jw: np.ndarray, *, given_name: bool
+) -> np.ndarray:
     """Levels of one name part: 1 exact, 2 close (Jaro-Winkler >= 0.92, or one edit in a name of 4+ letters);
     then for given names nickname, fuzzy (Jaro-Winkler >= 0.80), an initial against a name with that initial;
     for surnames phonetic (Metaphone), fuzzy; last, different. Given names get no phonetic level: Metaphone
     drops vowels, so 'john' and 'jane' would sound alike."""
     vocabulary, _, _, phonetic = context.name_vocabulary
-    jw = jaro_winkler(vocabulary, a, b)
-    edits = damerau_levenshtein(vocabulary, a, b)
     lengths = np.append(np.fromiter((len(v) for v in vocabulary), dtype=np.int64, count=len(vocabulary)), 0)
     shortest = np.minimum(lengths[a], lengths[b])
-    phonetic = np.append(phonetic, -1)
-    sounds_alike = (phonetic[a] >= 0) & (phonetic[a] == phonetic[b])
     present = (a >= 0) & (b >= 0)
-    conditions = [~present, a == b, (jw >= CLOSE_JARO_WINKLER) | ((edits <= 1) & (shortest >= 4))]
+    undecided = present & (a != b) & ~(jw >= CLOSE_JARO_WINKLER) & (shortest >= 4)
+    one_edit = np.zeros(len(a), dtype=bool)
+    one_edit[undecided] = damerau_levenshtein(vocabulary, a[undecided], b[undecided]) <= 1
+    conditions = [~present, a == b, (jw >= CLOSE_JARO_WINKLER) | one_edit]
     if given_name:
         first_letters = np.append(np.array([v[:1] for v in vocabulary], dtype=object), "")
         conditions += [
@@ -121,18 +137,19 @@ def _name_levels(context: RecordContext, a: np.ndarray, b: np.ndarray, *, given_
             (shortest == 1) & (first_letters[a] == first_letters[b]),
         ]
     else:
-        conditions += [sounds_alike, jw >= FUZZY_JARO_WINKLER]
+        phonetic = np.append(phonetic, -1)
+        conditions += [(phonetic[a] >= 0) & (phonetic[a] == phonetic[b]), jw >= FUZZY_JARO_WINKLER]
     return np.select(conditions, np.arange(len(conditions)), len(conditions)).astype(np.int8)
 
 
 def first_name_levels(view: PairView) -> np.ndarray:
-    fa, _, fb, _, _ = view.names
-    return _name_levels(view.context, fa, fb, given_name=True)
+    fa, _, fb, _, _, jw, _ = view.names
+    return _name_levels(view.context, fa, fb, jw, given_name=True)
 
 
 def last_name_levels(view: PairView) -> np.ndarray:
-    _, la, _, lb, _ = view.names
-    return _name_levels(view.context, la, lb, given_name=False)
+    _, la, _, lb, _, _, jw = view.names
+    return _name_levels(view.context, la, lb, jw, given_name=False)
 
 
 def _exact_levels(coded: Coded, view: PairView) -> np.ndarray:
@@ -172,12 +189,13 @@ def account_levels(view: PairView) -> np.ndarray:
     evidence = context.features.has_account_evidence
     both = evidence[left] & evidence[right]
     same = both & (context.account[left] == context.account[right])
-    names = np.append(context.features.company.values, "").astype(object)
-    apart = np.flatnonzero(both & ~same & (context.account_names[left] >= 0) & (context.account_names[right] >= 0))
+    names = np.asarray(context.features.company.values, dtype=object)
+    apart = np.flatnonzero(both & ~same)
+    name_a, name_b = context.account_names[left[apart]], context.account_names[right[apart]]
+    distinct_a, distinct_b, index = distinct_pairs(name_a, name_b)
+    similar_names = company_similarity(names[distinct_a], names[distinct_b]) >= 85
     similar = np.zeros(len(left), dtype=bool)
-    similar[apart] = (
-        company_similarity(names[context.account_names[left[apart]]], names[context.account_names[right[apart]]]) >= 85
-    )
+    similar[apart] = np.append(similar_names, False)[index] | ((name_a >= 0) & (name_a == name_b))
     return np.select([~both, same, similar], [0, 1, 2], 3).astype(np.int8)
 
 
@@ -293,5 +311,5 @@ def comparison_levels(
     levels = np.zeros((len(view.left), len(comparisons)), dtype=np.int8)
     for column, comparison in enumerate(comparisons):
         levels[:, column] = comparison.compute(view)
-    swapped = view.names[4] if len(view.left) else np.zeros(0, dtype=bool)
+    swapped = view.names[4]
     return levels, swapped

@@ -74,31 +74,32 @@ def phonetic_codes(vocabulary: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _nickname_tables() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Given name -> its nicknames, and nickname -> the given names it stands for."""
+def _nickname_keys() -> pd.DataFrame:
+    """Every given name in the `nicknames` dataset with the keys it answers to: itself and each name it is a
+    nickname of. Two names agree when they share a key: 'bill' and 'william' share 'william', 'bill' and 'will'
+    share 'william', while 'aaron' and 'ronald' (both 'ron') share none."""
     from nicknames import NickNamer
 
     namer = NickNamer()
-    return namer.nickname_lookup, namer.canonical_lookup
-
-
-def _nicknames_of_one_name(a: str, b: str) -> bool:
-    nicknames, canonicals = _nickname_tables()
-    if b in nicknames.get(a, ()) or a in nicknames.get(b, ()):
-        return True
-    return bool((canonicals.get(a, set()) | {a}) & (canonicals.get(b, set()) | {b}))
+    rows = [(name, name) for name in namer.nickname_lookup] + [
+        (nickname, canonical) for nickname, canonicals in namer.canonical_lookup.items() for canonical in canonicals
+    ]
+    rows += [(nickname, nickname) for nickname in namer.canonical_lookup]
+    return pd.DataFrame(rows, columns=["name", "key"]).drop_duplicates()
 
 
 def nicknames_agree(vocabulary: np.ndarray, codes_a: np.ndarray, codes_b: np.ndarray) -> np.ndarray:
     """True where one given name is a nickname of the other ('bill' / 'william'), or both stand for one given name
     ('bill' / 'will'). Two names that merely share a nickname ('aaron' and 'ronald', both 'ron') do not agree."""
     left, right, index = distinct_pairs(codes_a, codes_b)
-    agree = np.fromiter(
-        (_nicknames_of_one_name(a, b) for a, b in zip(vocabulary[left], vocabulary[right], strict=True)),
-        dtype=bool,
-        count=len(left),
-    )
     out = np.zeros(len(codes_a), dtype=bool)
+    if not len(left):
+        return out
+    known = pd.DataFrame({"name": vocabulary, "code": np.arange(len(vocabulary))}).merge(_nickname_keys(), on="name")
+    shared = known.merge(known, on="key")
+    span = np.int64(len(vocabulary))
+    agreeing = np.unique(shared["code_x"].to_numpy(np.int64) * span + shared["code_y"].to_numpy(np.int64))
+    agree = np.isin(left * span + right, agreeing)
     has = index >= 0
     out[has] = agree[index[has]]
     return out

@@ -37,8 +37,8 @@ class ModelSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     prior_match_probability: float = Field(default=1e-4, gt=0, lt=0.5)
-    random_pairs: int = Field(default=1_000_000, ge=1_000)
-    training_pairs: int = Field(default=500_000, ge=1_000)
+    random_pairs: int = Field(default=300_000, ge=1_000)
+    training_pairs: int = Field(default=150_000, ge=1_000)
     min_training_pairs: int = Field(default=50, ge=1)
     min_training_matches: float = Field(default=10.0, ge=0)
     em_iterations: int = Field(default=30, ge=1, le=1000)
@@ -60,7 +60,7 @@ class BlockingSettings(BaseModel):
     by_phone: bool = True
     by_place: bool = True
     by_name: bool = True
-    sorted_neighbourhood_window: int = Field(default=4, ge=0)
+    sorted_neighbourhood_window: int = Field(default=3, ge=0)
     company_max_block_size: int = Field(default=60, ge=2)
 
 
