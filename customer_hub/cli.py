@@ -71,6 +71,18 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from customer_hub.golden.explain import ExplainError, explain_records, format_explanation
+
+    config = load_config(args.config)
+    try:
+        explained = explain_records(_engine(args), config, args.record_a, args.record_b)
+    except ExplainError as error:
+        raise SystemExit(f"customer-hub explain: {error}") from None
+    print(json.dumps(explained, indent=2, default=str) if args.json else format_explanation(explained))
+    return 0
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from customer_hub.sandbox import serve
 
@@ -114,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--reason", default=None)
     decide.add_argument("--file", help="YAML or CSV of decisions (record_a, record_b, decision, by, reason)")
     decide.set_defaults(func=_cmd_decide)
+
+    explain = commands.add_parser("explain", help="why two source records are (or are not) one person and customer")
+    explain.add_argument("record_a", help="record id, e.g. hubspot:contacts:101")
+    explain.add_argument("record_b")
+    explain.add_argument("--json", action="store_true", help="the explanation as JSON")
+    explain.set_defaults(func=_cmd_explain)
 
     sandbox = commands.add_parser("sandbox", help="serve the local imitation of the vendor APIs and Slack")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -272,6 +272,7 @@ def format_360(view: Mapping[str, Any]) -> str:
             lines.append(
                 f"  {tool:<10} {link['record_id']:<45} {link.get('match_rule') or '-'}"
                 + (f" ({confidence:.2f})" if isinstance(confidence, int | float) else "")
+                + _evidence(link)
             )
     history = view.get("history") or []
     if history:
@@ -280,6 +281,19 @@ def format_360(view: Mapping[str, Any]) -> str:
         for event in history:
             lines.append(f"  {_day(event.get('at'))}  {event['event']:<8} {_describe_event(event.get('detail') or {})}")
     return "\n".join(lines)
+
+
+def _evidence(link: Mapping[str, Any]) -> str:
+    """' with <record>: <comparison> <level> <weight>, ...' for a probabilistic link, strongest evidence first
+    (`customer-hub explain` shows the whole waterfall)."""
+    scores = link.get("evidence")
+    evidence = scores.get("evidence") if isinstance(scores, Mapping) else None
+    if not isinstance(evidence, Mapping):
+        return f" with {link['linked_to']}" if link.get("linked_to") else ""
+    weighed = [(name, value) for name, value in evidence.items() if isinstance(value, list) and len(value) == 2]
+    weighed.sort(key=lambda item: -abs(item[1][1]))
+    said = ", ".join(f"{name} {level} {weight:+.1f}" for name, (level, weight) in weighed[:4])
+    return f" with {link.get('linked_to')}: {said}"
 
 
 def _describe_event(detail: Mapping[str, Any]) -> str:

@@ -261,6 +261,7 @@ def customer_view(
                 "match_rule": link["match_rule"],
                 "confidence": json_value(link["confidence"]),
                 "linked_to": link.get("linked_to"),
+                "evidence": link.get("match_scores"),
             }
         )
     email = fields.get("email")

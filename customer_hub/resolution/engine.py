@@ -9,6 +9,7 @@ the data ('P-'/'C-' plus the smallest record_id in the cluster); ids that stay s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from customer_hub.resolution.blocking import BlockingReport
 from customer_hub.resolution.clustering import Links
 from customer_hub.resolution.comparisons import RecordContext
 from customer_hub.resolution.fellegi_sunter import MatchModel
-from customer_hub.resolution.people import link_people
+from customer_hub.resolution.people import link_people, score_pairs
 from customer_hub.resolution.prepare import Features, prepare
 from customer_hub.resolution.settings import ResolutionSettings, coerce_settings
 
@@ -54,13 +55,38 @@ class Resolution:
     `review_threshold` and `auto_merge_threshold` (reason "below_auto_merge") and pairs that scored above it but
     were refused by a guard (reason "guard"). Pairs that ended up in one cluster anyway are left out.
     `model`: the Fellegi-Sunter model trained on these records (None with fewer than two named people), whose
-    `parameters()` show what each comparison level proved; `blocking`: pairs and skipped blocks per rule.
+    `parameters()` show what each comparison level proved; `blocking`: pairs and skipped blocks per rule;
+    `context`: the normalised records the model compares, for `explain`.
     """
 
     records: pd.DataFrame
     review: pd.DataFrame
     model: MatchModel | None = None
     blocking: BlockingReport | None = None
+    context: RecordContext | None = None
+
+    def explain(self, record_a: str, record_b: str) -> dict[str, Any]:
+        """Why two records are or are not one person and one customer: the model's evidence for the pair
+        (each comparison's level and weight, the prior, the total and the probability), where each record ended
+        up, and the link that placed each one. Raises KeyError naming a record id that is not in the run."""
+        ids = self.records["record_id"]
+        positions = pd.Index(ids).get_indexer([record_a, record_b])
+        for record, position in zip((record_a, record_b), positions, strict=True):
+            if position < 0:
+                raise KeyError(record)
+        a, b = self.records.iloc[positions[0]], self.records.iloc[positions[1]]
+        explained: dict[str, Any] = {
+            "same_person": a["golden_person_id"] is not None and a["golden_person_id"] == b["golden_person_id"],
+            "same_customer": a["golden_customer_id"] == b["golden_customer_id"],
+            "placed_by": {
+                row["record_id"]: {"rule": row["match_rule"], "linked_to": row["linked_to"] or None} for row in (a, b)
+            },
+        }
+        if self.model is not None and self.context is not None:
+            left, right = np.array([positions[0]]), np.array([positions[1]])
+            levels, weights, swapped = score_pairs(self.model, self.context, left, right)
+            explained["pair"] = json.loads(self.model.explain(levels, weights, swapped)[0])
+        return explained
 
 
 @dataclass(frozen=True)
@@ -174,7 +200,7 @@ def resolve_with_review(
             (joined.refused, joined.refused_reason, "customer", account_labels),
         ],
     )
-    return Resolution(records=output, review=review, model=linked_people.model, blocking=linked_people.blocking)
+    return Resolution(output, review, linked_people.model, linked_people.blocking, context)
 
 
 def _review_queue(record_id: pd.Series, parts: list[tuple[Links, np.ndarray | None, str, np.ndarray]]) -> pd.DataFrame:
