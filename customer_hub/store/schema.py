@@ -99,6 +99,20 @@ schema_snapshots = Table(
 )
 Index("ix_schema_stream", schema_snapshots.c.tool, schema_snapshots.c.object, schema_snapshots.c.captured_at)
 
+field_quarantines = Table(
+    "field_quarantines",
+    metadata,
+    Column("tool", String(32), primary_key=True),
+    Column("object", String(64), primary_key=True),
+    Column("field", String(64), primary_key=True, doc="canonical field a sync would have emptied"),
+    Column("status", String(16), nullable=False, doc="open (last good values held) or accepted"),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("detail", JSON, nullable=False, doc="how many filled values the sync would have emptied, sample ids"),
+    Column("renames", JSON, nullable=True, doc="payload paths accepted as renamed: old path -> new path"),
+    Column("accepted_by", String(128), nullable=True),
+    Column("accepted_at", UtcDateTime, nullable=True),
+)
+
 # --- golden record ---------------------------------------------------------------------------------------------
 
 customer_records = Table(

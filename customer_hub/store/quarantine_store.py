@@ -1,0 +1,105 @@
+"""Field quarantines: canonical fields a sync would have emptied, held until a person accepts the change.
+
+Lifecycle of a row: `open` (last good values held, the stream's `field_quarantine` check fails and blocks the golden
+layer) -> `accepted` (a person accepted the new mapping; the field is exempt from detection until the next complete
+read re-derives every record) -> `closed` (detection applies again). Accepted renames stay in force in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from customer_hub.store.schema import field_quarantines
+
+OPEN, ACCEPTED, CLOSED = "open", "accepted", "closed"
+
+
+@dataclass
+class GuardState:
+    """What the sync of one stream needs: fields held, fields exempt from detection, accepted renames."""
+
+    open: set[str] = field(default_factory=set)
+    exempt: set[str] = field(default_factory=set)
+    renames: dict[str, str] = field(default_factory=dict)
+
+
+def guard_state(conn_or_engine: Connection | Engine, tool: str, obj: str) -> GuardState:
+    """The stream's quarantine state at the start of a sync."""
+    state = GuardState()
+    for row in _rows(conn_or_engine, tool, obj):
+        if row["status"] == OPEN:
+            state.open.add(row["field"])
+        elif row["status"] == ACCEPTED:
+            state.exempt.add(row["field"])
+        state.renames.update(row["renames"] or {})
+    return state
+
+
+def open_quarantine(conn: Connection, tool: str, obj: str, field_name: str, detail: dict, now: datetime) -> None:
+    """Open (or re-open) the quarantine of one field, keeping any renames accepted before. `detail` says how many
+    filled values the sync would have emptied (filled_before, emptied, sample_ids)."""
+    t = field_quarantines.c
+    key = (t.tool == tool, t.object == obj, t.field == field_name)
+    done = conn.execute(
+        update(field_quarantines)
+        .where(*key)
+        .values(status=OPEN, opened_at=now, detail=detail, accepted_by=None, accepted_at=None)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            insert(field_quarantines).values(
+                tool=tool, object=obj, field=field_name, status=OPEN, opened_at=now, detail=detail
+            )
+        )
+
+
+def accept(
+    engine: Engine, tool: str, obj: str, renames: Mapping[str, str], accepted_by: str, now: datetime
+) -> list[str]:
+    """Accept the new mapping of every open field of the stream; the fields accepted (none when nothing was open)."""
+    t = field_quarantines.c
+    with engine.begin() as conn:
+        fields = list(
+            conn.scalars(select(t.field).where(t.tool == tool, t.object == obj, t.status == OPEN).order_by(t.field))
+        )
+        if fields:
+            conn.execute(
+                update(field_quarantines)
+                .where(t.tool == tool, t.object == obj, t.status == OPEN)
+                .values(status=ACCEPTED, renames=dict(renames), accepted_by=accepted_by, accepted_at=now)
+            )
+    return fields
+
+
+def close_accepted(conn: Connection, tool: str, obj: str) -> None:
+    """After a complete read re-derived every record: accepted fields are watched again."""
+    t = field_quarantines.c
+    conn.execute(
+        update(field_quarantines).where(t.tool == tool, t.object == obj, t.status == ACCEPTED).values(status=CLOSED)
+    )
+
+
+def quarantines(engine: Engine, tool: str | None = None, obj: str | None = None) -> list[dict[str, Any]]:
+    """Every quarantine row (of a stream, when given), by stream and field."""
+    t = field_quarantines.c
+    query = select(field_quarantines).order_by(t.tool, t.object, t.field)
+    if tool:
+        query = query.where(t.tool == tool)
+    if obj:
+        query = query.where(t.object == obj)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _rows(conn_or_engine: Connection | Engine, tool: str, obj: str) -> list[dict[str, Any]]:
+    t = field_quarantines.c
+    query = select(field_quarantines).where(t.tool == tool, t.object == obj)
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+    return [dict(row._mapping) for row in conn_or_engine.execute(query)]
