@@ -59,6 +59,7 @@ def sync_metadata(result: SyncResult) -> dict[str, Any]:
         "schema_changed": MetadataValue.bool(result.schema_changed),
         "quarantined_fields": MetadataValue.text(", ".join(result.quarantined_fields) or "none"),
         "held_values": MetadataValue.int(result.held_values),
+        "quarantined_records": MetadataValue.int(result.quarantined_records),
     }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from customer_hub.spokes.base import Connector, Page
 from customer_hub.spokes.field_guard import apply_renames, emptied_fields, hold
 from customer_hub.spokes.http import ApiClient, RequestStats, ToolError, ToolResponseError
+from customer_hub.spokes.values import clean_fields, source_id_problem
 from customer_hub.store.landing import (
     LandedRecord,
     UpsertCounts,
@@ -35,7 +36,14 @@ from customer_hub.store.landing import (
     upsert_records,
     write_cursor,
 )
-from customer_hub.store.quarantine_store import GuardState, close_accepted, guard_state, open_quarantine
+from customer_hub.store.quarantine_store import (
+    GuardState,
+    close_accepted,
+    guard_state,
+    open_quarantine,
+    quarantine_records,
+    release_records,
+)
 
 SyncMode = Literal["auto", "full", "incremental"]
 
@@ -66,6 +74,8 @@ class SyncResult:
     quarantined_fields: list[str] = field(default_factory=list)
     """Canonical fields held at their last good values because this or an earlier sync would have emptied them."""
     held_values: int = 0
+    quarantined_records: int = 0
+    """Records whose values were cleaned or left out (or whose id was refused); reasons in quarantined_records."""
 
 
 def _refuse_empty_full_read(engine: Engine, tool: str, obj: str, reported: int | None) -> None:
@@ -134,9 +144,10 @@ def sync_stream(
         for page in prefetched(read.pages):
             result.pages += 1
             result.fetched += len(page.records)
-            page_counts, deleted, held = _land_page(engine, connector, obj, page, started, paths, guard, log)
+            page_counts, deleted, held, bad = _land_page(engine, connector, obj, page, started, paths, guard, log)
             counts.add(page_counts)
             result.held_values += held
+            result.quarantined_records += bad
             result.marked_deleted += deleted
             log.info(
                 "%s %s: page %d landed, %d records so far (%d new, %d changed)",
@@ -223,25 +234,44 @@ def _land_page(
     paths: set[str],
     guard: GuardState,
     log: Any,
-) -> tuple[UpsertCounts, int, int]:
+) -> tuple[UpsertCounts, int, int, int]:
     """Land one page in its own transaction, so a later failure keeps it. `seen_at` is the sync's start time:
     every record seen by this sync carries it, which is how a complete read finds the records it did not see.
 
     Fields the page would empty on most known records are quarantined first (see `field_guard`): their last good
-    canonical values are held while the raw payloads land. Returns the counts, deletions and values held."""
+    canonical values are held while the raw payloads land. Values the store cannot hold are cleaned or left out
+    (`values`) and the record quarantined with the reason, never failing the page. Returns the counts, deletions,
+    values held and records quarantined."""
+    tool = connector.tool
     derived: dict[str, LandedRecord] = {}
+    bad: dict[str, tuple[str, list[str], bool]] = {}
     for payload in page.records:
         paths |= field_paths(payload)
         source_id = str(connector.source_id(obj, payload))
+        problem = source_id_problem(source_id)
+        if problem:
+            bad[source_id] = (source_id, [problem], False)
+            continue
+        cleaned = clean_fields(connector.to_canonical(obj, apply_renames(payload, guard.renames)))
+        if cleaned.reasons:
+            bad[source_id] = (source_id, cleaned.reasons, True)
+        else:  # a repeat of the record in the page lands clean: the last occurrence wins
+            bad.pop(source_id, None)
         derived[source_id] = LandedRecord(
             source_id=source_id,
             payload=payload,
-            fields=connector.to_canonical(obj, apply_renames(payload, guard.renames)),
+            fields=cleaned.fields,
             source_updated_at=connector.source_updated_at(obj, payload),
         )
-    tool = connector.tool
+    for source_id, reasons, landed in bad.values():
+        log.warning(
+            "%s %s: record %r quarantined (%s): %s",
+            tool, obj, source_id[:80], "landed cleaned" if landed else "not landed", "; ".join(reasons),
+        )  # fmt: skip
     held_total = 0
     with engine.begin() as conn:
+        quarantine_records(conn, tool, obj, bad.values(), datetime.now(UTC))
+        release_records(conn, tool, obj, [source_id for source_id in derived if source_id not in bad])
         before = landed_fields(conn, tool, obj, list(derived))
         after = {source_id: record.fields for source_id, record in derived.items()}
         for emptied in emptied_fields(before, after, exempt=guard.open | guard.exempt):
@@ -259,7 +289,7 @@ def _land_page(
             records.append(record if not held else replace(record, fields=fields))
         counts = upsert_records(conn, tool, obj, records, seen_at)
         deleted = mark_deleted(conn, tool, obj, page.deleted_ids, datetime.now(UTC))
-    return counts, deleted, held_total
+    return counts, deleted, held_total, len(bad)
 
 
 def _reported_count(connector: Connector, obj: str, log: Any) -> int | None:

@@ -1,4 +1,8 @@
-"""Field quarantines: canonical fields a sync would have emptied, held until a person accepts the change.
+"""Quarantines: canonical fields a sync would have emptied, and single records with values the hub cannot store.
+
+Records (`quarantined_records`): one row per record whose values landing had to clean or leave out, or whose
+source id it had to refuse, with the reasons; the row goes when the record lands clean again.
+
 
 Lifecycle of a row: `open` (last good values held, the stream's `field_quarantine` check fails and blocks the golden
 layer) -> `accepted` (a person accepted the new mapping; the field is exempt from detection until the next complete
@@ -7,14 +11,15 @@ read re-derives every record) -> `closed` (detection applies again). Accepted re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from customer_hub.store.schema import field_quarantines
+from customer_hub.store.schema import field_quarantines, quarantined_records
 
 OPEN, ACCEPTED, CLOSED = "open", "accepted", "closed"
 
@@ -103,3 +108,46 @@ def _rows(conn_or_engine: Connection | Engine, tool: str, obj: str) -> list[dict
         with conn_or_engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
     return [dict(row._mapping) for row in conn_or_engine.execute(query)]
+
+
+def _record_key(source_id: str) -> str:
+    return hashlib.sha256(source_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def quarantine_records(
+    conn: Connection, tool: str, obj: str, items: Iterable[tuple[str, list[str], bool]], now: datetime
+) -> None:
+    """Record (source id, reasons, landed) of each bad record; a record seen again keeps its first_seen_at."""
+    t = quarantined_records.c
+    for source_id, reasons, landed in items:
+        key = (t.tool == tool, t.object == obj, t.record_key == _record_key(source_id))
+        values = {"reasons": reasons, "landed": landed, "last_seen_at": now}
+        if conn.execute(update(quarantined_records).where(*key).values(**values)).rowcount == 0:
+            conn.execute(
+                insert(quarantined_records).values(
+                    tool=tool,
+                    object=obj,
+                    record_key=_record_key(source_id),
+                    source_id=source_id,
+                    first_seen_at=now,
+                    **values,
+                )  # fmt: skip
+            )
+
+
+def release_records(conn: Connection, tool: str, obj: str, source_ids: Iterable[str]) -> None:
+    """Forget the quarantine of records that just landed clean."""
+    keys = [_record_key(source_id) for source_id in source_ids]
+    if keys:
+        t = quarantined_records.c
+        conn.execute(quarantined_records.delete().where(t.tool == tool, t.object == obj, t.record_key.in_(keys)))
+
+
+def quarantined(engine: Engine, tool: str | None = None) -> list[dict[str, Any]]:
+    """Records held in quarantine with their reasons, by stream and source id."""
+    t = quarantined_records.c
+    query = select(quarantined_records).order_by(t.tool, t.object, t.source_id)
+    if tool:
+        query = query.where(t.tool == tool)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
