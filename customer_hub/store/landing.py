@@ -187,8 +187,9 @@ def _existing_rows(conn: Connection, tool: str, obj: str, source_ids: list[str])
     return {row.source_id: row for row in conn.execute(query)}
 
 
-def _upsert_statement(conn: Connection, table: Table) -> Insert | None:
-    """The dialect's INSERT that can say ON CONFLICT, or None where SQLAlchemy offers none for the dialect."""
+def dialect_insert(conn: Connection, table: Table) -> Insert | None:
+    """The dialect's INSERT that can say ON CONFLICT, or None where SQLAlchemy offers none for the dialect. Shared by
+    the store modules that must be safe when two processes insert the same key at once."""
     dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
     make = dialects.get(conn.dialect.name)
     return make(table) if make else None
@@ -200,7 +201,7 @@ def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     One executemany: SQLAlchemy batches INSERT .. RETURNING into multi-row statements on both dialects.
     """
     table = landed_records
-    statement = _upsert_statement(conn, table)
+    statement = dialect_insert(conn, table)
     if statement is None:  # other databases: a plain insert, which a concurrent sync can still collide with
         conn.execute(insert(table), rows)
         return {row["source_id"] for row in rows}
@@ -259,7 +260,7 @@ def write_cursor(conn: Connection, tool: str, obj: str, cursor: str | None, *, f
     values: dict[str, Any] = {"cursor": cursor, "last_sync_at": now, "updated_at": now}
     if full:
         values["last_full_sync_at"] = now
-    statement = _upsert_statement(conn, table)
+    statement = dialect_insert(conn, table)
     if statement is not None:  # one statement, so two first syncs of a stream cannot both insert
         row = {"tool": tool, "object": obj, "last_full_sync_at": None, **values}
         conn.execute(

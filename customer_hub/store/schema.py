@@ -343,3 +343,11 @@ onboarding_flows = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
 )
+
+onboarding_claims = Table(
+    "onboarding_claims",
+    metadata,
+    Column("deal_id", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False, doc="the run (or process) allowed to write to the tools for the deal"),
+    Column("expires_at", UtcDateTime, nullable=False, doc="a claim left by a killed run lapses here"),
+)
