@@ -109,9 +109,9 @@ def test_a_claim_held_elsewhere_stops_the_attempt_cleanly_and_lapses(hub_engine)
         engine=hub_engine, hubspot=None, asana=None, quickbooks=None, settings=SETTINGS,
         refresh_customer=lambda deal: None, run_id="run-b", claim_wait_seconds=0.2, claim_poll_seconds=0.05,
     )  # fmt: skip
-    with pytest.raises(OnboardingError, match="being onboarded by run-a; this attempt stopped without writing"):
-        with flow._claimed("d1"):
-            pass
+    busy = "being onboarded by run-a; this attempt stopped without writing"
+    with pytest.raises(OnboardingError, match=busy), flow._claimed("d1"):
+        pass
 
     later = now + timedelta(minutes=11)  # run-a was killed: its claim lapses
     assert onboarding_store.claim(hub_engine, "d1", "run-b", later, timedelta(minutes=10)) is None

@@ -47,9 +47,8 @@ def _check(result, name: str):
 def test_a_quarantined_field_blocks_customer_records_until_accepted(sandbox, sqlite_url):
     assert _run(sandbox, sqlite_url).asset_materializations_for_node("customer_records")
 
-    requests.post(
-        f"{sandbox.url}/_sandbox/faults", json={"hubspot": {"schema_drift": {"rename": {"email": "e_mail"}}}}, timeout=10
-    )
+    rename = {"hubspot": {"schema_drift": {"rename": {"email": "e_mail"}}}}
+    requests.post(f"{sandbox.url}/_sandbox/faults", json=rename, timeout=10)
     try:
         full = {"ops": {"hubspot_contacts": {"config": {"mode": "full"}}}}
         blocked = _run(sandbox, sqlite_url, full, raise_on_error=False)
