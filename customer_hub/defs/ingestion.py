@@ -81,10 +81,11 @@ def build_sync_asset(tool: str, obj: str, system: SystemConfig) -> AssetsDefinit
     def _sync(context: AssetExecutionContext, config: SyncRunConfig) -> MaterializeResult:
         hub = context.resources.hub
         engine = hub.engine()
-        connector = getattr(context.resources, tool).connector(hub.config(), engine)
         with health_logged(
             engine, what=key, trigger=trigger_of(context), tool=tool, run_id=context.run.run_id
         ) as entry:
+            # inside the log: a missing credential fails this tool's step, logged against the tool (uptime)
+            connector = getattr(context.resources, tool).connector(hub.config(), engine)
             mode = config.mode
             if config.accept_new_mapping:
                 ignore = quality_settings(hub.config()).drift_ignore
