@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from dagster import AssetKey, DagsterInvalidConfigError, materialize
+from dagster import AssetKey, materialize
 
 from customer_hub.config import load_config
 from customer_hub.defs.ingestion import assets, build_sync_assets
