@@ -71,16 +71,18 @@ def emptied_fields(
     return found
 
 
-def hold(before: Mapping[str, Any] | None, after: dict[str, Any], fields: Iterable[str]) -> tuple[dict[str, Any], int]:
-    """`after` with the last good value kept for each quarantined field it would empty; and how many were kept."""
+def hold(
+    before: Mapping[str, Any] | None, after: dict[str, Any], fields: Iterable[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """`after` with the last good value kept for each quarantined field it would empty; and the fields kept."""
     if not before:
-        return after, 0
+        return after, []
     held = dict(after)
-    kept = 0
+    kept = []
     for name in fields:
         if is_empty(after.get(name)) and not is_empty(before.get(name)):
             held[name] = before[name]
-            kept += 1
+            kept.append(name)
     return held, kept
 
 

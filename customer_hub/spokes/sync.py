@@ -39,6 +39,7 @@ from customer_hub.store.landing import (
 from customer_hub.store.quarantine_store import (
     GuardState,
     close_accepted,
+    close_reverted,
     guard_state,
     open_quarantine,
     quarantine_records,
@@ -175,6 +176,10 @@ def sync_stream(
         result.landed_count = live_count(conn, tool, obj)
         if read.complete:
             close_accepted(conn, tool, obj)
+            # a complete read that had to hold nothing for a quarantined field: the tool serves it again
+            reverted = guard.open - guard.held
+            close_reverted(conn, tool, obj, reverted)
+            guard.open -= reverted
     result.quarantined_fields = sorted(guard.open)
     result.cursor_after = cursor_after
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
@@ -285,7 +290,8 @@ def _land_page(
         records = []
         for source_id, record in derived.items():
             fields, held = hold(before.get(source_id), record.fields, guard.open)
-            held_total += held
+            held_total += len(held)
+            guard.held.update(held)
             records.append(record if not held else replace(record, fields=fields))
         counts = upsert_records(conn, tool, obj, records, seen_at)
         deleted = mark_deleted(conn, tool, obj, page.deleted_ids, datetime.now(UTC))

@@ -6,7 +6,8 @@ source id it had to refuse, with the reasons; the row goes when the record lands
 
 Lifecycle of a row: `open` (last good values held, the stream's `field_quarantine` check fails and blocks the golden
 layer) -> `accepted` (a person accepted the new mapping; the field is exempt from detection until the next complete
-read re-derives every record) -> `closed` (detection applies again). Accepted renames stay in force in both.
+read re-derives every record) -> `closed` (detection applies again). Accepted renames stay in force in both. An
+open quarantine also closes when a complete read needs to hold nothing for it (the vendor reverted the change).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class GuardState:
     """What the sync of one stream needs: fields held, fields exempt from detection, accepted renames."""
 
     open: set[str] = field(default_factory=set)
+    held: set[str] = field(default_factory=set)
+    """Fields this sync had to hold a value for (filled by the sync engine as it lands)."""
     exempt: set[str] = field(default_factory=set)
     renames: dict[str, str] = field(default_factory=dict)
 
@@ -87,6 +90,18 @@ def close_accepted(conn: Connection, tool: str, obj: str) -> None:
     conn.execute(
         update(field_quarantines).where(t.tool == tool, t.object == obj, t.status == ACCEPTED).values(status=CLOSED)
     )
+
+
+def close_reverted(conn: Connection, tool: str, obj: str, fields: Iterable[str]) -> None:
+    """Close open quarantines a complete read no longer needed: the tool serves the field filled again."""
+    names = list(fields)
+    if names:
+        t = field_quarantines.c
+        conn.execute(
+            update(field_quarantines)
+            .where(t.tool == tool, t.object == obj, t.field.in_(names), t.status == OPEN)
+            .values(status=CLOSED)
+        )
 
 
 def quarantines(engine: Engine, tool: str | None = None, obj: str | None = None) -> list[dict[str, Any]]:

@@ -93,7 +93,21 @@ def test_one_cleared_value_is_data_not_a_rename():
 
 def test_hold_and_renames_touch_only_what_they_must():
     fields, kept = hold({"email": "a@x.io", "phone": "1"}, {"email": None, "phone": None}, ["email"])
-    assert fields == {"email": "a@x.io", "phone": None} and kept == 1
+    assert fields == {"email": "a@x.io", "phone": None} and kept == ["email"]
     payload = {"properties": {"e_mail": "a@x.io"}}
     assert apply_renames(payload, {"properties.email": "properties.e_mail"})["properties"]["email"] == "a@x.io"
     assert payload == {"properties": {"e_mail": "a@x.io"}}  # the landed payload is not changed
+
+
+def test_a_reverted_rename_closes_the_quarantine_on_the_next_full_read(sandbox, sqlite_url):
+    from customer_hub.store import engine_for
+
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "hubspot", engine)
+    sync_stream(engine, connector, "contacts", mode="full")
+    sandbox_admin(sandbox, "POST", "faults", {"hubspot": {"schema_drift": {"rename": {"email": "e_mail"}}}})
+    assert sync_stream(engine, connector, "contacts", mode="full").quarantined_fields == ["email"]
+    sandbox_admin(sandbox, "DELETE", "faults")
+
+    assert sync_stream(engine, connector, "contacts", mode="full").quarantined_fields == []
+    assert quarantine_check(engine, "hubspot_contacts", "hubspot", "contacts").passed
