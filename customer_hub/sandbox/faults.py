@@ -15,6 +15,11 @@ A fault configuration is a JSON object keyed by tool (or "all"), for example::
 - bad_values: {record id: {field: value}} served in place of those records' fields (HubSpot: inside `properties`),
   e.g. a NUL byte in a name or a 300-character domain; the stored record is left alone.
 - revoked_token: every call is refused with the tool's own 401 (QuickBooks also refuses token refreshes).
+- late_replies: the next N writes are carried out, then answered only after `timeout_seconds`, i.e. after the
+  client gave up: the QuickBooks token endpoint (the refresh token has rotated) and Slack's chat.postMessage (the
+  message is posted).
+- token_grace_seconds (QuickBooks): how long a refresh token just rotated away is still accepted (it then returns
+  the current refresh token); 0, the default, retires it at once.
 - slack_outage: "503" (Slack is down) or "ratelimited" (429 with Retry-After).
 - slack_error: an error code such as "invalid_auth" or "channel_not_found", answered as HTTP 200 {"ok": false}.
 """
@@ -39,6 +44,8 @@ class ToolFaults:
     schema_drift: dict[str, dict[str, Any]] | None = None
     bad_values: dict[str, dict[str, Any]] | None = None
     revoked_token: bool = False
+    late_replies: int = 0
+    token_grace_seconds: float = 0.0
     slack_outage: str | None = None
     slack_error: str | None = None
 
@@ -95,6 +102,14 @@ class FaultBoard:
             return None
         return dice.choices(FAILURE_KINDS, FAILURE_WEIGHTS)[0]
 
+    def take_late_reply(self, tool: str) -> float:
+        """Seconds to hold this write's reply (uses up one of the N late replies), else 0."""
+        faults = self.tools[tool]
+        if faults.late_replies <= 0:
+            return 0.0
+        faults.late_replies -= 1
+        return faults.timeout_seconds
+
     def take_malformed(self, tool: str) -> bool:
         """Whether this list response must be malformed (uses up one of the N)."""
         faults = self.tools[tool]
@@ -135,6 +150,8 @@ def _validated(tool: str, values: dict[str, Any]) -> ToolFaults:
             schema_drift=values["schema_drift"] or None,
             bad_values=values["bad_values"] or None,
             revoked_token=bool(values["revoked_token"]),
+            late_replies=int(values["late_replies"]),
+            token_grace_seconds=float(values["token_grace_seconds"]),
             slack_outage=values["slack_outage"] or None,
             slack_error=values["slack_error"] or None,
         )
