@@ -99,3 +99,31 @@ def test_alerts_wait_out_the_sandbox_slack_outage_and_errors(tmp_path, sandbox, 
     opening, resolved = _slack(sandbox)["messages"]
     assert "2 duplicates" in opening["text"] and resolved["thread_ts"] == opening["ts"]
     assert all(row["status"] == "delivered" for row in alert_store.recent_alerts(engine))
+
+
+def test_a_post_whose_reply_came_too_late_is_not_posted_twice(tmp_path, sandbox, config):
+    from customer_hub.alerts.slack import SlackSender
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    target = slack_target(
+        config.alerts, {"SLACK_BOT_TOKEN": "xoxb-sandbox", "SLACK_API_URL": sandbox.base_url("slack")}
+    )
+    ui, channel = config.alerts.dagster_ui_url, config.alerts.slack_channel
+    observe_all(engine, [duplicates(3)], ui, channel, datetime.now(UTC))
+    _faults(sandbox, {"slack": {"late_replies": 1, "timeout_seconds": 1.5}})  # Slack posts, then answers late
+
+    first = deliver_pending(engine, target, sender=SlackSender(target, timeout_seconds=0.5))
+    assert first.delivered == 0 and first.failed == 1  # the client gave up waiting...
+    assert len(_slack(sandbox)["messages"]) == 1  # ...though Slack had posted it
+
+    again = deliver_pending(engine, target, sender=SlackSender(target, timeout_seconds=0.5))
+
+    assert again.delivered == 1
+    [posted] = _slack(sandbox)["messages"]  # found by its metadata, not posted a second time
+    assert posted["metadata"]["event_type"] == "customer_hub_alert"
+    assert alert_store.to_deliver(engine) == []
+
+    observe_all(engine, [duplicates(5)], ui, channel, datetime.now(UTC))  # an update goes to the found thread
+    deliver_pending(engine, target)
+    update = _slack(sandbox)["messages"][-1]
+    assert update["thread_ts"] == posted["ts"]
