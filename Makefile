@@ -34,6 +34,7 @@ benchmarks: $(STAMP)  ## every benchmark in turn; each prints its figures (run o
 	$(BIN)/python benchmarks/lookup_benchmark.py
 	$(BIN)/python benchmarks/quality_metrics.py
 	$(BIN)/python benchmarks/onboarding_latency.py
+	$(BIN)/python benchmarks/fault_injection.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
