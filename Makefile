@@ -37,6 +37,7 @@ benchmarks: bench-install  ## every benchmark in turn; each prints its figures (
 	$(BIN)/python benchmarks/lookup_benchmark.py
 	$(BIN)/python benchmarks/quality_metrics.py
 	$(BIN)/python benchmarks/onboarding_latency.py
+	$(BIN)/python benchmarks/fault_injection.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

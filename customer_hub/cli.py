@@ -83,6 +83,22 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_accept_fields(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from customer_hub.quality import quality_settings
+    from customer_hub.quality.quarantine import accept_new_mapping
+
+    config = load_config(args.config)
+    system = config.systems.get(args.tool)
+    if system is None or args.object not in system.objects:
+        raise ValueError(f"no stream {args.tool} {args.object} in {config.path}; streams are the tools' objects")
+    ignore = quality_settings(config).drift_ignore
+    accepted = accept_new_mapping(_engine(args), args.tool, args.object, args.by, datetime.now(UTC), ignore)
+    print(accepted.describe())
+    return 0 if accepted.fields else 1
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from customer_hub.sandbox import serve
 
@@ -132,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("record_b")
     explain.add_argument("--json", action="store_true", help="the explanation as JSON")
     explain.set_defaults(func=_cmd_explain)
+
+    accept = commands.add_parser(
+        "accept-fields", help="accept a stream's new field mapping after a sync quarantined fields it would empty"
+    )
+    accept.add_argument("tool")
+    accept.add_argument("object")
+    accept.add_argument("--by", default="cli", help="who accepted (kept with the quarantine)")
+    accept.set_defaults(func=_cmd_accept_fields)
 
     sandbox = commands.add_parser("sandbox", help="serve the local imitation of the vendor APIs and Slack")
     sandbox.add_argument("--host", default="127.0.0.1")

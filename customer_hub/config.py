@@ -21,6 +21,81 @@ HOME_ENV = "CUSTOMER_HUB_HOME"
 TOOLS = ("hubspot", "stripe", "intercom", "quickbooks", "sheets", "asana")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _CADENCES = {"hourly": "0 * * * *", "daily": "0 6 * * *", "weekly": "0 6 * * 1"}
+OBJECTS: dict[str, tuple[str, ...]] = {
+    "hubspot": ("contacts", "companies", "deals"),
+    "stripe": ("customers", "subscriptions", "invoices"),
+    "intercom": ("contacts", "conversations"),
+    "quickbooks": ("customers", "invoices"),
+    "sheets": ("implementations",),
+    "asana": ("projects",),
+}
+"""The streams each connector serves (its `objects`; a test keeps the two equal). Checked at load time, so an
+object the connector does not know fails the code location naming the key, not the first sync."""
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_CRON_FIELDS = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {name: i + 1 for i, name in enumerate(_MONTHS)}),
+    ("day of week", 0, 7, {name: i for i, name in enumerate(_WEEKDAYS)}),
+)
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why a 5-field cron expression is invalid (naming the field), or None. Kept here rather than asking Dagster so
+    the command line validates hub.yaml without importing Dagster; the rules are standard cron's."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return f"has {len(fields)} fields; a 5-field cron expression is minute hour day-of-month month day-of-week"
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for part in text.lower().split(","):
+            problem = _cron_part_problem(part, low, high, names)
+            if problem:
+                return f"{name} field {text!r}: {problem} (allowed {low}-{high})"
+    return None
+
+
+def _cron_part_problem(part: str, low: int, high: int, names: dict[str, int]) -> str | None:
+    span, _, step = part.partition("/")
+    if step and not (step.isdigit() and int(step) > 0):
+        return f"step {step!r} is not a positive number"
+    if span == "*":
+        return None
+    ends = span.split("-")
+    if len(ends) > 2 or not all(ends):
+        return f"{span!r} is not a number, a name or a range"
+    values = []
+    for end in ends:
+        value = names.get(end, int(end) if end.isdigit() else None)
+        if value is None:
+            return f"{end!r} is not a number"
+        if not low <= value <= high:
+            return f"{value} is out of range"
+        values.append(value)
+    if len(values) == 2 and values[0] > values[1]:
+        return f"range {span!r} runs backwards"
+    return None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps the last silently, so a second
+    `cadence:` under a tool would quietly win over the first."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is given twice (lines {seen[key]} and {line}); keep one",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 class ConfigError(ValueError):
@@ -79,8 +154,9 @@ class SystemConfig(_Strict):
     @field_validator("cadence")
     @classmethod
     def _cadence(cls, value: str) -> str:
-        if value not in _CADENCES and len(value.split()) != 5:
-            raise ValueError(f"cadence {value!r}: use hourly, daily, weekly or a 5-field cron expression")
+        problem = None if value in _CADENCES else cron_problem(value)
+        if problem:
+            raise ValueError(f"cadence {value!r} {problem}; use hourly, daily, weekly or a valid cron expression")
         return value
 
     @property
@@ -140,6 +216,12 @@ class HubConfig(_Strict):
         unknown = sorted(set(self.systems) - set(TOOLS))
         if unknown:
             raise ValueError(f"systems: unknown tool(s) {unknown}; known tools are {list(TOOLS)}")
+        for tool, system in self.systems.items():
+            strange = [obj for obj in system.objects if obj not in OBJECTS[tool]]
+            if strange:
+                raise ValueError(
+                    f"systems.{tool}.objects: unknown object(s) {strange}; {tool} serves {list(OBJECTS[tool])}"
+                )
         for field, owners in self.field_ownership.items():
             for tool in [owners] if isinstance(owners, str) else owners:
                 if tool not in TOOLS:
@@ -178,13 +260,13 @@ _SECTION_MODELS = {
 def _describe(error: ValidationError, path: Path, section: str | None = None) -> str:
     lines = [f"{path}: invalid configuration"]
     for item in error.errors():
-        key = ".".join(str(part) for part in ([section] if section else []) + list(item["loc"])) or "(top level)"
+        key = ".".join(str(part) for part in ([section] if section else []) + list(item["loc"]))
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key: remove it or check its spelling against the README's configuration reference"
         elif item["type"] == "missing":
             message = "required key is missing: add it (see the README's configuration reference)"
-        lines.append(f"  - {key}: {message}")
+        lines.append(f"  - {key}: {message}" if key else f"  - {message}")  # model checks name their key
     return "\n".join(lines)
 
 
@@ -214,7 +296,7 @@ def load_config(path: str | Path | None = None, *, sections: bool = True) -> Hub
     if not path.exists():
         raise ConfigError(f"{path}: no such file; set {CONFIG_ENV} or run from the project folder")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     return parse_config(data, path.resolve(), sections=sections)

@@ -73,3 +73,22 @@ def test_an_unreachable_database_is_explained_with_exit_1(hub_home, monkeypatch,
     monkeypatch.setenv("CUSTOMER_HUB_DATABASE_URL", f"sqlite:///{hub_home}/no/such/folder/hub.db")
     assert main(["lookup", "acme"]) == 1
     assert "customer-hub lookup: the hub database cannot be used" in capsys.readouterr().err
+
+
+def test_accept_fields_accepts_an_open_quarantine_and_refuses_an_unknown_stream(hub_home, capsys):
+    from customer_hub.store.quarantine_store import open_quarantine, quarantines
+
+    engine = engine_for(f"sqlite:///{hub_home / 'hub.db'}")
+    with engine.begin() as conn:
+        open_quarantine(conn, "hubspot", "contacts", "email", {"filled_before": 9, "emptied": 9}, datetime.now(UTC))
+
+    assert main(["accept-fields", "hubspot", "contacts", "--by", "ops@example.com"]) == 0
+    assert "accepted the new mapping of email" in capsys.readouterr().out
+    [row] = quarantines(engine)
+    assert row["status"] == "accepted" and row["accepted_by"] == "ops@example.com"
+
+    assert main(["accept-fields", "hubspot", "contacts"]) == 1
+    assert "no quarantined field to accept" in capsys.readouterr().out
+    assert main(["accept-fields", "hubspot", "tickets"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "no stream hubspot tickets" in line

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from customer_hub.config import ConfigError, load_config
+from customer_hub.config import OBJECTS, ConfigError, cron_problem, load_config
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "hub.yaml"
 
@@ -47,6 +47,13 @@ def test_base_url_env_overrides_configured_url(monkeypatch):
         (lambda d: d["field_ownership"].update(email="zendesk"), "field_ownership.email"),
         (lambda d: d["sync"].update(page_size=0), "sync.page_size"),
         (lambda d: d["systems"]["sheets"].pop("objects"), "systems.sheets.objects: required key is missing"),
+        (lambda d: d["systems"]["hubspot"].update(cadence="99 * * * *"), "systems.hubspot.cadence"),
+        (lambda d: d["systems"]["hubspot"].update(cadence="a b c d e"), "minute field 'a'"),
+        (lambda d: d["systems"]["stripe"].update(cadence="0 6 * * 8"), "day of week field '8': 8 is out of range"),
+        (
+            lambda d: d["systems"]["intercom"].update(objects=["contacts", "tickets"]),
+            "systems.intercom.objects: unknown object(s) ['tickets']",
+        ),
     ],
 )
 def test_bad_file_names_the_key(tmp_path, mutate, expected):
@@ -82,3 +89,26 @@ def test_sections_are_validated_by_their_owners_at_load_time(tmp_path, section, 
     with pytest.raises(ConfigError) as error:
         load_config(_write(tmp_path, data))
     assert expected in str(error.value)
+
+
+def test_a_key_given_twice_is_refused_naming_it_and_its_lines(tmp_path):
+    text = REPO_CONFIG.read_text().replace("    cadence:", "    cadence: daily\n    cadence:", 1)
+    path = tmp_path / "hub.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"key 'cadence' is given twice \(lines \d+ and \d+\); keep one"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    "cron", ["*/15 * * * *", "0 6 * * 1-5", "0 6 1 jan,jul *", "30 2 * * sun", "0 0-23/2 * * *", "0 6 * * 7"]
+)
+def test_valid_cron_expressions_pass_and_dagster_agrees(cron):
+    from dagster._utils.schedules import is_valid_cron_string
+
+    assert cron_problem(cron) is None and is_valid_cron_string(cron)
+
+
+def test_the_objects_the_config_knows_are_the_connectors_own():
+    from customer_hub.spokes.registry import connector_class
+
+    assert {tool: connector_class(tool).objects for tool in OBJECTS} == OBJECTS

@@ -103,6 +103,12 @@ def _deliver(
         if not ready:
             report.waiting += 1
             continue
+        earlier = _earlier_post(sender, row, thread_ts)
+        if earlier:
+            log.warning("alert #%d was already in Slack (an earlier reply was lost): not posted again", row["id"])
+            alert_store.mark_delivered(engine, row["id"], earlier, target.channel, now or datetime.now(UTC))
+            report.delivered += 1
+            continue
         outcome = _send(sender, row, thread_ts)
         if outcome.ok:
             alert_store.mark_delivered(engine, row["id"], outcome.ts, target.channel, now or datetime.now(UTC))
@@ -126,13 +132,26 @@ def _deliver(
             break
 
 
+def alert_id(row: dict[str, Any]) -> str:
+    """The id an alert carries in Slack's message metadata: the outbox id and when it was raised (unique even when
+    two hubs share a channel and their outbox ids collide)."""
+    return f"{row['id']}@{row['created_at'].isoformat()}"
+
+
+def _earlier_post(sender: SlackSender, row: dict[str, Any], thread_ts: str | None) -> str | None:
+    """For an alert an earlier attempt may have posted (its reply lost), the ts Slack gave that post, or None."""
+    if not row["attempts"]:
+        return None
+    return sender.find_posted(alert_id(row), thread_ts, row["created_at"].timestamp() - 60)
+
+
 def _send(sender: SlackSender, row: dict[str, Any], thread_ts: str | None) -> SendOutcome:
     """Post one alert; a message Slack rejects for its blocks is sent once more as plain text. Should that retry
     fail for another reason (Slack gone, token revoked), its outcome counts, so the alert stays queued."""
     message = row["message"]
-    outcome = sender.send(message, thread_ts)
+    outcome = sender.send(message, thread_ts, alert_id(row))
     if outcome.rejected and message.get("blocks"):
-        retry = sender.send({"text": message["text"]}, thread_ts)
+        retry = sender.send({"text": message["text"]}, thread_ts, alert_id(row))
         if retry.ok or not retry.rejected:
             return retry
     return outcome

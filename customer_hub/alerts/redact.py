@@ -1,7 +1,8 @@
 """Keeping secrets out of alerts: error texts from failed runs can quote URLs, headers or tokens.
 
 Two layers: the actual values of every credential variable named in `hub.yaml` (and the Slack ones) are replaced
-wherever they appear, and anything shaped like a common token is replaced even if its variable is unknown.
+wherever they appear, and anything shaped like a common token, or like a vendor's masked echo of one
+(`customer_hub.key_shapes`), is replaced even if its variable is unknown.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ import re
 from collections.abc import Mapping
 
 from customer_hub.config import HubConfig
+from customer_hub.key_shapes import REDACTED, mask_key_shapes
 
-REDACTED = "[redacted]"
 _MIN_SECRET_LENGTH = 6
 _TOKEN_SHAPES = re.compile(
-    r"xox[abposr]-[A-Za-z0-9-]+"
-    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]+"
-    r"|hooks\.slack\.com/services/[A-Za-z0-9/]+"
+    r"hooks\.slack\.com/services/[A-Za-z0-9/]+"
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"
     r"|(?i:(?:access_token|refresh_token|client_secret|api_key|apikey|token|password)[\"']?\s*[=:]\s*[\"']?)"
     r"[^\s&\"',}]+"
@@ -37,12 +36,12 @@ def redact(text: str, secrets: list[str]) -> str:
     """`text` with the given secret values and token-shaped strings replaced by [redacted]."""
     for secret in secrets:
         text = text.replace(secret, REDACTED)
-    return _TOKEN_SHAPES.sub(_keep_label, text)
+    return mask_key_shapes(_TOKEN_SHAPES.sub(_keep_label, text))
 
 
 def _keep_label(match: re.Match[str]) -> str:
     found = match.group(0)
     label = re.match(r"(?i)(bearer\s+|[a-z_]+[\"']?\s*[=:]\s*[\"']?)", found)
-    if label and not found.startswith(("xox", "sk_", "rk_", "pk_", "hooks.")):
+    if label and not found.startswith("hooks."):
         return label.group(0) + REDACTED
     return REDACTED

@@ -4,6 +4,13 @@ Rate limits (HTTP 429 with Retry-After) and dropped connections are retried by s
 other outcome is classified so the outbox knows whether to retry the message later, stop the delivery pass (Slack
 down, token or channel wrong: every next message would fail the same way) or give up on this one message. Error
 texts name the environment variable to fix, never its value.
+
+A post whose reply is lost (Slack posted it, then the answer came after the client's timeout) would be posted again
+by the next pass. With a bot token every post therefore carries the alert's id as message metadata, and a resend
+first looks for that id in the channel (`conversations.history`, or the thread's `conversations.replies`; the bot
+needs the `channels:history` scope, and `alerts.slack_channel` should be the channel id, C0..., which these
+methods require). An incoming webhook can neither carry metadata nor read the channel: there a reply lost after
+the post can still mean a second copy; the README says so.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from customer_hub.config import AlertsConfig
 
 RATE_LIMIT_RETRIES = 3
 TIMEOUT_SECONDS = 15
+ALERT_EVENT = "customer_hub_alert"
+"""Slack message-metadata event type carrying the outbox id: how a resend recognises an earlier post."""
 
 _AUTH_ERRORS = {
     "invalid_auth",
@@ -107,26 +116,55 @@ def _retry_handlers() -> list[Any]:
 class SlackSender:
     """Posts messages to one target. Construct once per delivery pass."""
 
-    def __init__(self, target: SlackTarget) -> None:
+    def __init__(self, target: SlackTarget, timeout_seconds: float = TIMEOUT_SECONDS) -> None:
         if target.mode == "none":
             raise ValueError("no Slack target configured")
         self.target = target
+        timeout = int(timeout_seconds) if timeout_seconds >= 1 else timeout_seconds
         if target.mode == "bot":
             self._client = WebClient(
-                token=target.token, base_url=target.base_url, timeout=TIMEOUT_SECONDS, retry_handlers=_retry_handlers()
+                token=target.token, base_url=target.base_url, timeout=timeout, retry_handlers=_retry_handlers()
             )
         else:
-            self._webhook = WebhookClient(target.webhook_url, timeout=TIMEOUT_SECONDS, retry_handlers=_retry_handlers())
+            self._webhook = WebhookClient(target.webhook_url, timeout=timeout, retry_handlers=_retry_handlers())
 
-    def send(self, message: Mapping[str, Any], thread_ts: str | None = None) -> SendOutcome:
+    def send(
+        self, message: Mapping[str, Any], thread_ts: str | None = None, alert_id: str | None = None
+    ) -> SendOutcome:
         try:
             if self.target.mode == "bot":
-                return self._post(message, thread_ts)
+                return self._post(message, thread_ts, alert_id)
             return self._post_webhook(message)
         except Exception as error:  # noqa: BLE001 - any transport failure leaves the alert queued for the next pass
             return SendOutcome(False, error=f"Slack unreachable ({type(error).__name__}); will retry", stop=True)
 
-    def _post(self, message: Mapping[str, Any], thread_ts: str | None) -> SendOutcome:
+    def find_posted(self, alert_id: str, thread_ts: str | None, oldest: float) -> str | None:
+        """The ts of a message an earlier attempt posted for this alert, or None (not found, or cannot look:
+        a webhook, a channel given by name, a token without channels:history)."""
+        if self.target.mode != "bot":
+            return None
+        try:
+            if thread_ts:
+                response = self._client.conversations_replies(
+                    channel=self.target.channel, ts=thread_ts, oldest=f"{oldest:.6f}", include_all_metadata=True
+                )
+            else:
+                response = self._client.conversations_history(
+                    channel=self.target.channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+                )
+        except Exception:  # noqa: BLE001 - cannot look: the resend goes ahead, as it would without the look
+            return None
+        for item in response.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            if (
+                metadata.get("event_type") == ALERT_EVENT
+                and (metadata.get("event_payload") or {}).get("alert_id") == alert_id
+            ):
+                return item.get("ts")
+        return None
+
+    def _post(self, message: Mapping[str, Any], thread_ts: str | None, alert_id: str | None) -> SendOutcome:
+        metadata = {"event_type": ALERT_EVENT, "event_payload": {"alert_id": alert_id}} if alert_id else None
         try:
             response = self._client.chat_postMessage(
                 channel=self.target.channel,
@@ -135,6 +173,7 @@ class SlackSender:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata,
             )
         except SlackApiError as error:
             status = error.response.status_code

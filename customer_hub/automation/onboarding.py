@@ -5,18 +5,22 @@ Every write is idempotent, so the flow can be re-run any number of times and lea
   it before instantiating the template;
 - QuickBooks creates are keyed by a `requestid` derived from the deal id (a retry of a lost response returns the
   first invoice), and the invoice's DocNumber is derived from the deal id too, so a later run finds it by query;
-- whatever a step created is recorded in `onboarding_flows` at once, and later attempts skip recorded steps.
+- whatever a step created is recorded in `onboarding_flows` at once, and later attempts skip recorded steps;
+- before a step writes to a tool it claims the deal in the hub store (`onboarding_store.claim`, compare-and-set
+  with a lease), so two attempts starting at once (a retry beside the sensor's run) cannot both find nothing and
+  both create: the other waits for the claim, then finds the recorded result and writes nothing.
 
 Pure Python: the connectors are passed in, so tests use the sandbox or fakes and Dagster is only the shell.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -32,6 +36,9 @@ _REQUEST_NAMESPACE = uuid.UUID("6f1f0c8e-3a57-4b8e-9a43-0c5d3c9b1e27")
 """Fixed namespace for request ids: the same deal gives the same QuickBooks requestid in every process, forever."""
 DOC_NUMBER_LIMIT = 21
 """QuickBooks' DocNumber is at most 21 characters."""
+CLAIM_LEASE = timedelta(minutes=10)
+"""A claim lapses this long after it was taken, so a killed attempt cannot hold its deal for ever; far longer than
+one step takes (a template instantiation, an invoice create)."""
 
 
 class DealSource(Protocol):
@@ -145,6 +152,31 @@ class OnboardingFlow:
     trigger: str = "manual"
     run_id: str | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    claim_wait_seconds: float = 120.0
+    """How long an attempt waits for another attempt's claim on the deal before it stops, writing nothing."""
+    claim_poll_seconds: float = 0.2
+    owner: str = field(default_factory=lambda: f"process-{uuid.uuid4().hex[:12]}")
+    """Who claims the deal: the Dagster run id when there is one (its steps share the claim), else this flow."""
+
+    def __post_init__(self) -> None:
+        if self.run_id:
+            self.owner = self.run_id
+
+    @contextmanager
+    def _claimed(self, deal_id: str) -> Iterator[None]:
+        """Hold the deal's claim for one writing step, waiting while another attempt holds it."""
+        deadline = time.monotonic() + self.claim_wait_seconds
+        while holder := onboarding_store.claim(self.engine, deal_id, self.owner, self.clock(), CLAIM_LEASE):
+            if time.monotonic() >= deadline:
+                raise OnboardingError(
+                    f"deal {deal_id} is being onboarded by {holder}; this attempt stopped without writing to any "
+                    f"tool: re-run it once that attempt ends (a claim lapses after {CLAIM_LEASE})"
+                )
+            time.sleep(self.claim_poll_seconds)
+        try:
+            yield
+        finally:
+            onboarding_store.release(self.engine, deal_id, self.owner)
 
     @contextmanager
     def _step(self, deal_id: str, step: str, tool: str | None) -> Iterator[Any]:
@@ -178,7 +210,10 @@ class OnboardingFlow:
         if recorded:
             return recorded
         template = self.settings.asana_template_gid
-        with self._step(deal.deal_id, "asana_project", "asana") as entry:
+        with self._claimed(deal.deal_id), self._step(deal.deal_id, "asana_project", "asana") as entry:
+            recorded = (onboarding_store.read_flow(self.engine, deal.deal_id) or {}).get("asana_project_gid")
+            if recorded:  # another attempt created it while this one waited for the claim
+                return recorded
             if not template:
                 raise OnboardingError("automation.onboarding.asana_template_gid is not set in hub.yaml")
             asana = _needed(self.asana, "asana")
@@ -197,7 +232,10 @@ class OnboardingFlow:
         if recorded:
             return recorded
         doc_number = invoice_doc_number(deal.deal_id)
-        with self._step(deal.deal_id, "quickbooks_invoice", "quickbooks") as entry:
+        with self._claimed(deal.deal_id), self._step(deal.deal_id, "quickbooks_invoice", "quickbooks") as entry:
+            recorded = (onboarding_store.read_flow(self.engine, deal.deal_id) or {}).get("quickbooks_invoice_id")
+            if recorded:  # another attempt drafted it while this one waited for the claim
+                return recorded
             quickbooks = _needed(self.quickbooks, "quickbooks")
             invoice = quickbooks.find_invoice(doc_number)
             if invoice is None:

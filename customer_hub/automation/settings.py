@@ -6,12 +6,11 @@ the key to fix instead of failing the first onboarding run after a deal closes.
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-_CRON = re.compile(r"^\S+(\s+\S+){4}$")
+from customer_hub.config import cron_problem
 
 
 class _Strict(BaseModel):
@@ -68,8 +67,9 @@ class ScheduleSettings(_Strict):
     @field_validator("duplicate_report_cron", "parity_cron", "export_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not _CRON.match(value.strip()):
-            raise ValueError(f"{value!r} is not a 5-field cron expression (minute hour day month weekday)")
+        problem = cron_problem(value.strip())
+        if problem:
+            raise ValueError(f"{value!r} {problem}")
         return value.strip()
 
 

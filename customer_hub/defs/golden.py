@@ -25,9 +25,12 @@ GROUP = "golden"
 KINDS = {"pandas", "sqlalchemy"}  # the hub store is SQLite by default, PostgreSQL in production
 STREAM_KEYS = [f"{tool}_{obj}" for tool, system in cached_config().enabled_systems().items() for obj in system.objects]
 """The ingestion assets (one per tool and object) that customer_records reads."""
-REFRESH_ON_ANY_SYNC = AutomationCondition.eager().without(~AutomationCondition.any_deps_missing())
+REFRESH_ON_ANY_SYNC = (
+    AutomationCondition.eager().without(~AutomationCondition.any_deps_missing())
+    & AutomationCondition.all_deps_blocking_checks_passed()
+)
 """Eager, except that a stream never synced yet (a tool just added, or failing since day one) does not hold back
-the golden records of every other tool."""
+the golden records of every other tool; and never while a stream's blocking check fails (a quarantined field)."""
 
 
 def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:

@@ -5,6 +5,7 @@ store, not in an IO manager. Assets of one tool share the Dagster pool named aft
 limited to 1 two syncs of one tool never compete for its rate limit.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config, MaterializeResult, MetadataValue, asset
@@ -13,6 +14,8 @@ from pydantic import Field
 from customer_hub.config import HubConfig, SystemConfig, cached_config
 from customer_hub.defs.run_context import trigger_of
 from customer_hub.defs.tool_resources import resources as tool_resources
+from customer_hub.quality import quality_settings
+from customer_hub.quality.quarantine import accept_new_mapping
 from customer_hub.spokes.sync import SyncResult, sync_stream
 from customer_hub.store.health import health_logged
 
@@ -25,6 +28,12 @@ class SyncRunConfig(Config):
         description="auto (incremental when a cursor exists, else full), full (also marks vanished records), "
         "or incremental",
     )
+    accept_new_mapping: bool = Field(
+        default=False,
+        description="accept the quarantined fields' new mapping (renames schema drift recognised) and read the "
+        "stream in full, so every record is re-derived and the golden layer is unblocked",
+    )
+    accepted_by: str = Field(default="dagster run config", description="who accepted, kept with the quarantine")
 
 
 def sync_metadata(result: SyncResult) -> dict[str, Any]:
@@ -48,6 +57,9 @@ def sync_metadata(result: SyncResult) -> dict[str, Any]:
         "mode": MetadataValue.text(result.mode_used),
         "cursor": MetadataValue.text(result.cursor_after or ""),
         "schema_changed": MetadataValue.bool(result.schema_changed),
+        "quarantined_fields": MetadataValue.text(", ".join(result.quarantined_fields) or "none"),
+        "held_values": MetadataValue.int(result.held_values),
+        "quarantined_records": MetadataValue.int(result.quarantined_records),
     }
 
 
@@ -69,11 +81,18 @@ def build_sync_asset(tool: str, obj: str, system: SystemConfig) -> AssetsDefinit
     def _sync(context: AssetExecutionContext, config: SyncRunConfig) -> MaterializeResult:
         hub = context.resources.hub
         engine = hub.engine()
-        connector = getattr(context.resources, tool).connector(hub.config(), engine)
         with health_logged(
             engine, what=key, trigger=trigger_of(context), tool=tool, run_id=context.run.run_id
         ) as entry:
-            result = sync_stream(engine, connector, obj, mode=config.mode, log=context.log)
+            # inside the log: a missing credential fails this tool's step, logged against the tool (uptime)
+            connector = getattr(context.resources, tool).connector(hub.config(), engine)
+            mode = config.mode
+            if config.accept_new_mapping:
+                ignore = quality_settings(hub.config()).drift_ignore
+                accepted = accept_new_mapping(engine, tool, obj, config.accepted_by, datetime.now(UTC), ignore)
+                context.log.info(accepted.describe())
+                mode = "full"
+            result = sync_stream(engine, connector, obj, mode=mode, log=context.log)
             entry.records_in = result.fetched
             entry.records_out = result.inserted + result.updated
         return MaterializeResult(metadata=sync_metadata(result))

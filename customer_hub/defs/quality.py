@@ -90,8 +90,8 @@ def _raise_alerts(config: HubConfig, engine, results: Iterable[CheckResult], now
         log.info(f"alert queued for delivery: {kind} {key}")
 
 
-def _spec(check: str, asset_key: str, goal: str) -> AssetCheckSpec:
-    return AssetCheckSpec(check, asset=asset_key, description=f"{TITLES[check]}? Goal: {goal}.")
+def _spec(check: str, asset_key: str, goal: str, *, blocking: bool = False) -> AssetCheckSpec:
+    return AssetCheckSpec(check, asset=asset_key, description=f"{TITLES[check]}? Goal: {goal}.", blocking=blocking)
 
 
 _settings = quality_settings(cached_config())
@@ -173,13 +173,15 @@ def reported_count(context: AssetCheckExecutionContext, stream: str) -> int | No
 
 
 def build_stream_checks(stream: str, tool: str, obj: str) -> AssetChecksDefinition:
-    """Row-count parity and schema drift of one ingestion stream, run after each of its syncs."""
+    """Row-count parity, schema drift and field quarantine of one ingestion stream, run after each of its syncs."""
 
     @multi_asset_check(
         name=f"{stream}_quality_checks",
         specs=[
             _spec("row_count_parity", stream, "the hub holds exactly the records the tool reports"),
             _spec("schema_drift", stream, "no field added, removed or renamed since the baseline schema"),
+            # blocking: while a field is quarantined, customer_records (and so the golden layer) waits
+            _spec("field_quarantine", stream, "no sync empties a field filled on most records", blocking=True),
         ],
         can_subset=True,
         description=f"{tool} {obj}: record count against the tool's own count, and the payload schema against "

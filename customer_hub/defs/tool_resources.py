@@ -1,15 +1,19 @@
-"""One Dagster resource per tool: its credentials (as `EnvVar`s named in hub.yaml) and how to build its connector.
+"""One Dagster resource per tool: where its credentials come from and how to build its connector.
 
-Secrets reach Dagster only as environment-variable references, so the UI and run config show the variable's name,
-never its value. The resource checks its credentials before building a connector and names the tool and the
-variable when one is empty, instead of letting the first request fail with an anonymous 401.
+Each resource holds the *names* of the environment variables hub.yaml lists for the tool (`credential_envs`) and
+reads their values only when a step builds the connector. Dagster's `EnvVar` would resolve them when the run's
+config is processed instead, so one tool's unset variable failed every step of the run (a PostProcessingError
+before any step started). Now it fails that tool's steps only, with the message naming the variable; the UI and
+the run config show variable names and never a value. A value given directly (tests, the demo) wins.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
+from pydantic import Field
 from sqlalchemy import Engine
 
 from customer_hub.config import ConfigError, HubConfig, cached_config
@@ -21,12 +25,20 @@ class ToolResource(ConfigurableResource):
 
     tool: ClassVar[str] = ""
     base_url: str = ""
+    credential_envs: dict[str, str] = Field(
+        default_factory=dict, description="credential setting -> the environment variable holding it (read per step)"
+    )
 
     def credentials(self, config: HubConfig) -> dict[str, str]:
-        """The credential values, keyed by the setting names of `systems.<tool>.credentials`."""
+        """The credential values, keyed by the setting names of `systems.<tool>.credentials`: a value set on the
+        resource, else the environment variable's, read now; every missing one named."""
         system = config.systems[self.tool]
-        values = {setting: str(getattr(self, setting, "") or "").strip() for setting in system.credentials}
-        missing = {setting: system.credentials[setting] for setting, value in values.items() if not value}
+        envs = {**system.credentials, **self.credential_envs}
+        values = {
+            setting: (str(getattr(self, setting, "") or "") or os.environ.get(envs[setting], "")).strip()
+            for setting in system.credentials
+        }
+        missing = {setting: envs[setting] for setting, value in values.items() if not value}
         if missing:
             raise MissingCredentialsError(self.tool, missing)
         return values
@@ -79,16 +91,14 @@ RESOURCE_CLASSES: dict[str, type[ToolResource]] = {
 
 
 def tool_resource(tool: str, config: HubConfig, base_url: str = "") -> ToolResource:
-    """The resource for one tool with each credential bound to the environment variable hub.yaml names."""
+    """The resource for one tool, reading each credential from the environment variable hub.yaml names."""
     cls = RESOURCE_CLASSES[tool]
     system = config.systems[tool]
-    unknown = sorted(set(system.credentials) - set(cls.model_fields) - {"base_url"})
+    settings = sorted(set(cls.model_fields) - {"base_url", "credential_envs"})
+    unknown = sorted(set(system.credentials) - set(settings))
     if unknown:
-        raise ConfigError(
-            f"systems.{tool}.credentials: unknown setting(s) {unknown}; {tool} takes "
-            f"{sorted(set(cls.model_fields) - {'base_url'})}"
-        )
-    return cls(base_url=base_url, **{setting: EnvVar(env) for setting, env in system.credentials.items()})
+        raise ConfigError(f"systems.{tool}.credentials: unknown setting(s) {unknown}; {tool} takes {settings}")
+    return cls(base_url=base_url, credential_envs=dict(system.credentials))
 
 
 def tool_resources(config: HubConfig | None = None) -> dict[str, ToolResource]:

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, Table, func, select
 
 from customer_hub.export.columns import arrow_schema, describe_table, to_batch
 from customer_hub.export.settings import export_settings
+from customer_hub.key_shapes import mask_key_shapes
 from customer_hub.store.schema import landed_records, metadata, oauth_tokens, schema_snapshots
 
 if TYPE_CHECKING:  # customer_hub.config validates the export section with ExportSettings: no import cycle
@@ -38,6 +39,9 @@ FORMAT_VERSION = 1
 EXCLUDED_TABLES = (oauth_tokens.name,)
 """Tables never exported, and why: oauth_tokens holds live credentials."""
 _BATCH = 5_000
+ERROR_COLUMNS = {"integration_health_log": ("error",), "alert_outbox": ("last_error",), "onboarding_flows": ("error",)}
+"""Error texts may quote a vendor's masked echo of a key; rows written before that was redacted at the source are
+masked again on the way out."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,16 @@ def sha256_of(path: Path) -> str:
 
 def _batches(engine: Engine, table: Table) -> Iterator[pa.RecordBatch]:
     order = list(table.primary_key.columns)
+    masked = ERROR_COLUMNS.get(table.name, ())
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=_BATCH).execute(select(table).order_by(*order))
         for chunk in result.partitions(_BATCH):
-            yield to_batch(table, [dict(row._mapping) for row in chunk])
+            rows = [dict(row._mapping) for row in chunk]
+            for row in rows:
+                for column in masked:
+                    if row[column]:
+                        row[column] = mask_key_shapes(row[column])
+            yield to_batch(table, rows)
 
 
 def _write_table(engine: Engine, table: Table, path: Path, file_format: str) -> int:

@@ -40,6 +40,9 @@ ACTIONS = {
     "blips; repeated failures need a fix.",
     "row_count_parity": "Run a full sync of the stream (deletions are only seen by a full read). If the gap "
     "stays, compare record ids in the tool with the hub.",
+    "field_quarantine": "A sync would have emptied a field filled on most records (a renamed or removed vendor "
+    "field). The last good values are kept and golden records wait. Check the vendor's change, then accept the new "
+    "mapping: `customer-hub accept-fields TOOL OBJECT` (or run the stream's sync with accept_new_mapping: true).",
     "schema_drift": "Check the vendor's changelog and update the connector mapping for changed fields, then "
     "accept the new schema (quality_store.accept_schema) so it becomes the baseline.",
 }
@@ -54,6 +57,7 @@ TITLES = {
     "error_rate": "Integration runs failing",
     "row_count_parity": "Record counts differ from the tool",
     "schema_drift": "Tool schema changed",
+    "field_quarantine": "Sync would empty a field: quarantined",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from customer_hub.quality.checks import CheckResult, check_double_billing, check_drift, check_duplicates, check_parity
 from customer_hub.quality.metric import Metric
 from customer_hub.quality.parity import parity
+from customer_hub.quality.quarantine import quarantine_check
 from customer_hub.quality.reports import double_billing_report, duplicate_groups, open_pairs, schema_drifts
 from customer_hub.quality.settings import QualitySettings
 
@@ -32,11 +33,12 @@ def stream_check_results(
 ) -> tuple[list[Metric], list[CheckResult]]:
     """Row-count parity and schema drift of the given streams (`{stream: (tool, object)}`), with `reported` the
     tools' own counts. Returns the parity metrics (for the history) and every check result; a stream without a
-    schema snapshot yet has no drift result."""
+    schema snapshot yet has no drift result. Field quarantines are checked for every stream."""
     parity_metrics = parity(
         engine, {stream: reported.get(stream) for stream in streams}, streams, settings.parity_tolerance
     )
     results = [check_parity(metric, settings) for metric in parity_metrics]
     drifts = schema_drifts(engine, list(streams.values()), settings.drift_ignore)
     results += [check_drift(drift, settings) for drift in drifts]
+    results += [quarantine_check(engine, stream, tool, obj) for stream, (tool, obj) in streams.items()]
     return parity_metrics, results

@@ -10,6 +10,7 @@ GET    /_sandbox/slack/messages            delivered Slack messages (and refused
 DELETE /_sandbox/slack/messages            forget them
 POST   /_sandbox/deals/<id>/close_won      move a HubSpot deal to closed-won now
 GET    /_sandbox/writes                    Asana projects and QuickBooks invoices/customers created via the API
+POST   /_sandbox/quickbooks/authorize      a fresh QuickBooks refresh token, as re-authorising the app gives
 """
 
 from typing import Any
@@ -37,6 +38,7 @@ class AdminApi:
             "admin:slack": self.slack,
             "admin:close_won": self.close_won,
             "admin:writes": self.writes,
+            "admin:authorize": self.authorize,
         }
 
     @staticmethod
@@ -50,6 +52,7 @@ class AdminApi:
             Rule("/_sandbox/slack/messages", endpoint="admin:slack", methods=["GET", "DELETE"]),
             Rule("/_sandbox/deals/<deal_id>/close_won", endpoint="admin:close_won", methods=["POST"]),
             Rule("/_sandbox/writes", endpoint="admin:writes", methods=["GET"]),
+            Rule("/_sandbox/quickbooks/authorize", endpoint="admin:authorize", methods=["POST"]),
         ]
 
     def handle(self, endpoint: str, request: Request, args: dict[str, Any]) -> Reply:
@@ -107,3 +110,7 @@ class AdminApi:
 
     def writes(self, request: Request) -> Reply:
         return Reply(self.state.writes())
+
+    def authorize(self, request: Request) -> Reply:
+        with self.state.lock:
+            return Reply({"refresh_token": self.state.quickbooks_tokens.authorize()})

@@ -84,7 +84,7 @@ class SandboxApp:
                 reply = api.server_error(500)
         if decision is not None:
             reply.headers.update(api.rate_headers(decision))
-        return reply, delay
+        return reply, max(delay, reply.late_seconds)
 
     def _unknown(self, request: Request, status: int) -> Reply:
         tool = request.path.strip("/").split("/", 1)[0]

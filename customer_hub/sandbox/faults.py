@@ -12,7 +12,14 @@ A fault configuration is a JSON object keyed by tool (or "all"), for example::
   500, 502, 503 and slow answers that arrive only after `timeout_seconds` (default 2.0).
 - malformed_page: the next N list/search responses carry truncated JSON.
 - schema_drift: rename and/or add fields in the tool's records (HubSpot: inside `properties`; Sheets: columns).
+- bad_values: {record id: {field: value}} served in place of those records' fields (HubSpot: inside `properties`),
+  e.g. a NUL byte in a name or a 300-character domain; the stored record is left alone.
 - revoked_token: every call is refused with the tool's own 401 (QuickBooks also refuses token refreshes).
+- late_replies: the next N writes are carried out, then answered only after `timeout_seconds`, i.e. after the
+  client gave up: the QuickBooks token endpoint (the refresh token has rotated) and Slack's chat.postMessage (the
+  message is posted).
+- token_grace_seconds (QuickBooks): how long a refresh token just rotated away is still accepted (it then returns
+  the current refresh token); 0, the default, retires it at once.
 - slack_outage: "503" (Slack is down) or "ratelimited" (429 with Retry-After).
 - slack_error: an error code such as "invalid_auth" or "channel_not_found", answered as HTTP 200 {"ok": false}.
 """
@@ -35,7 +42,10 @@ class ToolFaults:
     timeout_seconds: float = 2.0
     malformed_page: int = 0
     schema_drift: dict[str, dict[str, Any]] | None = None
+    bad_values: dict[str, dict[str, Any]] | None = None
     revoked_token: bool = False
+    late_replies: int = 0
+    token_grace_seconds: float = 0.0
     slack_outage: str | None = None
     slack_error: str | None = None
 
@@ -92,6 +102,14 @@ class FaultBoard:
             return None
         return dice.choices(FAILURE_KINDS, FAILURE_WEIGHTS)[0]
 
+    def take_late_reply(self, tool: str) -> float:
+        """Seconds to hold this write's reply (uses up one of the N late replies), else 0."""
+        faults = self.tools[tool]
+        if faults.late_replies <= 0:
+            return 0.0
+        faults.late_replies -= 1
+        return faults.timeout_seconds
+
     def take_malformed(self, tool: str) -> bool:
         """Whether this list response must be malformed (uses up one of the N)."""
         faults = self.tools[tool]
@@ -102,8 +120,9 @@ class FaultBoard:
 
     def drift(self, tool: str, record: dict[str, Any]) -> dict[str, Any]:
         """The record with the tool's schema drift applied (the stored record is left alone)."""
-        drift = self.tools[tool].schema_drift
-        if not drift:
+        drift = self.tools[tool].schema_drift or {}
+        bad = (self.tools[tool].bad_values or {}).get(str(record.get("id", record.get("gid"))), {})
+        if not drift and not bad:
             return record
         target_key = "properties" if tool == "hubspot" and "properties" in record else None
         drifted = dict(record)
@@ -112,6 +131,7 @@ class FaultBoard:
             if old in fields:
                 fields[new] = fields.pop(old)
         fields.update(drift.get("add", {}))
+        fields.update(bad)
         if target_key:
             drifted[target_key] = fields
         return drifted
@@ -128,7 +148,10 @@ def _validated(tool: str, values: dict[str, Any]) -> ToolFaults:
             timeout_seconds=float(values["timeout_seconds"]),
             malformed_page=int(values["malformed_page"]),
             schema_drift=values["schema_drift"] or None,
+            bad_values=values["bad_values"] or None,
             revoked_token=bool(values["revoked_token"]),
+            late_replies=int(values["late_replies"]),
+            token_grace_seconds=float(values["token_grace_seconds"]),
             slack_outage=values["slack_outage"] or None,
             slack_error=values["slack_error"] or None,
         )
@@ -141,4 +164,7 @@ def _validated(tool: str, values: dict[str, Any]) -> ToolFaults:
     drift = faults.schema_drift
     if drift is not None and (not isinstance(drift, dict) or set(drift) - {"rename", "add"}):
         raise FaultConfigError(f"{tool}.schema_drift takes {{'rename': {{old: new}}, 'add': {{field: value}}}}")
+    bad = faults.bad_values
+    if bad is not None and not (isinstance(bad, dict) and all(isinstance(v, dict) for v in bad.values())):
+        raise FaultConfigError(f"{tool}.bad_values takes {{record id: {{field: value}}}}")
     return faults

@@ -30,6 +30,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     page: bool = False
     content_type: str = JSON_TYPE
+    late_seconds: float = 0.0
+    """Hold the answer this long after the work was done (outside the state lock): the `late_replies` fault."""
 
     def encode(self) -> bytes:
         """The body as bytes: JSON unless it is already text."""

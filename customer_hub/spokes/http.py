@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from customer_hub.config import SyncConfig, SystemConfig
+from customer_hub.key_shapes import mask_key_shapes
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MALFORMED_RETRIES = 2
@@ -532,12 +533,13 @@ class ApiClient:
         return self._scrub(text[:300])
 
     def _scrub(self, text: str) -> str:
-        """Remove the credentials last sent from a text: vendors sometimes echo them in error messages."""
+        """Remove the credentials last sent from a text: vendors sometimes echo them in error messages, whole or
+        masked (`sk_live_********1234`: a masked echo still gives away the key's head and tail)."""
         for value in self._secrets:
             for secret in {value, value.split(" ", 1)[-1]}:
                 if secret and len(secret) >= 6:
                     text = text.replace(secret, "[redacted]")
-        return text
+        return mask_key_shapes(text)
 
     @staticmethod
     def _path_only(path: str) -> str:

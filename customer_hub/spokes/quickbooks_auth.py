@@ -4,6 +4,11 @@ Intuit answers each refresh with a new refresh token and may invalidate the one 
 holds the token of the first authorisation, so the newest token is written to the hub store (`oauth_tokens`) the
 moment it arrives, before the access token is used, and later runs prefer it. When the stored token is rejected
 (`invalid_grant`) the environment's token is tried once: after a re-authorisation that is the new one.
+
+A refresh whose reply is lost (it times out after Intuit rotated the token) is retried with the same token by the
+HTTP layer: Intuit keeps accepting the token just rotated away for a while and answers with the current one, so
+the retry recovers it. When the retry is refused anyway, the new token is gone for good: the error (and so the run
+failure alert) says so and names the one fix, re-authorisation, instead of a bare invalid_grant.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class RefreshTokenAuth:
         self._memory_token: str | None = None  # rotated token when there is no store to keep it in
         self._access_token: str | None = None
         self._expires_at = 0.0
+        self._reply_lost = False  # a refresh timed out after sending: the token may have rotated unseen
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self.client = ApiClient(
             self.tool,
@@ -123,6 +129,11 @@ class RefreshTokenAuth:
                 log.warning("quickbooks: the stored refresh token was rejected; trying the one in the environment")
         if not tried:
             message = f"no refresh token: {self.refresh_token_env} is empty and the hub store holds none"
+        elif self._reply_lost:
+            message = (
+                "a token refresh timed out after it was sent, so QuickBooks may have rotated the refresh token "
+                "without the hub receiving the new one, and the previous one is now refused (invalid_grant)"
+            )
         else:
             message = "the refresh token was rejected (invalid_grant: expired, revoked or already rotated)"
         raise ToolAuthError(
@@ -146,6 +157,7 @@ class RefreshTokenAuth:
     def _exchange(self, refresh_token: str) -> str | None:
         """One refresh: the access token, or None when Intuit rejects the grant. The rotated token is persisted
         before anything else, so a crash right after cannot lose it."""
+        timeouts = self.client.stats.by_status["timeout"]
         try:
             body = self.client.post_json(
                 self.token_url,  # absolute: the token endpoint is on another host than the API
@@ -154,8 +166,14 @@ class RefreshTokenAuth:
             )
         except ToolRequestError as error:
             if error.status == 400:  # RFC 6749 §5.2: invalid_grant (a bad client is 401, raised as ToolAuthError)
+                if self.client.stats.by_status["timeout"] > timeouts:
+                    self._reply_lost = True
+                    log.error("quickbooks: a token refresh timed out and its retry was refused: the reply was lost")
                 return None
             raise
+        finally:
+            if self.client.stats.by_status["timeout"] > timeouts:
+                log.warning("quickbooks: a token refresh reply was lost (timed out); retried with the same token")
         if not isinstance(body, dict) or not body.get("access_token"):
             raise ToolResponseError(self.tool, f"POST {_path_of(self.token_url)}", "token response has no access_token")
         rotated = body.get("refresh_token") or refresh_token

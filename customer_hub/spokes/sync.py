@@ -13,18 +13,21 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Engine
 
 from customer_hub.spokes.base import Connector, Page
+from customer_hub.spokes.field_guard import apply_renames, emptied_fields, hold
 from customer_hub.spokes.http import ApiClient, RequestStats, ToolError, ToolResponseError
+from customer_hub.spokes.values import clean_fields, source_id_problem
 from customer_hub.store.landing import (
     LandedRecord,
     UpsertCounts,
     field_paths,
+    landed_fields,
     live_count,
     mark_deleted,
     mark_unseen_deleted,
@@ -32,6 +35,15 @@ from customer_hub.store.landing import (
     record_schema,
     upsert_records,
     write_cursor,
+)
+from customer_hub.store.quarantine_store import (
+    GuardState,
+    close_accepted,
+    close_reverted,
+    guard_state,
+    open_quarantine,
+    quarantine_records,
+    release_records,
 )
 
 SyncMode = Literal["auto", "full", "incremental"]
@@ -60,6 +72,11 @@ class SyncResult:
     duration_seconds: float = 0.0
     throttled_seconds: float = 0.0
     schema_changed: bool = False
+    quarantined_fields: list[str] = field(default_factory=list)
+    """Canonical fields held at their last good values because this or an earlier sync would have emptied them."""
+    held_values: int = 0
+    quarantined_records: int = 0
+    """Records whose values were cleaned or left out (or whose id was refused); reasons in quarantined_records."""
 
 
 def _refuse_empty_full_read(engine: Engine, tool: str, obj: str, reported: int | None) -> None:
@@ -120,6 +137,7 @@ def sync_stream(
     result = SyncResult(tool=tool, object=obj, mode_used="incremental", cursor_before=cursor_before)
     counts = UpsertCounts()
     paths: set[str] = set()
+    guard = guard_state(engine, tool, obj)
     log.info(
         "%s %s: %s sync started (cursor %s)", tool, obj, "incremental" if use_incremental else "full", cursor_before
     )
@@ -127,8 +145,10 @@ def sync_stream(
         for page in prefetched(read.pages):
             result.pages += 1
             result.fetched += len(page.records)
-            page_counts, deleted = _land_page(engine, connector, obj, page, started, paths)
+            page_counts, deleted, held, bad = _land_page(engine, connector, obj, page, started, paths, guard, log)
             counts.add(page_counts)
+            result.held_values += held
+            result.quarantined_records += bad
             result.marked_deleted += deleted
             log.info(
                 "%s %s: page %d landed, %d records so far (%d new, %d changed)",
@@ -154,6 +174,13 @@ def sync_stream(
         write_cursor(conn, tool, obj, cursor_after, full=read.complete, now=finished)
         result.schema_changed = record_schema(conn, tool, obj, paths, finished, complete=read.complete)
         result.landed_count = live_count(conn, tool, obj)
+        if read.complete:
+            close_accepted(conn, tool, obj)
+            # a complete read that had to hold nothing for a quarantined field: the tool serves it again
+            reverted = guard.open - guard.held
+            close_reverted(conn, tool, obj, reverted)
+            guard.open -= reverted
+    result.quarantined_fields = sorted(guard.open)
     result.cursor_after = cursor_after
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
     result.restored = counts.restored
@@ -204,25 +231,71 @@ def prefetched(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
 
 
 def _land_page(
-    engine: Engine, connector: Connector, obj: str, page: Page, seen_at: datetime, paths: set[str]
-) -> tuple[UpsertCounts, int]:
+    engine: Engine,
+    connector: Connector,
+    obj: str,
+    page: Page,
+    seen_at: datetime,
+    paths: set[str],
+    guard: GuardState,
+    log: Any,
+) -> tuple[UpsertCounts, int, int, int]:
     """Land one page in its own transaction, so a later failure keeps it. `seen_at` is the sync's start time:
-    every record seen by this sync carries it, which is how a complete read finds the records it did not see."""
-    records = []
+    every record seen by this sync carries it, which is how a complete read finds the records it did not see.
+
+    Fields the page would empty on most known records are quarantined first (see `field_guard`): their last good
+    canonical values are held while the raw payloads land. Values the store cannot hold are cleaned or left out
+    (`values`) and the record quarantined with the reason, never failing the page. Returns the counts, deletions,
+    values held and records quarantined."""
+    tool = connector.tool
+    derived: dict[str, LandedRecord] = {}
+    bad: dict[str, tuple[str, list[str], bool]] = {}
     for payload in page.records:
         paths |= field_paths(payload)
-        records.append(
-            LandedRecord(
-                source_id=str(connector.source_id(obj, payload)),
-                payload=payload,
-                fields=connector.to_canonical(obj, payload),
-                source_updated_at=connector.source_updated_at(obj, payload),
-            )
+        source_id = str(connector.source_id(obj, payload))
+        problem = source_id_problem(source_id)
+        if problem:
+            bad[source_id] = (source_id, [problem], False)
+            continue
+        cleaned = clean_fields(connector.to_canonical(obj, apply_renames(payload, guard.renames)))
+        if cleaned.reasons:
+            bad[source_id] = (source_id, cleaned.reasons, True)
+        else:  # a repeat of the record in the page lands clean: the last occurrence wins
+            bad.pop(source_id, None)
+        derived[source_id] = LandedRecord(
+            source_id=source_id,
+            payload=payload,
+            fields=cleaned.fields,
+            source_updated_at=connector.source_updated_at(obj, payload),
         )
+    for source_id, reasons, landed in bad.values():
+        log.warning(
+            "%s %s: record %r quarantined (%s): %s",
+            tool, obj, source_id[:80], "landed cleaned" if landed else "not landed", "; ".join(reasons),
+        )  # fmt: skip
+    held_total = 0
     with engine.begin() as conn:
-        counts = upsert_records(conn, connector.tool, obj, records, seen_at)
-        deleted = mark_deleted(conn, connector.tool, obj, page.deleted_ids, datetime.now(UTC))
-    return counts, deleted
+        quarantine_records(conn, tool, obj, bad.values(), datetime.now(UTC))
+        release_records(conn, tool, obj, [source_id for source_id in derived if source_id not in bad])
+        before = landed_fields(conn, tool, obj, list(derived))
+        after = {source_id: record.fields for source_id, record in derived.items()}
+        for emptied in emptied_fields(before, after, exempt=guard.open | guard.exempt):
+            open_quarantine(conn, tool, obj, emptied.field, emptied.detail(), datetime.now(UTC))
+            guard.open.add(emptied.field)
+            log.warning(
+                "%s %s: quarantined field %s (%s); the last good values are kept and the golden layer is blocked "
+                "until the change is accepted: customer-hub accept-fields %s %s",
+                tool, obj, emptied.field, emptied.describe(), tool, obj,
+            )  # fmt: skip
+        records = []
+        for source_id, record in derived.items():
+            fields, held = hold(before.get(source_id), record.fields, guard.open)
+            held_total += len(held)
+            guard.held.update(held)
+            records.append(record if not held else replace(record, fields=fields))
+        counts = upsert_records(conn, tool, obj, records, seen_at)
+        deleted = mark_deleted(conn, tool, obj, page.deleted_ids, datetime.now(UTC))
+    return counts, deleted, held_total, len(bad)
 
 
 def _reported_count(connector: Connector, obj: str, log: Any) -> int | None:

@@ -7,10 +7,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from customer_hub.config import ConfigError
 from customer_hub.store.schema import metadata
 
 DATABASE_URL_ENV = "CUSTOMER_HUB_DATABASE_URL"
+_DRIVER_FOR = {"postgresql": "postgresql+psycopg2", "postgres": "postgresql+psycopg2"}
+"""The common spellings mapped to the installed driver: SQLAlchemy 2.x reads a bare postgresql:// as psycopg 3,
+which the hub does not install, and Heroku-style postgres:// names no dialect at all."""
+_SUPPORTED = ("sqlite", "postgresql")
+_FIX = "use postgresql://user@host/db (or postgresql+psycopg2://...), or unset it for the embedded SQLite file"
 
 
 def default_sqlite_url(data_dir: Path) -> str:
@@ -20,8 +28,30 @@ def default_sqlite_url(data_dir: Path) -> str:
 
 
 def database_url(data_dir: Path) -> str:
-    """`CUSTOMER_HUB_DATABASE_URL` when set (e.g. postgresql+psycopg2://user@host/db), else the SQLite file."""
+    """`CUSTOMER_HUB_DATABASE_URL` when set (e.g. postgresql://user@host/db), else the SQLite file."""
     return os.environ.get(DATABASE_URL_ENV) or default_sqlite_url(data_dir)
+
+
+def supported_url(url: str) -> str:
+    """The URL with the driver the hub installs, or ConfigError in one line naming the variable and the fix.
+
+    Without this a bare postgresql:// fails deep inside SQLAlchemy with "No module named 'psycopg'", and mysql://
+    the same way, as a 26-line traceback from wherever the store was first touched."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(f"{DATABASE_URL_ENV} is not a database URL (no scheme://); {_FIX}")
+    url = f"{_DRIVER_FOR.get(scheme.lower(), scheme)}://{rest}"
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend not in _SUPPORTED:
+            raise ConfigError(f"{DATABASE_URL_ENV}: {backend} is not supported by the hub store; {_FIX}")
+        parsed.get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        raise ConfigError(
+            f"{DATABASE_URL_ENV}: {scheme}:// cannot be used ({str(error).splitlines()[0]}); {_FIX}"
+        ) from None
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -35,7 +65,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    """One engine (and connection pool) per URL per process, with the hub's tables created if missing."""
+    """One engine (and connection pool) per URL per process, with the hub's tables created if missing. The URL is
+    checked first (`supported_url`), so a misspelt driver is one line naming the fix."""
+    url = supported_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -47,6 +79,4 @@ def engine_for(url: str) -> Engine:
 
 def redact_url(url: str) -> str:
     """A database URL safe to log: the password replaced."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

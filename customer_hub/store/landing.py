@@ -76,6 +76,8 @@ def upsert_records(
     """Insert new records, update changed ones, touch unchanged ones; restore any that were marked deleted.
 
     Records repeated in the batch count once, the last occurrence winning (a page re-read in an overlap window).
+    A payload read again unchanged whose canonical fields now differ (a mapping fixed or a rename accepted) gets
+    the new fields without counting as a change in the tool (`last_changed_at` stays).
     Safe beside another sync of the same stream: a record it inserted meanwhile counts as updated or unchanged.
     """
     batch = {record.source_id: record for record in records}
@@ -109,12 +111,14 @@ def upsert_records(
         raced = [source_id for source_id in new_ids if source_id not in inserted]
         if raced:  # another sync inserted these after this one looked: they are existing rows now
             existing.update(_existing_rows(conn, tool, obj, raced))
-    changes, touched = [], []
+    changes, touched, remapped = [], [], []
     for source_id, row in sorted(existing.items()):
         record = batch[source_id]
         counts.restored += row.deleted_at is not None
-        if row.content_hash == digests[source_id]:
+        if row.content_hash == digests[source_id] and _plain(row.fields) == _plain(record.fields):
             touched.append(row.id)
+        elif row.content_hash == digests[source_id]:  # same payload read through a changed mapping
+            remapped.append({"row_id": row.id, "fields": record.fields, "last_seen_at": now, "deleted_at": None})
         else:
             changes.append(
                 {
@@ -144,22 +148,48 @@ def upsert_records(
             ),
             changes,
         )
+    if remapped:
+        conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                fields=bindparam("fields"), last_seen_at=bindparam("last_seen_at"), deleted_at=bindparam("deleted_at")
+            ),
+            remapped,
+        )
     if touched:
         conn.execute(update(table).where(table.c.id.in_(touched)).values(last_seen_at=now, deleted_at=None))
-    counts.updated, counts.unchanged = len(changes), len(touched)
+    counts.updated, counts.unchanged = len(changes) + len(remapped), len(touched)
     return counts
+
+
+def _plain(fields: Any) -> Any:
+    """Fields as the JSON column gives them back, so a stored and a freshly derived mapping compare equal."""
+    return json.loads(json.dumps(fields, sort_keys=True, default=str))
+
+
+def landed_fields(conn: Connection, tool: str, obj: str, source_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """source id -> the canonical fields landed last, for the records of a page the hub already holds."""
+    if not source_ids:
+        return {}
+    table = landed_records
+    query = select(table.c.source_id, table.c.fields).where(
+        table.c.tool == tool, table.c.object == obj, table.c.source_id.in_(source_ids)
+    )
+    return {row.source_id: row.fields or {} for row in conn.execute(query)}
 
 
 def _existing_rows(conn: Connection, tool: str, obj: str, source_ids: list[str]) -> dict[str, Any]:
     table = landed_records
-    query = select(table.c.id, table.c.source_id, table.c.content_hash, table.c.deleted_at).where(
+    query = select(table.c.id, table.c.source_id, table.c.content_hash, table.c.deleted_at, table.c.fields).where(
         table.c.tool == tool, table.c.object == obj, table.c.source_id.in_(source_ids)
     )
     return {row.source_id: row for row in conn.execute(query)}
 
 
-def _upsert_statement(conn: Connection, table: Table) -> Insert | None:
-    """The dialect's INSERT that can say ON CONFLICT, or None where SQLAlchemy offers none for the dialect."""
+def dialect_insert(conn: Connection, table: Table) -> Insert | None:
+    """The dialect's INSERT that can say ON CONFLICT, or None where SQLAlchemy offers none for the dialect. Shared by
+    the store modules that must be safe when two processes insert the same key at once."""
     dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
     make = dialects.get(conn.dialect.name)
     return make(table) if make else None
@@ -171,7 +201,7 @@ def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     One executemany: SQLAlchemy batches INSERT .. RETURNING into multi-row statements on both dialects.
     """
     table = landed_records
-    statement = _upsert_statement(conn, table)
+    statement = dialect_insert(conn, table)
     if statement is None:  # other databases: a plain insert, which a concurrent sync can still collide with
         conn.execute(insert(table), rows)
         return {row["source_id"] for row in rows}
@@ -230,7 +260,7 @@ def write_cursor(conn: Connection, tool: str, obj: str, cursor: str | None, *, f
     values: dict[str, Any] = {"cursor": cursor, "last_sync_at": now, "updated_at": now}
     if full:
         values["last_full_sync_at"] = now
-    statement = _upsert_statement(conn, table)
+    statement = dialect_insert(conn, table)
     if statement is not None:  # one statement, so two first syncs of a stream cannot both insert
         row = {"tool": tool, "object": obj, "last_full_sync_at": None, **values}
         conn.execute(

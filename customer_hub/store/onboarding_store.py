@@ -11,17 +11,19 @@ built from and write it, leaving every other customer's row alone.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, delete, insert, or_, select, update
 
+from customer_hub.store.landing import dialect_insert
 from customer_hub.store.schema import (
     customer_360,
     customer_records,
     customer_xref,
     golden_customers,
     golden_history,
+    onboarding_claims,
     onboarding_flows,
 )
 
@@ -69,21 +71,30 @@ def record_detected(
 
     Written before the run is queued, so a flow whose run never starts still shows up (and counts as slow).
     """
+    row = {
+        "deal_id": deal_id,
+        "deal_name": deal_name,
+        "amount": amount,
+        "status": "detected",
+        "deal_closed_at": deal_closed_at,
+        "detected_at": detected_at,
+        "attempts": 0,
+    }
     with engine.begin() as conn:
-        if conn.execute(select(onboarding_flows.c.deal_id).where(onboarding_flows.c.deal_id == deal_id)).first():
+        return _insert_if_absent(conn, onboarding_flows, row)
+
+
+def _insert_if_absent(conn: Connection, table, row: dict[str, Any]) -> bool:
+    """Insert the row unless its key exists, without failing when another process inserts it at the same moment
+    (the sensor and a manual run, or two retries starting at once). True when this call inserted it."""
+    statement: Insert | None = dialect_insert(conn, table)
+    if statement is None:  # other databases: look first (a concurrent insert can still collide there)
+        key = [column for column in table.primary_key.columns]
+        if conn.execute(select(*key).where(*(column == row[column.name] for column in key))).first():
             return False
-        conn.execute(
-            insert(onboarding_flows).values(
-                deal_id=deal_id,
-                deal_name=deal_name,
-                amount=amount,
-                status="detected",
-                deal_closed_at=deal_closed_at,
-                detected_at=detected_at,
-                attempts=0,
-            )
-        )
-    return True
+        conn.execute(insert(table).values(**row))
+        return True
+    return conn.execute(statement.values(**row).on_conflict_do_nothing()).rowcount == 1
 
 
 def start_attempt(
@@ -93,19 +104,18 @@ def start_attempt(
 
     The earliest detection and close times win, so a re-detected deal keeps the latency of its first sighting.
     """
+    first = {
+        "deal_id": deal_id,
+        "status": "running",
+        "deal_closed_at": deal_closed_at,
+        "detected_at": detected_at,
+        "attempts": 1,
+    }
     with engine.begin() as conn:
-        row = conn.execute(select(onboarding_flows).where(onboarding_flows.c.deal_id == deal_id)).first()
-        if row is None:
-            conn.execute(
-                insert(onboarding_flows).values(
-                    deal_id=deal_id,
-                    status="running",
-                    deal_closed_at=deal_closed_at,
-                    detected_at=detected_at,
-                    attempts=1,
-                )
-            )
-        else:
+        if not _insert_if_absent(conn, onboarding_flows, first):
+            row = conn.execute(
+                select(onboarding_flows).where(onboarding_flows.c.deal_id == deal_id).with_for_update()
+            ).one()
             conn.execute(
                 update(onboarding_flows)
                 .where(onboarding_flows.c.deal_id == deal_id)
@@ -118,6 +128,33 @@ def start_attempt(
                 )
             )
         return dict(conn.execute(select(onboarding_flows).where(onboarding_flows.c.deal_id == deal_id)).one()._mapping)
+
+
+def claim(engine: Engine, deal_id: str, owner: str, now: datetime, lease: timedelta) -> str | None:
+    """Take the deal for `owner` before writing to any tool: None when taken (or renewed), else the holder.
+
+    A compare-and-set in the hub store: the claim row is inserted if absent, else taken over only when it is the
+    owner's own or has lapsed (a killed run), so of two attempts starting at once exactly one writes.
+    """
+    c = onboarding_claims.c
+    with engine.begin() as conn:
+        if _insert_if_absent(conn, onboarding_claims, {"deal_id": deal_id, "owner": owner, "expires_at": now + lease}):
+            return None
+        taken = conn.execute(
+            update(onboarding_claims)
+            .where(c.deal_id == deal_id, or_(c.owner == owner, c.expires_at < now))
+            .values(owner=owner, expires_at=now + lease)
+        ).rowcount
+        if taken:
+            return None
+        return conn.execute(select(c.owner).where(c.deal_id == deal_id)).scalar_one_or_none() or "another attempt"
+
+
+def release(engine: Engine, deal_id: str, owner: str) -> None:
+    """Give the deal back (only the owner's own claim)."""
+    c = onboarding_claims.c
+    with engine.begin() as conn:
+        conn.execute(delete(onboarding_claims).where(c.deal_id == deal_id, c.owner == owner))
 
 
 def record_deal(

@@ -46,6 +46,37 @@ class UtcDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class BoundedString(TypeDecorator):
+    """Text from a vendor in a sized column, stored the same way on every backend.
+
+    PostgreSQL refuses a NUL byte and raises StringDataRightTruncation past the column's length, while SQLite stores
+    both; one bad vendor value would then stop a whole run on PostgreSQL only. Landing already cleans and bounds
+    the canonical fields (`spokes.values`); this is the last line, so derived values (a folded name) cannot fail
+    either: NUL is removed and the value cut to the length, on both backends. Not for keys, where a cut could
+    collide: those are refused at landing instead.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int | None = None, *, postgres_collation: str | None = None) -> None:
+        super().__init__(length)
+        self.max_length = length
+        self.postgres_collation = postgres_collation
+
+    def load_dialect_impl(self, dialect):
+        if self.max_length is None:
+            return dialect.type_descriptor(Text())
+        collation = self.postgres_collation if dialect.name == "postgresql" else None
+        return dialect.type_descriptor(String(self.max_length, collation=collation))
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        value = str(value).replace("\x00", "")
+        return value[: self.max_length] if self.max_length else value
+
+
 metadata = MetaData()
 
 # --- ingestion -------------------------------------------------------------------------------------------------
@@ -99,6 +130,33 @@ schema_snapshots = Table(
 )
 Index("ix_schema_stream", schema_snapshots.c.tool, schema_snapshots.c.object, schema_snapshots.c.captured_at)
 
+quarantined_records = Table(
+    "quarantined_records",
+    metadata,
+    Column("tool", String(32), primary_key=True),
+    Column("object", String(64), primary_key=True),
+    Column("record_key", String(64), primary_key=True, doc="sha256 of the source id, which may itself be the fault"),
+    Column("source_id", BoundedString(), nullable=False),
+    Column("reasons", JSON, nullable=False, doc="what was wrong and what landing did about it"),
+    Column("landed", Boolean, nullable=False, doc="landed with the bad values cleaned, or refused (a bad id)"),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+field_quarantines = Table(
+    "field_quarantines",
+    metadata,
+    Column("tool", String(32), primary_key=True),
+    Column("object", String(64), primary_key=True),
+    Column("field", String(64), primary_key=True, doc="canonical field a sync would have emptied"),
+    Column("status", String(16), nullable=False, doc="open (last good values held) or accepted"),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("detail", JSON, nullable=False, doc="how many filled values the sync would have emptied, sample ids"),
+    Column("renames", JSON, nullable=True, doc="payload paths accepted as renamed: old path -> new path"),
+    Column("accepted_by", String(128), nullable=True),
+    Column("accepted_at", UtcDateTime, nullable=True),
+)
+
 # --- golden record ---------------------------------------------------------------------------------------------
 
 customer_records = Table(
@@ -145,7 +203,13 @@ customer_xref = Table(
     Column("source_id", String(128), nullable=False, index=True),
     Column("golden_customer_id", String(32), nullable=False, index=True),
     Column("golden_person_id", String(32), nullable=True, index=True),
-    Column("email", String(320), nullable=True, index=True, doc="the record's lowercase email: lookup by any contact"),
+    Column(
+        "email",
+        BoundedString(320),
+        nullable=True,
+        index=True,
+        doc="the record's lowercase email: lookup by any contact",
+    ),
     Column("match_rule", String(64), nullable=False),
     Column("confidence", Float, nullable=False),
     Column("match_scores", JSON, nullable=True),
@@ -184,17 +248,17 @@ customer_360 = Table(
     "customer_360",
     metadata,
     Column("golden_customer_id", String(32), primary_key=True),
-    Column("name", Text, nullable=True, index=True),
+    Column("name", BoundedString(), nullable=True, index=True),
     Column(
         "name_lc",
         # byte order on PostgreSQL too, so `name_lc >= 'acme' AND name_lc < 'acmf'` is exactly a prefix range
-        String(255).with_variant(String(255, collation="C"), "postgresql"),
+        BoundedString(255, postgres_collation="C"),
         nullable=True,
         index=True,
         doc="name folded to lowercase ASCII words: indexed prefix search",
     ),
-    Column("domain", String(255), nullable=True, index=True),
-    Column("email", String(320), nullable=True, index=True),
+    Column("domain", BoundedString(255), nullable=True, index=True),
+    Column("email", BoundedString(320), nullable=True, index=True),
     Column("view", JSON, nullable=False, doc="the whole 360 view with the tool each field came from"),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -265,7 +329,7 @@ onboarding_flows = Table(
     "onboarding_flows",
     metadata,
     Column("deal_id", String(64), primary_key=True),
-    Column("deal_name", Text, nullable=True),
+    Column("deal_name", BoundedString(), nullable=True),
     Column("amount", Float, nullable=True),
     Column("status", String(16), nullable=False, doc="detected, running, done, failed"),
     Column("deal_closed_at", UtcDateTime, nullable=True),
@@ -278,4 +342,12 @@ onboarding_flows = Table(
     Column("latency_seconds", Float, nullable=True, doc="deal closed to invoice drafted"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
+)
+
+onboarding_claims = Table(
+    "onboarding_claims",
+    metadata,
+    Column("deal_id", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False, doc="the run (or process) allowed to write to the tools for the deal"),
+    Column("expires_at", UtcDateTime, nullable=False, doc="a claim left by a killed run lapses here"),
 )

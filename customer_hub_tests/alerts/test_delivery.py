@@ -140,7 +140,10 @@ class _RejectsBlocksThenGoesDown:
     def __init__(self):
         self.calls = 0
 
-    def send(self, message, thread_ts=None):
+    def find_posted(self, alert_id, thread_ts, oldest):
+        return None
+
+    def send(self, message, thread_ts=None, alert_id=None):
         from customer_hub.alerts.slack import SendOutcome
 
         self.calls += 1

@@ -61,7 +61,9 @@ def test_schema_drift_alerts_once_naming_tool_and_field_and_resolves_in_the_thre
     for _ in range(3):
         drift = next(result for result in sync_check_alert() if result.check == "schema_drift")
         assert not drift.passed
-    [opening] = _slack(sandbox)["messages"]
+    # the rename also quarantines the emptied email field: an incident of its own
+    opening, quarantine = _slack(sandbox)["messages"]
+    assert "Sync would empty a field: quarantined: hubspot_contacts" in quarantine["text"]
     assert opening["channel_name"] == config.alerts.slack_channel
     assert "Tool schema changed: hubspot_contacts" in opening["text"]
     assert "renamed properties.email → properties.email_address" in opening["text"]
@@ -69,8 +71,10 @@ def test_schema_drift_alerts_once_naming_tool_and_field_and_resolves_in_the_thre
     _faults(sandbox)
     assert all(result.passed for result in sync_check_alert())
     messages = _slack(sandbox)["messages"]
-    assert len(messages) == 2
-    assert messages[1]["thread_ts"] == opening["ts"] and messages[1]["text"].startswith("Resolved: Tool schema")
+    assert len(messages) == 4  # the vendor reverted: both incidents resolve in their threads
+    resolved = {message["thread_ts"]: message["text"] for message in messages[2:]}
+    assert resolved[opening["ts"]].startswith("Resolved: Tool schema")
+    assert resolved[quarantine["ts"]].startswith("Resolved: Sync would empty a field")
 
 
 def test_alerts_wait_out_the_sandbox_slack_outage_and_errors(tmp_path, sandbox, config):
@@ -95,3 +99,31 @@ def test_alerts_wait_out_the_sandbox_slack_outage_and_errors(tmp_path, sandbox, 
     opening, resolved = _slack(sandbox)["messages"]
     assert "2 duplicates" in opening["text"] and resolved["thread_ts"] == opening["ts"]
     assert all(row["status"] == "delivered" for row in alert_store.recent_alerts(engine))
+
+
+def test_a_post_whose_reply_came_too_late_is_not_posted_twice(tmp_path, sandbox, config):
+    from customer_hub.alerts.slack import SlackSender
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    target = slack_target(
+        config.alerts, {"SLACK_BOT_TOKEN": "xoxb-sandbox", "SLACK_API_URL": sandbox.base_url("slack")}
+    )
+    ui, channel = config.alerts.dagster_ui_url, config.alerts.slack_channel
+    observe_all(engine, [duplicates(3)], ui, channel, datetime.now(UTC))
+    _faults(sandbox, {"slack": {"late_replies": 1, "timeout_seconds": 1.5}})  # Slack posts, then answers late
+
+    first = deliver_pending(engine, target, sender=SlackSender(target, timeout_seconds=0.5))
+    assert first.delivered == 0 and first.failed == 1  # the client gave up waiting...
+    assert len(_slack(sandbox)["messages"]) == 1  # ...though Slack had posted it
+
+    again = deliver_pending(engine, target, sender=SlackSender(target, timeout_seconds=0.5))
+
+    assert again.delivered == 1
+    [posted] = _slack(sandbox)["messages"]  # found by its metadata, not posted a second time
+    assert posted["metadata"]["event_type"] == "customer_hub_alert"
+    assert alert_store.to_deliver(engine) == []
+
+    observe_all(engine, [duplicates(5)], ui, channel, datetime.now(UTC))  # an update goes to the found thread
+    deliver_pending(engine, target)
+    update = _slack(sandbox)["messages"][-1]
+    assert update["thread_ts"] == posted["ts"]

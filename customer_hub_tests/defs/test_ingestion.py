@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from dagster import AssetKey, DagsterInvalidConfigError, materialize
+from dagster import AssetKey, materialize
 
 from customer_hub.config import load_config
 from customer_hub.defs.ingestion import assets, build_sync_assets
 from customer_hub.defs.resources import HubResource
-from customer_hub.defs.tool_resources import HubSpotResource, StripeResource, tool_resources
+from customer_hub.defs.tool_resources import HubSpotResource, StripeResource, tool_resource, tool_resources
 from customer_hub.spokes.registry import MissingCredentialsError
 from customer_hub.store import engine_for
 from customer_hub.store.health import health_rows
@@ -112,15 +112,30 @@ def test_a_rejected_token_fails_the_run_naming_the_variable_and_logs_it(sandbox,
     assert row["status"] == "failure" and "HUBSPOT_ACCESS_TOKEN" in row["error"]
 
 
-def test_an_unset_variable_fails_the_launch_naming_the_tool_and_the_variable(monkeypatch, sqlite_url):
+def test_an_unset_variable_fails_only_that_tools_steps_naming_the_variable(sandbox, monkeypatch, sqlite_url):
     config = load_config(HUB_YAML)
     monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_sandbox")
     resources = tool_resources(config)
     assert set(resources) == set(config.enabled_systems())
+    assert "HUBSPOT_ACCESS_TOKEN" in str(resources["hubspot"])  # the run config shows the name, never a value
 
-    with pytest.raises(DagsterInvalidConfigError) as raised:
-        run(["hubspot_deals"], {"hub": HubResource(database_url=sqlite_url), "hubspot": resources["hubspot"]})
-    assert "resources:hubspot" in str(raised.value) and '"HUBSPOT_ACCESS_TOKEN" which is not set' in str(raised.value)
+    hub = HubResource(config_path=str(HUB_YAML), database_url=sqlite_url)
+    tools = {tool: tool_resource(tool, config, base_url=sandbox.base_url(tool)) for tool in ("hubspot", "stripe")}
+    result = run(["hubspot_deals", "stripe_customers"], {"hub": hub, **tools}, raise_on_error=False)
+
+    assert result.asset_materializations_for_node("stripe_customers")  # the other tool synced
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    assert failure.step_key == "hubspot_deals"
+    cause = failure.step_failure_data.error.cause
+    assert cause.cls_name == "MissingCredentialsError"
+    assert cause.message.strip().endswith(
+        "hubspot: environment variable(s) not set: HUBSPOT_ACCESS_TOKEN (its access_token). What to do: export "
+        "them, or change systems.hubspot.credentials in hub.yaml to the variables that hold them"
+    )
+    rows = {row["what"]: row for row in health_rows(engine_for(sqlite_url))}
+    assert rows["hubspot_deals"]["status"] == "failure" and "HUBSPOT_ACCESS_TOKEN" in rows["hubspot_deals"]["error"]
+    assert rows["stripe_customers"]["status"] == "success"
 
 
 def test_an_empty_credential_names_the_tool_and_the_variable():

@@ -206,11 +206,15 @@ class QuickBooksApi(VendorApi):
         if form.get("grant_type") != "refresh_token":
             return Reply({"error": "unsupported_grant_type"}, 400)
         issued = None
-        if not call.state.faults.tools[self.tool].revoked_token:
-            issued = call.state.quickbooks_tokens.refresh(form.get("refresh_token", ""))
+        faults = call.state.faults
+        if not faults.tools[self.tool].revoked_token:
+            grace = faults.tools[self.tool].token_grace_seconds
+            issued = call.state.quickbooks_tokens.refresh(form.get("refresh_token", ""), grace)
         if issued is None:
             return Reply({"error": "invalid_grant"}, 400)
-        return Reply(issued, headers={"Cache-Control": "no-store"})
+        # rotated already: a reply arriving after the client gave up is a lost refresh token
+        late = faults.take_late_reply(self.tool)
+        return Reply(issued, headers={"Cache-Control": "no-store"}, late_seconds=late)
 
     def query(self, call: Call, realm_id: str) -> Reply:
         text = call.request.args.get("query") or call.request.get_data(as_text=True)

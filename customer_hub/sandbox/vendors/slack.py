@@ -1,4 +1,5 @@
-"""Slack: chat.postMessage (HTTP 200 with ok:false on errors) and incoming webhooks; every message is kept."""
+"""Slack: chat.postMessage (HTTP 200 with ok:false on errors), conversations.history and .replies (with message
+metadata, so a client can find what it posted) and incoming webhooks; every message is kept."""
 
 import hashlib
 import itertools
@@ -39,6 +40,8 @@ class SlackApi(VendorApi):
     def routes(self) -> list[Route]:
         return [
             Route("/slack/api/chat.postMessage", self.post_message, ("POST",)),
+            Route("/slack/api/conversations.history", self.history, ("GET", "POST")),
+            Route("/slack/api/conversations.replies", self.replies, ("GET", "POST")),
             Route("/slack/services/<team>/<bot>/<secret>", self.webhook, ("POST",), authenticated=False),
         ]
 
@@ -107,6 +110,7 @@ class SlackApi(VendorApi):
             "text": (fields or {}).get("text"),
             "blocks": (fields or {}).get("blocks"),
             "thread_ts": (fields or {}).get("thread_ts"),
+            "metadata": _metadata((fields or {}).get("metadata")),
         }
         if reply is not None:
             call.state.record_slack(message | {"error": _error_of(reply)}, delivered=False)
@@ -124,7 +128,50 @@ class SlackApi(VendorApi):
             posted["blocks"] = message["blocks"]
         if message["thread_ts"]:
             posted["thread_ts"] = message["thread_ts"]
-        return Reply({"ok": True, "channel": message["channel"], "ts": ts, "message": posted})
+        late = call.state.faults.take_late_reply(self.tool)  # posted already: the client may time out and resend
+        return Reply({"ok": True, "channel": message["channel"], "ts": ts, "message": posted}, late_seconds=late)
+
+    def history(self, call: Call) -> Reply:
+        """Messages of a channel, newest first, from `oldest` on; metadata only with include_all_metadata."""
+        return self._listing(call, thread=None)
+
+    def replies(self, call: Call) -> Reply:
+        """A thread: its parent message and replies, oldest first."""
+        thread = self._args(call).get("ts")
+        if not thread:
+            return Reply({"ok": False, "error": "thread_not_found"})
+        return self._listing(call, thread=str(thread))
+
+    def _args(self, call: Call) -> dict[str, Any]:
+        return {**call.request.args.to_dict(), **(self._fields(call) or {})}
+
+    def _listing(self, call: Call, thread: str | None) -> Reply:
+        args = self._args(call)
+        if not args.get("channel"):
+            return Reply({"ok": False, "error": "channel_not_found"})
+        channel = channel_id(str(args["channel"]))
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = []
+        for message in call.state.slack_log()["messages"]:
+            if (
+                message["channel"] != channel
+                or message.get("via") != "chat.postMessage"
+                or float(message["ts"]) < oldest
+            ):
+                continue
+            if thread is not None and thread not in (message["ts"], message.get("thread_ts")):
+                continue
+            if thread is None and message.get("thread_ts"):
+                continue  # history lists top-level messages; replies are read with conversations.replies
+            item = {"type": "message", "ts": message["ts"], "text": message["text"] or "", "bot_id": BOT_ID}
+            if message.get("thread_ts"):
+                item["thread_ts"] = message["thread_ts"]
+            if with_metadata and message.get("metadata"):
+                item["metadata"] = message["metadata"]
+            found.append(item)
+        found.sort(key=lambda item: float(item["ts"]), reverse=thread is None)
+        return Reply({"ok": True, "messages": found, "has_more": False})
 
     def webhook(self, call: Call, team: str, bot: str, secret: str) -> Reply:
         body = call.json_body()
@@ -152,6 +199,16 @@ class SlackApi(VendorApi):
             return reply
         call.state.record_slack(message | {"ts": self._ts()}, delivered=True)
         return _text(200, "ok")
+
+
+def _metadata(value: Any) -> dict[str, Any] | None:
+    """Message metadata as sent (a JSON object, or its text in a form-encoded call)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
 
 
 def _text(status: int, text: str) -> Reply:
