@@ -103,9 +103,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "company name + initial", lambda c: _with_initials(c, c.account_names), lambda s: s.blocking.by_account
     ),
     BlockingRule("phone + initial", lambda c: _with_initials(c, c.features.phone.codes), lambda s: s.blocking.by_phone),
-    BlockingRule("full name", _plain(lambda c: c.features.name_key.codes), lambda s: s.blocking.by_name),
+    BlockingRule(
+        "full name", _plain(lambda c: c.features.name_key.codes), lambda s: s.blocking.by_name, max_block_size=40
+    ),
     BlockingRule("name part + initial", _part_and_initial, lambda s: s.blocking.by_name, max_block_size=40),
-    BlockingRule("names sound alike", _sounds_like, lambda s: s.blocking.by_name),
+    BlockingRule("names sound alike", _sounds_like, lambda s: s.blocking.by_name, max_block_size=20),
     BlockingRule(
         "full name + postcode",
         _plain(lambda c: combine_codes(c.features.name_key.codes, c.features.postcode.codes)),
