@@ -79,6 +79,25 @@ def _golden_spec(key: str, description: str) -> AssetSpec:
     )
 
 
+def _model_metadata(summary) -> dict[str, object]:
+    """What the match model learnt this run (m, u and weight per comparison level) and what blocking skipped."""
+    if summary.model is None:
+        return {}
+    blocking = summary.blocking or {}
+    return {
+        "prior_match_probability": float(summary.model["prior"]),
+        "match_model": _markdown_table(
+            summary.model_rows(), ["comparison", "level", "m", "u", "weight"], limit=len(summary.model_rows())
+        ),
+        "blocks_skipped": sum(rule["skipped_blocks"] for rule in blocking.values()),
+        "blocking": _markdown_table(
+            [{"rule": name, **figures} for name, figures in blocking.items()],
+            ["rule", "pairs", "skipped_blocks", "skipped_records"],
+            limit=len(blocking),
+        ),
+    }
+
+
 @multi_asset(
     name="golden_customers",
     specs=[
@@ -109,6 +128,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
             "updated_this_run": summary.updated,
             "candidates_open": summary.candidates_open,
             "auto_merge_rate": summary.auto_merge_rate,
+            **_model_metadata(summary),
         },
     )
     yield MaterializeResult(

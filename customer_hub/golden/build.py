@@ -8,6 +8,7 @@ answers into rows, so the same run works from Dagster, the command line and the 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from customer_hub.resolution.emails import normalize_emails
 from customer_hub.resolution.stable_ids import XREF_COLUMNS
 from customer_hub.spokes.canonical import IDENTITY_FIELDS
 from customer_hub.store import golden_store
+
+log = logging.getLogger(__name__)
 
 PERSON_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "city", "country", "job_title")
 SIDE_BY_SIDE = ("record_id", "full_name", "first_name", "last_name", "email", "phone", "company_name",
@@ -51,6 +54,19 @@ class GoldenSummary:
     linked: int
     candidates_open: int
     candidates_decided: int
+    model: Mapping[str, Any] | None = None
+    """The match model trained on this run's records (`MatchModel.parameters()`), None without named people."""
+    blocking: Mapping[str, Mapping[str, int]] | None = None
+    """Per blocking rule: pairs compared, blocks skipped for size and the records in them."""
+
+    def model_rows(self) -> list[dict[str, Any]]:
+        """One row per comparison level: m, u and the match weight it carries, for a table in the UI."""
+        rows = []
+        for comparison, levels in (self.model or {}).get("comparisons", {}).items():
+            for level, figures in levels.items():
+                if not level.startswith("_"):
+                    rows.append({"comparison": comparison, "level": level, **figures})
+        return rows
 
     @property
     def auto_merge_rate(self) -> float:
@@ -273,6 +289,7 @@ def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None)
     now = now or datetime.now(UTC)
     records = records_frame(golden_store.read_customer_records(engine))
     decisions = golden_store.read_decisions(engine)
+    log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
     resolution = resolve_with_review(records, resolution_settings(config.matching, decisions))
     resolved = resolution.records.copy()
     previous_xref = golden_store.read_xref(engine)
@@ -308,6 +325,8 @@ def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None)
         linked=linked,
         candidates_open=sum(1 for row in candidates if row["status"] == "open"),
         candidates_decided=sum(1 for row in candidates if row["status"] == "decided"),
+        model=resolution.model.parameters() if resolution.model is not None else None,
+        blocking=resolution.blocking.rules if resolution.blocking is not None else None,
     )
 
 

@@ -11,6 +11,7 @@ and Jane Smith into one person, nor when they hold different addresses at one co
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -26,6 +27,8 @@ from customer_hub.resolution.comparisons import (
 from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
+
+log = logging.getLogger(__name__)
 
 _GUARD_COMPONENT_LIMIT = 1000
 """Would-be clusters larger than this are not checked pair by pair (a million pairs); the address rule still
@@ -290,6 +293,15 @@ def link_people(
     left, right = candidate_pairs(context, people, settings, report)
     open_pair = by_email[left] != by_email[right]
     left, right = left[open_pair], right[open_pair]
+    log.info("%d named person records, %d candidate pairs to score", len(people), len(left))
+    if report.skipped_blocks:
+        log.info(
+            "blocking skipped %d oversized blocks (%s); raise matching.blocking.max_block_size to compare them",
+            report.skipped_blocks,
+            ", ".join(
+                f"{rule}: {fig['skipped_blocks']}" for rule, fig in report.rules.items() if fig["skipped_blocks"]
+            )[:500],
+        )
     model = None
     scored = Links.empty()
     if len(people) >= 2:
@@ -299,6 +311,13 @@ def link_people(
         levels, weights, swapped = score_pairs(model, context, left, right)
         model = _with_prior(model, weights, len(people), settings)
         probability = model.probability(weights)
+        log.info(
+            "match model: prior %.2e, %d pairs at or above auto-merge %.2f, %d for review",
+            model.prior,
+            int((probability >= settings.auto_merge_threshold).sum()),
+            settings.auto_merge_threshold,
+            int(((probability >= settings.review_threshold) & (probability < settings.auto_merge_threshold)).sum()),
+        )
         keep = probability >= settings.review_threshold
         scored = Links.of(
             left[keep],
