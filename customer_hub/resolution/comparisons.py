@@ -20,8 +20,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
-from customer_hub.resolution.companies import company_similarity
 from customer_hub.resolution.pair_similarity import (
     damerau_levenshtein,
     distinct_pairs,
@@ -34,6 +34,8 @@ from customer_hub.resolution.text import Coded
 
 CLOSE_JARO_WINKLER = 0.92
 FUZZY_JARO_WINKLER = 0.80
+SIMILAR_COMPANY = 85.0
+"""Edit similarity (0-100) at which two accounts' names count as one company spelt two ways."""
 SWAP_MARGIN = 0.05
 """How much better the crossed orientation must score before first and last name are read as swapped."""
 
@@ -66,7 +68,7 @@ class RecordContext:
         features = self.features
         email = features.person_email
         rows = np.flatnonzero(email.present())
-        local = pd.Series(email.text(rows), dtype="str").str.split("@").str[0].str.replace(r"[._+-]", "", regex=True)
+        local = pd.Series(email.text(rows), dtype="str").str.replace(r"@.*$|[._+-]", "", regex=True)
         first = pd.Series(features.first.text(rows), dtype="str").str.replace(" ", "", regex=False)
         last = pd.Series(features.last.text(rows), dtype="str").str.replace(" ", "", regex=False)
         name_only = local.str.len() < 4
@@ -193,7 +195,10 @@ def account_levels(view: PairView) -> np.ndarray:
     apart = np.flatnonzero(both & ~same)
     name_a, name_b = context.account_names[left[apart]], context.account_names[right[apart]]
     distinct_a, distinct_b, index = distinct_pairs(name_a, name_b)
-    similar_names = company_similarity(names[distinct_a], names[distinct_b]) >= 85
+    similar_names = np.zeros(len(distinct_a), dtype=bool)
+    if len(distinct_a):
+        ratio = process.cpdist(names[distinct_a], names[distinct_b], scorer=fuzz.ratio, workers=-1)
+        similar_names = ratio >= SIMILAR_COMPANY
     similar = np.zeros(len(left), dtype=bool)
     similar[apart] = np.append(similar_names, False)[index] | ((name_a >= 0) & (name_a == name_b))
     return np.select([~both, same, similar], [0, 1, 2], 3).astype(np.int8)

@@ -198,10 +198,14 @@ def expectation_maximisation(
     return m, share
 
 
+_TRAINING_BLOCK_SIZE = 30
+"""Blocks larger than this teach EM little that smaller ones do not, and cost pairs quadratically."""
+
+
 def _session_pairs(
     keys: np.ndarray, people: np.ndarray, max_block_size: int, limit: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    left, right = pairs_in_blocks(people, keys[people], max_block_size)
+    left, right = pairs_in_blocks(people, keys[people], min(max_block_size, _TRAINING_BLOCK_SIZE))
     if len(left) > limit:
         chosen = np.sort(rng.choice(len(left), limit, replace=False))
         left, right = left[chosen], right[chosen]

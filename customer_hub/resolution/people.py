@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 
 from customer_hub.resolution.blocking import BlockingReport, combine_codes, pairs_in_blocks, star_edges, unique_pairs
 from customer_hub.resolution.clustering import Clustering, Links, cluster
@@ -152,13 +153,15 @@ TRAINING_SESSIONS: tuple[TrainingSession, ...] = (
 
 def _sorted_neighbours(context: RecordContext, people: np.ndarray, window: int) -> Keys:
     """Pairs of records within `window` places of each other in full-name order, and again with each name read
-    backwards (a typo in the first letters): as (left, right) arrays."""
+    backwards (a typo in the first letters): as (left, right) arrays. Names are ranked once per distinct name."""
     names = context.features.full_name
     named = people[names.codes[people] >= 0]
-    text = names.text(named).astype(str)
+    values = pd.Series(names.values, dtype="str")
     lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for key in (text, np.array([value[::-1] for value in text], dtype=object).astype(str)):
-        ordered = named[np.argsort(key, kind="stable")]
+    for spelled in (values, values.str[::-1]):
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[np.argsort(spelled.to_numpy(dtype=object), kind="stable")] = np.arange(len(values))
+        ordered = named[np.argsort(rank[names.codes[named]], kind="stable")]
         for offset in range(1, window + 1):
             lefts.append(ordered[:-offset])
             rights.append(ordered[offset:])
