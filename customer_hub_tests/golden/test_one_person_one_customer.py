@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from customer_hub.golden.explain import ExplainError, explain_records, format_explanation
 from customer_hub.lookup import DecisionError, record_decision, withdraw_decision
 from customer_hub.store import golden_store
 
@@ -117,3 +118,29 @@ def test_overlong_or_nul_steward_names_are_refused_the_same_on_both_backends(eng
     with pytest.raises(DecisionError, match="NUL"):
         record_decision(engine, "hubspot:contacts:505", "stripe:customers:cus_L", "merge", "ann", "bad\x00reason")
     assert golden_store.read_decisions(engine) == []
+
+
+def test_explain_shows_the_waterfall_behind_a_link_and_why_a_pair_stays_apart(engine, land, run, config):
+    land(
+        landed("hubspot:contacts:1", first_name="Olivia", last_name="Hunt", email="olivia@redmfg.com",
+               company_name="Red Manufacturing LLC", shared_keys="hubspot_contact:1"),
+        landed("sheets:implementations:r1", full_name="Hunt, Oliiva", company_name="Red Manufacturing"),
+        landed("intercom:contacts:z", full_name="Bob Stone", email="bob@stone.example"),
+    )  # fmt: skip
+    run(0)
+    linked = explain_records(engine, config, "hubspot:contacts:1", "sheets:implementations:r1")
+    assert linked["same_person"] and linked["same_customer"]
+    evidence = linked["pair"]["evidence"]
+    assert evidence["first_name"][0] == "close"
+    assert evidence["last_name"][0] == "exact" and evidence["last_name"][1] > 0
+    assert linked["pair"]["probability"] >= linked["auto_merge_threshold"]
+    text = format_explanation(linked)
+    assert "match weight" in text and "Verdict: one person, one customer" in text
+
+    apart = explain_records(engine, config, "hubspot:contacts:1", "intercom:contacts:z")
+    assert not apart["same_person"] and not apart["same_customer"]
+    assert apart["pair"]["evidence"]["first_name"][0] == "different"
+    assert apart["pair"]["probability"] < apart["review_threshold"]
+
+    with pytest.raises(ExplainError, match="no live customer record with id nope:x:1"):
+        explain_records(engine, config, "hubspot:contacts:1", "nope:x:1")
