@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import select
 
 from customer_hub.config import load_config
@@ -69,6 +70,22 @@ def export(engine, truth, path: str) -> None:
     records.to_parquet(path)
 
 
+def shared_personal_addresses(conn) -> list[str]:
+    """Canonical person addresses (free-mail providers, no role mailboxes) that sit in two or more golden customers:
+    one person split into several customers."""
+    from customer_hub.resolution.domains import free_mail_mask
+    from customer_hub.resolution.emails import normalize_emails
+
+    rows = conn.execute(
+        select(customer_xref.c.email, customer_xref.c.golden_customer_id).where(customer_xref.c.email.is_not(None))
+    ).all()
+    emails = normalize_emails(pd.Series([email for email, _ in rows], dtype="str"))
+    free = free_mail_mask(emails["email_domain"], frozenset()).to_numpy() & ~emails["email_is_role"].to_numpy()
+    frame = pd.DataFrame({"email": emails["email"], "customer": [customer for _, customer in rows]})[free]
+    counts = frame.drop_duplicates().groupby("email")["customer"].size()
+    return sorted(counts[counts > 1].index)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=42)
@@ -108,6 +125,7 @@ def main() -> None:
                     customer_xref.c.golden_person_id,
                 )
             ).all()
+            shared = shared_personal_addresses(conn)
         truth = sandbox.state.truth.records
         accounts, people, unknown = [], [], 0
         for tool, obj, source_id, customer, person in rows:
@@ -133,6 +151,7 @@ def main() -> None:
         precision, recall, f1 = pairwise(labels)
         print(f"{level:<10}{len(labels):>9}{precision:>11.3f}{recall:>9.3f}{f1:>8.3f}")
     print(f"Acme Corp records fall into {len(acme_ids)} golden customer(s): {sorted(acme_ids)}")
+    print(f"personal addresses held by more than one golden customer: {len(shared)} {shared[:5]}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Which records belong to one account (a company, or an individual customer).
 
 Evidence, strongest first: a shared key (one tool storing another's id, an invoice naming its customer), a company
-domain (website or work address), the exact normalised company name, then a close company-name spelling. A company
+domain (website or work address), one personal address, the exact normalised company name, then a close
+company-name spelling. A company
 name is only trusted while it points at one company: when records with the same name carry domains of different,
 unlinked companies, the name is read together with the city or not at all, and a fuzzy name match never joins two
 clusters that each have their own domains.
@@ -30,6 +31,13 @@ def _shared_key_edges(features: Features) -> Links:
     keys = keys[keys.notna() & (keys != "")]
     hub, member = star_edges(keys.index.to_numpy(dtype=np.int64), pd.factorize(keys)[0])
     return Links.of(hub, member, 1.0, "shared_key")
+
+
+def _address_edges(features: Features) -> Links:
+    """Records carrying one personal address (not a role mailbox) belong to one customer: an invoice or a
+    spreadsheet row keyed by a buyer's gmail address is that buyer's, whatever else it names."""
+    hub, member = star_edges(np.arange(features.size), features.personal_email.codes)
+    return Links.of(hub, member, 1.0, "exact_email")
 
 
 def _domain_edges(features: Features) -> Links:
@@ -161,7 +169,7 @@ def link_accounts(
     """
     anchor_links = Links.concat(_shared_key_edges(features), _domain_edges(features))
     anchors = _domain_anchors(features, anchor_links)
-    exact = Links.concat(anchor_links, _company_name_edges(features, anchors))
+    exact = Links.concat(anchor_links, _address_edges(features), _company_name_edges(features, anchors))
     fuzzy = _fuzzy_company_pairs(features, anchors, settings)
     automatic = fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0
     clustering = cluster(

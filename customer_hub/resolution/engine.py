@@ -102,7 +102,8 @@ def _decisions(features: Features, settings: ResolutionSettings) -> _Decisions:
 
     Without a level, a merge joins both the records' customers and (when both name a person) their people: a
     steward who says "these are one" means the customer too. A keep-apart without a level separates people when
-    both records name one (colleagues stay one customer) and customers otherwise."""
+    both records name one (colleagues stay one customer) and customers otherwise; two individuals (people at no
+    company) are their own customers, so keeping them apart separates their customers as well."""
     index = pd.Index(features.record_id)
     decisions = _Decisions()
     for decision in settings.decisions:
@@ -114,6 +115,9 @@ def _decisions(features: Features, settings: ResolutionSettings) -> _Decisions:
         if decision.action == "keep_apart":
             level = decision.level or ("person" if both_people else "customer")
             getattr(decisions, f"{level}_apart").append(pair)
+            at_company = features.company.present() | features.company_domain.present()
+            if decision.level is None and both_people and not at_company[positions].any():
+                decisions.customer_apart.append(pair)
             continue
         if decision.level in (None, "customer"):
             decisions.customer_merge.append(pair)

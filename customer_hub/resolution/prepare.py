@@ -34,13 +34,15 @@ _TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
 class Features:
     """Normalised fields, one entry per record in input order.
 
-    `email` is the canonical address (role mailboxes included), `person_email` only a person record's personal
-    address. `company_domain` is the stated web domain or else the domain of a non-free-mail address. Initials are
-    character codes (0 where there is no name) so that blocks can be built with integer arithmetic.
+    `email` is the canonical address (role mailboxes included), `personal_email` any record's address that is not a
+    role mailbox, `person_email` only a person record's personal address. `company_domain` is the stated web
+    domain or else the domain of a non-free-mail address. Initials are character codes (0 where there is no name)
+    so that blocks can be built with integer arithmetic.
     """
 
     record_id: pd.Series
     email: Coded
+    personal_email: Coded
     person_email: Coded
     email_domain: Coded
     email_is_free: np.ndarray
@@ -237,6 +239,7 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
     return Features(
         record_id=fields.record_id,
         email=fields.email,
+        personal_email=fields.email.where(personal),
         person_email=fields.email.where(personal & is_person),
         email_domain=fields.email_domain,
         email_is_free=fields.email_is_free,
