@@ -3,9 +3,14 @@
 Full reads page the list endpoints (`limit`, `starting_after`, `has_more`; subscriptions with `status=all` so
 cancelled ones are kept). Stripe has no "updated since" filter, so incremental reads replay `GET /v1/events`
 from the cursor (minus the overlap). Events come newest first: every page is collected, the newest event per
-object wins, and the objects are landed oldest change first. Events are kept for 30 days; an older cursor falls
-back to a full read. `customer.deleted` and `invoice.deleted` mark records deleted; `customer.subscription.deleted`
-is a cancellation (the subscription stays listed with `status=canceled`), so it lands as an update.
+object wins, and the objects are landed oldest change first. Events carry each object in the API version in force
+when the event was created (the account's), not the pinned `Stripe-Version`: since 2025-03-31 an invoice's
+subscription is under `parent.subscription_details` and a subscription's period is on its items. Event objects are
+put back into the pinned shape for the fields the hub reads (`pinned_shape`), so a record hashes the same whichever
+way it was read and a live change never looks like schema drift; the mapping reads both shapes all the same.
+Events are kept for 30 days; an older cursor falls back to a full read. `customer.deleted` and `invoice.deleted`
+mark records deleted; `customer.subscription.deleted` is a cancellation (the subscription stays listed with
+`status=canceled`), so it lands as an update.
 """
 
 from __future__ import annotations
@@ -148,7 +153,7 @@ class StripeConnector(ConnectorBase):
             for start in range(0, len(ordered), self.page_size):
                 chunk = ordered[start : start + self.page_size]
                 yield Page(
-                    records=[e["data"]["object"] for e in chunk if e.get("type") not in _DELETION_EVENTS],
+                    records=[pinned_shape(e["data"]["object"]) for e in chunk if e.get("type") not in _DELETION_EVENTS],
                     deleted_ids=[e["data"]["object"]["id"] for e in chunk if e.get("type") in _DELETION_EVENTS],
                 )
             newest = max((int(e.get("created") or 0) for e in events), default=None)
@@ -308,9 +313,47 @@ def invoice_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         amount_remaining=_major(payload.get("amount_remaining"), currency),
         currency=_clean(currency),
         due_date=_iso_date(payload.get("due_date")),
-        subscription_id=_clean(payload.get("subscription")),
+        subscription_id=invoice_subscription_id(payload),
         created_at=iso_from_epoch_seconds(payload.get("created")),
     )
+
+
+def pinned_shape(obj: dict[str, Any]) -> dict[str, Any]:
+    """An event's object with the fields that moved in API version 2025-03-31 back where the pinned version has them.
+
+    Only the moves the hub reads are undone: invoice `parent.subscription_details.subscription` -> `subscription`
+    (the `parent` is dropped when that is all it says), subscription items' `current_period_*` -> the subscription.
+    An object already in the pinned shape is returned unchanged.
+    """
+    shaped = dict(obj)
+    parent = shaped.get("parent")
+    if shaped.get("object") == "invoice" and "subscription" not in shaped and "parent" in shaped:
+        details = (parent or {}).get("subscription_details") or {}
+        shaped["subscription"] = details.get("subscription")
+        if not parent or parent.get("type") == "subscription_details":
+            del shaped["parent"]
+    items = (shaped.get("items") or {}).get("data") or []
+    if shaped.get("object") == "subscription" and "current_period_end" not in shaped and items:
+        moved = ("current_period_start", "current_period_end")
+        shaped.update({key: items[0].get(key) for key in moved})
+        shaped["items"] = {
+            **shaped["items"],
+            "data": [{key: value for key, value in item.items() if key not in moved} for item in items],
+        }
+    return shaped
+
+
+def invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
+    """The subscription an invoice bills, in either shape Stripe serves.
+
+    Lists answer in the pinned version (top-level `subscription`), but `/v1/events` renders each object in the
+    version in force when the event was created: since 2025-03-31 that is `parent.subscription_details`.
+    """
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    subscription = invoice.get("subscription") or details.get("subscription")
+    if isinstance(subscription, dict):  # expanded
+        subscription = subscription.get("id")
+    return _clean(subscription)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------

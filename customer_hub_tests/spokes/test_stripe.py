@@ -14,6 +14,7 @@ from customer_hub.spokes.stripe import (
     customer_to_canonical,
     invoice_to_canonical,
     monthly_amount,
+    pinned_shape,
     subscription_to_canonical,
 )
 from customer_hub.spokes.sync import sync_stream
@@ -112,6 +113,15 @@ def test_invoice_maps_amounts_and_due_date(stripe_examples):
     assert fields["is_account_only"] is True and fields["shared_keys"] == "stripe_customer:cus_QXg1o8vcGmoR32"
 
 
+def test_invoice_in_the_current_api_version_names_its_subscription_under_parent(stripe_examples):
+    invoice = copy.deepcopy(stripe_examples["invoice"])  # Stripe's current shape: `parent.subscription_details`
+    invoice["parent"]["subscription_details"]["subscription"] = "sub_42"
+    invoice.pop("subscription", None)
+
+    assert invoice_to_canonical(invoice)["subscription_id"] == "sub_42"
+    assert pinned_shape(invoice)["subscription"] == "sub_42"
+
+
 # --- against the sandbox ---------------------------------------------------------------------------------------
 
 
@@ -207,3 +217,30 @@ def test_a_list_that_keeps_serving_the_same_page_fails_instead_of_paging_forever
     assert len(stub.requests) == 3  # the event probe and two list pages, then it stops
     assert read_cursor(engine, "stripe", "customers") is None  # a failed read never moves the cursor
     assert [row["source_id"] for row in landed(engine, "stripe")] == ["cus_1"]
+
+
+def test_incremental_reads_keep_invoice_subscriptions_though_events_use_the_account_api_version(sandbox, sqlite_url):
+    """Events render objects in the account's (2025-03-31+) version, where an invoice's subscription moved under
+    `parent` and a subscription's period onto its items; the hub must still know which subscription each changed
+    invoice bills and when each subscription bills next, and a later full read must find nothing changed."""
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    for obj in ("subscriptions", "invoices"):
+        sync_stream(engine, connector, obj)
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.02, "tools": ["stripe"]})["stripe"]
+
+    incremental = {obj: sync_stream(engine, connector, obj) for obj in ("subscriptions", "invoices")}
+    full = {obj: sync_stream(engine, connector, obj, mode="full") for obj in ("subscriptions", "invoices")}
+
+    assert {r.mode_used for r in incremental.values()} == {"incremental"}
+    source = sandbox.state.stream("stripe", "invoices")
+    billed = [i for i in changed["invoices"] if source.records[i]["subscription"]]
+    landed_invoices = {row["source_id"]: row["fields"] for row in landed(engine, "stripe", "invoices")}
+    assert billed and {i: landed_invoices[i]["subscription_id"] for i in billed} == {
+        i: source.records[i]["subscription"] for i in billed
+    }
+    landed_subscriptions = {row["source_id"]: row["fields"] for row in landed(engine, "stripe", "subscriptions")}
+    active = [s for s in changed["subscriptions"] if landed_subscriptions[s]["subscription_status"] == "active"]
+    assert active and all(landed_subscriptions[s]["next_billing_date"] for s in active)
+    assert full["invoices"].updated == 0  # (an earlier test's hand-made cancellation event leaves a subscription)
+    assert not any(r.schema_changed for r in [*incremental.values(), *full.values()])
