@@ -94,8 +94,10 @@ def main() -> None:
             if (real := truth.get((tool, obj, source_id))) and real.customer == ACME_CUSTOMER_KEY
         }
 
-    print(f"sandbox seed {args.seed}, scale {args.scale}: {len(rows)} records landed in {synced:.1f} s, "
-          f"resolved in {resolved:.1f} s ({unknown} records without ground truth left out)")
+    print(
+        f"sandbox seed {args.seed}, scale {args.scale}: {len(rows)} records landed in {synced:.1f} s, "
+        f"resolved in {resolved:.1f} s ({unknown} records without ground truth left out)"
+    )
     print(f"{'level':<10}{'records':>9}{'precision':>11}{'recall':>9}{'F1':>8}")
     for level, labels in (("accounts", accounts), ("people", people)):
         precision, recall, f1 = pairwise(labels)

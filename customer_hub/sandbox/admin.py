@@ -10,6 +10,9 @@ GET    /_sandbox/slack/messages            delivered Slack messages (and refused
 DELETE /_sandbox/slack/messages            forget them
 POST   /_sandbox/deals/<id>/close_won      move a HubSpot deal to closed-won now
 GET    /_sandbox/writes                    Asana projects and QuickBooks invoices/customers created via the API
+POST   /_sandbox/google/keys               a new service-account key (the JSON file Google hands out once)
+POST   /_sandbox/google/tokens             {"lifetime_seconds": 3600, "expire_granted": false}: Google token lifetime;
+                                           `expire_granted` lets every access token granted so far expire now
 """
 
 from typing import Any
@@ -37,6 +40,8 @@ class AdminApi:
             "admin:slack": self.slack,
             "admin:close_won": self.close_won,
             "admin:writes": self.writes,
+            "admin:google_keys": self.google_keys,
+            "admin:google_tokens": self.google_tokens,
         }
 
     @staticmethod
@@ -50,6 +55,8 @@ class AdminApi:
             Rule("/_sandbox/slack/messages", endpoint="admin:slack", methods=["GET", "DELETE"]),
             Rule("/_sandbox/deals/<deal_id>/close_won", endpoint="admin:close_won", methods=["POST"]),
             Rule("/_sandbox/writes", endpoint="admin:writes", methods=["GET"]),
+            Rule("/_sandbox/google/keys", endpoint="admin:google_keys", methods=["POST"]),
+            Rule("/_sandbox/google/tokens", endpoint="admin:google_tokens", methods=["POST"]),
         ]
 
     def handle(self, endpoint: str, request: Request, args: dict[str, Any]) -> Reply:
@@ -107,3 +114,20 @@ class AdminApi:
 
     def writes(self, request: Request) -> Reply:
         return Reply(self.state.writes())
+
+    def google_keys(self, request: Request) -> Reply:
+        token_uri = request.host_url.rstrip("/") + SANDBOX_IDS["google_token_path"]
+        with self.state.lock:
+            return Reply(self.state.google_tokens.create_key(token_uri))
+
+    def google_tokens(self, request: Request) -> Reply:
+        body = request.get_json(silent=True) or {}
+        tokens = self.state.google_tokens
+        with self.state.lock:
+            if "lifetime_seconds" in body:
+                lifetime = int(body["lifetime_seconds"])
+                if lifetime < 1:
+                    raise ValueError("lifetime_seconds must be at least 1")
+                tokens.lifetime_seconds = lifetime
+            expired = tokens.expire_granted() if body.get("expire_granted") else 0
+            return Reply({"lifetime_seconds": tokens.lifetime_seconds, "expired": expired})

@@ -6,6 +6,7 @@ from typing import Any
 
 from customer_hub.sandbox.clock import SandboxClock
 from customer_hub.sandbox.faults import FaultBoard
+from customer_hub.sandbox.google_oauth import GoogleTokens
 from customer_hub.sandbox.ids import SANDBOX_IDS
 from customer_hub.sandbox.lifecycle import is_gone
 from customer_hub.sandbox.mutation import CHANGERS, close_won, mutate
@@ -41,6 +42,7 @@ class SandboxState:
         self._initial_rate_limits = rate_limits
         self.limiter = RateLimiter(rate_limits)
         self.quickbooks_tokens = QuickBooksTokens(SANDBOX_IDS["quickbooks_refresh_token"], seed)
+        self.google_tokens = GoogleTokens(random.Random(f"{seed}:google-oauth"))
         self.idempotent_replies: dict[tuple[str, str], Any] = {}
         self.slack_messages: list[Record] = []
         self.slack_rejected: list[Record] = []
