@@ -2,7 +2,7 @@
 
 GET    /_sandbox/                          tool base URLs, fixed ids, seed and scale
 GET    /_sandbox/counts                    records per tool and object
-POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "delete": 0} -> ids
+POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "delete": 0, "merge": 0}
 GET    /_sandbox/faults                    active faults and rate limits
 POST   /_sandbox/faults                    merge a fault configuration (see customer_hub.sandbox.faults)
 DELETE /_sandbox/faults                    everything off, rate limits back to the start setting
@@ -89,6 +89,7 @@ class AdminApi:
                 list(tools) if tools else None,
                 int(body.get("create", 0)),
                 int(body.get("delete", 0)),
+                int(body.get("merge", 0)),
             )
         )
 

@@ -139,15 +139,22 @@ CHANGERS: dict[tuple[str, str], Changer] = {
 
 
 def mutate(
-    state: "SandboxState", fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0
+    state: "SandboxState",
+    fraction: float,
+    tools: list[str] | None = None,
+    create: int = 0,
+    delete: int = 0,
+    merge: int = 0,
 ) -> dict[str, dict[str, list[str]]]:
     """Change `fraction` of each stream's live records (at least one when fraction > 0); returns ids per stream.
 
     `create`/`delete` also add and remove that many Stripe customers and HubSpot contacts (HubSpot archives);
     their ids are reported as "customers_created", "customers_deleted", "contacts_created", "contacts_archived",
-    and subscriptions canceled with a deleted customer are listed among the changed subscriptions.
+    and subscriptions canceled with a deleted customer are listed among the changed subscriptions. `merge` merges
+    that many pairs of HubSpot contacts: "contacts_merged" lists the merged-away ids, "contacts_merged_into" the
+    survivors, in the same order.
     """
-    if not 0 <= fraction <= 1 or create < 0 or delete < 0:
+    if not 0 <= fraction <= 1 or create < 0 or delete < 0 or merge < 0:
         raise ValueError(
             f"fraction must be between 0 and 1 and counts not negative, got {fraction}, {create}, {delete}"
         )
@@ -166,6 +173,10 @@ def mutate(
         changed.setdefault(tool, {})[name] = ids
     if create or delete:
         _appear_and_vanish(state, changed, create, delete)
+    if merge and "hubspot" in changed:
+        merges = lifecycle.merge_hubspot_contacts(state, merge)
+        changed["hubspot"]["contacts_merged"] = list(merges)
+        changed["hubspot"]["contacts_merged_into"] = list(merges.values())
     return changed
 
 

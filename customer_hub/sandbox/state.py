@@ -69,11 +69,11 @@ class SandboxState:
             return result
 
     def mutate(
-        self, fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0
+        self, fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0, merge: int = 0
     ) -> dict[str, dict[str, list[str]]]:
-        """Change a share of every stream's records (and optionally add/remove some); returns ids per stream."""
+        """Change a share of every stream's records (and optionally add/remove/merge some); returns ids per stream."""
         with self.lock:
-            return mutate(self, fraction, tools, create, delete)
+            return mutate(self, fraction, tools, create, delete, merge)
 
     def close_won(self, deal_id: str) -> Record:
         """Move a HubSpot deal to closed-won now (raises KeyError for an unknown deal)."""

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
+from customer_hub.spokes.base import ConnectorBase, IdListing, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
 from customer_hub.timestamps import format_utc, latest, parse_iso_or_epoch_ms
@@ -52,6 +52,8 @@ ASSOCIATIONS: dict[str, tuple[str, ...]] = {
     "deals": ("companies", "contacts"),
 }
 MODIFIED_PROPERTY = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate"}
+MERGED_PROPERTY = "hs_merged_object_ids"
+"""Ids of the records merged into this one (`;`-separated)."""
 CLOSED_WON_STAGE = "closedwon"
 NO_ASSOCIATIONS = "crm.associations.NO_ASSOCIATIONS_FOUND"
 """The per-id error of an associations batch read for a record that simply has none of the asked type."""
@@ -127,6 +129,40 @@ class HubSpotConnector(ConnectorBase):
 
         read.pages = pages()
         return read
+
+    def list_ids(self, obj: str) -> IdListing:
+        """Every id, live and archived, for the reconciliation pass: the list endpoint asked for one property only.
+
+        HubSpot keeps deleted records in an archive (`archived=true`), and a merge leaves no archived record at all:
+        the merged-away id only shows in the survivor's `hs_merged_object_ids` (`;`-separated), which is how the
+        hub learns what was merged into what.
+        """
+        self._check(obj)
+        listing = IdListing()
+        for archived in (False, True):
+            after: str | None = None
+            while True:
+                params: dict[str, Any] = {
+                    "limit": self.page_size,
+                    "properties": MERGED_PROPERTY,
+                    "archived": str(archived).lower(),
+                }
+                if after:
+                    params["after"] = after
+                body = self.client.get_json(f"/crm/v3/objects/{obj}", params=params)
+                records = _results(body, obj)
+                for record in records:
+                    record_id = str(record["id"])
+                    if archived:
+                        listing.archived.add(record_id)
+                        continue
+                    listing.ids.add(record_id)
+                    merged = str((record.get("properties") or {}).get(MERGED_PROPERTY) or "")
+                    listing.merged.update({item.strip(): record_id for item in merged.split(";") if item.strip()})
+                after = next_page(self.tool, f"GET /crm/v3/objects/{obj}", after, _next_after(body))
+                if not after:
+                    break
+        return listing
 
     def count(self, obj: str) -> int | None:
         """The `total` of an unfiltered search (one request of one record)."""

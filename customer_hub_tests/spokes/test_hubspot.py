@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from customer_hub.config import load_config
+from customer_hub.quality.metrics import compute_metrics
 from customer_hub.spokes.http import ToolAuthError
 from customer_hub.spokes.hubspot import (
     ASSOCIATIONS,
@@ -293,3 +295,32 @@ def test_incremental_sync_after_a_small_change_costs_a_handful_of_requests(sandb
     spent, records = sum(r.requests for r in results.values()), sum(len(changed[obj]) for obj in streams)
     assert 2 * spent < records, (spent, records)
     assert [record.getMessage() for record in caplog.records] == []  # no fallback to reads record by record
+
+
+def test_reconciliation_marks_archived_and_merged_contacts_and_counts_the_tool(sandbox, sqlite_url, request_log):
+    from customer_hub.store.landing import merges_of
+
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "hubspot", engine)
+    sync_stream(engine, connector, "contacts")
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0, "tools": ["hubspot"], "delete": 3, "merge": 2})[
+        "hubspot"
+    ]
+    incremental = sync_stream(engine, connector, "contacts")  # search serves neither archived nor merged-away records
+    request_log.attach(connector)
+
+    reconciled = sync_stream(engine, connector, "contacts", mode="reconcile")
+
+    assert incremental.marked_deleted == 0
+    gone = set(changed["contacts_archived"]) | set(changed["contacts_merged"])
+    assert reconciled.mode_used == "reconcile" and reconciled.marked_deleted == len(gone) == 5
+    assert gone.isdisjoint(row["source_id"] for row in landed(engine, "hubspot", "contacts"))
+    assert merges_of(engine, "hubspot", "contacts") == dict(
+        zip(changed["contacts_merged"], changed["contacts_merged_into"], strict=True)
+    )
+    tool_count = sandbox_admin(sandbox, "GET", "counts")["hubspot"]["contacts"]
+    assert reconciled.reported_count == reconciled.landed_count == tool_count
+    assert all("properties=hs_merged_object_ids" in r.request.path_url for r in request_log.exchanges)
+    assert spec_errors("hubspot", request_log.exchanges) == []
+    metrics = {m.series: m for m in compute_metrics(engine, load_config(), datetime.now(UTC))}
+    assert metrics["deleted_records/hubspot_contacts"].detail == {"deleted": 5, "merged": 2}

@@ -244,3 +244,16 @@ def test_incremental_reads_keep_invoice_subscriptions_though_events_use_the_acco
     assert active and all(landed_subscriptions[s]["next_billing_date"] for s in active)
     assert full["invoices"].updated == 0  # (an earlier test's hand-made cancellation event leaves a subscription)
     assert not any(r.schema_changed for r in [*incremental.values(), *full.values()])
+
+
+def test_reconciliation_counts_what_stripe_lists_so_parity_is_real(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    first = sync_stream(engine, connector, "customers")  # a full read counts what it listed
+    assert sync_stream(engine, connector, "customers").reported_count is None  # incremental: Stripe has no totals
+
+    reconciled = sync_stream(engine, connector, "customers", mode="reconcile")
+
+    assert connector.count("customers") is None
+    tool_count = sandbox_admin(sandbox, "GET", "counts")["stripe"]["customers"]
+    assert first.reported_count == reconciled.reported_count == reconciled.landed_count == tool_count
