@@ -194,6 +194,20 @@ def _appear_and_vanish(
         hubspot["contacts_archived"] = lifecycle.archive_hubspot_contacts(state, delete)
 
 
+def touch_at_once(state: "SandboxState", tool: str, name: str, count: int) -> tuple[int, list[str]]:
+    """Change the first `count` live records of a stream (HubSpot: the lowest ids) at one shared moment."""
+    if tool != "hubspot":
+        raise ValueError("only HubSpot streams are bulk-updated at one moment here")
+    stream = state.stream(tool, name)
+    live = [record_id for record_id in stream.order if not lifecycle.is_gone(tool, stream.records[record_id])]
+    ids = sorted(live, key=int)[:count]
+    now_ms = state.clock.now_ms()
+    for record_id in ids:
+        stamp(stream.records[record_id], name, now_ms)  # e.g. a workflow re-saving them: only the time moves
+        stream.touch(record_id, now_ms)
+    return now_ms, ids
+
+
 def close_won(state: "SandboxState", deal_id: str) -> Record:
     """Move a HubSpot deal to closed-won now, as a salesperson would when the contract is signed."""
     deals = state.stream("hubspot", "deals")

@@ -2,8 +2,9 @@
 
 Full reads page `GET /crm/v3/objects/{type}` with `after`, asking for an explicit property list and the
 associations the hub links on. Incremental reads use `POST /crm/v3/objects/{type}/search` on the last-modified
-property, ascending. Search serves at most 10,000 results per query, so the read restarts the query from the last
-modified time it saw before reaching that cap (a time window, not an offset). The cursor is the time the read
+property, sorted by it and then by `hs_object_id`. Search serves at most 10,000 results per query, so before that
+cap the read restarts the query after the last record it saw: modified later, or at the same moment with a greater
+id (a keyset, not an offset, so any number of records sharing one timestamp are read). The cursor is the time the read
 started, on the hub's clock; the overlap window absorbs clock skew and search-index lag. Search results carry no
 associations, so they are read for each page with the v3 associations batch endpoint and put into the payload in
 the list endpoint's shape: a record then hashes the same whichever way it was read, and a re-read is "unchanged".
@@ -22,12 +23,14 @@ from customer_hub.config import SyncConfig, SystemConfig
 from customer_hub.spokes.base import ConnectorBase, IdListing, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
-from customer_hub.timestamps import format_utc, latest, parse_iso_or_epoch_ms
+from customer_hub.timestamps import format_utc, parse_iso_or_epoch_ms
 
 log = logging.getLogger(__name__)
 
 SEARCH_RESULT_CAP = 10_000
-"""HubSpot search stops paging at this many results for one query."""
+"""HubSpot search stops paging at this many results for one query. `settings.search_result_cap` lowers it: only the
+tests do, so a few dozen records exercise the same restart path that 10,000 records sharing a timestamp take."""
+OBJECT_ID_PROPERTY = "hs_object_id"
 MAX_PAGE_SIZE = 100
 """The list endpoints serve at most 100 records per page."""
 
@@ -74,6 +77,7 @@ class HubSpotConnector(ConnectorBase):
     ):
         self.sync = sync
         self.page_size = min(sync.page_size, MAX_PAGE_SIZE)
+        self.search_result_cap = int(config.settings.get("search_result_cap", SEARCH_RESULT_CAP))
         self.client = bearer_client(
             self.tool,
             config,
@@ -214,10 +218,15 @@ class HubSpotConnector(ConnectorBase):
             raise ToolResponseError(self.tool, f"GET /crm/v3/objects/{obj}/{{id}}", "response has no record id")
         return self._normalise_associations(obj, body)
 
-    def _search_body(self, obj: str, filters: list[dict[str, Any]], *, limit: int, after: str = "0") -> dict[str, Any]:
+    def _search_body(
+        self, obj: str, filter_groups: list[list[dict[str, Any]]], *, limit: int, after: str = "0"
+    ) -> dict[str, Any]:
         return {
-            "filterGroups": [{"filters": filters}] if filters else [],
-            "sorts": [{"propertyName": MODIFIED_PROPERTY[obj], "direction": "ASCENDING"}],
+            "filterGroups": [{"filters": filters} for filters in filter_groups if filters],
+            "sorts": [
+                {"propertyName": MODIFIED_PROPERTY[obj], "direction": "ASCENDING"},
+                {"propertyName": OBJECT_ID_PROPERTY, "direction": "ASCENDING"},
+            ],
             "properties": list(PROPERTIES[obj]),
             "limit": limit,
             "after": after,
@@ -226,40 +235,50 @@ class HubSpotConnector(ConnectorBase):
     def _search_windows(
         self, obj: str, since: datetime | None, *, extra_filters: Iterable[dict[str, Any]] = ()
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of a modified-since search, restarting the query from the newest time seen before the cap."""
+        """Pages of a modified-since search in windows under the result cap, ordered by (modified time, id).
+
+        Each window restarts after the last record served: modified later than it, or modified at the same moment
+        with a greater `hs_object_id` (two filter groups, ORed). The id breaks ties, so even more than a cap's worth
+        of records sharing one modification time (a bulk import, a workflow touching every record) are paged through.
+        """
         path = f"/crm/v3/objects/{obj}/search"
         modified = MODIFIED_PROPERTY[obj]
-        window_start = since
+        extra = list(extra_filters)
+        groups = [extra + ([{"propertyName": modified, "operator": "GTE", "value": _millis(since)}] if since else [])]
         while True:
-            filters = list(extra_filters)
-            if window_start is not None:
-                filters.append({"propertyName": modified, "operator": "GTE", "value": _millis(window_start)})
             after = "0"
             served = 0
-            newest: datetime | None = None
+            last: dict[str, Any] | None = None
             while True:
                 body = self.client.post_json(
-                    path, json=self._search_body(obj, filters, limit=self.page_size, after=after)
+                    path, json=self._search_body(obj, groups, limit=self.page_size, after=after)
                 )
                 records = _results(body, obj)
                 served += len(records)
-                newest = latest(newest, (self.source_updated_at(obj, r) for r in records))
                 if records:
+                    last = records[-1]
                     yield self._with_associations(obj, records)
                 after = next_page(self.tool, f"POST {path}", after, _next_after(body))
-                if not after or not records:
+                if not after:
                     return
-                if served + self.page_size > SEARCH_RESULT_CAP:
+                if served + self.page_size > self.search_result_cap:
                     break
-            if newest is None or (window_start is not None and newest <= window_start):
-                raise ToolResponseError(
-                    self.tool,
-                    f"POST {path}",
-                    f"more than {SEARCH_RESULT_CAP} records share one modification time, so search cannot page them",
-                    hint="run this stream with mode=full (the list endpoint has no such cap)",
-                )
-            log.info("hubspot %s: search reached %d results, restarting from %s", obj, served, newest.isoformat())
-            window_start = newest
+            if last is None:
+                return
+            moment = _millis(
+                parse_iso_or_epoch_ms((last.get("properties") or {}).get(modified))
+                or self.source_updated_at(obj, last)
+                or datetime.fromtimestamp(0, UTC)
+            )
+            log.info("hubspot %s: search reached %d results, restarting after record %s", obj, served, last["id"])
+            groups = [
+                extra + [{"propertyName": modified, "operator": "GT", "value": moment}],
+                extra
+                + [
+                    {"propertyName": modified, "operator": "EQ", "value": moment},
+                    {"propertyName": OBJECT_ID_PROPERTY, "operator": "GT", "value": str(last["id"])},
+                ],
+            ]
 
     def _with_associations(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Search results plus their associations, read in one batch per association type.

@@ -21,7 +21,7 @@ from customer_hub_tests.contracts.spec_validation import (
     require_specs,
     response_errors,
 )
-from customer_hub_tests.sandbox.clients import quickbooks_headers
+from customer_hub_tests.sandbox.clients import quickbooks_headers, sheets_headers
 
 BEARER = {"Authorization": "Bearer sandbox-token", "Intercom-Version": "2.16"}
 WORKSPACE = SANDBOX_IDS["asana_workspace_gid"]
@@ -154,12 +154,13 @@ CASES = [
 
 
 def _send(sandbox: SandboxServer, http: requests.Session, case: Case) -> requests.Response:
+    headers = {**case.headers, **sheets_headers(sandbox, http)} if case.vendor == "sheets" else case.headers
     return http.request(
         case.method,
         sandbox.base_url(case.vendor) + case.path,
         params=case.params,
         json=case.body,
-        headers=case.headers,
+        headers=headers,
         timeout=10,
     )
 

@@ -155,7 +155,10 @@ def test_search_bodies_filter_on_the_modified_property_ascending(sandbox, reques
     body = json.loads(request_log.exchanges[0].request.body)
     assert body["filterGroups"][0]["filters"][0]["propertyName"] == "hs_lastmodifieddate"
     assert body["filterGroups"][0]["filters"][0]["operator"] == "GTE"
-    assert body["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
+    assert body["sorts"] == [
+        {"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"},
+        {"propertyName": "hs_object_id", "direction": "ASCENDING"},  # ties broken by id
+    ]
     assert "name" in body["properties"] and body["limit"] == 100
 
 
@@ -231,19 +234,44 @@ def test_rate_limit_headers_pace_the_sync_without_429s(sandbox, sqlite_url):
     assert result.throttled_seconds > 0 and result.retries == 0
 
 
-def test_search_restarts_from_the_last_modified_time_before_the_result_cap(sandbox, request_log, monkeypatch):
-    monkeypatch.setattr("customer_hub.spokes.hubspot.SEARCH_RESULT_CAP", 300)
-    connector = connector_for(sandbox, "hubspot")
+@pytest.fixture
+def small_search_cap(sandbox):
+    """HubSpot's 10,000-result search cap lowered to 30 in the sandbox (and the connector): the same restart path
+    that 10,000 records sharing one timestamp take, exercised by a few dozen."""
+    sandbox.state.hubspot_search_cap = 30
+    yield 30
+    sandbox.state.hubspot_search_cap = 10_000
+
+
+def test_search_restarts_after_the_last_record_before_the_result_cap(sandbox, request_log, small_search_cap):
+    connector = connector_for(sandbox, "hubspot", settings={"search_result_cap": small_search_cap}, page_size=10)
     request_log.attach(connector)
 
     pages = list(connector.read_incremental("companies", "2020-01-01T00:00:00.000+00:00").pages)
 
     ids = [record["id"] for page in pages for record in page.records]
-    assert set(ids) == {str(record["id"]) for record in sandbox.state.stream("hubspot", "companies")}
+    assert sorted(ids) == sorted(str(record["id"]) for record in sandbox.state.stream("hubspot", "companies"))
     searches = [json.loads(r.request.body) for r in request_log.exchanges if r.request.url.endswith("/search")]
-    starts = [body["filterGroups"][0]["filters"][0]["value"] for body in searches if body["after"] == "0"]
-    assert len(starts) >= 2 and starts == sorted(starts, key=int)  # each window starts where the last one ended
-    assert max(int(body["after"]) for body in searches) < 300
+    assert max(int(body["after"]) for body in searches) < small_search_cap
+    assert all(
+        [s["propertyName"] for s in body["sorts"]] == ["hs_lastmodifieddate", "hs_object_id"] for body in searches
+    )
+
+
+def test_more_records_than_the_search_cap_sharing_one_modified_time_are_all_read(sandbox, sqlite_url, small_search_cap):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(
+        sandbox, "hubspot", engine, settings={"search_result_cap": small_search_cap}, page_size=10
+    )
+    sync_stream(engine, connector, "contacts")
+    _, touched = sandbox.state.touch_at_once("hubspot", "contacts", 3 * small_search_cap + 7)  # a bulk import
+
+    result = sync_stream(engine, connector, "contacts")
+
+    assert result.mode_used == "incremental" and result.updated >= len(touched) == 97
+    rows = {row["source_id"]: row for row in landed(engine, "hubspot", "contacts")}
+    stored = sandbox.state.stream("hubspot", "contacts").records
+    assert all(rows[i]["payload"]["updatedAt"] == stored[i]["updatedAt"] for i in touched)
 
 
 def test_incremental_reads_associations_in_one_batch_per_type(stub, fast_sync):

@@ -38,7 +38,7 @@ DEFAULT_PROPERTIES = {
 DATE_PROPERTIES = {"createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate"}
 NUMERIC_PROPERTIES = {"amount", "hs_object_id", "numberofemployees"}
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal"}
-LIST_LIMIT, SEARCH_LIMIT, SEARCH_WINDOW = 100, 200, 10000
+LIST_LIMIT, SEARCH_LIMIT = 100, 200
 BATCH_READ_LIMIT = 1000
 """Ids per associations batch read; HubSpot rejects larger bodies since February 2025."""
 TEXT_SEARCHED = ("firstname", "lastname", "email", "phone", "company", "name", "domain", "dealname")
@@ -196,11 +196,12 @@ class HubSpotApi(VendorApi):
         if not str(offset).isdigit():
             return _error(400, "VALIDATION_ERROR", f"Invalid after value: {offset}")
         offset = int(offset)
-        if offset >= SEARCH_WINDOW:
+        cap = call.state.hubspot_search_cap
+        if offset >= cap:
             return _error(
                 400,
                 "VALIDATION_ERROR",
-                f"There was a problem with the request. Search results are limited to {SEARCH_WINDOW} "
+                f"There was a problem with the request. Search results are limited to {cap} "
                 "records per query; narrow the query (for example by a time window) to page further.",
             )
         stream = call.state.stream("hubspot", kind)
