@@ -13,6 +13,7 @@ from customer_hub.sandbox import lifecycle
 from customer_hub.sandbox.clock import iso_ms, iso_seconds, qbo_time
 from customer_hub.sandbox.events import emit_asana_event, emit_stripe_event
 from customer_hub.sandbox.messiness import phone_format
+from customer_hub.sandbox.seeding.asana import status_update
 from customer_hub.sandbox.seeding.hubspot import OPEN_STAGES, stamp
 from customer_hub.sandbox.store import Record
 from customer_hub.sandbox.vocabulary import CSM_NAMES, IMPLEMENTATION_STAGES, JOB_TITLES
@@ -116,10 +117,20 @@ def _sheets_row(state: "SandboxState", record: Record, now_ms: int) -> None:
 
 
 def _asana_project(state: "SandboxState", record: Record, now_ms: int) -> None:
+    """Half the changes edit the notes (which moves `modified_at`); the other half post a status update, which in
+    Asana changes the project's `current_status_update` but leaves its `modified_at` alone."""
+    if state.rng.random() < 0.5:
+        status = state.rng.choice(ASANA_STATUSES)
+        record["current_status_update"] = status_update(f"{record['gid']}{now_ms % 10**6:06d}", status, now_ms / 1000)
+        emit_asana_event(state, record, "current_status_update", now_ms)
+        return
     record["notes"] = f"{record['notes']} Status checked {iso_ms(now_ms)[:10]}.".strip()
     record["html_notes"] = f"<body>{record['notes']}</body>"
     record["modified_at"] = iso_seconds(now_ms / 1000)
     emit_asana_event(state, record, "notes", now_ms)
+
+
+ASANA_STATUSES = ("on_track", "at_risk", "off_track", "on_hold")
 
 
 CHANGERS: dict[tuple[str, str], Changer] = {
