@@ -43,6 +43,8 @@ class SandboxState:
         self.limiter = RateLimiter(rate_limits)
         self.quickbooks_tokens = QuickBooksTokens(SANDBOX_IDS["quickbooks_refresh_token"], seed)
         self.google_tokens = GoogleTokens(random.Random(f"{seed}:google-oauth"))
+        self.hubspot_association_page = 500
+        """Associations per id one v4 batch read page serves (HubSpot's is 500); tests lower it to see paging."""
         self.hubspot_search_cap = 10_000
         """Results one HubSpot search query may page through (HubSpot's is 10,000); tests lower it so a few dozen
         records take the path 10,000 records sharing one timestamp take."""

@@ -1,13 +1,14 @@
 """HubSpot CRM: contacts, companies and deals with their associations; the hub's source of names and companies.
 
-Full reads page `GET /crm/v3/objects/{type}` with `after`, asking for an explicit property list and the
-associations the hub links on. Incremental reads use `POST /crm/v3/objects/{type}/search` on the last-modified
-property, sorted by it and then by `hs_object_id`. Search serves at most 10,000 results per query, so before that
-cap the read restarts the query after the last record it saw: modified later, or at the same moment with a greater
-id (a keyset, not an offset, so any number of records sharing one timestamp are read). The cursor is the time the read
-started, on the hub's clock; the overlap window absorbs clock skew and search-index lag. Search results carry no
-associations, so they are read for each page with the v3 associations batch endpoint and put into the payload in
-the list endpoint's shape: a record then hashes the same whichever way it was read, and a re-read is "unchanged".
+Full reads page `GET /crm/v3/objects/{type}` with `after`, asking for an explicit property list. Incremental reads
+use `POST /crm/v3/objects/{type}/search` on the last-modified property, sorted by it and then by `hs_object_id`.
+Search serves at most 10,000 results per query, so before that cap the read restarts the query after the last
+record it saw: modified later, or at the same moment with a greater id (a keyset, not an offset, so any number of
+records sharing one timestamp are read). The cursor is the time the read started, on the hub's clock; the overlap
+window absorbs clock skew and search-index lag. Associations are read for each page, whichever way it was read,
+with the v4 associations batch endpoint, paged per record (v3 and the list endpoint stop at 100 per record), and
+put into the payload in one shape: a record then hashes the same whichever way it was read, and a re-read is
+"unchanged".
 """
 
 from __future__ import annotations
@@ -104,15 +105,13 @@ class HubSpotConnector(ConnectorBase):
                     "properties": ",".join(PROPERTIES[obj]),
                     "archived": "false",
                 }
-                if ASSOCIATIONS[obj]:
-                    params["associations"] = ",".join(ASSOCIATIONS[obj])
                 if after:
                     params["after"] = after
                 body = self.client.get_json(f"/crm/v3/objects/{obj}", params=params)
-                records = [self._normalise_associations(obj, record) for record in _results(body, obj)]
-                yield Page(records)
+                records = _results(body, obj)
+                yield Page(self._with_associations(obj, records) if records else [])
                 after = next_page(self.tool, f"GET /crm/v3/objects/{obj}", after, _next_after(body))
-                if not after or not records:
+                if not after:
                     break
             read.cursor_after = format_utc(started, "milliseconds")
 
@@ -281,7 +280,7 @@ class HubSpotConnector(ConnectorBase):
             ]
 
     def _with_associations(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Search results plus their associations, read in one batch per association type.
+        """Records plus their associations, read in one paged batch per association type.
 
         Where the associations batch endpoint is missing (404), each record's associations are read with the
         single-record endpoint instead: slower, but the payload is complete either way.
@@ -309,34 +308,51 @@ class HubSpotConnector(ConnectorBase):
         return [self._normalise_associations(obj, record) for record in records]
 
     def _batch_associations(self, obj: str, ids: list[str]) -> dict[str, dict[str, list[dict[str, str]]]]:
-        """from id -> association type -> associated ids, one request per association type.
+        """from id -> association type -> associated ids, read with the v4 batch endpoint and paged per id.
 
+        v3's batch read serves at most 100 associations per record and no paging, silently dropping the rest; v4
+        answers `paging.next.after` for each record with more, asked for again with that `after` until none is left.
         HubSpot answers 207 when some ids have no associations of a type, listing each as a NO_ASSOCIATIONS_FOUND
-        error: that means "none", not a failure. Any other per-id error is logged, and those ids land without
-        that association type until the next read.
+        error: that means "none", not a failure. Any other per-id error is logged, and those ids land without that
+        association type until the next read.
         """
         associated: dict[str, dict[str, list[dict[str, str]]]] = {}
         for to_type in ASSOCIATIONS[obj]:
-            path = f"/crm/v3/associations/{obj}/{to_type}/batch/read"
-            body = self.client.post_json(path, json={"inputs": [{"id": i} for i in ids]})
-            results = body.get("results") if isinstance(body, dict) else None
-            if not isinstance(results, list):
-                raise ToolResponseError(self.tool, f"POST {path}", "response has no results list")
-            for item in results:
-                from_id = str((item.get("from") or {}).get("id"))
-                associated.setdefault(from_id, {})[to_type] = list(item.get("to") or [])
-            unexpected = [
-                error
-                for error in body.get("errors") or []
-                if not (isinstance(error, dict) and error.get("subCategory") == NO_ASSOCIATIONS)
-            ]
-            if unexpected:
-                first = unexpected[0].get("message") if isinstance(unexpected[0], dict) else unexpected[0]
-                log.warning(
-                    "hubspot POST %s: %d of %d ids failed (first: %s); they land without %s associations",
-                    path, len(unexpected), len(ids), first, to_type,
-                )  # fmt: skip
+            path = f"/crm/v4/associations/{obj}/{to_type}/batch/read"
+            pending: list[dict[str, str]] = [{"id": i} for i in ids]
+            while pending:
+                body = self.client.post_json(path, json={"inputs": pending})
+                results = body.get("results") if isinstance(body, dict) else None
+                if not isinstance(results, list):
+                    raise ToolResponseError(self.tool, f"POST {path}", "response has no results list")
+                sent_after = {item["id"]: item.get("after") for item in pending}
+                pending = []
+                for item in results:
+                    from_id = str((item.get("from") or {}).get("id"))
+                    found = associated.setdefault(from_id, {}).setdefault(to_type, [])
+                    found += [
+                        {"id": str(linked["toObjectId"]), "type": _v4_type(linked)}
+                        for linked in item.get("to") or []
+                        if isinstance(linked, dict) and linked.get("toObjectId") is not None
+                    ]
+                    following = next_page(self.tool, f"POST {path}", sent_after.get(from_id), _next_after(item))
+                    if following:
+                        pending.append({"id": from_id, "after": following})
+                self._log_batch_errors(path, body, len(ids), to_type)
         return associated
+
+    def _log_batch_errors(self, path: str, body: dict[str, Any], asked: int, to_type: str) -> None:
+        unexpected = [
+            error
+            for error in body.get("errors") or []
+            if not (isinstance(error, dict) and error.get("subCategory") == NO_ASSOCIATIONS)
+        ]
+        if unexpected:
+            first = unexpected[0].get("message") if isinstance(unexpected[0], dict) else unexpected[0]
+            log.warning(
+                "hubspot POST %s: %d of %d ids failed (first: %s); they land without %s associations",
+                path, len(unexpected), asked, first, to_type,
+            )  # fmt: skip
 
     @staticmethod
     def _normalise_associations(obj: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -455,6 +471,15 @@ def _next_after(body: dict[str, Any]) -> str | None:
     nxt = (body.get("paging") or {}).get("next") or {}
     after = nxt.get("after") if isinstance(nxt, dict) else None
     return str(after) if after not in (None, "") else None
+
+
+def _v4_type(linked: dict[str, Any]) -> str:
+    """One v4 association's type as text: its label, else category and type id (e.g. HUBSPOT_DEFINED/279)."""
+    kinds = [kind for kind in linked.get("associationTypes") or [] if isinstance(kind, dict)]
+    if not kinds:
+        return ""
+    first = kinds[0]
+    return str(first.get("label") or f"{first.get('category')}/{first.get('typeId')}")
 
 
 def _clean(value: Any) -> str | None:

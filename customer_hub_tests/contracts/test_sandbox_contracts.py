@@ -242,6 +242,37 @@ def test_hubspot_association_batch_read_serves_the_list_endpoints_associations(
         assert {error["subCategory"] for error in found.get("errors", [])} <= {"crm.associations.NO_ASSOCIATIONS_FOUND"}
 
 
+def test_hubspot_v4_association_batch_read_pages_each_record_and_matches_the_spec(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    hubspot = sandbox.base_url("hubspot")
+    deals = sandbox.state.stream("hubspot", "deals")
+    linked = {i: deals.records[i]["associations"].get("contacts", []) for i in deals.order[:200]}
+    busy = next(i for i, ids in linked.items() if len(ids) >= 2)
+    none = next(i for i, ids in linked.items() if not ids)
+    url = f"{hubspot}/crm/v4/associations/deals/contacts/batch/read"
+    sandbox.state.hubspot_association_page = 1
+    try:
+        pages, inputs = [], [{"id": busy}, {"id": none}]
+        while inputs:
+            body = {"inputs": inputs}
+            answer = http.post(url, json=body, headers=BEARER)
+            assert request_errors("hubspot", "POST", url, body=body) == []
+            errors = response_errors("hubspot", "POST", url, answer.status_code, answer.json())
+            assert _without_subcategory_defect(errors) == []
+            pages.append(answer)
+            inputs = [
+                {"id": item["from"]["id"], "after": item["paging"]["next"]["after"]}
+                for item in answer.json()["results"]
+                if "paging" in item
+            ]
+    finally:
+        sandbox.state.hubspot_association_page = 500
+    assert pages[0].status_code == 207 and pages[0].json()["errors"][0]["context"]["fromObjectId"] == [none]
+    served = [to["toObjectId"] for page in pages for item in page.json()["results"] for to in item["to"]]
+    assert served == [str(i) for i in linked[busy]] and len(pages) == len(linked[busy])
+
+
 def test_stripe_events_match_their_schema_and_carry_objects_in_the_account_version(
     sandbox: SandboxServer, http: requests.Session
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from customer_hub.config import load_config
 from customer_hub.quality.metrics import compute_metrics
+from customer_hub.sandbox.seeding.hubspot import stamp
 from customer_hub.spokes.http import ToolAuthError
 from customer_hub.spokes.hubspot import (
     ASSOCIATIONS,
@@ -274,7 +275,7 @@ def test_more_records_than_the_search_cap_sharing_one_modified_time_are_all_read
     assert all(rows[i]["payload"]["updatedAt"] == stored[i]["updatedAt"] for i in touched)
 
 
-def test_incremental_reads_associations_in_one_batch_per_type(stub, fast_sync):
+def test_incremental_reads_associations_in_one_v4_batch_per_type_and_follows_each_records_paging(stub, fast_sync):
     from customer_hub.config import load_config
     from customer_hub.spokes.registry import build_connector
 
@@ -282,27 +283,64 @@ def test_incremental_reads_associations_in_one_batch_per_type(stub, fast_sync):
     config = config.model_copy(update={"sync": fast_sync})
     connector = build_connector("hubspot", config, credentials={"access_token": "pat"}, base_url=stub.url)
     contact = {"id": "1", "properties": {"email": "a@x.io"}, "updatedAt": "2026-05-01T10:00:00.000Z"}
+    kind = [{"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}]
+    batch = {"status": "COMPLETE", "startedAt": "2026-05-01T10:00:00.000Z", "completedAt": "2026-05-01T10:00:00.1Z"}
     stub.queue(200, {"total": 2, "results": [contact, {**contact, "id": "2"}]})
     stub.queue(
         200,
-        {
-            "status": "COMPLETE",
-            "results": [{"from": {"id": "1"}, "to": [{"id": "55", "type": "contact_to_company"}]}],
-            "startedAt": "2026-05-01T10:00:00.000Z",
-            "completedAt": "2026-05-01T10:00:00.100Z",
+        batch
+        | {
+            "results": [
+                {
+                    "from": {"id": "1"},
+                    "to": [{"toObjectId": 55, "associationTypes": kind}],
+                    "paging": {"next": {"after": "MQ=="}},
+                }
+            ]
         },
     )
+    stub.queue(200, batch | {"results": [{"from": {"id": "1"}, "to": [{"toObjectId": 56, "associationTypes": kind}]}]})
 
     [page] = list(connector.read_incremental("contacts", "2026-05-01T00:00:00.000+00:00").pages)
 
-    assert [associated_ids(record, "companies") for record in page.records] == [["55"], []]
-    batch = stub.requests[1]
-    assert (batch.method, batch.path) == ("POST", "/crm/v3/associations/contacts/companies/batch/read")
-    assert json.loads(batch.body) == {"inputs": [{"id": "1"}, {"id": "2"}]}
+    assert [associated_ids(record, "companies") for record in page.records] == [["55", "56"], []]
+    first, second = stub.requests[1:3]
+    assert (first.method, first.path) == ("POST", "/crm/v4/associations/contacts/companies/batch/read")
+    assert json.loads(first.body) == {"inputs": [{"id": "1"}, {"id": "2"}]}
+    assert json.loads(second.body) == {"inputs": [{"id": "1", "after": "MQ=="}]}  # only the record with more
     from customer_hub_tests.contracts.spec_validation import request_errors, require_specs
 
     require_specs()
-    assert request_errors("hubspot", batch.method, batch.path, body=json.loads(batch.body)) == []
+    for sent in (first, second):
+        assert request_errors("hubspot", sent.method, sent.path, body=json.loads(sent.body)) == []
+
+
+def test_a_deal_with_more_than_a_hundred_contacts_keeps_them_all(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "hubspot", engine)
+    sync_stream(engine, connector, "deals")
+    deals, contacts = sandbox.state.stream("hubspot", "deals"), sandbox.state.stream("hubspot", "contacts")
+    deal_id = deals.order[0]
+    with sandbox.state.lock:  # a conference deal with 240 attendees
+        deals.records[deal_id]["associations"]["contacts"] = contacts.order[:240]
+        now_ms = sandbox.state.clock.now_ms()
+        stamp(deals.records[deal_id], "deals", now_ms)
+        deals.touch(deal_id, now_ms)
+    sandbox.state.hubspot_association_page = 100  # HubSpot pages v4 at 500 per record; 100 shows paging sooner
+
+    def landed_contacts() -> list[str]:
+        row = next(r for r in landed(engine, "hubspot", "deals") if r["source_id"] == deal_id)
+        return sorted(row["fields"]["contact_ids"], key=int)
+
+    try:
+        sync_stream(engine, connector, "deals")
+        after_incremental = landed_contacts()
+        full = sync_stream(engine, connector, "deals", mode="full")
+    finally:
+        sandbox.state.hubspot_association_page = 500
+
+    assert after_incremental == landed_contacts() == sorted(contacts.order[:240], key=int)
+    assert full.updated == 0  # both reads land the same payload
 
 
 def test_incremental_sync_after_a_small_change_costs_a_handful_of_requests(sandbox, sqlite_url, caplog):
