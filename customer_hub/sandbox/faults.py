@@ -11,6 +11,8 @@ A fault configuration is a JSON object keyed by tool (or "all"), for example::
 - error_rate: share of requests answered with a failure: a mix of 429 (with the tool's rate-limit headers),
   500, 502, 503 and slow answers that arrive only after `timeout_seconds` (default 2.0).
 - malformed_page: the next N list/search responses carry truncated JSON.
+- empty_page: the next N pages of an Intercom or Asana list are empty but name a next page (a cursor for the same
+  position), as those APIs answer when they filter a page after cutting it; clients must follow the cursor.
 - schema_drift: rename and/or add fields in the tool's records (HubSpot: inside `properties`; Sheets: columns).
 - revoked_token: every call is refused with the tool's own 401 (QuickBooks also refuses token refreshes).
 - slack_outage: "503" (Slack is down) or "ratelimited" (429 with Retry-After).
@@ -34,6 +36,7 @@ class ToolFaults:
     error_rate: float = 0.0
     timeout_seconds: float = 2.0
     malformed_page: int = 0
+    empty_page: int = 0
     schema_drift: dict[str, dict[str, Any]] | None = None
     revoked_token: bool = False
     slack_outage: str | None = None
@@ -100,6 +103,14 @@ class FaultBoard:
         faults.malformed_page -= 1
         return True
 
+    def take_empty_page(self, tool: str) -> bool:
+        """Whether this page must be served empty with a next cursor (uses up one of the N)."""
+        faults = self.tools[tool]
+        if faults.empty_page <= 0:
+            return False
+        faults.empty_page -= 1
+        return True
+
     def drift(self, tool: str, record: dict[str, Any]) -> dict[str, Any]:
         """The record with the tool's schema drift applied (the stored record is left alone)."""
         drift = self.tools[tool].schema_drift
@@ -127,6 +138,7 @@ def _validated(tool: str, values: dict[str, Any]) -> ToolFaults:
             error_rate=float(values["error_rate"]),
             timeout_seconds=float(values["timeout_seconds"]),
             malformed_page=int(values["malformed_page"]),
+            empty_page=int(values["empty_page"]),
             schema_drift=values["schema_drift"] or None,
             revoked_token=bool(values["revoked_token"]),
             slack_outage=values["slack_outage"] or None,

@@ -199,7 +199,7 @@ class AsanaConnector(ConnectorBase):
             yield records
             following = (body.get("next_page") or {}).get("offset")
             offset = next_page(self.tool, "GET /projects", params.get("offset"), following)
-            if not offset or not records:
+            if not offset:  # an empty page that names a next one is followed, not taken for the end
                 return
             params = {**params, "offset": offset}
 

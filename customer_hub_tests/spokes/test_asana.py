@@ -139,3 +139,13 @@ def test_requests_match_asanas_published_spec(connector, request_log):
     for response in request_log.exchanges:
         sent = response.request
         validate_request("asana", sent.method, sent.url, body=sent.body, headers=dict(sent.headers))
+
+
+def test_an_empty_page_that_names_a_next_page_is_followed(sandbox, connector):
+    sandbox_admin(sandbox, "POST", "faults", {"asana": {"empty_page": 1}})
+    try:
+        records = _read(connector.read_full("projects"))
+    finally:
+        sandbox_admin(sandbox, "DELETE", "faults")
+
+    assert len(records) == len(sandbox.state.stream("asana", "projects"))

@@ -37,7 +37,7 @@ def test_customer_maps_identity_keys_and_payment_method(stripe_examples):
     customer.update(name="Acme Ltd", email="billing@acme.example", phone="+44 20 7946 0000")
     customer["address"].update(line1="1 High St", city="London", postal_code="EC1A 1BB", country="GB")
     customer["metadata"] = {"hubspot_company_id": "5001"}
-    customer["invoice_settings"]["default_payment_method"] = {"id": "pm_1", "type": "card", "card": {"brand": "visa"}}
+    customer["invoice_settings"]["default_payment_method"] = stripe_examples["payment_method"]  # visa, 4242
 
     fields = customer_to_canonical(customer)
 
@@ -49,7 +49,7 @@ def test_customer_maps_identity_keys_and_payment_method(stripe_examples):
         "GB",
     )
     assert fields["shared_keys"] == f"stripe_customer:{customer['id']};hubspot_company:5001"
-    assert fields["payment_method"] == "card/visa"
+    assert fields["payment_method"] == "visa •••• 4242"
 
 
 def test_customer_without_metadata_links_only_by_its_own_id(stripe_examples):
@@ -59,7 +59,7 @@ def test_customer_without_metadata_links_only_by_its_own_id(stripe_examples):
     fields = customer_to_canonical(customer)
 
     assert fields["shared_keys"] == f"stripe_customer:{customer['id']}"
-    assert fields["payment_method"] == "pm_123" and fields["email"] is None
+    assert fields["payment_method"] is None and fields["email"] is None  # an id alone tells a person nothing
 
 
 def test_subscription_mrr_is_monthly_in_major_units(stripe_examples):
@@ -257,3 +257,36 @@ def test_reconciliation_counts_what_stripe_lists_so_parity_is_real(sandbox, sqli
     assert connector.count("customers") is None
     tool_count = sandbox_admin(sandbox, "GET", "counts")["stripe"]["customers"]
     assert first.reported_count == reconciled.reported_count == reconciled.landed_count == tool_count
+
+
+def test_payment_methods_land_as_brand_and_last_digits_from_full_and_incremental_reads(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    sync_stream(engine, connector, "customers")
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.05, "tools": ["stripe"]})["stripe"]["customers"]
+    incremental = sync_stream(engine, connector, "customers")
+    full = sync_stream(engine, connector, "customers", mode="full")
+
+    methods = sandbox.state.extras["stripe_payment_methods"]
+    customers = sandbox.state.stream("stripe", "customers").records
+    expected = {
+        cid: f"{methods[pm]['card']['brand']} •••• {methods[pm]['card']['last4']}"
+        for cid, customer in customers.items()
+        if (pm := customer["invoice_settings"]["default_payment_method"])
+    }
+    hub = {row["source_id"]: row["fields"]["payment_method"] for row in landed(engine, "stripe", "customers")}
+    assert {cid: hub[cid] for cid in expected} == expected
+    assert any(cid in expected for cid in changed) and incremental.updated >= len(changed)
+    assert full.updated == 0 and not full.schema_changed  # events' customers were expanded like the list's
+
+
+def test_an_empty_page_that_says_has_more_fails_instead_of_passing_for_the_end(stub, tmp_path):
+    from customer_hub.spokes.http import ToolResponseError
+
+    stub.queue(200, {"object": "list", "data": [], "has_more": False})  # newest event: none
+    stub.queue(200, {"object": "list", "data": [{"id": "cus_1", "object": "customer"}], "has_more": True})
+    stub.queue(200, {"object": "list", "data": [], "has_more": True})
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+
+    with pytest.raises(ToolResponseError, match="empty page says has_more"):
+        sync_stream(engine, connector_for(_StubAt(stub.url), "stripe", engine), "customers", mode="full")
