@@ -18,6 +18,7 @@ from customer_hub.config import load_config
 from customer_hub.golden.build import build_golden
 from customer_hub.golden.records import build_customer_records
 from customer_hub.golden.view360 import build_customer_360
+from customer_hub.local_env import sandbox_google_key
 from customer_hub.quality import (
     compute_metrics,
     double_billing_check,
@@ -42,7 +43,6 @@ CREDENTIALS = {
         "refresh_token": SANDBOX_IDS["quickbooks_refresh_token"],
         "realm_id": SANDBOX_IDS["quickbooks_realm_id"],
     },
-    "sheets": {"access_token": "sandbox"},
     "asana": {"access_token": "sandbox"},
 }
 
@@ -63,10 +63,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, start_sandbox(seed=42, scale=args.scale) as sandbox:
         engine = engine_for(f"sqlite:///{folder}/hub.db")
         os.environ["QUICKBOOKS_TOKEN_URL"] = sandbox.base_url("quickbooks") + "/oauth2/v1/tokens/bearer"
+        credentials = {**CREDENTIALS, "sheets": {"service_account_key": sandbox_google_key(sandbox.url)}}
         reported = {}
         for tool, obj in streams(config):
             connector = build_connector(
-                tool, config, engine=engine, credentials=CREDENTIALS[tool], base_url=sandbox.base_url(tool)
+                tool, config, engine=engine, credentials=credentials[tool], base_url=sandbox.base_url(tool)
             )
             reported[f"{tool}_{obj}"] = sync_stream(engine, connector, obj, mode="full").reported_count
         records = _timed("customer records", lambda: build_customer_records(engine)["live"])

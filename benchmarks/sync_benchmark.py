@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from customer_hub.config import load_config
+from customer_hub.local_env import sandbox_google_key
 from customer_hub.sandbox import SANDBOX_IDS, TOOL_PATHS, serve
 from customer_hub.spokes.registry import build_connector
 from customer_hub.spokes.sync import SyncResult, client_stats, sync_stream
@@ -35,13 +36,16 @@ from customer_hub.store.landing import LandedRecord, upsert_records
 HUB_YAML = Path(__file__).resolve().parents[1] / "hub.yaml"
 
 
-def sandbox_credentials(config, tool: str) -> dict[str, str]:
-    """Placeholder credentials the sandbox accepts; QuickBooks needs its fixed realm and first refresh token."""
+def sandbox_credentials(config, tool: str, sandbox_url: str) -> dict[str, str]:
+    """Placeholder credentials the sandbox accepts; QuickBooks needs its fixed realm and first refresh token, Sheets
+    a service-account key the sandbox made."""
     values = {setting: f"sandbox-{setting}" for setting in config.systems[tool].credentials}
     if tool == "quickbooks":
         values.update(
             realm_id=SANDBOX_IDS["quickbooks_realm_id"], refresh_token=SANDBOX_IDS["quickbooks_refresh_token"]
         )
+    if tool == "sheets":
+        values["service_account_key"] = sandbox_google_key(sandbox_url)
     return values
 
 
@@ -98,7 +102,7 @@ def main() -> None:
     try:
         connectors = {
             tool: build_connector(
-                tool, config, engine=engine, credentials=sandbox_credentials(config, tool),
+                tool, config, engine=engine, credentials=sandbox_credentials(config, tool, sandbox.url),
                 base_url=sandbox.base_url(tool),
             )
             for tool in args.tools

@@ -96,6 +96,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+_RECONCILE_CADENCES = {"hourly": "30 * * * *", "daily": "0 5 * * *", "weekly": "0 5 * * 1"}
+"""Off the sync minute, and before the daily parity job (06:30), so its figures are fresh when parity is judged."""
 
 
 class ConfigError(ValueError):
@@ -115,6 +117,9 @@ class SystemConfig(_Strict):
     base_url_env: str = Field(description="environment variable that overrides base_url (the sandbox uses it)")
     objects: list[str]
     cadence: str = Field(description="hourly, daily, weekly or a cron expression")
+    reconcile_cadence: str = Field(
+        "daily", description="how often the reconciliation pass lists every id to catch deletions and merges"
+    )
     monthly_cost_usd: float = 0.0
     enabled: bool = True
     credentials: dict[str, str] = Field(description="setting name -> environment variable name")
@@ -151,7 +156,7 @@ class SystemConfig(_Strict):
                 )
         return value
 
-    @field_validator("cadence")
+    @field_validator("cadence", "reconcile_cadence")
     @classmethod
     def _cadence(cls, value: str) -> str:
         problem = None if value in _CADENCES else cron_problem(value)
@@ -163,6 +168,11 @@ class SystemConfig(_Strict):
     def cron(self) -> str:
         """The cadence as a cron expression for Dagster schedules."""
         return _CADENCES.get(self.cadence, self.cadence)
+
+    @property
+    def reconcile_cron(self) -> str:
+        """The reconciliation cadence as a cron expression (daily runs at 05:00, before the daily parity job)."""
+        return _RECONCILE_CADENCES.get(self.reconcile_cadence, self.reconcile_cadence)
 
     def resolved_base_url(self) -> str:
         """The base URL in force: the override variable when set, else the configured vendor URL."""

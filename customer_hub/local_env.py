@@ -1,11 +1,14 @@
 """Point every tool of `hub.yaml` at a running sandbox: base URLs and throw-away credentials.
 
 The demo, `customer-hub ui` and the tests use this so the real connectors, resources and Dagster definitions run
-unchanged against the local imitation. Nothing here is a secret: the sandbox accepts any non-empty token.
+unchanged against the local imitation. Nothing here is a secret: the sandbox accepts any non-empty token, except
+where it imitates a real token exchange (QuickBooks' refresh token, Google's service-account key, which the running
+sandbox creates for the demo as the Cloud console would).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -32,9 +35,21 @@ def sandbox_environment(config: HubConfig, sandbox_url: str) -> dict[str, str]:
         env[credentials["refresh_token"]] = SANDBOX_IDS["quickbooks_refresh_token"]
         env[credentials["realm_id"]] = SANDBOX_IDS["quickbooks_realm_id"]
         env[quickbooks.settings["token_url_env"]] = f"{url}/quickbooks/oauth2/v1/tokens/bearer"
+    sheets = config.systems.get("sheets")
+    if sheets and "service_account_key" in sheets.credentials:
+        env[sheets.credentials["service_account_key"]] = sandbox_google_key(url)
     env[config.alerts.slack_base_url_env] = f"{url}/slack/api/"
     env[config.alerts.bot_token_env] = SANDBOX_TOKEN
     return env
+
+
+def sandbox_google_key(sandbox_url: str) -> str:
+    """A new service-account key (JSON text) from the running sandbox, whose token endpoint accepts only it."""
+    import requests
+
+    answer = requests.post(f"{sandbox_url.rstrip('/')}/_sandbox/google/keys", timeout=30)
+    answer.raise_for_status()
+    return json.dumps(answer.json())
 
 
 @contextmanager

@@ -33,7 +33,9 @@ def _last(incident: dict) -> dict:
 
 def observe(engine: Engine, result: CheckResult, ui_url: str, channel: str, now: datetime) -> str | None:
     """Update the incident of one check result; returns the kind of alert queued (opened, updated, resolved) or
-    None when nothing is worth saying (still passing, or still failing unchanged)."""
+    None when nothing is worth saying (still passing, still failing unchanged, or nothing was measured)."""
+    if not result.alert:
+        return None
     key = result.incident_key
     last_value = json.dumps({"state": result.state, "figure": result.figure})
     with engine.begin() as conn:

@@ -1,7 +1,8 @@
 """Automation wiring: sync schedules, the closed-won onboarding flow, housekeeping jobs and run-failure alerts.
 
 - one sync job per enabled tool (its stream assets, tagged `customer_hub/tool=<tool>` so the run queue never runs
-  two syncs of one tool at once) on the tool's cadence from hub.yaml;
+  two syncs of one tool at once) on the tool's cadence from hub.yaml, and one reconciliation job (the same assets
+  in `reconcile` mode) on its `reconcile_cadence` (default daily);
 - an automation-condition sensor that refreshes golden records and metrics when their inputs change;
 - the nightly duplicate report, the daily parity run and the monthly vendor-neutral export;
 - the closed-won sensor and the onboarding job (materialises `onboarding_flows`, checks its latency);
@@ -75,12 +76,33 @@ _settings: AutomationSettings = automation_settings(_config.automation)
 
 
 def sync_jobs_and_schedules(config: HubConfig, settings: AutomationSettings) -> tuple[list[Any], list[Any]]:
-    """A job per enabled tool selecting its stream assets, and a schedule on the tool's cadence."""
+    """Per enabled tool: a sync job selecting its stream assets on the tool's cadence, and a reconciliation job (the
+    same assets in `reconcile` mode: deletions, merges and the tool's count) on its reconcile cadence."""
     jobs, schedules = [], []
     for tool, system in config.enabled_systems().items():
+        assets = [f"{tool}_{obj}" for obj in system.objects]
+        reconcile_job = define_asset_job(
+            f"reconcile_{tool}",
+            selection=AssetSelection.assets(*assets),
+            config={"ops": {key: {"config": {"mode": "reconcile"}} for key in assets}},
+            tags={TOOL_TAG: tool},
+            description=f"List every {tool} id to mark deleted and merged records and count the tool "
+            f"({system.reconcile_cadence}).",
+        )
+        jobs.append(reconcile_job)
+        schedules.append(
+            ScheduleDefinition(
+                name=f"reconcile_{tool}_schedule",
+                job=reconcile_job,
+                cron_schedule=system.reconcile_cron,
+                execution_timezone=settings.schedules.timezone,
+                default_status=DefaultScheduleStatus.RUNNING,
+                description=f"{tool} reconcile_cadence from hub.yaml: {system.reconcile_cadence}",
+            )
+        )
         sync_job = define_asset_job(
             f"sync_{tool}",
-            selection=AssetSelection.assets(*(f"{tool}_{obj}" for obj in system.objects)),
+            selection=AssetSelection.assets(*assets),
             tags={TOOL_TAG: tool},
             description=f"Sync every {tool} stream into the hub store ({system.cadence}).",
         )

@@ -26,7 +26,7 @@ class SyncRunConfig(Config):
     mode: str = Field(
         default="auto",
         description="auto (incremental when a cursor exists, else full), full (also marks vanished records), "
-        "or incremental",
+        "incremental, or reconcile (lists the tool's ids to mark deletions and merges and count the tool)",
     )
     accept_new_mapping: bool = Field(
         default=False,
@@ -45,6 +45,7 @@ def sync_metadata(result: SyncResult) -> dict[str, Any]:
         "updated": MetadataValue.int(result.updated),
         "unchanged": MetadataValue.int(result.unchanged),
         "marked_deleted": MetadataValue.int(result.marked_deleted),
+        "merged": MetadataValue.int(result.merged),
         "restored": MetadataValue.int(result.restored),
         "reported_count": MetadataValue.int(result.reported_count)
         if result.reported_count is not None

@@ -76,7 +76,7 @@ class QuickBooksResource(ToolResource):
 
 class SheetsResource(ToolResource):
     tool: ClassVar[str] = "sheets"
-    access_token: str = ""
+    service_account_key: str = ""  # the key's JSON, or the path of the key file
 
 
 class AsanaResource(ToolResource):

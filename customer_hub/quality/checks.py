@@ -78,6 +78,8 @@ class CheckResult:
     offenders: list[dict[str, Any]] = field(default_factory=list)
     offender_count: int = 0
     tool: str | None = None
+    alert: bool = True
+    """False for a result that measured nothing (no count to compare): shown as not passed, never alerted."""
 
     @property
     def incident_key(self) -> str:
@@ -357,22 +359,24 @@ def check_double_billing(billed: Sequence[Mapping[str, Any]], settings: QualityS
 
 
 def check_parity(metric: Metric, settings: QualitySettings) -> CheckResult:
-    """One stream's record count against the tool's; a tool that cannot count passes with a note."""
+    """One stream's record count against the tool's. Without a count nothing was compared: the result says so as a
+    warning that never alerts, rather than passing (a green check that compared nothing would hide a gap)."""
     stream, detail = metric.stream or metric.tool, metric.detail
     goal = "exactly the tool's count" if not settings.parity_tolerance else f"within {settings.parity_tolerance}"
     if detail.get("reported") is None:
-        return _result(
-            "row_count_parity",
-            stream,
-            stream,
-            True,
-            settings,
+        return CheckResult(
+            check="row_count_parity",
+            subject=stream,
+            asset=stream,
+            passed=False,
+            severity="WARN",
             value=0.0,
             threshold=settings.parity_tolerance,
             figure=f"hub has {detail['landed']}; {detail['note']}",
             goal=goal,
-            state="unknown",
+            state="not compared",
             tool=metric.tool,
+            alert=False,
         )
     gap = int(metric.value)
     return _result(

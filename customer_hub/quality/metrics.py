@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from customer_hub.config import HubConfig
 from customer_hub.quality.completeness import golden_completeness, record_completeness
+from customer_hub.quality.deletions import deletion_metrics
 from customer_hub.quality.drift import drift_metric
 from customer_hub.quality.duplicates import duplicate_metrics
 from customer_hub.quality.invoices import unmatched_invoice_metrics, unmatched_invoices
@@ -57,6 +58,9 @@ def compute_metrics(
         now,
     )
     metrics += latency_metrics(latencies, settings.latency_max_minutes, limit)
+
+    streams = [(tool, obj) for tool, system in config.enabled_systems().items() for obj in system.objects]
+    metrics += deletion_metrics(quality_store.deletions_since(engine, since), streams)
 
     drifts = [drift_metric(drift) for drift in schema_drifts(engine, ignore=settings.drift_ignore)]
     metrics += drifts

@@ -21,14 +21,20 @@ def parity_metrics(
     tools_of: Mapping[str, str],
     tolerance: int,
 ) -> list[Metric]:
-    """`row_count_parity` per stream: landed minus reported (0 is parity). Streams whose tool cannot count are
-    reported with `passed=None` and no figure to compare, so they never fail a check on a guess."""
+    """`row_count_parity` per stream: landed minus reported (0 is parity). A stream without a count this time (an
+    incremental Stripe sync: Stripe has no totals, only its full reads and reconciliations count) is reported with
+    `passed=None` and no figure, so it neither fails nor passes on a guess."""
     metrics = []
     for stream, count in sorted(reported.items()):
         hub = landed.get(stream, 0)
         tool = tools_of[stream]
         if count is None:
-            detail = {"landed": hub, "reported": None, "note": "the tool cannot report a count for this stream"}
+            detail = {
+                "landed": hub,
+                "reported": None,
+                "note": "not compared: the tool reported no count with this sync; its next full read or "
+                "reconciliation counts it",
+            }
             metrics.append(Metric("row_count_parity", tool, 0.0, float(tolerance), None, detail, stream))
             continue
         gap = hub - count

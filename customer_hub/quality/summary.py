@@ -38,7 +38,9 @@ def quality_summary(engine: Engine, now: datetime | None = None) -> str:
         if row["metric"] == "row_count_parity":
             reported = (row["detail"] or {}).get("reported")
             value = None if reported is None else value
-            goal = f"  hub {row['detail']['landed']}, tool {'cannot count' if reported is None else reported}"
+            goal = f"  hub {row['detail']['landed']}, tool {'not compared' if reported is None else reported}"
+        elif row["metric"] == "deleted_records":
+            goal = f"  in the window, {(row['detail'] or {}).get('merged', 0)} of them merged"
         else:
             goal = "" if threshold is None else f"  goal {_figure(row['metric'], threshold)}"
         lines.append(f"  {status} {name:<{width}} {_figure(row['metric'], value):>10}{goal}")

@@ -18,7 +18,9 @@ api.intercom.io → /intercom; QuickBooks quickbooks.api.intuit.com → /quickbo
 
 Any non-empty bearer token is accepted (Stripe also takes basic auth with the key as user), except QuickBooks,
 whose data endpoints accept only access tokens its token endpoint issued from `SANDBOX_IDS["quickbooks_refresh_token"]`
-and later rotated refresh tokens. Fixed ids the client configuration needs are in `SANDBOX_IDS`. The admin API
+and later rotated refresh tokens, and Google Sheets, which accepts only unexpired tokens its token endpoint
+(`SANDBOX_IDS["google_token_path"]`) granted for a service-account key made by `POST /_sandbox/google/keys`.
+Fixed ids the client configuration needs are in `SANDBOX_IDS`. The admin API
 (`/_sandbox/`) is described in `customer_hub.sandbox.admin`, faults in `customer_hub.sandbox.faults`, rate limits in
 `customer_hub.sandbox.rate_limits`.
 """

@@ -2,7 +2,7 @@
 
 GET    /_sandbox/                          tool base URLs, fixed ids, seed and scale
 GET    /_sandbox/counts                    records per tool and object
-POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "delete": 0} -> ids
+POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "delete": 0, "merge": 0}
 GET    /_sandbox/faults                    active faults and rate limits
 POST   /_sandbox/faults                    merge a fault configuration (see customer_hub.sandbox.faults)
 DELETE /_sandbox/faults                    everything off, rate limits back to the start setting
@@ -11,6 +11,9 @@ DELETE /_sandbox/slack/messages            forget them
 POST   /_sandbox/deals/<id>/close_won      move a HubSpot deal to closed-won now
 GET    /_sandbox/writes                    Asana projects and QuickBooks invoices/customers created via the API
 POST   /_sandbox/quickbooks/authorize      a fresh QuickBooks refresh token, as re-authorising the app gives
+POST   /_sandbox/google/keys               a new service-account key (the JSON file Google hands out once)
+POST   /_sandbox/google/tokens             {"lifetime_seconds": 3600, "expire_granted": false}: Google token lifetime;
+                                           `expire_granted` lets every access token granted so far expire now
 """
 
 from typing import Any
@@ -39,6 +42,8 @@ class AdminApi:
             "admin:close_won": self.close_won,
             "admin:writes": self.writes,
             "admin:authorize": self.authorize,
+            "admin:google_keys": self.google_keys,
+            "admin:google_tokens": self.google_tokens,
         }
 
     @staticmethod
@@ -53,6 +58,8 @@ class AdminApi:
             Rule("/_sandbox/deals/<deal_id>/close_won", endpoint="admin:close_won", methods=["POST"]),
             Rule("/_sandbox/writes", endpoint="admin:writes", methods=["GET"]),
             Rule("/_sandbox/quickbooks/authorize", endpoint="admin:authorize", methods=["POST"]),
+            Rule("/_sandbox/google/keys", endpoint="admin:google_keys", methods=["POST"]),
+            Rule("/_sandbox/google/tokens", endpoint="admin:google_tokens", methods=["POST"]),
         ]
 
     def handle(self, endpoint: str, request: Request, args: dict[str, Any]) -> Reply:
@@ -85,6 +92,7 @@ class AdminApi:
                 list(tools) if tools else None,
                 int(body.get("create", 0)),
                 int(body.get("delete", 0)),
+                int(body.get("merge", 0)),
             )
         )
 
@@ -114,3 +122,19 @@ class AdminApi:
     def authorize(self, request: Request) -> Reply:
         with self.state.lock:
             return Reply({"refresh_token": self.state.quickbooks_tokens.authorize()})
+    def google_keys(self, request: Request) -> Reply:
+        token_uri = request.host_url.rstrip("/") + SANDBOX_IDS["google_token_path"]
+        with self.state.lock:
+            return Reply(self.state.google_tokens.create_key(token_uri))
+
+    def google_tokens(self, request: Request) -> Reply:
+        body = request.get_json(silent=True) or {}
+        tokens = self.state.google_tokens
+        with self.state.lock:
+            if "lifetime_seconds" in body:
+                lifetime = int(body["lifetime_seconds"])
+                if lifetime < 1:
+                    raise ValueError("lifetime_seconds must be at least 1")
+                tokens.lifetime_seconds = lifetime
+            expired = tokens.expire_granted() if body.get("expire_granted") else 0
+            return Reply({"lifetime_seconds": tokens.lifetime_seconds, "expired": expired})

@@ -11,6 +11,8 @@ A fault configuration is a JSON object keyed by tool (or "all"), for example::
 - error_rate: share of requests answered with a failure: a mix of 429 (with the tool's rate-limit headers),
   500, 502, 503 and slow answers that arrive only after `timeout_seconds` (default 2.0).
 - malformed_page: the next N list/search responses carry truncated JSON.
+- empty_page: the next N pages of an Intercom or Asana list are empty but name a next page (a cursor for the same
+  position), as those APIs answer when they filter a page after cutting it; clients must follow the cursor.
 - schema_drift: rename and/or add fields in the tool's records (HubSpot: inside `properties`; Sheets: columns).
 - bad_values: {record id: {field: value}} served in place of those records' fields (HubSpot: inside `properties`),
   e.g. a NUL byte in a name or a 300-character domain; the stored record is left alone.
@@ -41,6 +43,7 @@ class ToolFaults:
     error_rate: float = 0.0
     timeout_seconds: float = 2.0
     malformed_page: int = 0
+    empty_page: int = 0
     schema_drift: dict[str, dict[str, Any]] | None = None
     bad_values: dict[str, dict[str, Any]] | None = None
     revoked_token: bool = False
@@ -118,6 +121,14 @@ class FaultBoard:
         faults.malformed_page -= 1
         return True
 
+    def take_empty_page(self, tool: str) -> bool:
+        """Whether this page must be served empty with a next cursor (uses up one of the N)."""
+        faults = self.tools[tool]
+        if faults.empty_page <= 0:
+            return False
+        faults.empty_page -= 1
+        return True
+
     def drift(self, tool: str, record: dict[str, Any]) -> dict[str, Any]:
         """The record with the tool's schema drift applied (the stored record is left alone)."""
         drift = self.tools[tool].schema_drift or {}
@@ -147,6 +158,7 @@ def _validated(tool: str, values: dict[str, Any]) -> ToolFaults:
             error_rate=float(values["error_rate"]),
             timeout_seconds=float(values["timeout_seconds"]),
             malformed_page=int(values["malformed_page"]),
+            empty_page=int(values["empty_page"]),
             schema_drift=values["schema_drift"] or None,
             bad_values=values["bad_values"] or None,
             revoked_token=bool(values["revoked_token"]),

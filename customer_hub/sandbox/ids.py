@@ -41,6 +41,9 @@ SANDBOX_IDS: Final[dict[str, str]] = {
     "sheets_spreadsheet_id": "1SandboxImplementationTracker0000000000000",
     "sheets_sheet_name": "Implementations",
     "sheets_range": "Implementations!A1:G",
+    # Google's OAuth 2.0 token endpoint (real: https://oauth2.googleapis.com/token); service-account keys the admin
+    # API creates name it as their token_uri.
+    "google_token_path": "/sheets/oauth2/token",
     # Asana workspace, the customer-success team and the onboarding project template.
     "asana_workspace_gid": "1200000000000001",
     "asana_team_gid": "1200000000000002",

@@ -1,4 +1,4 @@
-"""Records that appear and disappear between two syncs: new and deleted Stripe customers, new and archived
+"""Records that appear and disappear between two syncs: new and deleted Stripe customers, new, archived and merged
 HubSpot contacts. Kept apart from field changes because they change what a full listing returns.
 """
 
@@ -104,3 +104,21 @@ def archive_hubspot_contacts(state: "SandboxState", count: int) -> list[str]:
         stamp(record, "contacts", now_ms)
         contacts.touch(record_id, now_ms)
     return archived
+
+
+def merge_hubspot_contacts(state: "SandboxState", count: int) -> dict[str, str]:
+    """Merge pairs of contacts as a salesperson does duplicates: the merged-away contact leaves every listing (it is
+    not archived either), and the surviving one lists its id in `hs_merged_object_ids`. Returns merged -> survivor."""
+    contacts = state.stream("hubspot", "contacts")
+    chosen = _deletable(state, "hubspot", "contacts", 2 * count)
+    merges = {}
+    for survivor, merged in zip(chosen[::2], chosen[1::2], strict=False):
+        record = contacts.records[survivor]
+        earlier = [i for i in record["properties"].get("hs_merged_object_ids", "").split(";") if i]
+        record["properties"]["hs_merged_object_ids"] = ";".join([*earlier, merged])
+        now_ms = state.clock.now_ms()
+        stamp(record, "contacts", now_ms)
+        contacts.touch(survivor, now_ms)
+        contacts.remove(merged)
+        merges[merged] = survivor
+    return merges

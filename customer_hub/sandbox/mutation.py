@@ -13,6 +13,7 @@ from customer_hub.sandbox import lifecycle
 from customer_hub.sandbox.clock import iso_ms, iso_seconds, qbo_time
 from customer_hub.sandbox.events import emit_asana_event, emit_stripe_event
 from customer_hub.sandbox.messiness import phone_format
+from customer_hub.sandbox.seeding.asana import status_update
 from customer_hub.sandbox.seeding.hubspot import OPEN_STAGES, stamp
 from customer_hub.sandbox.store import Record
 from customer_hub.sandbox.vocabulary import CSM_NAMES, IMPLEMENTATION_STAGES, JOB_TITLES
@@ -116,10 +117,20 @@ def _sheets_row(state: "SandboxState", record: Record, now_ms: int) -> None:
 
 
 def _asana_project(state: "SandboxState", record: Record, now_ms: int) -> None:
+    """Half the changes edit the notes (which moves `modified_at`); the other half post a status update, which in
+    Asana changes the project's `current_status_update` but leaves its `modified_at` alone."""
+    if state.rng.random() < 0.5:
+        status = state.rng.choice(ASANA_STATUSES)
+        record["current_status_update"] = status_update(f"{record['gid']}{now_ms % 10**6:06d}", status, now_ms / 1000)
+        emit_asana_event(state, record, "current_status_update", now_ms)
+        return
     record["notes"] = f"{record['notes']} Status checked {iso_ms(now_ms)[:10]}.".strip()
     record["html_notes"] = f"<body>{record['notes']}</body>"
     record["modified_at"] = iso_seconds(now_ms / 1000)
     emit_asana_event(state, record, "notes", now_ms)
+
+
+ASANA_STATUSES = ("on_track", "at_risk", "off_track", "on_hold")
 
 
 CHANGERS: dict[tuple[str, str], Changer] = {
@@ -139,15 +150,22 @@ CHANGERS: dict[tuple[str, str], Changer] = {
 
 
 def mutate(
-    state: "SandboxState", fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0
+    state: "SandboxState",
+    fraction: float,
+    tools: list[str] | None = None,
+    create: int = 0,
+    delete: int = 0,
+    merge: int = 0,
 ) -> dict[str, dict[str, list[str]]]:
     """Change `fraction` of each stream's live records (at least one when fraction > 0); returns ids per stream.
 
     `create`/`delete` also add and remove that many Stripe customers and HubSpot contacts (HubSpot archives);
     their ids are reported as "customers_created", "customers_deleted", "contacts_created", "contacts_archived",
-    and subscriptions canceled with a deleted customer are listed among the changed subscriptions.
+    and subscriptions canceled with a deleted customer are listed among the changed subscriptions. `merge` merges
+    that many pairs of HubSpot contacts: "contacts_merged" lists the merged-away ids, "contacts_merged_into" the
+    survivors, in the same order.
     """
-    if not 0 <= fraction <= 1 or create < 0 or delete < 0:
+    if not 0 <= fraction <= 1 or create < 0 or delete < 0 or merge < 0:
         raise ValueError(
             f"fraction must be between 0 and 1 and counts not negative, got {fraction}, {create}, {delete}"
         )
@@ -166,6 +184,10 @@ def mutate(
         changed.setdefault(tool, {})[name] = ids
     if create or delete:
         _appear_and_vanish(state, changed, create, delete)
+    if merge and "hubspot" in changed:
+        merges = lifecycle.merge_hubspot_contacts(state, merge)
+        changed["hubspot"]["contacts_merged"] = list(merges)
+        changed["hubspot"]["contacts_merged_into"] = list(merges.values())
     return changed
 
 
@@ -181,6 +203,20 @@ def _appear_and_vanish(
         hubspot = changed["hubspot"]
         hubspot["contacts_created"] = lifecycle.create_hubspot_contacts(state, create)
         hubspot["contacts_archived"] = lifecycle.archive_hubspot_contacts(state, delete)
+
+
+def touch_at_once(state: "SandboxState", tool: str, name: str, count: int) -> tuple[int, list[str]]:
+    """Change the first `count` live records of a stream (HubSpot: the lowest ids) at one shared moment."""
+    if tool != "hubspot":
+        raise ValueError("only HubSpot streams are bulk-updated at one moment here")
+    stream = state.stream(tool, name)
+    live = [record_id for record_id in stream.order if not lifecycle.is_gone(tool, stream.records[record_id])]
+    ids = sorted(live, key=int)[:count]
+    now_ms = state.clock.now_ms()
+    for record_id in ids:
+        stamp(stream.records[record_id], name, now_ms)  # e.g. a workflow re-saving them: only the time moves
+        stream.touch(record_id, now_ms)
+    return now_ms, ids
 
 
 def close_won(state: "SandboxState", deal_id: str) -> Record:

@@ -6,9 +6,10 @@ from typing import Any
 
 from customer_hub.sandbox.clock import SandboxClock
 from customer_hub.sandbox.faults import FaultBoard
+from customer_hub.sandbox.google_oauth import GoogleTokens
 from customer_hub.sandbox.ids import SANDBOX_IDS
 from customer_hub.sandbox.lifecycle import is_gone
-from customer_hub.sandbox.mutation import CHANGERS, close_won, mutate
+from customer_hub.sandbox.mutation import CHANGERS, close_won, mutate, touch_at_once
 from customer_hub.sandbox.oauth import QuickBooksTokens
 from customer_hub.sandbox.rate_limits import RateLimiter, RateSetting
 from customer_hub.sandbox.seeding import seed_all
@@ -41,6 +42,12 @@ class SandboxState:
         self._initial_rate_limits = rate_limits
         self.limiter = RateLimiter(rate_limits)
         self.quickbooks_tokens = QuickBooksTokens(SANDBOX_IDS["quickbooks_refresh_token"], seed)
+        self.google_tokens = GoogleTokens(random.Random(f"{seed}:google-oauth"))
+        self.hubspot_association_page = 500
+        """Associations per id one v4 batch read page serves (HubSpot's is 500); tests lower it to see paging."""
+        self.hubspot_search_cap = 10_000
+        """Results one HubSpot search query may page through (HubSpot's is 10,000); tests lower it so a few dozen
+        records take the path 10,000 records sharing one timestamp take."""
         self.idempotent_replies: dict[tuple[str, str], Any] = {}
         self.slack_messages: list[Record] = []
         self.slack_rejected: list[Record] = []
@@ -67,11 +74,17 @@ class SandboxState:
             return result
 
     def mutate(
-        self, fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0
+        self, fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0, merge: int = 0
     ) -> dict[str, dict[str, list[str]]]:
-        """Change a share of every stream's records (and optionally add/remove some); returns ids per stream."""
+        """Change a share of every stream's records (and optionally add/remove/merge some); returns ids per stream."""
         with self.lock:
-            return mutate(self, fraction, tools, create, delete)
+            return mutate(self, fraction, tools, create, delete, merge)
+
+    def touch_at_once(self, tool: str, name: str, count: int) -> tuple[int, list[str]]:
+        """A bulk update (an import, a workflow) that changes `count` live records in one moment: they all carry one
+        modification time. Returns that time (epoch ms) and the ids, in id order."""
+        with self.lock:
+            return touch_at_once(self, tool, name, count)
 
     def close_won(self, deal_id: str) -> Record:
         """Move a HubSpot deal to closed-won now (raises KeyError for an unknown deal)."""

@@ -2,9 +2,10 @@
 
 Incremental reads: Asana's `/events` needs a task, project or goal as its resource (its spec says so), not a
 workspace, so it cannot report new projects without one sync token per project. The projects list has no
-modified-since filter either. An incremental read therefore still pages through every project, asking only for a
-few fields, and keeps those whose `modified_at` is after the cursor minus the overlap; it saves landing work, not
-requests.
+modified-since filter either, and `modified_at` does not move when a status update is posted (the project's
+`current_status_update` changes, its `modified_at` does not), so filtering on it drops status changes. Every read
+therefore lists every project and is complete: the sync engine lands by content hash, so only changed projects
+are written, and projects that vanished are marked deleted on every run.
 
 Onboarding naming convention (written by `onboarding_project_name`, read by `parse_project_name`):
     "Onboarding: <Company> [deal <HubSpot deal id>]"
@@ -19,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -132,36 +133,13 @@ class AsanaConnector(ConnectorBase):
         return read
 
     def read_incremental(self, obj: str, cursor: str) -> StreamRead:
-        """Projects modified since `cursor` minus the overlap (every project is still listed: see the module)."""
-        self._check(obj)
-        previous = parse_iso(cursor)
-        if previous is None:
-            raise ValueError(
-                f"asana {obj}: cursor {cursor!r} is not an ISO 8601 time; run the stream with mode=full to reset it"
-            )
-        since = previous - timedelta(minutes=self.sync.overlap_minutes)
-        read = StreamRead(pages=iter(()), complete=False)
-
-        def pages() -> Iterator[Page]:
-            newest = previous
-            for records in self._project_pages(PROJECT_FIELDS):
-                changed = []
-                for record in records:
-                    modified = self.source_updated_at(obj, record)
-                    if modified is None or modified >= since:
-                        changed.append(record)
-                        newest = later(newest, modified)
-                if changed:
-                    yield Page(changed)
-            read.cursor_after = format_utc(newest)
-
-        read.pages = pages()
-        return read
+        """Every project again (see the module): there is no change feed `modified_at` could stand in for."""
+        return self.read_full(obj)
 
     def count(self, obj: str) -> int | None:
-        """Asana reports no totals: counting means listing every project (gids only)."""
+        """Asana reports no totals; every read is a complete listing, which the sync engine counts instead."""
         self._check(obj)
-        return sum(len(records) for records in self._project_pages(("name",)))
+        return None
 
     # --- writes for the onboarding flow ------------------------------------------------------------------------
 
@@ -221,7 +199,7 @@ class AsanaConnector(ConnectorBase):
             yield records
             following = (body.get("next_page") or {}).get("offset")
             offset = next_page(self.tool, "GET /projects", params.get("offset"), following)
-            if not offset or not records:
+            if not offset:  # an empty page that names a next one is followed, not taken for the end
                 return
             params = {**params, "offset": offset}
 

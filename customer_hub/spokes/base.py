@@ -31,6 +31,16 @@ class StreamRead:
     complete: bool = False  # True for a full read: ids not seen were removed from the tool
 
 
+@dataclass
+class IdListing:
+    """What a reconciliation pass learns from the tool's cheapest listing: the ids it holds now, the ids it keeps as
+    deleted (HubSpot's archive) and which ids were merged into which (merged-away id -> surviving id)."""
+
+    ids: set[str] = field(default_factory=set)
+    archived: set[str] = field(default_factory=set)
+    merged: dict[str, str] = field(default_factory=dict)
+
+
 def next_page(tool: str, endpoint: str, current: Any, following: Any) -> Any:
     """The cursor of the next page, refusing one equal to the cursor just sent: a tool that keeps answering with
     the same position would otherwise be paged forever, landing the same records again and again."""
@@ -71,6 +81,9 @@ class Connector(Protocol):
 
     def source_id(self, obj: str, payload: dict[str, Any]) -> str:
         """The tool's id of the record."""
+
+    # Optional: `list_ids(obj) -> IdListing`, a listing cheaper than a full read (ids, deletions, merges) for the
+    # reconciliation pass. A connector without it is reconciled by a full read, which catches deletions too.
 
     def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
         """When the tool last changed the record (aware UTC)."""

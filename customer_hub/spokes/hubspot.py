@@ -1,12 +1,14 @@
 """HubSpot CRM: contacts, companies and deals with their associations; the hub's source of names and companies.
 
-Full reads page `GET /crm/v3/objects/{type}` with `after`, asking for an explicit property list and the
-associations the hub links on. Incremental reads use `POST /crm/v3/objects/{type}/search` on the last-modified
-property, ascending. Search serves at most 10,000 results per query, so the read restarts the query from the last
-modified time it saw before reaching that cap (a time window, not an offset). The cursor is the time the read
-started, on the hub's clock; the overlap window absorbs clock skew and search-index lag. Search results carry no
-associations, so they are read for each page with the v3 associations batch endpoint and put into the payload in
-the list endpoint's shape: a record then hashes the same whichever way it was read, and a re-read is "unchanged".
+Full reads page `GET /crm/v3/objects/{type}` with `after`, asking for an explicit property list. Incremental reads
+use `POST /crm/v3/objects/{type}/search` on the last-modified property, sorted by it and then by `hs_object_id`.
+Search serves at most 10,000 results per query, so before that cap the read restarts the query after the last
+record it saw: modified later, or at the same moment with a greater id (a keyset, not an offset, so any number of
+records sharing one timestamp are read). The cursor is the time the read started, on the hub's clock; the overlap
+window absorbs clock skew and search-index lag. Associations are read for each page, whichever way it was read,
+with the v4 associations batch endpoint, paged per record (v3 and the list endpoint stop at 100 per record), and
+put into the payload in one shape: a record then hashes the same whichever way it was read, and a re-read is
+"unchanged".
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
+from customer_hub.spokes.base import ConnectorBase, IdListing, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
-from customer_hub.timestamps import format_utc, latest, parse_iso_or_epoch_ms
+from customer_hub.timestamps import format_utc, parse_iso_or_epoch_ms
 
 log = logging.getLogger(__name__)
 
 SEARCH_RESULT_CAP = 10_000
-"""HubSpot search stops paging at this many results for one query."""
+"""HubSpot search stops paging at this many results for one query. `settings.search_result_cap` lowers it: only the
+tests do, so a few dozen records exercise the same restart path that 10,000 records sharing a timestamp take."""
+OBJECT_ID_PROPERTY = "hs_object_id"
 MAX_PAGE_SIZE = 100
 """The list endpoints serve at most 100 records per page."""
 
@@ -52,6 +56,8 @@ ASSOCIATIONS: dict[str, tuple[str, ...]] = {
     "deals": ("companies", "contacts"),
 }
 MODIFIED_PROPERTY = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate"}
+MERGED_PROPERTY = "hs_merged_object_ids"
+"""Ids of the records merged into this one (`;`-separated)."""
 CLOSED_WON_STAGE = "closedwon"
 NO_ASSOCIATIONS = "crm.associations.NO_ASSOCIATIONS_FOUND"
 """The per-id error of an associations batch read for a record that simply has none of the asked type."""
@@ -72,6 +78,7 @@ class HubSpotConnector(ConnectorBase):
     ):
         self.sync = sync
         self.page_size = min(sync.page_size, MAX_PAGE_SIZE)
+        self.search_result_cap = int(config.settings.get("search_result_cap", SEARCH_RESULT_CAP))
         self.client = bearer_client(
             self.tool,
             config,
@@ -98,15 +105,13 @@ class HubSpotConnector(ConnectorBase):
                     "properties": ",".join(PROPERTIES[obj]),
                     "archived": "false",
                 }
-                if ASSOCIATIONS[obj]:
-                    params["associations"] = ",".join(ASSOCIATIONS[obj])
                 if after:
                     params["after"] = after
                 body = self.client.get_json(f"/crm/v3/objects/{obj}", params=params)
-                records = [self._normalise_associations(obj, record) for record in _results(body, obj)]
-                yield Page(records)
+                records = _results(body, obj)
+                yield Page(self._with_associations(obj, records) if records else [])
                 after = next_page(self.tool, f"GET /crm/v3/objects/{obj}", after, _next_after(body))
-                if not after or not records:
+                if not after:
                     break
             read.cursor_after = format_utc(started, "milliseconds")
 
@@ -127,6 +132,40 @@ class HubSpotConnector(ConnectorBase):
 
         read.pages = pages()
         return read
+
+    def list_ids(self, obj: str) -> IdListing:
+        """Every id, live and archived, for the reconciliation pass: the list endpoint asked for one property only.
+
+        HubSpot keeps deleted records in an archive (`archived=true`), and a merge leaves no archived record at all:
+        the merged-away id only shows in the survivor's `hs_merged_object_ids` (`;`-separated), which is how the
+        hub learns what was merged into what.
+        """
+        self._check(obj)
+        listing = IdListing()
+        for archived in (False, True):
+            after: str | None = None
+            while True:
+                params: dict[str, Any] = {
+                    "limit": self.page_size,
+                    "properties": MERGED_PROPERTY,
+                    "archived": str(archived).lower(),
+                }
+                if after:
+                    params["after"] = after
+                body = self.client.get_json(f"/crm/v3/objects/{obj}", params=params)
+                records = _results(body, obj)
+                for record in records:
+                    record_id = str(record["id"])
+                    if archived:
+                        listing.archived.add(record_id)
+                        continue
+                    listing.ids.add(record_id)
+                    merged = str((record.get("properties") or {}).get(MERGED_PROPERTY) or "")
+                    listing.merged.update({item.strip(): record_id for item in merged.split(";") if item.strip()})
+                after = next_page(self.tool, f"GET /crm/v3/objects/{obj}", after, _next_after(body))
+                if not after:
+                    break
+        return listing
 
     def count(self, obj: str) -> int | None:
         """The `total` of an unfiltered search (one request of one record)."""
@@ -178,10 +217,15 @@ class HubSpotConnector(ConnectorBase):
             raise ToolResponseError(self.tool, f"GET /crm/v3/objects/{obj}/{{id}}", "response has no record id")
         return self._normalise_associations(obj, body)
 
-    def _search_body(self, obj: str, filters: list[dict[str, Any]], *, limit: int, after: str = "0") -> dict[str, Any]:
+    def _search_body(
+        self, obj: str, filter_groups: list[list[dict[str, Any]]], *, limit: int, after: str = "0"
+    ) -> dict[str, Any]:
         return {
-            "filterGroups": [{"filters": filters}] if filters else [],
-            "sorts": [{"propertyName": MODIFIED_PROPERTY[obj], "direction": "ASCENDING"}],
+            "filterGroups": [{"filters": filters} for filters in filter_groups if filters],
+            "sorts": [
+                {"propertyName": MODIFIED_PROPERTY[obj], "direction": "ASCENDING"},
+                {"propertyName": OBJECT_ID_PROPERTY, "direction": "ASCENDING"},
+            ],
             "properties": list(PROPERTIES[obj]),
             "limit": limit,
             "after": after,
@@ -190,43 +234,53 @@ class HubSpotConnector(ConnectorBase):
     def _search_windows(
         self, obj: str, since: datetime | None, *, extra_filters: Iterable[dict[str, Any]] = ()
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of a modified-since search, restarting the query from the newest time seen before the cap."""
+        """Pages of a modified-since search in windows under the result cap, ordered by (modified time, id).
+
+        Each window restarts after the last record served: modified later than it, or modified at the same moment
+        with a greater `hs_object_id` (two filter groups, ORed). The id breaks ties, so even more than a cap's worth
+        of records sharing one modification time (a bulk import, a workflow touching every record) are paged through.
+        """
         path = f"/crm/v3/objects/{obj}/search"
         modified = MODIFIED_PROPERTY[obj]
-        window_start = since
+        extra = list(extra_filters)
+        groups = [extra + ([{"propertyName": modified, "operator": "GTE", "value": _millis(since)}] if since else [])]
         while True:
-            filters = list(extra_filters)
-            if window_start is not None:
-                filters.append({"propertyName": modified, "operator": "GTE", "value": _millis(window_start)})
             after = "0"
             served = 0
-            newest: datetime | None = None
+            last: dict[str, Any] | None = None
             while True:
                 body = self.client.post_json(
-                    path, json=self._search_body(obj, filters, limit=self.page_size, after=after)
+                    path, json=self._search_body(obj, groups, limit=self.page_size, after=after)
                 )
                 records = _results(body, obj)
                 served += len(records)
-                newest = latest(newest, (self.source_updated_at(obj, r) for r in records))
                 if records:
+                    last = records[-1]
                     yield self._with_associations(obj, records)
                 after = next_page(self.tool, f"POST {path}", after, _next_after(body))
-                if not after or not records:
+                if not after:
                     return
-                if served + self.page_size > SEARCH_RESULT_CAP:
+                if served + self.page_size > self.search_result_cap:
                     break
-            if newest is None or (window_start is not None and newest <= window_start):
-                raise ToolResponseError(
-                    self.tool,
-                    f"POST {path}",
-                    f"more than {SEARCH_RESULT_CAP} records share one modification time, so search cannot page them",
-                    hint="run this stream with mode=full (the list endpoint has no such cap)",
-                )
-            log.info("hubspot %s: search reached %d results, restarting from %s", obj, served, newest.isoformat())
-            window_start = newest
+            if last is None:
+                return
+            moment = _millis(
+                parse_iso_or_epoch_ms((last.get("properties") or {}).get(modified))
+                or self.source_updated_at(obj, last)
+                or datetime.fromtimestamp(0, UTC)
+            )
+            log.info("hubspot %s: search reached %d results, restarting after record %s", obj, served, last["id"])
+            groups = [
+                extra + [{"propertyName": modified, "operator": "GT", "value": moment}],
+                extra
+                + [
+                    {"propertyName": modified, "operator": "EQ", "value": moment},
+                    {"propertyName": OBJECT_ID_PROPERTY, "operator": "GT", "value": str(last["id"])},
+                ],
+            ]
 
     def _with_associations(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Search results plus their associations, read in one batch per association type.
+        """Records plus their associations, read in one paged batch per association type.
 
         Where the associations batch endpoint is missing (404), each record's associations are read with the
         single-record endpoint instead: slower, but the payload is complete either way.
@@ -254,34 +308,51 @@ class HubSpotConnector(ConnectorBase):
         return [self._normalise_associations(obj, record) for record in records]
 
     def _batch_associations(self, obj: str, ids: list[str]) -> dict[str, dict[str, list[dict[str, str]]]]:
-        """from id -> association type -> associated ids, one request per association type.
+        """from id -> association type -> associated ids, read with the v4 batch endpoint and paged per id.
 
+        v3's batch read serves at most 100 associations per record and no paging, silently dropping the rest; v4
+        answers `paging.next.after` for each record with more, asked for again with that `after` until none is left.
         HubSpot answers 207 when some ids have no associations of a type, listing each as a NO_ASSOCIATIONS_FOUND
-        error: that means "none", not a failure. Any other per-id error is logged, and those ids land without
-        that association type until the next read.
+        error: that means "none", not a failure. Any other per-id error is logged, and those ids land without that
+        association type until the next read.
         """
         associated: dict[str, dict[str, list[dict[str, str]]]] = {}
         for to_type in ASSOCIATIONS[obj]:
-            path = f"/crm/v3/associations/{obj}/{to_type}/batch/read"
-            body = self.client.post_json(path, json={"inputs": [{"id": i} for i in ids]})
-            results = body.get("results") if isinstance(body, dict) else None
-            if not isinstance(results, list):
-                raise ToolResponseError(self.tool, f"POST {path}", "response has no results list")
-            for item in results:
-                from_id = str((item.get("from") or {}).get("id"))
-                associated.setdefault(from_id, {})[to_type] = list(item.get("to") or [])
-            unexpected = [
-                error
-                for error in body.get("errors") or []
-                if not (isinstance(error, dict) and error.get("subCategory") == NO_ASSOCIATIONS)
-            ]
-            if unexpected:
-                first = unexpected[0].get("message") if isinstance(unexpected[0], dict) else unexpected[0]
-                log.warning(
-                    "hubspot POST %s: %d of %d ids failed (first: %s); they land without %s associations",
-                    path, len(unexpected), len(ids), first, to_type,
-                )  # fmt: skip
+            path = f"/crm/v4/associations/{obj}/{to_type}/batch/read"
+            pending: list[dict[str, str]] = [{"id": i} for i in ids]
+            while pending:
+                body = self.client.post_json(path, json={"inputs": pending})
+                results = body.get("results") if isinstance(body, dict) else None
+                if not isinstance(results, list):
+                    raise ToolResponseError(self.tool, f"POST {path}", "response has no results list")
+                sent_after = {item["id"]: item.get("after") for item in pending}
+                pending = []
+                for item in results:
+                    from_id = str((item.get("from") or {}).get("id"))
+                    found = associated.setdefault(from_id, {}).setdefault(to_type, [])
+                    found += [
+                        {"id": str(linked["toObjectId"]), "type": _v4_type(linked)}
+                        for linked in item.get("to") or []
+                        if isinstance(linked, dict) and linked.get("toObjectId") is not None
+                    ]
+                    following = next_page(self.tool, f"POST {path}", sent_after.get(from_id), _next_after(item))
+                    if following:
+                        pending.append({"id": from_id, "after": following})
+                self._log_batch_errors(path, body, len(ids), to_type)
         return associated
+
+    def _log_batch_errors(self, path: str, body: dict[str, Any], asked: int, to_type: str) -> None:
+        unexpected = [
+            error
+            for error in body.get("errors") or []
+            if not (isinstance(error, dict) and error.get("subCategory") == NO_ASSOCIATIONS)
+        ]
+        if unexpected:
+            first = unexpected[0].get("message") if isinstance(unexpected[0], dict) else unexpected[0]
+            log.warning(
+                "hubspot POST %s: %d of %d ids failed (first: %s); they land without %s associations",
+                path, len(unexpected), asked, first, to_type,
+            )  # fmt: skip
 
     @staticmethod
     def _normalise_associations(obj: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -400,6 +471,15 @@ def _next_after(body: dict[str, Any]) -> str | None:
     nxt = (body.get("paging") or {}).get("next") or {}
     after = nxt.get("after") if isinstance(nxt, dict) else None
     return str(after) if after not in (None, "") else None
+
+
+def _v4_type(linked: dict[str, Any]) -> str:
+    """One v4 association's type as text: its label, else category and type id (e.g. HUBSPOT_DEFINED/279)."""
+    kinds = [kind for kind in linked.get("associationTypes") or [] if isinstance(kind, dict)]
+    if not kinds:
+        return ""
+    first = kinds[0]
+    return str(first.get("label") or f"{first.get('category')}/{first.get('typeId')}")
 
 
 def _clean(value: Any) -> str | None:

@@ -63,24 +63,25 @@ class IntercomConnector(ConnectorBase):
     # --- reads -------------------------------------------------------------------------------------------------
 
     def read_full(self, obj: str) -> StreamRead:
-        """Every contact or conversation via the list endpoint; the cursor is the newest `updated_at` seen."""
+        """Every contact or conversation via the list endpoint; the cursor is when the read began (the hub's clock).
+
+        Not the newest `updated_at` seen: a record changed while the read pages, on a page already read, is older
+        than a later page's newest change, and a cursor past it would never read that change.
+        """
         path = self._path(obj)
         read = StreamRead(pages=iter(()), complete=True)
         started = datetime.now(UTC)
 
         def pages() -> Iterator[Page]:
-            newest: datetime | None = None
             params: dict[str, Any] = {"per_page": PAGE_SIZE}
             while True:
                 body = self.client.get_json(path, params=params)
-                records = self._records(obj, body, path)
-                newest = latest(newest, (self.source_updated_at(obj, record) for record in records))
-                yield Page(records)
+                yield Page(self._records(obj, body, path))
                 after = next_page(self.tool, f"GET {path}", params.get("starting_after"), _next_cursor(body))
-                if not after or not records:
+                if not after:  # an empty page that names a next one is followed, not taken for the end
                     break
                 params = {"per_page": PAGE_SIZE, "starting_after": after}
-            read.cursor_after = format_utc(newest or started)
+            read.cursor_after = format_utc(started.replace(microsecond=0), "seconds")  # Intercom keeps whole seconds
 
         read.pages = pages()
         return read
@@ -116,7 +117,7 @@ class IntercomConnector(ConnectorBase):
                     if kept is None or (self.source_updated_at(obj, kept) or since) <= updated:
                         newest_by_id[key] = record
                 after = next_page(self.tool, f"POST {path}", pagination.get("starting_after"), _next_cursor(body))
-                if not after or not records:
+                if not after:
                     break
                 pagination = {"per_page": PAGE_SIZE, "starting_after": after}
             log.info(

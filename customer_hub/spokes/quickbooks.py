@@ -7,8 +7,12 @@ full read (which is complete, so deletions are caught too):
 - it returns at most 1,000 objects per response with no way to page or bound the window from above, so a response
   at the limit is truncated in an unknown place. A `where MetaData.LastUpdatedTime >= ...` query could re-read the
   changes, but it never returns deleted entities, so the full read is the one sound fallback.
-Like QuickBooks' own lists, `select * from Customer` returns active customers only; a customer made inactive
-(QuickBooks' way of deleting one) therefore leaves the full read, and CDC reports it as deleted as well.
+Full reads page `ORDERBY Id`: without an order QuickBooks promises none, and a record changed while the read pages
+can move to a later page (read twice, another skipped). Paying an invoice changes its customer's `Balance` but not
+the customer, so CDC never reports that customer: an incremental customer read also asks CDC for invoices and
+re-reads the customers they bill (`where Id in (...)`), so balances are as fresh as the invoices. Like QuickBooks'
+own lists, `select * from Customer` returns active customers only; a customer made inactive (QuickBooks' way of
+deleting one) therefore leaves the full read, and CDC reports it as deleted as well.
 
 Writes are idempotent through the `requestid` parameter: the same request id returns the first result.
 """
@@ -43,6 +47,8 @@ MAX_RESULTS = 1000
 CDC_LOOKBACK = timedelta(days=30)
 CDC_LOOKBACK_MARGIN = timedelta(hours=1)
 """A cursor this close to the 30-day edge is treated as too old, so clock differences cannot make CDC refuse it."""
+BALANCE_REREAD_BATCH = 100
+"""Customer ids per `where Id in (...)` query when re-reading balances (keeps the query text short)."""
 DEFAULT_MINOR_VERSION = 75
 DEFAULT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 DEFAULT_INVOICE_ITEM_ID = "1"
@@ -111,7 +117,9 @@ class QuickBooksConnector(ConnectorBase):
             server_time: datetime | None = None
             newest: datetime | None = None
             while True:
-                body = self._query_body(f"select * from {entity} STARTPOSITION {start} MAXRESULTS {self.max_results}")
+                body = self._query_body(
+                    f"select * from {entity} ORDERBY Id STARTPOSITION {start} MAXRESULTS {self.max_results}"
+                )
                 server_time = server_time or parse_iso(body.get("time"))
                 records = _entity_list(body["QueryResponse"], entity)
                 for record in records:
@@ -143,14 +151,16 @@ class QuickBooksConnector(ConnectorBase):
             log.info("quickbooks %s: cursor %s is beyond CDC's 30-day look-back; reading in full", obj, cursor)
             return self.read_full(obj)
         path = self._company_path("cdc")
-        params = {"entities": entity, "changedSince": _format_time(since), "minorversion": self.minor_version}
+        entities = f"{entity},Invoice" if entity == "Customer" else entity  # invoices move customers' balances
+        params = {"entities": entities, "changedSince": _format_time(since), "minorversion": self.minor_version}
         body = self._realm_checked(lambda: self.client.get_json(path, params=params, setting_hint=self.realm_env))
         served = _cdc_entities(body, entity, self.tool)
-        if len(served) >= self.max_results:
+        invoices = _cdc_entities(body, "Invoice", self.tool) if entity == "Customer" else []
+        if len(served) + len(invoices) >= self.max_results:
             log.info(
                 "quickbooks %s: CDC answered with its %d-object limit since %s (maybe truncated); reading in full",
                 obj,
-                len(served),
+                len(served) + len(invoices),
                 since.isoformat(),
             )
             return self.read_full(obj)
@@ -163,7 +173,24 @@ class QuickBooksConnector(ConnectorBase):
                 deleted.append(self.source_id(obj, record))
             else:
                 changed.append(record)
+        seen = {self.source_id(obj, record) for record in served}
+        billed = {
+            str((i.get("CustomerRef") or {}).get("value"))
+            for i in invoices
+            if (i.get("CustomerRef") or {}).get("value")
+        }
+        changed += self._customers_by_id(sorted(billed - seen, key=_id_order))
         return StreamRead(pages=iter([Page(changed, deleted_ids=deleted)]), cursor_after=_format_time(newest))
+
+    def _customers_by_id(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Customers re-read for their balance: paying, voiding or editing an invoice changes the customer's
+        `Balance` without changing the customer, so CDC reports the invoice but not the customer."""
+        customers: list[dict[str, Any]] = []
+        for start in range(0, len(ids), BALANCE_REREAD_BATCH):
+            chunk = ", ".join(_quote(i) for i in ids[start : start + BALANCE_REREAD_BATCH])
+            statement = f"select * from Customer where Id in ({chunk}) MAXRESULTS {self.max_results}"
+            customers += _entity_list(self._query_body(statement)["QueryResponse"], "Customer")
+        return customers
 
     def count(self, obj: str) -> int | None:
         """QuickBooks' `select count(*)` (active records, like the full read)."""
@@ -376,6 +403,10 @@ def _is_deleted(entity: str, record: dict[str, Any]) -> bool:
     if record.get("status") == "Deleted":
         return True
     return entity == "Customer" and record.get("Active") is False
+
+
+def _id_order(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
 
 
 def _quote(value: str) -> str:

@@ -1,5 +1,7 @@
 """Google Sheets: the customer-success implementation tracker, one row per customer implementation.
 
+Auth is a service account's key, exchanged for short-lived tokens as needed (`sheets_auth`).
+
 A sheet has no record ids, no timestamps and no change feed; the Values API serves the whole range in one response
 without paging. So every read is a full read of the range (`complete=True`), and "incremental" means: read it all,
 and land nothing when the sheet's content hash equals the cursor (the hash of the last read). When it changed, the
@@ -26,7 +28,8 @@ from sqlalchemy import Engine
 from customer_hub.config import SyncConfig, SystemConfig
 from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
 from customer_hub.spokes.canonical import canonical
-from customer_hub.spokes.http import ToolResponseError, bearer_client
+from customer_hub.spokes.http import ApiClient, ToolResponseError
+from customer_hub.spokes.sheets_auth import ServiceAccountAuth
 
 ROW_FIELD = "_row"
 """Payload key holding the row's number in the sheet (header = row 1), so a steward can find it."""
@@ -59,13 +62,15 @@ class SheetsConnector(ConnectorBase):
         self.spreadsheet_id = str(settings.get("spreadsheet_id") or "")
         self.range = str(settings.get("range") or "")
         self._setting_hint = f"systems.sheets.settings.spreadsheet_id / range ({self.spreadsheet_id} / {self.range})"
-        self.client = bearer_client(
+        key_env = config.credentials.get("service_account_key", "GOOGLE_SHEETS_SERVICE_ACCOUNT_JSON")
+        self.auth = ServiceAccountAuth(credentials.get("service_account_key", ""), key_env)
+        self.client = ApiClient(
             self.tool,
-            config,
-            sync,
-            credentials,
-            credential="access_token",
-            default_env="GOOGLE_SHEETS_ACCESS_TOKEN",
+            config.resolved_base_url(),
+            auth=self.auth.header,
+            credential_envs=[key_env],
+            settings=sync,
+            on_auth_failure=self.auth.refresh_after_rejection,
         )
 
     # --- reads -------------------------------------------------------------------------------------------------

@@ -3,9 +3,14 @@
 Full reads page the list endpoints (`limit`, `starting_after`, `has_more`; subscriptions with `status=all` so
 cancelled ones are kept). Stripe has no "updated since" filter, so incremental reads replay `GET /v1/events`
 from the cursor (minus the overlap). Events come newest first: every page is collected, the newest event per
-object wins, and the objects are landed oldest change first. Events are kept for 30 days; an older cursor falls
-back to a full read. `customer.deleted` and `invoice.deleted` mark records deleted; `customer.subscription.deleted`
-is a cancellation (the subscription stays listed with `status=canceled`), so it lands as an update.
+object wins, and the objects are landed oldest change first. Events carry each object in the API version in force
+when the event was created (the account's), not the pinned `Stripe-Version`: since 2025-03-31 an invoice's
+subscription is under `parent.subscription_details` and a subscription's period is on its items. Event objects are
+put back into the pinned shape for the fields the hub reads (`pinned_shape`), so a record hashes the same whichever
+way it was read and a live change never looks like schema drift; the mapping reads both shapes all the same.
+Events are kept for 30 days; an older cursor falls back to a full read. `customer.deleted` and `invoice.deleted`
+mark records deleted; `customer.subscription.deleted` is a cancellation (the subscription stays listed with
+`status=canceled`), so it lands as an update.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ DEFAULT_REQUESTS_PER_SECOND = 25.0
 Stripe sends no rate-limit headers, so the client spaces its requests instead of provoking 429s."""
 EVENT_RETENTION = timedelta(days=30)
 MAX_PAGE_SIZE = 100
+PAYMENT_METHOD_FIELD = "invoice_settings.default_payment_method"
 ZERO_DECIMAL = frozenset(
     ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
 )  # amounts in these currencies are already in major units
@@ -108,13 +114,15 @@ class StripeConnector(ConnectorBase):
             params: dict[str, Any] = {"limit": self.page_size}
             if obj == "subscriptions":
                 params["status"] = "all"
+            if obj == "customers":  # the card's brand and last digits, not just its id
+                params["expand[]"] = f"data.{PAYMENT_METHOD_FIELD}"
             while True:
                 body = self.client.get_json(path, params=params)
                 records = _list_data(body, path)
                 yield Page(records)
-                if not body.get("has_more") or not records:
+                if not body.get("has_more"):
                     break
-                following = next_page(self.tool, f"GET {path}", params.get("starting_after"), records[-1]["id"])
+                following = next_page(self.tool, f"GET {path}", params.get("starting_after"), _last_id(records, path))
                 params = {**params, "starting_after": following}
             read.cursor_after = str(cursor)
 
@@ -148,7 +156,11 @@ class StripeConnector(ConnectorBase):
             for start in range(0, len(ordered), self.page_size):
                 chunk = ordered[start : start + self.page_size]
                 yield Page(
-                    records=[e["data"]["object"] for e in chunk if e.get("type") not in _DELETION_EVENTS],
+                    records=[
+                        self._with_payment_method(pinned_shape(e["data"]["object"]))
+                        for e in chunk
+                        if e.get("type") not in _DELETION_EVENTS
+                    ],
                     deleted_ids=[e["data"]["object"]["id"] for e in chunk if e.get("type") in _DELETION_EVENTS],
                 )
             newest = max((int(e.get("created") or 0) for e in events), default=None)
@@ -185,6 +197,16 @@ class StripeConnector(ConnectorBase):
         self._check(obj)
         return _LIST_PATHS[obj]
 
+    def _with_payment_method(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A customer from an event with its default payment method expanded, as the full read lists it: events
+        cannot expand, so the method is read by id (one request per changed customer that has one)."""
+        settings = obj.get("invoice_settings") or {}
+        method_id = settings.get("default_payment_method")
+        if obj.get("object") != "customer" or not isinstance(method_id, str) or not method_id:
+            return obj
+        method = self.client.get_json(f"/v1/payment_methods/{method_id}")
+        return {**obj, "invoice_settings": {**settings, "default_payment_method": method}}
+
     def _events_since(self, obj: str, since_epoch: int) -> list[dict[str, Any]]:
         """Every event of the stream's types created at or after `since_epoch`, newest first."""
         events: list[dict[str, Any]] = []
@@ -193,9 +215,11 @@ class StripeConnector(ConnectorBase):
             body = self.client.get_json("/v1/events", params=params)
             page = _list_data(body, "/v1/events")
             events.extend(page)
-            if not body.get("has_more") or not page:
+            if not body.get("has_more"):
                 return events
-            following = next_page(self.tool, "GET /v1/events", params.get("starting_after"), page[-1]["id"])
+            following = next_page(
+                self.tool, "GET /v1/events", params.get("starting_after"), _last_id(page, "/v1/events")
+            )
             params = {**params, "starting_after": following}
 
     def _newest_event_time(self, obj: str) -> int:
@@ -237,13 +261,19 @@ def customer_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def payment_method(customer: dict[str, Any]) -> str | None:
-    """The default payment method as `type/brand` (e.g. card/visa) when expanded, else its id."""
+    """The default payment method as a person reads it on a receipt: "visa •••• 4242".
+
+    Needs the method expanded (a payment method, or a legacy card source); a bare `pm_`/`card_` id says nothing
+    to a person, so it maps to None rather than being shown as if it were a payment method.
+    """
     default = (customer.get("invoice_settings") or {}).get("default_payment_method") or customer.get("default_source")
-    if isinstance(default, dict):
-        kind = default.get("type") or default.get("object")
-        brand = (default.get(kind) or {}).get("brand") if isinstance(default.get(kind), dict) else default.get("brand")
-        return "/".join(str(part) for part in (kind, brand) if part) or default.get("id")
-    return _clean(default)
+    if not isinstance(default, dict):
+        return None
+    kind = str(default.get("type") or default.get("object") or "")
+    details = default.get(kind) if isinstance(default.get(kind), dict) else default  # a card source is flat
+    name = details.get("brand") or details.get("bank_name") or kind.replace("_", " ")
+    last4 = details.get("last4")
+    return f"{str(name).lower()} •••• {last4}" if last4 else _clean(name)
 
 
 def subscription_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
@@ -308,9 +338,47 @@ def invoice_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         amount_remaining=_major(payload.get("amount_remaining"), currency),
         currency=_clean(currency),
         due_date=_iso_date(payload.get("due_date")),
-        subscription_id=_clean(payload.get("subscription")),
+        subscription_id=invoice_subscription_id(payload),
         created_at=iso_from_epoch_seconds(payload.get("created")),
     )
+
+
+def pinned_shape(obj: dict[str, Any]) -> dict[str, Any]:
+    """An event's object with the fields that moved in API version 2025-03-31 back where the pinned version has them.
+
+    Only the moves the hub reads are undone: invoice `parent.subscription_details.subscription` -> `subscription`
+    (the `parent` is dropped when that is all it says), subscription items' `current_period_*` -> the subscription.
+    An object already in the pinned shape is returned unchanged.
+    """
+    shaped = dict(obj)
+    parent = shaped.get("parent")
+    if shaped.get("object") == "invoice" and "subscription" not in shaped and "parent" in shaped:
+        details = (parent or {}).get("subscription_details") or {}
+        shaped["subscription"] = details.get("subscription")
+        if not parent or parent.get("type") == "subscription_details":
+            del shaped["parent"]
+    items = (shaped.get("items") or {}).get("data") or []
+    if shaped.get("object") == "subscription" and "current_period_end" not in shaped and items:
+        moved = ("current_period_start", "current_period_end")
+        shaped.update({key: items[0].get(key) for key in moved})
+        shaped["items"] = {
+            **shaped["items"],
+            "data": [{key: value for key, value in item.items() if key not in moved} for item in items],
+        }
+    return shaped
+
+
+def invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
+    """The subscription an invoice bills, in either shape Stripe serves.
+
+    Lists answer in the pinned version (top-level `subscription`), but `/v1/events` renders each object in the
+    version in force when the event was created: since 2025-03-31 that is `parent.subscription_details`.
+    """
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    subscription = invoice.get("subscription") or details.get("subscription")
+    if isinstance(subscription, dict):  # expanded
+        subscription = subscription.get("id")
+    return _clean(subscription)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -322,6 +390,14 @@ def _list_data(body: Any, path: str) -> list[dict[str, Any]]:
     if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
         raise ToolResponseError("stripe", f"GET {path}", "response is not a list object with a 'data' array")
     return data
+
+
+def _last_id(records: list[dict[str, Any]], path: str) -> str:
+    """Stripe's next-page cursor is the last record's id: an empty page that says `has_more` cannot be paged on,
+    and stopping there would pass for the end of the list."""
+    if not records:
+        raise ToolResponseError("stripe", f"GET {path}", "an empty page says has_more, so the list cannot be paged on")
+    return str(records[-1]["id"])
 
 
 def _customer_key(customer: Any) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
-from customer_hub.spokes.base import Connector, Page
+from customer_hub.spokes.base import Connector, IdListing, Page
 from customer_hub.spokes.field_guard import apply_renames, emptied_fields, hold
 from customer_hub.spokes.http import ApiClient, RequestStats, ToolError, ToolResponseError
 from customer_hub.spokes.values import clean_fields, source_id_problem
@@ -29,9 +29,11 @@ from customer_hub.store.landing import (
     field_paths,
     landed_fields,
     live_count,
+    live_source_ids,
     mark_deleted,
     mark_unseen_deleted,
     read_cursor,
+    record_merges,
     record_schema,
     upsert_records,
     write_cursor,
@@ -46,7 +48,7 @@ from customer_hub.store.quarantine_store import (
     release_records,
 )
 
-SyncMode = Literal["auto", "full", "incremental"]
+SyncMode = Literal["auto", "full", "incremental", "reconcile"]
 
 
 @dataclass
@@ -61,6 +63,7 @@ class SyncResult:
     updated: int = 0
     unchanged: int = 0
     marked_deleted: int = 0
+    merged: int = 0
     restored: int = 0
     pages: int = 0
     requests: int = 0
@@ -113,15 +116,25 @@ def sync_stream(
     mode: SyncMode = "auto",
     log: Any = None,
 ) -> SyncResult:
-    """Sync one stream. `auto` reads incrementally when a cursor exists, else in full.
+    """Sync one stream. `auto` reads incrementally when a cursor exists, else in full; `reconcile` lists the
+    tool's ids to catch deletions and merges (`reconcile_stream`), or reads in full where no cheaper listing exists.
 
     Raises the connector's ToolError when the read fails; records landed before the failure stay, the cursor
     stays where it was, and the next run re-reads from there.
     """
-    if mode not in ("auto", "full", "incremental"):
-        raise ValueError(f"mode {mode!r}: use auto, full or incremental")
+    if mode not in ("auto", "full", "incremental", "reconcile"):
+        raise ValueError(f"mode {mode!r}: use auto, full, incremental or reconcile")
     if obj not in connector.objects:
         raise ValueError(f"{connector.tool} has no stream {obj!r}; streams: {', '.join(connector.objects)}")
+    if mode == "reconcile":
+        list_ids = getattr(connector, "list_ids", None)
+        if list_ids is not None:
+            clock, before, started = time.monotonic(), client_stats(connector).copy(), datetime.now(UTC)
+            result = reconcile_stream(engine, connector, obj, list_ids(obj), listed_from=started, log=log)
+            result.duration_seconds = round(time.monotonic() - clock, 3)
+            _fill_request_stats(result, connector, before)
+            return result
+        mode = "full"  # no cheaper listing: a full read sees every id, so it marks what vanished just the same
     tool = connector.tool
     log = log or logging.getLogger(f"customer_hub.spokes.{tool}")
     state = read_cursor(engine, tool, obj)
@@ -138,6 +151,7 @@ def sync_stream(
     counts = UpsertCounts()
     paths: set[str] = set()
     guard = guard_state(engine, tool, obj)
+    seen_ids: set[str] = set()
     log.info(
         "%s %s: %s sync started (cursor %s)", tool, obj, "incremental" if use_incremental else "full", cursor_before
     )
@@ -145,7 +159,9 @@ def sync_stream(
         for page in prefetched(read.pages):
             result.pages += 1
             result.fetched += len(page.records)
-            page_counts, deleted, held, bad = _land_page(engine, connector, obj, page, started, paths, guard, log)
+            page_counts, deleted, held, bad = _land_page(
+                engine, connector, obj, page, started, paths, guard, log, seen_ids
+            )
             counts.add(page_counts)
             result.held_values += held
             result.quarantined_records += bad
@@ -164,6 +180,8 @@ def sync_stream(
 
     result.mode_used = "full" if read.complete else "incremental"
     result.reported_count = _reported_count(connector, obj, log)
+    if result.reported_count is None and read.complete:
+        result.reported_count = len(seen_ids)  # a complete read is a counted listing of the tool (Stripe has no count)
     if read.complete and result.fetched == 0 and result.reported_count != 0:
         _refuse_empty_full_read(engine, tool, obj, result.reported_count)
     finished = datetime.now(UTC)
@@ -190,6 +208,43 @@ def sync_stream(
         "%s %s: %s sync done: %d fetched, %d new, %d changed, %d unchanged, %d marked deleted, %d live (tool says %s)",
         tool, obj, result.mode_used, result.fetched, result.inserted, result.updated, result.unchanged,
         result.marked_deleted, result.landed_count, result.reported_count,
+    )  # fmt: skip
+    return result
+
+
+def reconcile_stream(
+    engine: Engine, connector: Connector, obj: str, listing: IdListing, *, listed_from: datetime, log: Any = None
+) -> SyncResult:
+    """Apply a reconciliation listing: live records the tool no longer lists, keeps archived or merged away are
+    marked deleted (merges remembered with the record they went into), and the ids counted are the tool's count.
+
+    Nothing is landed or restored: an id the tool lists that the hub lacks shows as a parity gap, which the next
+    full read closes. Records landed after `listed_from` (when the listing began) are left alone. The cursor is not
+    moved.
+    """
+    tool = connector.tool
+    log = log or logging.getLogger(f"customer_hub.spokes.{tool}")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        live = live_source_ids(conn, tool, obj, listed_from)
+        merged = {loser: winner for loser, winner in listing.merged.items() if loser not in listing.ids}
+        gone = (live - listing.ids) | (live & listing.archived) | (live & set(merged))
+        new_merges = record_merges(conn, tool, obj, merged, now)
+        marked = mark_deleted(conn, tool, obj, sorted(gone), now)
+        landed_count = live_count(conn, tool, obj)
+    result = SyncResult(
+        tool=tool,
+        object=obj,
+        mode_used="reconcile",
+        fetched=len(listing.ids),
+        marked_deleted=marked,
+        merged=new_merges,
+        reported_count=len(listing.ids),
+        landed_count=landed_count,
+    )
+    log.info(
+        "%s %s: reconciled: tool lists %d ids (%d archived, %d merged away); %d marked deleted, %d live in the hub",
+        tool, obj, len(listing.ids), len(listing.archived), len(merged), marked, landed_count,
     )  # fmt: skip
     return result
 
@@ -239,6 +294,7 @@ def _land_page(
     paths: set[str],
     guard: GuardState,
     log: Any,
+    seen_ids: set[str],
 ) -> tuple[UpsertCounts, int, int, int]:
     """Land one page in its own transaction, so a later failure keeps it. `seen_at` is the sync's start time:
     every record seen by this sync carries it, which is how a complete read finds the records it did not see.
@@ -253,6 +309,7 @@ def _land_page(
     for payload in page.records:
         paths |= field_paths(payload)
         source_id = str(connector.source_id(obj, payload))
+        seen_ids.add(source_id)
         problem = source_id_problem(source_id)
         if problem:
             bad[source_id] = (source_id, [problem], False)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Insert, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from customer_hub.store.schema import landed_records, schema_snapshots, sync_cursors
+from customer_hub.store.schema import landed_records, schema_snapshots, source_merges, sync_cursors
 
 _MAX_DEPTH = 8
 """Field paths deeper than this are cut: deep nesting is vendor detail, not the schema a steward cares about."""
@@ -239,6 +239,51 @@ def mark_unseen_deleted(conn: Connection, tool: str, obj: str, seen_since: datet
         .values(deleted_at=now)
     )
     return result.rowcount
+
+
+def live_source_ids(conn: Connection, tool: str, obj: str, first_seen_before: datetime) -> set[str]:
+    """Source ids of the stream's records not marked deleted and landed before a time: what a reconciliation
+    compares the tool's ids with (a record landed while the tool was being listed may be missing from the list)."""
+    table = landed_records
+    query = select(table.c.source_id).where(
+        table.c.tool == tool,
+        table.c.object == obj,
+        table.c.deleted_at.is_(None),
+        table.c.first_seen_at < first_seen_before,
+    )
+    return set(conn.execute(query).scalars())
+
+
+def record_merges(conn: Connection, tool: str, obj: str, merges: Mapping[str, str], now: datetime) -> int:
+    """Remember which record was merged into which (first sighting kept); returns how many merges were new."""
+    if not merges:
+        return 0
+    table = source_merges
+    known = set(
+        conn.execute(
+            select(table.c.source_id).where(
+                table.c.tool == tool, table.c.object == obj, table.c.source_id.in_(list(merges))
+            )
+        ).scalars()
+    )
+    rows = [
+        {"tool": tool, "object": obj, "source_id": loser, "merged_into": winner, "seen_at": now}
+        for loser, winner in merges.items()
+        if loser not in known
+    ]
+    if rows:
+        conn.execute(insert(table), rows)
+    return len(rows)
+
+
+def merges_of(engine: Engine, tool: str, obj: str) -> dict[str, str]:
+    """Merged-away source id -> the source id it was merged into, for one stream."""
+    table = source_merges
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.source_id, table.c.merged_into).where(table.c.tool == tool, table.c.object == obj)
+        )
+        return {row.source_id: row.merged_into for row in rows}
 
 
 def read_cursor(conn_or_engine: Connection | Engine, tool: str, obj: str) -> CursorState | None:

@@ -23,6 +23,7 @@ from customer_hub.store.schema import (
     match_candidates,
     quality_metrics,
     schema_snapshots,
+    source_merges,
 )
 
 SCHEMA_ACCEPTED = "schema_accepted"
@@ -195,6 +196,18 @@ def live_counts(engine: Engine) -> dict[tuple[str, str], int]:
     c = landed_records.c
     query = select(c.tool, c.object, func.count().label("n")).where(c.deleted_at.is_(None)).group_by(c.tool, c.object)
     return {(row["tool"], row["object"]): row["n"] for row in _rows(engine, query)}
+
+
+def deletions_since(engine: Engine, since: datetime) -> dict[tuple[str, str], tuple[int, int]]:
+    """(tool, object) -> (records marked deleted since `since`, merges first seen since then)."""
+    c, m = landed_records.c, source_merges.c
+    deleted = select(c.tool, c.object, func.count().label("n")).where(c.deleted_at >= since).group_by(c.tool, c.object)
+    merged = select(m.tool, m.object, func.count().label("n")).where(m.seen_at >= since).group_by(m.tool, m.object)
+    counts = {(row["tool"], row["object"]): (row["n"], 0) for row in _rows(engine, deleted)}
+    for row in _rows(engine, merged):
+        key = (row["tool"], row["object"])
+        counts[key] = (counts.get(key, (0, 0))[0], row["n"])
+    return counts
 
 
 def schema_snapshots_of(engine: Engine) -> dict[tuple[str, str], list[dict[str, Any]]]:

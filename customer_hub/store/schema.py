@@ -100,6 +100,16 @@ landed_records = Table(
     UniqueConstraint("tool", "object", "source_id", name="uq_landed_source"),
 )
 
+source_merges = Table(
+    "source_merges",
+    metadata,
+    Column("tool", String(32), primary_key=True),
+    Column("object", String(64), primary_key=True),
+    Column("source_id", String(128), primary_key=True, doc="the record merged away (marked deleted in landing)"),
+    Column("merged_into", String(128), nullable=False, doc="the record it was merged into, which lives on"),
+    Column("seen_at", UtcDateTime, nullable=False, doc="when a reconciliation pass first saw the merge"),
+)
+
 sync_cursors = Table(
     "sync_cursors",
     metadata,

@@ -81,6 +81,7 @@ OPENAPI_FILES = {
         "hubspot/CRM_Companies_v3_companies.json",
         "hubspot/CRM_Deals_v3_deals.json",
         "hubspot/CRM_Associations_v3_associations.json",
+        "hubspot/CRM_Associations_v4_associations.json",
         "hubspot/CRM_Objects_v3_objects.json",
     ),
 }

@@ -140,6 +140,16 @@ def test_stream_checks_run_after_a_sync_and_compare_the_tool_count(hub, engine):
     assert incident["incident_key"] == "row_count_parity:stripe_customers"
 
 
+def test_a_sync_without_a_count_is_not_shown_as_parity_passed_and_raises_no_alert(hub, engine):
+    checks_def = build_stream_checks("stripe_invoices", "stripe", "invoices")  # an incremental Stripe sync: no total
+    result = materialize([_sync_stub("stripe_invoices", None, 3, engine), checks_def], resources={"hub": hub})
+
+    parity = _checks(result)[("stripe_invoices", "row_count_parity")]
+    assert not parity.passed and parity.severity.value == "WARN"
+    assert parity.description.startswith("hub has 3; not compared")
+    assert alert_store.incidents(engine, "open") == []
+
+
 def test_schema_drift_check_alerts_once_and_resolves_in_the_same_thread(hub, engine, monkeypatch):
     """Drift in one stream -> one alert naming tool and field; drift gone -> a 'resolved' reply in its thread."""
     checks_def = build_stream_checks("hubspot_contacts", "hubspot", "contacts")

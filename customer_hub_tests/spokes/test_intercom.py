@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -169,3 +170,39 @@ def test_an_unreadable_cursor_says_how_to_reset_it():
     assert _parse_cursor("2026-01-15T12:00:00") == datetime(2026, 1, 15, 12, tzinfo=UTC)
     with pytest.raises(ValueError, match="mode=full"):
         _parse_cursor("not-a-time")
+
+
+def _change(sandbox, contact_id: str) -> None:
+    from customer_hub.sandbox.mutation import CHANGERS
+
+    stream = sandbox.state.stream("intercom", "contacts")
+    with sandbox.state.lock:
+        now_ms = sandbox.state.clock.now_ms()
+        CHANGERS[("intercom", "contacts")](sandbox.state, stream.records[contact_id], now_ms)
+        stream.touch(contact_id, now_ms)
+
+
+def test_a_change_on_a_page_already_read_is_seen_by_the_next_incremental_read(sandbox, connector):
+    read = connector.read_full("contacts")
+    pages = iter(read.pages)
+    already_read = next(pages).records[0]["id"]
+    last_page = sandbox.state.stream("intercom", "contacts").order[-1]
+    _change(sandbox, already_read)  # a support agent edits contacts while the read pages
+    time.sleep(1.05)  # Intercom keeps seconds: the later change must be a later second
+    _change(sandbox, last_page)
+    rest = [record["id"] for page in pages for record in page.records]
+
+    incremental = [record["id"] for record in _read(connector.read_incremental("contacts", read.cursor_after))]
+
+    assert last_page in rest
+    assert {already_read, last_page} <= set(incremental)
+
+
+def test_an_empty_page_that_names_a_next_page_is_followed(sandbox, connector):
+    sandbox_admin(sandbox, "POST", "faults", {"intercom": {"empty_page": 2}})
+    try:
+        records = _read(connector.read_full("contacts"))
+    finally:
+        sandbox_admin(sandbox, "DELETE", "faults")
+
+    assert len(records) == len(sandbox.state.stream("intercom", "contacts"))

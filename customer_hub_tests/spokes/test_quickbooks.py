@@ -17,7 +17,9 @@ from customer_hub.config import SyncConfig, load_config
 from customer_hub.sandbox import SANDBOX_IDS
 from customer_hub.spokes.http import ToolAuthError, ToolNotFoundError
 from customer_hub.spokes.quickbooks import QuickBooksConnector, customer_to_canonical, invoice_to_canonical
+from customer_hub.spokes.sync import sync_stream
 from customer_hub.store import engine_for
+from customer_hub.store.landing import landed
 from customer_hub.store.schema import oauth_tokens
 from customer_hub_tests.contracts.spec_validation import require_specs, validate_request
 from customer_hub_tests.spokes.conftest import sandbox_admin
@@ -89,9 +91,40 @@ def test_incremental_reads_the_changes_through_cdc(sandbox, connector, request_l
     assert {connector.source_id(obj, r) for r in records} >= set(changed[obj])
     assert len(records) == len({connector.source_id(obj, r) for r in records})
     assert deleted == [] and not read.complete
-    assert [r.request.path_url.split("?")[0].rsplit("/", 1)[-1] for r in request_log.exchanges] == ["cdc"]
+    sent = [r.request.path_url.split("?")[0].rsplit("/", 1)[-1] for r in request_log.exchanges]
+    assert sent[0] == "cdc" and set(sent[1:]) <= ({"query"} if obj == "customers" else set())  # balance re-reads
     assert f"entities={ENTITY[obj]}" in request_log.exchanges[0].request.path_url
     assert read.cursor_after >= full.cursor_after
+
+
+def test_customer_balances_equal_the_tools_after_invoices_are_paid(sandbox, system, store):
+    engine = store  # holds the rotated refresh token
+    connector = QuickBooksConnector(system, SYNC, _credentials(), engine)
+    for obj in connector.objects:
+        sync_stream(engine, connector, obj)
+    customers = sandbox.state.stream("quickbooks", "customers")
+    before = {i: c["Balance"] for i, c in customers.records.items()}
+    sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.1, "tools": ["quickbooks"]})  # pays open invoices
+    moved = {i for i, c in customers.records.items() if c["Balance"] != before[i]}
+
+    for obj in connector.objects:
+        sync_stream(engine, connector, obj)
+
+    assert moved  # some customers' balances changed without the customer changing
+    hub = {row["source_id"]: row["fields"]["balance"] for row in landed(engine, "quickbooks", "customers")}
+    assert hub == {i: float(c["Balance"]) for i, c in customers.records.items() if c.get("Active", True)}
+
+
+def test_a_full_read_pages_by_id_so_a_change_while_paging_neither_repeats_nor_skips(sandbox, connector):
+    connector.max_results = 40
+    read = connector.read_full("customers")
+    ids = []
+    for number, page in enumerate(read.pages):
+        ids += [connector.source_id("customers", record) for record in page.records]
+        if number == 0:  # a bookkeeper edits customers while the read pages
+            sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.2, "tools": ["quickbooks"]})
+
+    assert len(ids) == len(set(ids)) and set(ids) == set(sandbox.state.stream("quickbooks", "customers").records)
 
 
 def test_a_cursor_beyond_the_30_day_look_back_reads_in_full(sandbox, connector, request_log):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from customer_hub.config import SyncConfig, load_config
+from customer_hub.local_env import sandbox_google_key
 from customer_hub.sandbox import SANDBOX_IDS
 from customer_hub.spokes.http import ToolAuthError, ToolNotFoundError
 from customer_hub.spokes.sheets import SheetsConnector, column_names, row_to_canonical, rows_to_records
@@ -23,8 +26,14 @@ def system(sandbox, monkeypatch):
 
 
 @pytest.fixture
-def connector(system) -> SheetsConnector:
-    return SheetsConnector(system, SYNC, {"access_token": "sandbox-token"})
+def key(sandbox) -> str:
+    """A service-account key the sandbox made, as the JSON text the environment variable holds."""
+    return sandbox_google_key(sandbox.url)
+
+
+@pytest.fixture
+def connector(system, key) -> SheetsConnector:
+    return SheetsConnector(system, SYNC, {"service_account_key": key})
 
 
 def _read(stream_read) -> list[dict]:
@@ -109,9 +118,45 @@ def test_duplicate_and_blank_headers_and_repeated_customers_stay_apart():
     assert [r["_id"] for r in records] == ["name:acme", "name:acme#2"]
 
 
-def test_a_rejected_token_names_the_environment_variable(system):
-    with pytest.raises(ToolAuthError, match="GOOGLE_SHEETS_ACCESS_TOKEN"):
-        _read(SheetsConnector(system, SYNC, {"access_token": ""}).read_full("implementations"))
+def test_an_expired_token_is_replaced_by_exchanging_the_key_again(sandbox, connector):
+    before = len(_read(connector.read_full("implementations")))
+    sandbox_admin(sandbox, "POST", "google/tokens", {"expire_granted": True})  # an hour later
+
+    after = _read(connector.read_full("implementations"))
+
+    assert len(after) == before
+    assert connector.client.stats.by_status["401"] == 1  # refused once, then a fresh token
+    assert connector.auth.exchanges == 2
+
+
+def test_a_key_file_path_works_like_the_keys_json(system, key, tmp_path):
+    path = tmp_path / "service-account.json"
+    path.write_text(key)
+
+    assert SheetsConnector(system, SYNC, {"service_account_key": str(path)}).count("implementations") > 0
+
+
+def test_a_key_google_did_not_issue_is_refused_and_names_the_environment_variable(system, key):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    forged = json.loads(key)
+    forged["private_key"] = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    connector = SheetsConnector(system, SYNC, {"service_account_key": json.dumps(forged)})
+
+    with pytest.raises(ToolAuthError, match="GOOGLE_SHEETS_SERVICE_ACCOUNT_JSON") as raised:
+        connector.count("implementations")
+    assert "Invalid JWT Signature" in str(raised.value) and "PRIVATE KEY" not in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["", "not-a-file.json", '{"type": "authorized_user"}'])
+def test_a_missing_or_wrong_key_names_the_environment_variable(system, value):
+    with pytest.raises(ToolAuthError, match="GOOGLE_SHEETS_SERVICE_ACCOUNT_JSON"):
+        SheetsConnector(system, SYNC, {"service_account_key": value}).count("implementations")
 
 
 def _values(records: list[dict]) -> list[list[str]]:
@@ -127,7 +172,7 @@ def test_requests_match_the_sheets_discovery_document(connector, request_log):
     validate_request("sheets", sent.method, sent.url, headers=dict(sent.headers))
 
 
-def test_an_unknown_spreadsheet_names_the_setting(system):
+def test_an_unknown_spreadsheet_names_the_setting(system, key):
     wrong = system.model_copy(update={"settings": {**system.settings, "spreadsheet_id": "1NoSuchSheet"}})
     with pytest.raises(ToolNotFoundError, match="spreadsheet_id"):
-        SheetsConnector(wrong, SYNC, {"access_token": "t"}).count("implementations")
+        SheetsConnector(wrong, SYNC, {"service_account_key": key}).count("implementations")

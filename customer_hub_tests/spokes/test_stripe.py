@@ -14,6 +14,7 @@ from customer_hub.spokes.stripe import (
     customer_to_canonical,
     invoice_to_canonical,
     monthly_amount,
+    pinned_shape,
     subscription_to_canonical,
 )
 from customer_hub.spokes.sync import sync_stream
@@ -36,7 +37,7 @@ def test_customer_maps_identity_keys_and_payment_method(stripe_examples):
     customer.update(name="Acme Ltd", email="billing@acme.example", phone="+44 20 7946 0000")
     customer["address"].update(line1="1 High St", city="London", postal_code="EC1A 1BB", country="GB")
     customer["metadata"] = {"hubspot_company_id": "5001"}
-    customer["invoice_settings"]["default_payment_method"] = {"id": "pm_1", "type": "card", "card": {"brand": "visa"}}
+    customer["invoice_settings"]["default_payment_method"] = stripe_examples["payment_method"]  # visa, 4242
 
     fields = customer_to_canonical(customer)
 
@@ -48,7 +49,7 @@ def test_customer_maps_identity_keys_and_payment_method(stripe_examples):
         "GB",
     )
     assert fields["shared_keys"] == f"stripe_customer:{customer['id']};hubspot_company:5001"
-    assert fields["payment_method"] == "card/visa"
+    assert fields["payment_method"] == "visa •••• 4242"
 
 
 def test_customer_without_metadata_links_only_by_its_own_id(stripe_examples):
@@ -58,7 +59,7 @@ def test_customer_without_metadata_links_only_by_its_own_id(stripe_examples):
     fields = customer_to_canonical(customer)
 
     assert fields["shared_keys"] == f"stripe_customer:{customer['id']}"
-    assert fields["payment_method"] == "pm_123" and fields["email"] is None
+    assert fields["payment_method"] is None and fields["email"] is None  # an id alone tells a person nothing
 
 
 def test_subscription_mrr_is_monthly_in_major_units(stripe_examples):
@@ -110,6 +111,15 @@ def test_invoice_maps_amounts_and_due_date(stripe_examples):
     assert (fields["amount_due"], fields["amount_paid"], fields["currency"]) == (10.0, 0.0, "usd")
     assert fields["invoice_status"] == "draft" and fields["due_date"] == "2009-02-13"
     assert fields["is_account_only"] is True and fields["shared_keys"] == "stripe_customer:cus_QXg1o8vcGmoR32"
+
+
+def test_invoice_in_the_current_api_version_names_its_subscription_under_parent(stripe_examples):
+    invoice = copy.deepcopy(stripe_examples["invoice"])  # Stripe's current shape: `parent.subscription_details`
+    invoice["parent"]["subscription_details"]["subscription"] = "sub_42"
+    invoice.pop("subscription", None)
+
+    assert invoice_to_canonical(invoice)["subscription_id"] == "sub_42"
+    assert pinned_shape(invoice)["subscription"] == "sub_42"
 
 
 # --- against the sandbox ---------------------------------------------------------------------------------------
@@ -207,3 +217,76 @@ def test_a_list_that_keeps_serving_the_same_page_fails_instead_of_paging_forever
     assert len(stub.requests) == 3  # the event probe and two list pages, then it stops
     assert read_cursor(engine, "stripe", "customers") is None  # a failed read never moves the cursor
     assert [row["source_id"] for row in landed(engine, "stripe")] == ["cus_1"]
+
+
+def test_incremental_reads_keep_invoice_subscriptions_though_events_use_the_account_api_version(sandbox, sqlite_url):
+    """Events render objects in the account's (2025-03-31+) version, where an invoice's subscription moved under
+    `parent` and a subscription's period onto its items; the hub must still know which subscription each changed
+    invoice bills and when each subscription bills next, and a later full read must find nothing changed."""
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    for obj in ("subscriptions", "invoices"):
+        sync_stream(engine, connector, obj)
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.02, "tools": ["stripe"]})["stripe"]
+
+    incremental = {obj: sync_stream(engine, connector, obj) for obj in ("subscriptions", "invoices")}
+    full = {obj: sync_stream(engine, connector, obj, mode="full") for obj in ("subscriptions", "invoices")}
+
+    assert {r.mode_used for r in incremental.values()} == {"incremental"}
+    source = sandbox.state.stream("stripe", "invoices")
+    billed = [i for i in changed["invoices"] if source.records[i]["subscription"]]
+    landed_invoices = {row["source_id"]: row["fields"] for row in landed(engine, "stripe", "invoices")}
+    assert billed and {i: landed_invoices[i]["subscription_id"] for i in billed} == {
+        i: source.records[i]["subscription"] for i in billed
+    }
+    landed_subscriptions = {row["source_id"]: row["fields"] for row in landed(engine, "stripe", "subscriptions")}
+    active = [s for s in changed["subscriptions"] if landed_subscriptions[s]["subscription_status"] == "active"]
+    assert active and all(landed_subscriptions[s]["next_billing_date"] for s in active)
+    assert full["invoices"].updated == 0  # (an earlier test's hand-made cancellation event leaves a subscription)
+    assert not any(r.schema_changed for r in [*incremental.values(), *full.values()])
+
+
+def test_reconciliation_counts_what_stripe_lists_so_parity_is_real(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    first = sync_stream(engine, connector, "customers")  # a full read counts what it listed
+    assert sync_stream(engine, connector, "customers").reported_count is None  # incremental: Stripe has no totals
+
+    reconciled = sync_stream(engine, connector, "customers", mode="reconcile")
+
+    assert connector.count("customers") is None
+    tool_count = sandbox_admin(sandbox, "GET", "counts")["stripe"]["customers"]
+    assert first.reported_count == reconciled.reported_count == reconciled.landed_count == tool_count
+
+
+def test_payment_methods_land_as_brand_and_last_digits_from_full_and_incremental_reads(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    sync_stream(engine, connector, "customers")
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.05, "tools": ["stripe"]})["stripe"]["customers"]
+    incremental = sync_stream(engine, connector, "customers")
+    full = sync_stream(engine, connector, "customers", mode="full")
+
+    methods = sandbox.state.extras["stripe_payment_methods"]
+    customers = sandbox.state.stream("stripe", "customers").records
+    expected = {
+        cid: f"{methods[pm]['card']['brand']} •••• {methods[pm]['card']['last4']}"
+        for cid, customer in customers.items()
+        if (pm := customer["invoice_settings"]["default_payment_method"])
+    }
+    hub = {row["source_id"]: row["fields"]["payment_method"] for row in landed(engine, "stripe", "customers")}
+    assert {cid: hub[cid] for cid in expected} == expected
+    assert any(cid in expected for cid in changed) and incremental.updated >= len(changed)
+    assert full.updated == 0 and not full.schema_changed  # events' customers were expanded like the list's
+
+
+def test_an_empty_page_that_says_has_more_fails_instead_of_passing_for_the_end(stub, tmp_path):
+    from customer_hub.spokes.http import ToolResponseError
+
+    stub.queue(200, {"object": "list", "data": [], "has_more": False})  # newest event: none
+    stub.queue(200, {"object": "list", "data": [{"id": "cus_1", "object": "customer"}], "has_more": True})
+    stub.queue(200, {"object": "list", "data": [], "has_more": True})
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+
+    with pytest.raises(ToolResponseError, match="empty page says has_more"):
+        sync_stream(engine, connector_for(_StubAt(stub.url), "stripe", engine), "customers", mode="full")

@@ -35,6 +35,17 @@ INTERNAL_PROJECTS = (
 )
 
 
+def status_update(gid: str, status_type: str, epoch_s: float) -> Record:
+    """The compact status update a project names as its `current_status_update`."""
+    return {
+        "gid": gid,
+        "resource_type": "status_update",
+        "resource_subtype": "project_status_update",
+        "title": f"{status_type.replace('_', ' ').capitalize()}: {iso_date(epoch_s)}",
+        "status_type": status_type,
+    }
+
+
 def new_project(
     gid: str,
     name: str,
@@ -59,7 +70,7 @@ def new_project(
         "created_at": iso_seconds(created),
         "modified_at": iso_seconds(modified),
         "current_status": None,
-        "current_status_update": None,
+        "current_status_update": None if archived else status_update(f"{gid}01", "on_track", modified),
         "default_view": "list",
         "due_on": iso_date(created + 60 * 86400),
         "start_on": iso_date(created),

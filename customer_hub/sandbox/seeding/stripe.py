@@ -487,8 +487,59 @@ class _StripeSeeder:
             self.seeded.truth.add("stripe", stream, record["id"], customer_key)
 
 
+CARD_BRANDS = (("visa", 60), ("mastercard", 25), ("amex", 15))
+
+
+def new_payment_method(rng: random.Random, customer: Record) -> Record:
+    """A saved card (the customer's default payment method), as `GET /v1/payment_methods/{id}` shows it."""
+    brand = rng.choices([b for b, _ in CARD_BRANDS], [w for _, w in CARD_BRANDS])[0]
+    return {
+        "id": f"pm_{token(rng, 24)}",
+        "object": "payment_method",
+        "billing_details": {
+            "address": dict(customer["address"] or {}),
+            "email": customer["email"],
+            "name": customer["name"],
+            "phone": customer["phone"],
+        },
+        "card": {
+            "brand": brand,
+            "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+            "country": "US",
+            "exp_month": rng.randint(1, 12),
+            "exp_year": rng.randint(2026, 2031),
+            "fingerprint": token(rng, 16),
+            "funding": "credit",
+            "generated_from": None,
+            "last4": f"{rng.randrange(10000):04d}",
+            "networks": {"available": [brand], "preferred": None},
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
+        },
+        "created": customer["created"],
+        "customer": customer["id"],
+        "livemode": False,
+        "metadata": {},
+        "type": "card",
+    }
+
+
+def _payment_methods(seeded: Seeded, seed: int) -> None:
+    """Most paying customers saved a card as their default payment method (its own random stream, so adding cards
+    left every other seeded value as it was)."""
+    rng = random.Random(f"{seed}:stripe-payment-methods")
+    methods: dict[str, Record] = {}
+    for customer in seeded.stream("stripe", "customers"):
+        if rng.random() < 0.85:
+            method = new_payment_method(rng, customer)
+            methods[method["id"]] = method
+            customer["invoice_settings"]["default_payment_method"] = method["id"]
+    seeded.extras["stripe_payment_methods"] = methods
+
+
 def seed_stripe(seeded: Seeded, world: World, seed: int) -> None:
-    """Customers (~1,100), subscriptions (~900) and invoices (~3,000) per 2,000 customers."""
+    """Customers (~1,100), subscriptions (~900) and invoices (~3,000) per 2,000 customers; most customers have a
+    default card."""
     seeder = _StripeSeeder(seeded, seed)
     seeder.acme(world.acme)
     for customer in world.customers[1:]:
@@ -497,3 +548,4 @@ def seed_stripe(seeded: Seeded, world: World, seed: int) -> None:
         elif customer.status == PROSPECT and seeder.rng.random() < 0.07:
             seeder.orphan_invoice(customer)
     seeder.commit()
+    _payment_methods(seeded, seed)

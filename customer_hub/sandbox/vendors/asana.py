@@ -90,10 +90,11 @@ class AsanaApi(VendorApi):
             start = decode_cursor(args["offset"])[0] if args.get("offset") else 0
         except (ValueError, TypeError, IndexError):
             return _error(400, "offset: Your pagination token is invalid.")
-        page = projects[start : start + limit]
+        empty = start < len(projects) and call.state.faults.take_empty_page(self.tool)
+        page = [] if empty else projects[start : start + limit]
         next_page = None
-        if start + limit < len(projects):
-            token = encode_cursor([start + limit])
+        if empty or start + limit < len(projects):
+            token = encode_cursor([start, call.state.clock.now_ms()] if empty else [start + limit])
             query = "&".join(f"{key}={value}" for key, value in args.items() if key != "offset")
             path = f"{call.request.path.removeprefix(self.prefix)}?{query}&offset={token}"
             next_page = {"offset": token, "path": path, "uri": f"{call.base_url}{path}"}

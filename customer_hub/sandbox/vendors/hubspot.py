@@ -38,9 +38,20 @@ DEFAULT_PROPERTIES = {
 DATE_PROPERTIES = {"createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate"}
 NUMERIC_PROPERTIES = {"amount", "hs_object_id", "numberofemployees"}
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal"}
-LIST_LIMIT, SEARCH_LIMIT, SEARCH_WINDOW = 100, 200, 10000
+LIST_LIMIT, SEARCH_LIMIT = 100, 200
 BATCH_READ_LIMIT = 1000
 """Ids per associations batch read; HubSpot rejects larger bodies since February 2025."""
+V3_ASSOCIATIONS_PER_ID = 100
+"""The v3 associations batch read serves at most this many associations per id and no paging: the rest are lost."""
+V4_TYPE_IDS = {
+    ("contacts", "companies"): 279,
+    ("contacts", "deals"): 4,
+    ("companies", "contacts"): 280,
+    ("companies", "deals"): 342,
+    ("deals", "companies"): 341,
+    ("deals", "contacts"): 3,
+}
+"""HubSpot-defined (unlabeled) association type ids, as v4 answers them."""
 TEXT_SEARCHED = ("firstname", "lastname", "email", "phone", "company", "name", "domain", "dealname")
 
 
@@ -93,6 +104,11 @@ class HubSpotApi(VendorApi):
             Route(
                 "/hubspot/crm/v3/associations/<from_type>/<to_type>/batch/read",
                 self.read_associations,
+                ("POST",),
+            ),
+            Route(
+                "/hubspot/crm/v4/associations/<from_type>/<to_type>/batch/read",
+                self.read_associations_v4,
                 ("POST",),
             ),
         ]
@@ -196,11 +212,12 @@ class HubSpotApi(VendorApi):
         if not str(offset).isdigit():
             return _error(400, "VALIDATION_ERROR", f"Invalid after value: {offset}")
         offset = int(offset)
-        if offset >= SEARCH_WINDOW:
+        cap = call.state.hubspot_search_cap
+        if offset >= cap:
             return _error(
                 400,
                 "VALIDATION_ERROR",
-                f"There was a problem with the request. Search results are limited to {SEARCH_WINDOW} "
+                f"There was a problem with the request. Search results are limited to {cap} "
                 "records per query; narrow the query (for example by a time window) to page further.",
             )
         stream = call.state.stream("hubspot", kind)
@@ -258,9 +275,63 @@ class HubSpotApi(VendorApi):
             record = stream.get(object_id)
             linked = record["associations"].get(target, []) if record and not record.get("archived") else []
             if linked and kind:
-                results.append({"from": {"id": object_id}, "to": [{"id": i, "type": kind} for i in linked]})
+                served = linked[:V3_ASSOCIATIONS_PER_ID]  # silently cut: v3 has no paging here
+                results.append({"from": {"id": object_id}, "to": [{"id": i, "type": kind} for i in served]})
             else:
                 errors.append(_no_associations(source, target, object_id))
+        answer: Record = {"status": "COMPLETE", "results": results}
+        if errors:
+            answer |= {"numErrors": len(errors), "errors": errors}
+        answer |= {"startedAt": started, "completedAt": iso_ms(call.state.clock.now_ms())}
+        return Reply(answer, 207 if errors else 200)
+
+    def read_associations_v4(self, call: Call, from_type: str, to_type: str) -> Reply:
+        """`POST /crm/v4/associations/{from}/{to}/batch/read`: associations per id, paged per id.
+
+        Each input may carry the `after` its previous page named; an id with more associations than one page holds
+        (`state.hubspot_association_page`, 500 as in HubSpot) answers with `paging.next.after`. Ids without any
+        are per-id errors in a 207, as in v3.
+        """
+        started = iso_ms(call.state.clock.now_ms())
+        source, target = OBJECT_TYPES.get(from_type), OBJECT_TYPES.get(to_type)
+        if source is None or target is None:
+            unknown = from_type if source is None else to_type
+            return _error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {unknown}")
+        body = call.json_body()
+        inputs = body.get("inputs") if isinstance(body, dict) else None
+        if not isinstance(inputs, list) or not all(
+            isinstance(item, dict)
+            and isinstance(item.get("id"), str | int)
+            and (item.get("after") is None or str(item["after"]).isdigit())
+            for item in inputs
+        ):
+            return _error(
+                400,
+                "VALIDATION_ERROR",
+                'Invalid input JSON on line 1, column 1: expected {"inputs": [{"id": "...", "after": "..."}]}',
+            )
+        if len(inputs) > BATCH_READ_LIMIT:
+            return _error(
+                400, "VALIDATION_ERROR", f"Batch read accepts at most {BATCH_READ_LIMIT} inputs, got {len(inputs)}."
+            )
+        stream = call.state.stream("hubspot", source)
+        size = call.state.hubspot_association_page
+        kind = {"category": "HUBSPOT_DEFINED", "typeId": V4_TYPE_IDS[(source, target)]}  # unlabeled: no label
+        results, errors = [], []
+        for item in inputs:
+            object_id, start = str(item["id"]), int(item.get("after") or 0)
+            record = stream.get(object_id)
+            linked = record["associations"].get(target, []) if record and not record.get("archived") else []
+            if not linked:
+                errors.append(_no_associations(source, target, object_id))
+                continue
+            result: Record = {
+                "from": {"id": object_id},
+                "to": [{"toObjectId": str(i), "associationTypes": [kind]} for i in linked[start : start + size]],
+            }
+            if start + size < len(linked):
+                result["paging"] = {"next": {"after": str(start + size)}}
+            results.append(result)
         answer: Record = {"status": "COMPLETE", "results": results}
         if errors:
             answer |= {"numErrors": len(errors), "errors": errors}

@@ -192,9 +192,18 @@ class IntercomApi(VendorApi):
         offset, page = 0, 1
         if cursor:
             try:
-                offset, page = decode_cursor(cursor)
+                offset, page = decode_cursor(cursor)[:2]
             except (ValueError, TypeError):
                 return _error(400, "parameter_invalid", "starting_after is invalid")
+        if offset < len(records) and call.state.faults.take_empty_page(self.tool):
+            pages = {
+                "type": "pages",
+                "page": page,
+                "per_page": per_page,
+                "total_pages": math.ceil(len(records) / per_page),
+            }
+            pages["next"] = {"page": page, "starting_after": encode_cursor([offset, page, call.state.clock.now_ms()])}
+            return Reply({"type": list_type, key: [], "total_count": len(records), "pages": pages}, page=True)
         chunk = records[offset : offset + per_page]
         pages: Record = {
             "type": "pages",

@@ -242,7 +242,9 @@ class QuickBooksApi(VendorApi):
             return _validation("Error parsing query", f"QueryParserError: {error}")
         if match["what"] != "*":
             return Reply({"QueryResponse": {"totalCount": len(records)}, "time": _server_time(call)})
-        records.sort(key=lambda record: int(record["Id"]))
+        # Without ORDERBY QuickBooks promises no order; like the real service this one answers in last-change order,
+        # so a record changed while a client pages moves to a later page (read twice, and another one skipped).
+        records.sort(key=lambda record: (stream.updated_ms[record["Id"]], int(record["Id"])))
         if match["order"]:
             records.sort(
                 key=lambda record: _entity_value(record, match["order"], stream) or 0,

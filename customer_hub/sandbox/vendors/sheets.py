@@ -1,7 +1,9 @@
-"""Google Sheets v4 `spreadsheets.values.get`: one range of cells, no paging, Google's error bodies."""
+"""Google Sheets v4 `spreadsheets.values.get`: one range of cells, no paging, Google's error bodies; and Google's
+OAuth 2.0 token endpoint, whose short-lived tokens are the only ones the API accepts (see `google_oauth`)."""
 
 import re
 
+from customer_hub.sandbox.google_oauth import GrantError
 from customer_hub.sandbox.ids import SANDBOX_IDS
 from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi
@@ -65,7 +67,30 @@ class SheetsApi(VendorApi):
     tool = "sheets"
 
     def routes(self) -> list[Route]:
-        return [Route("/sheets/v4/spreadsheets/<spreadsheet_id>/values/<path:cell_range>", self.get_values)]
+        return [
+            Route(SANDBOX_IDS["google_token_path"], self.token, ("POST",), authenticated=False),
+            Route("/sheets/v4/spreadsheets/<spreadsheet_id>/values/<path:cell_range>", self.get_values),
+        ]
+
+    def authenticate(self, call: Call) -> Reply | None:
+        """Only access tokens the token endpoint granted, and only until they expire."""
+        access = call.bearer_token()
+        if access is None:
+            return self.unauthorized(call, revoked=False)
+        if not call.state.google_tokens.access_is_valid(access) or call.state.faults.tools[self.tool].revoked_token:
+            return self.unauthorized(call, revoked=True)
+        return None
+
+    def token(self, call: Call) -> Reply:
+        """`POST https://oauth2.googleapis.com/token` with the JWT bearer grant (form-encoded)."""
+        form = call.request.form
+        try:
+            granted = call.state.google_tokens.grant(
+                form.get("grant_type"), form.get("assertion"), SANDBOX_IDS["google_token_path"]
+            )
+        except GrantError as error:
+            return Reply({"error": error.error, "error_description": error.description}, 400)
+        return Reply(granted, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
 
     def unauthorized(self, call: Call, revoked: bool) -> Reply:
         if revoked:

@@ -1,5 +1,6 @@
 """Stripe: cursor-paged lists (newest first) of customers, subscriptions, invoices and events."""
 
+import copy
 import time
 from collections.abc import Callable
 
@@ -10,6 +11,9 @@ from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, int_arg
 from customer_hub.sandbox.store import Record, Stream
 
 EVENT_RETENTION_SECONDS = 30 * 86400
+PAYMENT_METHOD_PATH = "invoice_settings.default_payment_method"
+"""The one expansion the sandbox serves (`expand[]=data.invoice_settings.default_payment_method` on lists,
+`expand[]=invoice_settings.default_payment_method` on a retrieve): the id becomes the payment method object."""
 OBJECT_NAMES = {"customers": "customer", "subscriptions": "subscription", "invoices": "invoice", "events": "event"}
 Filter = Callable[[Record], bool]
 
@@ -94,8 +98,10 @@ class StripeApi(VendorApi):
     tool = "stripe"
 
     def routes(self) -> list[Route]:
-        return [Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES] + [
-            Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES
+        return [
+            *(Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES),
+            Route("/stripe/v1/payment_methods/<object_id>", self.retrieve_payment_method),
+            *(Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES),
         ]
 
     def authenticate(self, call: Call) -> Reply | None:
@@ -168,7 +174,7 @@ class StripeApi(VendorApi):
         return Reply(
             {
                 "object": "list",
-                "data": [call.drift(record) for record in records],
+                "data": [call.drift(_expanded(call, record, "data.")) for record in records],
                 "has_more": has_more,
                 "url": f"/v1/{name}",
             },
@@ -179,4 +185,22 @@ class StripeApi(VendorApi):
         record = call.state.stream("stripe", name).get(object_id)
         if record is None:
             return _error(404, f"No such {OBJECT_NAMES[name]}: '{object_id}'", code="resource_missing", param="id")
-        return Reply(call.drift(record))
+        return Reply(call.drift(_expanded(call, record, "")))
+
+    def retrieve_payment_method(self, call: Call, object_id: str) -> Reply:
+        method = call.state.extras.get("stripe_payment_methods", {}).get(object_id)
+        if method is None:
+            return _error(404, f"No such PaymentMethod: '{object_id}'", code="resource_missing", param="payment_method")
+        return Reply(method)
+
+
+def _expanded(call: Call, record: Record, prefix: str) -> Record:
+    """The record with its default payment method expanded when the request asks for it (`expand[]`)."""
+    wanted = {value for key, value in call.request.args.items(multi=True) if key.startswith("expand")}
+    method_id = (record.get("invoice_settings") or {}).get("default_payment_method")
+    if prefix + PAYMENT_METHOD_PATH not in wanted or not isinstance(method_id, str):
+        return record
+    method = call.state.extras.get("stripe_payment_methods", {}).get(method_id)
+    shaped = copy.deepcopy(record)
+    shaped["invoice_settings"]["default_payment_method"] = copy.deepcopy(method) if method else method_id
+    return shaped
