@@ -96,6 +96,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
 _RECONCILE_CADENCES = {"hourly": "30 * * * *", "daily": "0 5 * * *", "weekly": "0 5 * * 1"}
 """Off the sync minute, and before the daily parity job (06:30), so its figures are fresh when parity is judged."""
 

@@ -80,7 +80,7 @@ def _golden_spec(key: str, description: str) -> AssetSpec:
 
 
 def _model_metadata(summary) -> dict[str, object]:
-    """What the match model learnt this run (m, u and weight per comparison level) and what blocking skipped."""
+    """What the match model learnt this run (m, u and weight per comparison level) and the blocks over their cap."""
     if summary.model is None:
         return {}
     blocking = summary.blocking or {}
@@ -89,10 +89,10 @@ def _model_metadata(summary) -> dict[str, object]:
         "match_model": _markdown_table(
             summary.model_rows(), ["comparison", "level", "m", "u", "weight"], limit=len(summary.model_rows())
         ),
-        "blocks_skipped": sum(rule["skipped_blocks"] for rule in blocking.values()),
+        "blocks_over_cap": sum(rule["oversized_blocks"] for rule in blocking.values()),
         "blocking": _markdown_table(
             [{"rule": name, **figures} for name, figures in blocking.items()],
-            ["rule", "pairs", "skipped_blocks", "skipped_records"],
+            ["rule", "pairs", "oversized_blocks", "oversized_records"],
             limit=len(blocking),
         ),
     }

@@ -57,7 +57,7 @@ class GoldenSummary:
     model: Mapping[str, Any] | None = None
     """The match model trained on this run's records (`MatchModel.parameters()`), None without named people."""
     blocking: Mapping[str, Mapping[str, int]] | None = None
-    """Per blocking rule: pairs compared, blocks skipped for size and the records in them."""
+    """Per blocking rule: pairs compared, blocks over the size cap (compared within a window) and their records."""
 
     def model_rows(self) -> list[dict[str, Any]]:
         """One row per comparison level: m, u and the match weight it carries, for a table in the UI."""

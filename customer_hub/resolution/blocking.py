@@ -1,9 +1,10 @@
 """Candidate pairs and key groups as integer arrays.
 
 Comparing every record with every other is quadratic; only records sharing a block key (same account and initial,
-same phone and initial, same name and postcode...) are compared. Blocks above a size cap are skipped: a key shared
-by hundreds of records is a switchboard number or a placeholder, not evidence about any one pair. Keys are integer
-codes (-1 for "no key"), so grouping is a sort of integers rather than of strings.
+same phone and initial, same name and postcode...) are compared. Blocks above a size cap are not compared pair by
+pair: a key shared by hundreds of records is a switchboard number, a placeholder or one very busy customer, so
+each member meets only a few neighbours. Keys are integer codes (-1 for "no key"), so grouping is a sort of
+integers rather than of strings.
 """
 
 from __future__ import annotations
@@ -24,17 +25,23 @@ def combine_codes(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return combined
 
 
-def _sorted_groups(records: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Records sorted by key ((record, key) repeats and keyless records dropped) with each one's group start and
-    group size."""
+def _sorted_groups(
+    records: np.ndarray, keys: np.ndarray, rank: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Records sorted by key, and within a key by `rank` (per record; record order if None), with (record, key)
+    repeats and keyless records dropped, and each one's group start and group size."""
     keep = keys >= 0
     records, keys = records[keep].astype(np.int64), keys[keep].astype(np.int64)
     if not len(keys):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    order = np.lexsort((records, keys))
+    order = np.lexsort((records, keys) if rank is None else (records, rank[records], keys))
     records, keys = records[order], keys[order]
-    distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]
+    if rank is None:
+        distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]
+    else:
+        repeat = pd.DataFrame({"key": keys, "record": records}).duplicated().to_numpy()
+        distinct = ~repeat
     records, keys = records[distinct], keys[distinct]
     starts_here = np.r_[True, keys[1:] != keys[:-1]]
     group = np.cumsum(starts_here) - 1
@@ -56,12 +63,23 @@ def unique_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.nd
     return encoded // span, encoded % span
 
 
-def pairs_in_blocks(records: np.ndarray, keys: np.ndarray, max_block_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (a < b) of records sharing a key, from blocks of 2..`max_block_size` records."""
-    ordered, starts, sizes = _sorted_groups(records, keys)
-    position = np.flatnonzero((sizes >= 2) & (sizes <= max_block_size))
-    end = starts[position] + sizes[position]
+def pairs_in_blocks(
+    records: np.ndarray,
+    keys: np.ndarray,
+    max_block_size: int,
+    *,
+    window: int = 0,
+    rank: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a < b) of records sharing a key, from blocks of 2..`max_block_size` records. A larger block is
+    skipped, or with `window` > 0 each member is paired with the next `window` members in `rank` order (a sorted
+    neighbourhood inside the block): a big block that is one prolific customer still chains together, a big block
+    of namesakes costs `window` pairs per record instead of every pair."""
+    ordered, starts, sizes = _sorted_groups(records, keys, rank)
     left, right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    small = (sizes >= 2) & (sizes <= max_block_size)
+    position = np.flatnonzero(small)
+    end = starts[position] + sizes[position]
     offset = 1
     while len(position):
         inside = position + offset < end
@@ -69,6 +87,13 @@ def pairs_in_blocks(records: np.ndarray, keys: np.ndarray, max_block_size: int) 
         left.append(ordered[position])
         right.append(ordered[position + offset])
         offset += 1
+    if window > 0:
+        big = np.flatnonzero(sizes > max_block_size)
+        end = starts[big] + sizes[big]
+        for offset in range(1, window + 1):
+            inside = big + offset < end
+            left.append(ordered[big[inside]])
+            right.append(ordered[big[inside] + offset])
     return unique_pairs(np.concatenate(left), np.concatenate(right))
 
 
@@ -83,31 +108,39 @@ def star_edges(records: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.nd
 
 @dataclass
 class BlockingReport:
-    """What each blocking rule contributed: pairs produced, and blocks (with their records) skipped for being
-    larger than the cap - a recall cost the run reports instead of hiding."""
+    """What each blocking rule contributed: pairs produced, and blocks larger than the cap (with their records),
+    which were compared only within a window or, without one, skipped - a recall cost the run reports instead of
+    hiding."""
 
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def pairs(
-        self, rule: str, records: np.ndarray, keys: np.ndarray, max_block_size: int
+        self,
+        rule: str,
+        records: np.ndarray,
+        keys: np.ndarray,
+        max_block_size: int,
+        *,
+        window: int = 0,
+        rank: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """`pairs_in_blocks`, with the rule's figures recorded."""
         _, starts, sizes = _sorted_groups(records, keys)
         first = np.r_[True, starts[1:] != starts[:-1]] if len(starts) else np.zeros(0, dtype=bool)
         too_big = sizes[first] > max_block_size
-        left, right = pairs_in_blocks(records, keys, max_block_size)
+        left, right = pairs_in_blocks(records, keys, max_block_size, window=window, rank=rank)
         self.rules[rule] = {
             "pairs": len(left),
-            "skipped_blocks": int(too_big.sum()),
-            "skipped_records": int(sizes[first][too_big].sum()),
+            "oversized_blocks": int(too_big.sum()),
+            "oversized_records": int(sizes[first][too_big].sum()),
         }
         return left, right
 
     def add(self, rule: str, pairs: int) -> None:
         """Record a rule that produces pairs without blocks (sorted neighbourhood)."""
-        self.rules[rule] = {"pairs": pairs, "skipped_blocks": 0, "skipped_records": 0}
+        self.rules[rule] = {"pairs": pairs, "oversized_blocks": 0, "oversized_records": 0}
 
     @property
-    def skipped_blocks(self) -> int:
-        """Blocks left out over all rules."""
-        return sum(figures["skipped_blocks"] for figures in self.rules.values())
+    def oversized_blocks(self) -> int:
+        """Blocks over their cap, over all rules."""
+        return sum(figures["oversized_blocks"] for figures in self.rules.values())

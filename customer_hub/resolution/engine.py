@@ -55,7 +55,7 @@ class Resolution:
     `review_threshold` and `auto_merge_threshold` (reason "below_auto_merge") and pairs that scored above it but
     were refused by a guard (reason "guard"). Pairs that ended up in one cluster anyway are left out.
     `model`: the Fellegi-Sunter model trained on these records (None with fewer than two named people), whose
-    `parameters()` show what each comparison level proved; `blocking`: pairs and skipped blocks per rule;
+    `parameters()` show what each comparison level proved; `blocking`: pairs and blocks over their cap per rule;
     `context`: the normalised records the model compares, for `explain`.
     """
 

@@ -175,6 +175,10 @@ def candidate_pairs(
     blocking = settings.blocking
     eligible = np.zeros(context.features.size, dtype=bool)
     eligible[people] = True
+    features = context.features
+    place = (features.email_domain.codes, context.account, features.city.codes, features.postcode.codes)
+    rank = np.empty(features.size, dtype=np.int64)
+    rank[np.lexsort((np.arange(features.size), *place))] = np.arange(features.size)
     lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for rule in BLOCKING_RULES:
         if not rule.enabled(settings):
@@ -182,7 +186,8 @@ def candidate_pairs(
         records, keys = rule.keys(context)
         keys = np.where(eligible[records], keys, -1)
         cap = min(blocking.max_block_size, rule.max_block_size or blocking.max_block_size)
-        left, right = report.pairs(rule.name, records, keys, cap)
+        window = blocking.oversized_block_window
+        left, right = report.pairs(rule.name, records, keys, cap, window=window, rank=rank)
         lefts.append(left)
         rights.append(right)
     if blocking.sorted_neighbourhood_window and blocking.by_name:
@@ -261,7 +266,7 @@ def _pairs_within_components(
 @dataclass(frozen=True)
 class PeopleResult:
     """Person clusters over all records (labels of non-person records are meaningless), scored pairs between the
-    review and auto-merge thresholds, the model that scored them and what blocking compared and skipped."""
+    review and auto-merge thresholds, the model that scored them and what blocking compared."""
 
     clustering: Clustering
     review: Links
@@ -297,13 +302,15 @@ def link_people(
     open_pair = by_email[left] != by_email[right]
     left, right = left[open_pair], right[open_pair]
     log.info("%d named person records, %d candidate pairs to score", len(people), len(left))
-    if report.skipped_blocks:
+    if report.oversized_blocks:
+        oversized = [
+            f"{rule}: {fig['oversized_blocks']}" for rule, fig in report.rules.items() if fig["oversized_blocks"]
+        ]
         log.info(
-            "blocking skipped %d oversized blocks (%s); raise matching.blocking.max_block_size to compare them",
-            report.skipped_blocks,
-            ", ".join(
-                f"{rule}: {fig['skipped_blocks']}" for rule, fig in report.rules.items() if fig["skipped_blocks"]
-            )[:500],
+            "%d blocks over their size cap were compared within a window of %d only (%s)",
+            report.oversized_blocks,
+            settings.blocking.oversized_block_window,
+            ", ".join(oversized),
         )
     model = None
     scored = Links.empty()

@@ -49,9 +49,10 @@ class ModelSettings(BaseModel):
 
 class BlockingSettings(BaseModel):
     """Which record pairs are compared at all: pairs sharing a key of any blocking rule (a union designed for
-    recall), and no block larger than `max_block_size` (a block that big is a common value such as a switchboard
-    number, not evidence; skipped blocks are counted in the run's report). `sorted_neighbourhood_window` pairs
-    each record with the next records in name order, which catches typos no key shares."""
+    recall). A block larger than `max_block_size` (a common value such as a switchboard number, or one prolific
+    customer) is not compared pair by pair: each member meets only its `oversized_block_window` neighbours in
+    place order (0 skips such blocks), and the run reports how many there were. `sorted_neighbourhood_window`
+    pairs each record with the next records in name order, which catches typos no key shares."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,6 +62,7 @@ class BlockingSettings(BaseModel):
     by_place: bool = True
     by_name: bool = True
     sorted_neighbourhood_window: int = Field(default=3, ge=0)
+    oversized_block_window: int = Field(default=5, ge=0)
     company_max_block_size: int = Field(default=60, ge=2)
 
 
@@ -78,7 +80,7 @@ class ResolutionSettings(BaseModel):
     company_name_fuzzy_threshold: float = Field(default=90.0, ge=0, le=100)
     company_name_min_length: int = Field(default=5, ge=1)
     guard_probability: float = Field(
-        default=0.5,
+        default=0.05,
         gt=0,
         lt=1,
         description="Two records the model scores below this match probability never end up in one person, "

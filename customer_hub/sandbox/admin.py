@@ -122,6 +122,7 @@ class AdminApi:
     def authorize(self, request: Request) -> Reply:
         with self.state.lock:
             return Reply({"refresh_token": self.state.quickbooks_tokens.authorize()})
+
     def google_keys(self, request: Request) -> Reply:
         token_uri = request.host_url.rstrip("/") + SANDBOX_IDS["google_token_path"]
         with self.state.lock:
