@@ -35,14 +35,13 @@ def _sorted_groups(
     if not len(keys):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    order = np.lexsort((records, keys) if rank is None else (records, rank[records], keys))
+    order = np.lexsort((records, keys))
     records, keys = records[order], keys[order]
-    if rank is None:
-        distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]
-    else:
-        repeat = pd.DataFrame({"key": keys, "record": records}).duplicated().to_numpy()
-        distinct = ~repeat
+    distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]
     records, keys = records[distinct], keys[distinct]
+    if rank is not None:
+        order = np.lexsort((rank[records], keys))
+        records, keys = records[order], keys[order]
     starts_here = np.r_[True, keys[1:] != keys[:-1]]
     group = np.cumsum(starts_here) - 1
     starts = np.flatnonzero(starts_here)
@@ -75,10 +74,14 @@ def pairs_in_blocks(
     skipped, or with `window` > 0 each member is paired with the next `window` members in `rank` order (a sorted
     neighbourhood inside the block): a big block that is one prolific customer still chains together, a big block
     of namesakes costs `window` pairs per record instead of every pair."""
-    ordered, starts, sizes = _sorted_groups(records, keys, rank)
+    return _pairs_of_groups(*_sorted_groups(records, keys, rank), max_block_size, window)
+
+
+def _pairs_of_groups(
+    ordered: np.ndarray, starts: np.ndarray, sizes: np.ndarray, max_block_size: int, window: int
+) -> tuple[np.ndarray, np.ndarray]:
     left, right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    small = (sizes >= 2) & (sizes <= max_block_size)
-    position = np.flatnonzero(small)
+    position = np.flatnonzero((sizes >= 2) & (sizes <= max_block_size))
     end = starts[position] + sizes[position]
     offset = 1
     while len(position):
@@ -125,10 +128,10 @@ class BlockingReport:
         rank: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """`pairs_in_blocks`, with the rule's figures recorded."""
-        _, starts, sizes = _sorted_groups(records, keys)
+        ordered, starts, sizes = _sorted_groups(records, keys, rank)
         first = np.r_[True, starts[1:] != starts[:-1]] if len(starts) else np.zeros(0, dtype=bool)
         too_big = sizes[first] > max_block_size
-        left, right = pairs_in_blocks(records, keys, max_block_size, window=window, rank=rank)
+        left, right = _pairs_of_groups(ordered, starts, sizes, max_block_size, window)
         self.rules[rule] = {
             "pairs": len(left),
             "oversized_blocks": int(too_big.sum()),

@@ -61,8 +61,8 @@ class BlockingSettings(BaseModel):
     by_phone: bool = True
     by_place: bool = True
     by_name: bool = True
-    sorted_neighbourhood_window: int = Field(default=3, ge=0)
-    oversized_block_window: int = Field(default=5, ge=0)
+    sorted_neighbourhood_window: int = Field(default=2, ge=0)
+    oversized_block_window: int = Field(default=2, ge=0)
     company_max_block_size: int = Field(default=60, ge=2)
 
 
