@@ -11,6 +11,9 @@ DELETE /_sandbox/slack/messages            forget them
 POST   /_sandbox/deals/<id>/close_won      move a HubSpot deal to closed-won now
 GET    /_sandbox/writes                    Asana projects and QuickBooks invoices/customers created via the API
 POST   /_sandbox/quickbooks/authorize      a fresh QuickBooks refresh token, as re-authorising the app gives
+GET    /_sandbox/webhooks                  webhook subscriber, delivery counts and the latest attempts
+POST   /_sandbox/webhooks                  {"url": "http://127.0.0.1:8787", "secrets": {...}, "retry_seconds": [...]}
+                                           signed webhooks for changes (url null stops; see sandbox.webhooks)
 """
 
 from typing import Any
@@ -39,6 +42,7 @@ class AdminApi:
             "admin:close_won": self.close_won,
             "admin:writes": self.writes,
             "admin:authorize": self.authorize,
+            "admin:webhooks": self.webhooks,
         }
 
     @staticmethod
@@ -53,6 +57,7 @@ class AdminApi:
             Rule("/_sandbox/deals/<deal_id>/close_won", endpoint="admin:close_won", methods=["POST"]),
             Rule("/_sandbox/writes", endpoint="admin:writes", methods=["GET"]),
             Rule("/_sandbox/quickbooks/authorize", endpoint="admin:authorize", methods=["POST"]),
+            Rule("/_sandbox/webhooks", endpoint="admin:webhooks", methods=["GET", "POST"]),
         ]
 
     def handle(self, endpoint: str, request: Request, args: dict[str, Any]) -> Reply:
@@ -114,3 +119,11 @@ class AdminApi:
     def authorize(self, request: Request) -> Reply:
         with self.state.lock:
             return Reply({"refresh_token": self.state.quickbooks_tokens.authorize()})
+
+    def webhooks(self, request: Request) -> Reply:
+        if request.method == "POST":
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise ValueError('POST /_sandbox/webhooks takes {"url": ..., "secrets": {...}, "retry_seconds": [...]}')
+            return Reply(self.state.webhooks.configure(body))
+        return Reply(self.state.webhooks.snapshot())
