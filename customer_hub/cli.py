@@ -102,7 +102,23 @@ def _cmd_accept_fields(args: argparse.Namespace) -> int:
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from customer_hub.sandbox import serve
 
-    serve(host=args.host, port=args.port, seed=args.seed, scale=args.scale, rate_limits=args.rate_limits)
+    serve(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        scale=args.scale,
+        rate_limits=args.rate_limits,
+        webhook_url=args.webhook_url,
+    )
+    return 0
+
+
+def _cmd_webhooks(args: argparse.Namespace) -> int:
+    from customer_hub.webhooks.server import serve
+    from customer_hub.webhooks.settings import webhook_settings
+
+    config = load_config(args.config)
+    serve(_engine(args), webhook_settings(config.webhooks), host=args.host, port=args.port)
     return 0
 
 
@@ -165,7 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", type=float, default=1.0, help="multiply record volumes (default 1: ~2,000 customers)"
     )
     sandbox.add_argument("--rate-limits", action="store_true", help="imitate each vendor's rate limits")
+    sandbox.add_argument("--webhook-url", help="send signed webhooks for changes to this receiver (http://host:port)")
     sandbox.set_defaults(func=_cmd_sandbox)
+
+    webhooks = commands.add_parser("webhooks", help="receive signed HubSpot, Stripe and Intercom webhooks")
+    webhooks.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: put a proxy in front)")
+    webhooks.add_argument("--port", type=int, default=8787)
+    webhooks.set_defaults(func=_cmd_webhooks)
 
     demo = commands.add_parser("demo", help="run the whole pipeline once against the sandbox and print a summary")
     demo.add_argument(
@@ -183,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command in {"demo", "sandbox"} else logging.WARNING,
+        level=logging.INFO if args.verbose or args.command in {"demo", "sandbox", "webhooks"} else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

@@ -221,6 +221,7 @@ class HubConfig(_Strict):
     alerts: AlertsConfig = AlertsConfig()
     automation: dict[str, Any] = Field(default_factory=dict)
     export: dict[str, Any] = Field(default_factory=dict)
+    webhooks: dict[str, Any] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -266,6 +267,7 @@ _SECTION_MODELS = {
     "quality": ("customer_hub.quality.settings", "QualitySettings"),
     "automation": ("customer_hub.automation.settings", "AutomationSettings"),
     "export": ("customer_hub.export.settings", "ExportSettings"),
+    "webhooks": ("customer_hub.webhooks.settings", "WebhookSettings"),
 }
 
 

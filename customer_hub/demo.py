@@ -149,6 +149,14 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         onboarding = run_onboarding_demo(config, sandbox.url, hub=hub, instance=instance)
         ok &= onboarding.success
 
+        _banner("4b. The same by webhook: HubSpot sends a signed event → receiver stores it → sensor → Asana project")
+        from customer_hub.webhooks.demo import open_deal, run_webhook_onboarding_demo
+
+        by_webhook = run_webhook_onboarding_demo(
+            config, sandbox.url, open_deal(sandbox.state), hub=hub, instance=instance
+        )
+        ok &= by_webhook.success
+
         _banner("5. Quality and alerts (delivered to the sandbox's Slack)")
         report = deliver_pending(engine, slack_target(config.alerts))
         print(quality_summary(engine))

@@ -21,6 +21,8 @@ SANDBOX_TOKEN = "sandbox-token"
 def sandbox_environment(config: HubConfig, sandbox_url: str) -> dict[str, str]:
     """Environment variables that make `config` talk to the sandbox at `sandbox_url`."""
     from customer_hub.sandbox import SANDBOX_IDS
+    from customer_hub.sandbox.webhooks import SANDBOX_WEBHOOK_SECRETS
+    from customer_hub.webhooks.settings import webhook_settings
 
     url = sandbox_url.rstrip("/")
     prefixes = {"asana": "asana/api/1.0"}
@@ -40,6 +42,8 @@ def sandbox_environment(config: HubConfig, sandbox_url: str) -> dict[str, str]:
         env[sheets.credentials["service_account_key"]] = sandbox_google_key(url)
     env[config.alerts.slack_base_url_env] = f"{url}/slack/api/"
     env[config.alerts.bot_token_env] = SANDBOX_TOKEN
+    for tool, variable in webhook_settings(config.webhooks).secrets_env.items():
+        env[variable] = SANDBOX_WEBHOOK_SECRETS[tool]  # what the sandbox signs its webhooks with
     return env
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
-from dagster import DagsterInstance, Definitions, build_sensor_context
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, RunRequest, build_sensor_context
 
 from customer_hub.config import HubConfig
 from customer_hub.defs import automation as automation_defs
@@ -57,6 +57,26 @@ class DemoResult:
         )
 
 
+def execute_onboarding_run(
+    request: RunRequest, resources: dict[str, Any], instance: DagsterInstance | None
+) -> ExecuteInProcessResult:
+    """Run a sensor's onboarding request in this process, as the daemon would launch it."""
+    defs = Definitions(
+        assets=[automation_defs.onboarding_flows],
+        asset_checks=[automation_defs.onboarding_latency],
+        jobs=[automation_defs.onboarding_job],
+        resources=resources,
+    )
+    job = defs.resolve_job_def(automation_defs.ONBOARDING_JOB)
+    with DagsterInstance.ephemeral() if instance is None else nullcontext(instance) as run_instance:
+        return job.execute_in_process(
+            run_config={**request.run_config, **QUIET_RUN_CONFIG},
+            instance=run_instance,
+            tags=request.tags,
+            raise_on_error=False,
+        )
+
+
 def _open_deal(hubspot: Any) -> str:
     """The first deal on HubSpot's first page that is still open (neither won nor lost)."""
     page = next(iter(hubspot.read_full("deals").pages))
@@ -95,20 +115,7 @@ def run_onboarding_demo(
             raise RuntimeError(f"the closed-won sensor did not pick up deal {deal_id}: {tick}")
         echo(f"closed-won sensor requested onboarding run for deal {deal_id}")
 
-        defs = Definitions(
-            assets=[automation_defs.onboarding_flows],
-            asset_checks=[automation_defs.onboarding_latency],
-            jobs=[automation_defs.onboarding_job],
-            resources=resources,
-        )
-        job = defs.resolve_job_def(automation_defs.ONBOARDING_JOB)
-        with DagsterInstance.ephemeral() if instance is None else nullcontext(instance) as run_instance:
-            outcome = job.execute_in_process(
-                run_config={**request.run_config, **QUIET_RUN_CONFIG},
-                instance=run_instance,
-                tags=request.tags,
-                raise_on_error=False,
-            )
+        outcome = execute_onboarding_run(request, resources, instance)
     result = DemoResult(
         deal_id=deal_id,
         run_id=outcome.run_id,

@@ -14,6 +14,9 @@ POST   /_sandbox/quickbooks/authorize      a fresh QuickBooks refresh token, as 
 POST   /_sandbox/google/keys               a new service-account key (the JSON file Google hands out once)
 POST   /_sandbox/google/tokens             {"lifetime_seconds": 3600, "expire_granted": false}: Google token lifetime;
                                            `expire_granted` lets every access token granted so far expire now
+GET    /_sandbox/webhooks                  webhook subscriber, delivery counts and the latest attempts
+POST   /_sandbox/webhooks                  {"url": "http://127.0.0.1:8787", "secrets": {...}, "retry_seconds": [...]}
+                                           signed webhooks for changes (url null stops; see sandbox.webhooks)
 """
 
 from typing import Any
@@ -44,6 +47,7 @@ class AdminApi:
             "admin:authorize": self.authorize,
             "admin:google_keys": self.google_keys,
             "admin:google_tokens": self.google_tokens,
+            "admin:webhooks": self.webhooks,
         }
 
     @staticmethod
@@ -60,6 +64,7 @@ class AdminApi:
             Rule("/_sandbox/quickbooks/authorize", endpoint="admin:authorize", methods=["POST"]),
             Rule("/_sandbox/google/keys", endpoint="admin:google_keys", methods=["POST"]),
             Rule("/_sandbox/google/tokens", endpoint="admin:google_tokens", methods=["POST"]),
+            Rule("/_sandbox/webhooks", endpoint="admin:webhooks", methods=["GET", "POST"]),
         ]
 
     def handle(self, endpoint: str, request: Request, args: dict[str, Any]) -> Reply:
@@ -139,3 +144,11 @@ class AdminApi:
                 tokens.lifetime_seconds = lifetime
             expired = tokens.expire_granted() if body.get("expire_granted") else 0
             return Reply({"lifetime_seconds": tokens.lifetime_seconds, "expired": expired})
+
+    def webhooks(self, request: Request) -> Reply:
+        if request.method == "POST":
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise ValueError('POST /_sandbox/webhooks takes {"url": ..., "secrets": {...}, "retry_seconds": [...]}')
+            return Reply(self.state.webhooks.configure(body))
+        return Reply(self.state.webhooks.snapshot())

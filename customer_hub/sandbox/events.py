@@ -61,6 +61,7 @@ def emit_stripe_event(
         "type": event_type,
     }
     state.stream("stripe", "events").add(event["id"], event, now_ms)
+    state.webhooks.stripe_event(event)
     return event
 
 

@@ -17,6 +17,7 @@ from customer_hub.sandbox.seeding.asana import status_update
 from customer_hub.sandbox.seeding.hubspot import OPEN_STAGES, stamp
 from customer_hub.sandbox.store import Record
 from customer_hub.sandbox.vocabulary import CSM_NAMES, IMPLEMENTATION_STAGES, JOB_TITLES
+from customer_hub.sandbox.webhooks import hubspot_snapshot
 
 if TYPE_CHECKING:
     from customer_hub.sandbox.state import SandboxState
@@ -179,8 +180,11 @@ def mutate(
         ids = [live[index] for index in sorted(state.rng.sample(range(len(live)), count))]
         for record_id in ids:
             now_ms = state.clock.now_ms()
-            changer(state, stream.records[record_id], now_ms)
+            record = stream.records[record_id]
+            before = hubspot_snapshot(tool, record)
+            changer(state, record, now_ms)
             stream.touch(record_id, now_ms)
+            state.webhooks.changed(tool, name, record, before, now_ms)
         changed.setdefault(tool, {})[name] = ids
     if create or delete:
         _appear_and_vanish(state, changed, create, delete)
@@ -226,10 +230,12 @@ def close_won(state: "SandboxState", deal_id: str) -> Record:
     if record is None:
         raise KeyError(deal_id)
     now_ms = state.clock.now_ms()
+    before = hubspot_snapshot("hubspot", record)
     props = record["properties"]
     props["dealstage"] = "closedwon"
     props["closedate"] = iso_ms(now_ms)
     props.setdefault("amount", "12000")
     stamp(record, "deals", now_ms)
     deals.touch(deal_id, now_ms)
+    state.webhooks.changed("hubspot", "deals", record, before, now_ms)
     return record

@@ -64,18 +64,31 @@ class SandboxServer:
         self.stop()
 
 
-def start_sandbox(port: int = 0, seed: int = 42, scale: float = 1.0, rate_limits: RateSetting = False) -> SandboxServer:
-    """Seed a world and serve it on 127.0.0.1 (port 0 picks a free port) from a background thread."""
+def start_sandbox(
+    port: int = 0, seed: int = 42, scale: float = 1.0, rate_limits: RateSetting = False, webhook_url: str | None = None
+) -> SandboxServer:
+    """Seed a world and serve it on 127.0.0.1 (port 0 picks a free port) from a background thread; with
+    `webhook_url`, changes are announced there as signed webhooks (see `customer_hub.sandbox.webhooks`)."""
     state = SandboxState(seed=seed, scale=scale, rate_limits=rate_limits)
+    if webhook_url:
+        state.webhooks.configure({"url": webhook_url})
     server = make_server("127.0.0.1", port, SandboxApp(state), threaded=True, request_handler=_QuietHandler)
     return SandboxServer(state, server)
 
 
 def serve(
-    host: str = "127.0.0.1", port: int = 8765, seed: int = 42, scale: float = 1.0, rate_limits: RateSetting = False
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    seed: int = 42,
+    scale: float = 1.0,
+    rate_limits: RateSetting = False,
+    webhook_url: str | None = None,
 ) -> None:
     """Serve in the foreground until interrupted, logging each tool's base URL first."""
     state = SandboxState(seed=seed, scale=scale, rate_limits=rate_limits)
+    if webhook_url:
+        state.webhooks.configure({"url": webhook_url})
+        log.info("signed webhooks for changes go to %s/webhooks/<tool>", webhook_url.rstrip("/"))
     server = make_server(host, port, SandboxApp(state), threaded=True, request_handler=_KeepAliveHandler)
     root = f"http://{host}:{server.port}"
     log.info("sandbox seed=%s scale=%s rate_limits=%s admin API at %s/_sandbox/", seed, scale, rate_limits, root)

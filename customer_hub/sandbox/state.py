@@ -14,6 +14,7 @@ from customer_hub.sandbox.oauth import QuickBooksTokens
 from customer_hub.sandbox.rate_limits import RateLimiter, RateSetting
 from customer_hub.sandbox.seeding import seed_all
 from customer_hub.sandbox.store import Record, Stream
+from customer_hub.sandbox.webhooks import WebhookSender
 
 DATA_STREAMS: tuple[tuple[str, str], ...] = tuple(CHANGERS)
 
@@ -59,6 +60,7 @@ class SandboxState:
         self.asana_jobs: dict[str, Record] = {}
         self.asana_events: list[tuple[str, Record]] = []  # (project gid, event), oldest first
         self.asana_sync_tokens: dict[str, int] = {}  # token -> number of events seen when issued
+        self.webhooks = WebhookSender()  # signed change announcements, off until a subscriber URL is set
 
     def stream(self, tool: str, name: str) -> Stream:
         """One tool object's records."""

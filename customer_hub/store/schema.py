@@ -361,3 +361,27 @@ onboarding_claims = Table(
     Column("owner", String(64), nullable=False, doc="the run (or process) allowed to write to the tools for the deal"),
     Column("expires_at", UtcDateTime, nullable=False, doc="a claim left by a killed run lapses here"),
 )
+
+# --- vendor webhooks -------------------------------------------------------------------------------------------
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tool", String(32), nullable=False),
+    Column("event_id", String(200), nullable=False, doc="the vendor's event id: a redelivery is recognised by it"),
+    Column("event_type", String(128), nullable=False, doc="subscriptionType, Stripe type or Intercom topic"),
+    Column("object_id", String(128), nullable=True, doc="the deal, contact, customer ... the event is about"),
+    Column("occurred_at", UtcDateTime, nullable=True, doc="when the vendor says it happened"),
+    Column("received_at", UtcDateTime, nullable=False, doc="stored (before the vendor got its 2xx)"),
+    Column("deliveries", Integer, nullable=False, default=1, doc="how often the vendor delivered it"),
+    Column("payload", JSON, nullable=False, doc="the event exactly as delivered"),
+    Column("status", String(16), nullable=False, doc="received, dispatched, processed or ignored"),
+    Column("dispatch_tick", Integer, nullable=True, doc="sensor tick that requested its run"),
+    Column("run_key", String(200), nullable=True, doc="the run requested for it"),
+    Column("processed_at", UtcDateTime, nullable=True),
+    Column("error", Text, nullable=True, doc="why it was ignored"),
+    UniqueConstraint("tool", "event_id", name="uq_webhook_event"),
+)
+Index("ix_webhook_status", webhook_events.c.status, webhook_events.c.id)
+Index("ix_webhook_received", webhook_events.c.tool, webhook_events.c.received_at)
