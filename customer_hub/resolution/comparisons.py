@@ -105,15 +105,15 @@ class PairView:
         straight = np.nan_to_num(first_first) + np.nan_to_num(last_last)
         crossed = np.nan_to_num(first_last) + np.nan_to_num(last_first)
         swapped = crossed > straight + SWAP_MARGIN
-        return (
-            fa,
-            la,
-            np.where(swapped, lb, fb),
-            np.where(swapped, fb, lb),
-            swapped,
-            np.where(swapped, first_last, first_first),
-            np.where(swapped, last_first, last_last),
-        )
+        fb, lb = np.where(swapped, lb, fb), np.where(swapped, fb, lb)
+        jw_first = np.where(swapped, first_last, first_first)
+        jw_last = np.where(swapped, last_first, last_last)
+        # One full name split differently between the two fields ('Suman Preet Singh | Khanuja' and 'Suman Preet |
+        # Singh Khanuja') is the same name.
+        resplit = self.context.features.full_name.same(self.left, self.right) & ((fa != fb) | (la != lb))
+        fb, lb = np.where(resplit, fa, fb), np.where(resplit, la, lb)
+        jw_first, jw_last = np.where(resplit, 1.0, jw_first), np.where(resplit, 1.0, jw_last)
+        return fa, la, fb, lb, swapped & ~resplit, jw_first, jw_last
 
 
 def _name_levels(
