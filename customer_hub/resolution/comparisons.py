@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from customer_hub.resolution.blocking import pairs_in_blocks
 from customer_hub.resolution.pair_similarity import (
     damerau_levenshtein,
     distinct_pairs,
@@ -78,6 +79,34 @@ class RecordContext:
         distinct, values = pd.factorize(local.where(~name_only))
         codes[rows] = distinct
         return Coded(codes, np.asarray(values, dtype=object))
+
+    @cached_property
+    def shared_mailbox(self) -> np.ndarray:
+        """True for records whose personal address is also on a record with a clearly different surname: a mailbox
+        two people use ('robert@flint.example' for Robert Petrov and Robert Nguyen), which proves nothing about
+        either person."""
+        features = self.features
+        email = features.person_email.codes
+        vocabulary, first, last, _ = self.name_vocabulary
+        holders = np.flatnonzero((email >= 0) & (last >= 0))
+        frame = pd.DataFrame({"email": email[holders], "first": first[holders], "last": last[holders]})
+        frame = frame.drop_duplicates(["email", "last"])
+        if frame["email"].duplicated().any():
+            rows = np.arange(len(frame), dtype=np.int64)
+            left, right = pairs_in_blocks(rows, frame["email"].to_numpy(np.int64), len(frame))
+            lasts, firsts = frame["last"].to_numpy(np.int64), frame["first"].to_numpy(np.int64)
+            alike = np.fmax.reduce(
+                [
+                    jaro_winkler(vocabulary, lasts[left], lasts[right]),
+                    jaro_winkler(vocabulary, lasts[left], firsts[right]),  # names entered swapped
+                    jaro_winkler(vocabulary, firsts[left], lasts[right]),
+                ]
+            )
+            different = alike < FUZZY_JARO_WINKLER
+            shared = np.unique(frame["email"].to_numpy(np.int64)[left[different]])
+        else:
+            shared = np.zeros(0, dtype=np.int64)
+        return (email >= 0) & np.isin(email, shared)
 
     @cached_property
     def account_size(self) -> np.ndarray:
@@ -175,10 +204,12 @@ def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0
 
 def email_levels(view: PairView) -> np.ndarray:
     """1 same personal address, 2 same local part where one address is at a free-mail provider
-    (jane.doe@gmail.com / jane.doe@acme.com), 3 different addresses. Two work addresses at different companies
+    (jane.doe@gmail.com / jane.doe@acme.com), 3 different addresses; 0 (says nothing) where either address is a
+    shared mailbox. Two work addresses at different companies
     sharing 'john.smith' say only that the names agree, which the name comparisons already count."""
     features = view.context.features
-    exact = _exact_levels(features.person_email, view)
+    shared = view.context.shared_mailbox
+    exact = np.where(shared[view.left] | shared[view.right], 0, _exact_levels(features.person_email, view))
     free = features.email_is_free[view.left] | features.email_is_free[view.right]
     same_local = view.context.email_local.same(view.left, view.right) & free
     return np.where((exact == 2) & same_local, 2, np.where(exact == 2, 3, exact)).astype(np.int8)

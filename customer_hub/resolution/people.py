@@ -289,9 +289,10 @@ def link_people(
     keep_apart: Sequence[tuple[int, int]] = (),
     merges: Sequence[tuple[int, int]] = (),
 ) -> PeopleResult:
-    """Cluster person records: exact personal addresses first, then probabilistic links best first."""
+    """Cluster person records: exact personal addresses first (unless two people share the mailbox), then
+    probabilistic links best first."""
     features = context.features
-    emails = np.where(features.is_person, features.person_email.codes, -1)
+    emails = np.where(features.is_person & ~context.shared_mailbox, features.person_email.codes, -1)
     email_hub, email_member = star_edges(np.arange(features.size), emails)
     exact = Links.of(email_hub, email_member, 1.0, "exact_email")
     by_email = connected_components(features.size, email_hub, email_member)
