@@ -42,6 +42,7 @@ class SandboxState:
         self.limiter = RateLimiter(rate_limits)
         self.quickbooks_tokens = QuickBooksTokens(SANDBOX_IDS["quickbooks_refresh_token"], seed)
         self.idempotent_replies: dict[tuple[str, str], Any] = {}
+        self.write_log: list[Record] = []  # values the write-back endpoints changed (sandbox/writes.py)
         self.slack_messages: list[Record] = []
         self.slack_rejected: list[Record] = []
         self.written: dict[str, list[Record]] = {
