@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from customer_hub.defs import automation, golden, ingestion, quality
+from customer_hub.defs import automation, golden, ingestion, quality, writeback
 from customer_hub.defs.resources import HubResource
 
-_DOMAINS = (ingestion, golden, quality, automation)
+_DOMAINS = (ingestion, golden, quality, automation, writeback)
 
 
 def build_definitions() -> Definitions:

@@ -155,14 +155,18 @@ class GuardDecision:
 def guard(plan: Plan, max_share: float, max_records: int) -> GuardDecision:
     """A plan changing more records than `max_records`, or more than `max_share` of the linked records, waits for
     approval: a mapping mistake or a bad merge would otherwise rewrite a whole CRM in one run."""
-    changed, linked = plan.records_changed, max(plan.linked_records, 1)
+    return guard_counts(plan.records_changed, plan.linked_records, max_share, max_records)
+
+
+def guard_counts(changed: int, linked: int, max_share: float, max_records: int) -> GuardDecision:
+    """`guard` on the counts a stored plan keeps."""
+    linked = max(linked, 1)
     share = changed / linked
     if changed > max_records:
         return GuardDecision(True, f"{changed} records would change, more than max_records {max_records}")
     if share > max_share:
-        return GuardDecision(
-            True, f"{changed} of {linked} linked records ({share:.0%}) would change, more than {max_share:.0%}"
-        )
+        reason = f"{changed} of {linked} linked records ({share:.0%}) would change, more than {max_share:.0%}"
+        return GuardDecision(True, reason)
     return GuardDecision(False, f"{changed} of {linked} linked records would change")
 
 

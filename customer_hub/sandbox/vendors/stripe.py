@@ -95,9 +95,11 @@ class StripeApi(VendorApi):
     tool = "stripe"
 
     def routes(self) -> list[Route]:
-        return [Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES] + [
-            Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES
-        ] + [Route("/stripe/v1/customers/<object_id>", self.update_customer, ("POST",), writes=True)]
+        return (
+            [Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES]
+            + [Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES]
+            + [Route("/stripe/v1/customers/<object_id>", self.update_customer, ("POST",), writes=True)]
+        )
 
     def authenticate(self, call: Call) -> Reply | None:
         basic = call.basic_credentials()
