@@ -87,10 +87,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{summary['records_linked']} linked records; unchanged {summary['unchanged']}; skipped: {skipped}"
     ]
     if summary["fields"]:
-        lines.append(f"  {'field':<34}{'fill':>7}{'update':>8}{'clear':>7}")
+        lines.append(f"  {'field':<40}{'fill':>7}{'update':>8}{'clear':>7}")
         for name, counts in summary["fields"].items():
             lines.append(
-                f"  {name:<34}{counts.get('fill', 0):>7}{counts.get('update', 0):>8}{counts.get('clear', 0):>7}"
+                f"  {name:<40}{counts.get('fill', 0):>7}{counts.get('update', 0):>8}{counts.get('clear', 0):>7}"
             )
     for row in summary["samples"][:5]:
         lines.append(f"  e.g. {row['object']} {row['record']} {row['field']}: {row['before']} -> {row['after']} "
