@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", default=list(OBJECTS), choices=list(OBJECTS))
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's access log
 
     config = load_config(HUB_YAML)
     settings = settings_of(config).enable_all()
@@ -82,7 +83,7 @@ def main() -> None:
         for tool, connector in connectors.items():
             client = connector.client
             before = client.stats.copy()
-            started = time.monotonic()
+            started = time.monotonic()  # planning included: it is part of every write-back run
             result = apply_tool(engine, config, tool, client, f"bench-{tool}", settings=settings, approved=True)
             seconds = time.monotonic() - started
             used = client.stats - before

@@ -57,23 +57,30 @@ def last_writes(engine: Engine, tool: str, obj: str) -> dict[tuple[str, str], La
         }
 
 
-def add_pending(engine: Engine, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert ledger rows as pending (before their request is sent); their ids in order."""
-    ids = []
-    with engine.begin() as conn:
-        for row in rows:
-            ids.append(conn.execute(insert(writeback_ledger).values(status="pending", **row)).inserted_primary_key[0])
-    return ids
+def add_pending(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ledger rows as pending, in one statement, before their requests are sent."""
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(writeback_ledger), [{**row, "status": "pending"} for row in rows])
 
 
-def mark(engine: Engine, ids: Sequence[int], status: str, *, error: str | None = None, at: datetime | None = None):
-    """Move ledger rows to `status` (applied or rejected)."""
-    if not ids:
+def mark(
+    engine: Engine,
+    run_id: str,
+    keys: Sequence[str],
+    status: str,
+    *,
+    error: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Move the pending rows of these requests (idempotency keys) of a run to `status` (applied or rejected)."""
+    if not keys:
         return
+    table = writeback_ledger
     with engine.begin() as conn:
         conn.execute(
-            update(writeback_ledger)
-            .where(writeback_ledger.c.id.in_(list(ids)))
+            update(table)
+            .where(table.c.run_id == run_id, table.c.idempotency_key.in_(list(keys)), table.c.status == "pending")
             .values(status=status, error=error, applied_at=at)
         )
 

@@ -46,6 +46,7 @@ class ApplyResult:
     skipped: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    applied_records: set[tuple[str, str]] = field(default_factory=set)  # (object, record id)
 
     def metadata(self) -> dict[str, int]:
         return {
@@ -132,20 +133,21 @@ def apply_plan(
                 key = idempotency_key(plan.tool, obj, source_id, record_changes, writes_of.get(source_id, 0))
                 rows += _ledger_rows(plan.tool, obj, run_id, key, landed[source_id], record_changes)
                 writes.append(RecordWrite(source_id, {c.field: c.new for c in record_changes}, key))
-            ids = store.add_pending(engine, rows)
-            ids_of: dict[str, list[int]] = {}
-            for row, row_id in zip(rows, ids, strict=True):
-                ids_of.setdefault(row["source_id"], []).append(row_id)
+            store.add_pending(engine, rows)
+            changed = {write.source_id: len(write.values) for write in writes}
+            keys = {write.source_id: write.idempotency_key for write in writes}
+            applied = []
             for outcome in writer(client, obj, writes):
-                now = datetime.now(UTC)
                 if outcome.ok:
-                    store.mark(engine, ids_of[outcome.source_id], "applied", at=now)
+                    applied.append(keys[outcome.source_id])
+                    result.applied_records.add((obj, outcome.source_id))
                     result.sent += 1
-                    result.applied += len(ids_of[outcome.source_id])
+                    result.applied += changed[outcome.source_id]
                 else:
-                    store.mark(engine, ids_of[outcome.source_id], "rejected", error=outcome.error)
-                    result.rejected += len(ids_of[outcome.source_id])
+                    store.mark(engine, run_id, [keys[outcome.source_id]], "rejected", error=outcome.error)
+                    result.rejected += changed[outcome.source_id]
                     result.errors.append(f"{obj} {outcome.source_id}: {outcome.error}")
+            store.mark(engine, run_id, applied, "applied", at=datetime.now(UTC))
     return result
 
 
@@ -180,8 +182,6 @@ def _raise_alerts(
     engine: Engine, config: HubConfig, settings: WritebackSettings, plan: Plan, result: ApplyResult
 ) -> None:
     now = datetime.now(UTC)
-    applied = {(row["source_id"], row["field"]) for row in store.ledger_rows(engine, plan.tool, result.run_id)
-               if row["status"] == "applied"}  # fmt: skip
     with engine.begin() as conn:
         if result.rejected:
             sample = "\n".join(f"• {line[:200]}" for line in result.errors[:5])
@@ -191,7 +191,11 @@ def _raise_alerts(
             )
             alert_store.enqueue(conn, "writeback", {"text": text}, now)
         for name, flow in settings.enabled_flows().items():
-            done = [c for c in plan.changes if c.origin == f"flow:{name}" and (c.source_id, c.field) in applied]
+            done = [
+                c
+                for c in plan.by_object.get(flow.find.object, [])
+                if c.origin == f"flow:{name}" and (flow.find.object, c.source_id) in result.applied_records
+            ]
             if flow.slack_channel and done:
                 records = len({c.source_id for c in done})
                 lines = "\n".join(f"• {c.source_id} {c.field}: {c.old} → {c.new}" for c in done[:5])
