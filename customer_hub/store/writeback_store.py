@@ -17,7 +17,8 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from customer_hub.store.schema import landed_records, writeback_approvals, writeback_ledger, writeback_plans
 from customer_hub.writeback.planner import LastWrite
 
-WRITTEN = ("applied", "confirmed")
+SENT = ("applied", "confirmed", "overwritten")
+"""Statuses of a write the tool accepted: each one makes the record's next idempotency key new."""
 
 
 def landed(engine: Engine, tool: str, obj: str) -> dict[str, dict[str, Any]]:
@@ -46,7 +47,7 @@ def last_writes(engine: Engine, tool: str, obj: str) -> dict[tuple[str, str], La
     query = select(table.c.source_id, table.c.field, table.c.status, table.c.new_value).where(table.c.id.in_(newest))
     writes_query = (
         select(table.c.source_id, func.count(func.distinct(table.c.idempotency_key)))
-        .where(table.c.tool == tool, table.c.object == obj, table.c.status.in_(WRITTEN))
+        .where(table.c.tool == tool, table.c.object == obj, table.c.status.in_(SENT))
         .group_by(table.c.source_id)
     )
     with engine.connect() as conn:

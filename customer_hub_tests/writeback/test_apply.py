@@ -146,3 +146,29 @@ def _weak_links(world: World, tool: str):
                 customer_xref.c.source_system == tool, customer_xref.c.confidence < 0.92
             )
         ).all()
+
+
+def test_a_value_changed_in_the_tool_after_the_write_is_written_again(world: World) -> None:
+    from customer_hub.sandbox.events import emit_stripe_event
+
+    apply_tool(world.engine, world.config, "stripe", world.client("stripe"), "first", settings=world.settings,
+               approved=True)  # fmt: skip
+    row = next(r for r in writeback_store.ledger_rows(world.engine) if r["field"] == "metadata[golden_customer_id]")
+    with world.sandbox.state.lock:
+        customer = world.sandbox.state.stream("stripe", "customers").get(row["source_id"])
+        customer["metadata"] = {**customer["metadata"], "golden_customer_id": "typed-by-hand"}
+        emit_stripe_event(world.sandbox.state, "customer.updated", customer, {"metadata": {}})
+    world.sync()
+    recognise_own_writes(world.engine)
+    statuses = {r["status"] for r in writeback_store.ledger_rows(world.engine) if r["source_id"] == row["source_id"]}
+    assert "overwritten" in statuses
+    plan = plan_tool(world.engine, world.config, "stripe", world.settings)
+    assert [(c.source_id, c.old, c.new) for c in plan.changes] == [
+        (row["source_id"], "typed-by-hand", row["new_value"])
+    ]
+    result = apply_tool(world.engine, world.config, "stripe", world.client("stripe"), "second", settings=world.settings)
+    assert result.sent == 1  # a new idempotency key: Stripe applies it instead of replaying the first write
+    assert (
+        world.sandbox.state.stream("stripe", "customers").get(row["source_id"])["metadata"]["golden_customer_id"]
+        == (row["new_value"])
+    )
