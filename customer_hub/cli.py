@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_cmd_demo)
 
+    from customer_hub.writeback.cli import add_commands as add_writeback_commands
+
+    add_writeback_commands(commands)
+
     ui = commands.add_parser("ui", help="the Dagster UI on the demo instance, with the sandbox running")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--sandbox-port", type=int, default=8765)

@@ -222,6 +222,7 @@ class HubConfig(_Strict):
     automation: dict[str, Any] = Field(default_factory=dict)
     export: dict[str, Any] = Field(default_factory=dict)
     webhooks: dict[str, Any] = Field(default_factory=dict)
+    writeback: dict[str, Any] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -268,6 +269,7 @@ _SECTION_MODELS = {
     "automation": ("customer_hub.automation.settings", "AutomationSettings"),
     "export": ("customer_hub.export.settings", "ExportSettings"),
     "webhooks": ("customer_hub.webhooks.settings", "WebhookSettings"),
+    "writeback": ("customer_hub.writeback.settings", "WritebackSettings"),
 }
 
 
@@ -301,7 +303,18 @@ def parse_config(data: Any, path: Path, *, sections: bool = True) -> HubConfig:
             getattr(importlib.import_module(module), model).model_validate(getattr(config, section))
         except ValidationError as error:
             raise ConfigError(_describe(error, path, section)) from None
+    if sections:
+        _check_writeback(config, path)
     return config
+
+
+def _check_writeback(config: HubConfig, path: Path) -> None:
+    """Write-back rules that need the rest of the file: a field is never written into the tool that owns it."""
+    from customer_hub.writeback.settings import problems, writeback_settings
+
+    found = problems(writeback_settings(config.writeback), config.field_ownership)
+    if found:
+        raise ConfigError("\n".join([f"{path}: invalid configuration", *(f"  - {line}" for line in found)]))
 
 
 def load_config(path: str | Path | None = None, *, sections: bool = True) -> HubConfig:

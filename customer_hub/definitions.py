@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from customer_hub.defs import automation, golden, ingestion, quality, webhooks
+from customer_hub.defs import automation, golden, ingestion, quality, webhooks, writeback
 from customer_hub.defs.resources import HubResource
 
-_DOMAINS = (ingestion, golden, quality, automation, webhooks)
+_DOMAINS = (ingestion, golden, quality, automation, webhooks, writeback)
 
 
 def build_definitions() -> Definitions:

@@ -169,6 +169,11 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         views = lookup(engine, "acme", limit=1)
         print(format_360(views[0]) if views else "Acme not found")
 
+        _banner("7. Write-back: golden fields and the payment flow to HubSpot, Stripe and Intercom (plan, then apply)")
+        from customer_hub.writeback.demo import run_writeback_demo
+
+        ok &= run_writeback_demo(engine, config)
+
     _banner(
         f"Done in {time.monotonic() - started:.0f} s: {'all runs succeeded' if ok else 'a run FAILED'}, "
         f"row-count parity {'exact for every stream' if exact else 'NOT exact (see above)'}"

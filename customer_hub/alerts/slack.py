@@ -167,7 +167,7 @@ class SlackSender:
         metadata = {"event_type": ALERT_EVENT, "event_payload": {"alert_id": alert_id}} if alert_id else None
         try:
             response = self._client.chat_postMessage(
-                channel=self.target.channel,
+                channel=message.get("channel") or self.target.channel,  # a flow may name its own channel
                 text=message["text"],
                 blocks=message.get("blocks"),
                 thread_ts=thread_ts,

@@ -51,11 +51,13 @@ def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> Me
 )
 def customer_records(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:
     from customer_hub.golden.records import build_customer_records
+    from customer_hub.writeback.echoes import recognise_own_writes
 
     engine = hub.engine()
     with health_logged(
         engine, what="customer_records", trigger=trigger_of(context), run_id=context.run.run_id
     ) as entry:
+        recognise_own_writes(engine)  # the hub's own write-backs, read back by a sync, are not new changes
         summary = build_customer_records(engine, hub.config().matching)
         entry.records_in, entry.records_out = summary["records"], summary["live"]
     return MaterializeResult(

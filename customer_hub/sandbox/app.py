@@ -84,6 +84,8 @@ class SandboxApp:
                 reply = api.server_error(500)
         if decision is not None:
             reply.headers.update(api.rate_headers(decision))
+        if route.writes and reply.status < 400:
+            reply.late_seconds = max(reply.late_seconds, self.state.faults.draw_write_timeout(api.tool))
         return reply, max(delay, reply.late_seconds)
 
     def _unknown(self, request: Request, status: int) -> Reply:

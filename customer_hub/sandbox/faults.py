@@ -20,6 +20,8 @@ A fault configuration is a JSON object keyed by tool (or "all"), for example::
 - late_replies: the next N writes are carried out, then answered only after `timeout_seconds`, i.e. after the
   client gave up: the QuickBooks token endpoint (the refresh token has rotated) and Slack's chat.postMessage (the
   message is posted).
+- write_timeout_rate: share of successful update requests (the write-back endpoints) answered only after
+  `timeout_seconds`: the vendor applied the write, the client saw a timeout.
 - token_grace_seconds (QuickBooks): how long a refresh token just rotated away is still accepted (it then returns
   the current refresh token); 0, the default, retires it at once.
 - slack_outage: "503" (Slack is down) or "ratelimited" (429 with Retry-After).
@@ -48,6 +50,7 @@ class ToolFaults:
     bad_values: dict[str, dict[str, Any]] | None = None
     revoked_token: bool = False
     late_replies: int = 0
+    write_timeout_rate: float = 0.0
     token_grace_seconds: float = 0.0
     slack_outage: str | None = None
     slack_error: str | None = None
@@ -113,6 +116,13 @@ class FaultBoard:
         faults.late_replies -= 1
         return faults.timeout_seconds
 
+    def draw_write_timeout(self, tool: str) -> float:
+        """Seconds to hold an applied write's reply (the `write_timeout_rate` fault), else 0."""
+        faults = self.tools[tool]
+        if faults.write_timeout_rate <= 0 or self._dice[tool].random() >= faults.write_timeout_rate:
+            return 0.0
+        return faults.timeout_seconds
+
     def take_malformed(self, tool: str) -> bool:
         """Whether this list response must be malformed (uses up one of the N)."""
         faults = self.tools[tool]
@@ -163,14 +173,16 @@ def _validated(tool: str, values: dict[str, Any]) -> ToolFaults:
             bad_values=values["bad_values"] or None,
             revoked_token=bool(values["revoked_token"]),
             late_replies=int(values["late_replies"]),
+            write_timeout_rate=float(values["write_timeout_rate"]),
             token_grace_seconds=float(values["token_grace_seconds"]),
             slack_outage=values["slack_outage"] or None,
             slack_error=values["slack_error"] or None,
         )
     except (TypeError, ValueError) as error:
         raise FaultConfigError(f"bad fault value for {tool}: {error}") from error
-    if not 0 <= faults.error_rate <= 1:
-        raise FaultConfigError(f"{tool}.error_rate must be between 0 and 1, got {faults.error_rate}")
+    for name in ("error_rate", "write_timeout_rate"):
+        if not 0 <= getattr(faults, name) <= 1:
+            raise FaultConfigError(f"{tool}.{name} must be between 0 and 1, got {getattr(faults, name)}")
     if faults.slack_outage not in (None, "503", "ratelimited"):
         raise FaultConfigError(f"{tool}.slack_outage must be '503' or 'ratelimited', got {faults.slack_outage!r}")
     drift = faults.schema_drift

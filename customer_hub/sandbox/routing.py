@@ -101,6 +101,7 @@ class Route:
     methods: tuple[str, ...] = ("GET",)
     authenticated: bool = True
     defaults: dict[str, str] | None = None  # extra handler arguments fixed by the route
+    writes: bool = False  # an update endpoint: the `write_timeout_rate` fault answers it late, after applying it
 
 
 class VendorApi(ABC):

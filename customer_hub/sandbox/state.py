@@ -50,6 +50,7 @@ class SandboxState:
         """Results one HubSpot search query may page through (HubSpot's is 10,000); tests lower it so a few dozen
         records take the path 10,000 records sharing one timestamp take."""
         self.idempotent_replies: dict[tuple[str, str], Any] = {}
+        self.write_log: list[Record] = []  # values the write-back endpoints changed (sandbox/writes.py)
         self.slack_messages: list[Record] = []
         self.slack_rejected: list[Record] = []
         self.written: dict[str, list[Record]] = {

@@ -385,3 +385,56 @@ webhook_events = Table(
 )
 Index("ix_webhook_status", webhook_events.c.status, webhook_events.c.id)
 Index("ix_webhook_received", webhook_events.c.tool, webhook_events.c.received_at)
+
+# --- write-back ------------------------------------------------------------------------------------------------
+
+writeback_ledger = Table(
+    "writeback_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False, index=True, doc="the Dagster run or command that wrote"),
+    Column("tool", String(32), nullable=False),
+    Column("object", String(64), nullable=False),
+    Column("source_id", String(128), nullable=False, doc="the record written to, in the tool"),
+    Column("field", String(128), nullable=False, doc="the tool's field: a property, `metadata[key]`, ..."),
+    Column("golden_id", String(32), nullable=True),
+    Column("origin", String(128), nullable=False, doc="golden field, `golden_id` or `flow:<name>`"),
+    Column("old_value", JSON, nullable=True),
+    Column("new_value", JSON, nullable=True),
+    Column("status", String(16), nullable=False, doc="pending, applied, rejected; confirmed once a sync read it"),
+    Column("error", Text, nullable=True),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("landed_updated_at", UtcDateTime, nullable=True, doc="the record's freshness before the write"),
+    Column("landed_changed_at", UtcDateTime, nullable=True),
+    Column("echo_hash", String(64), nullable=True, doc="the payload's hash without the written fields and stamps"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("applied_at", UtcDateTime, nullable=True),
+)
+Index(
+    "ix_writeback_record",
+    writeback_ledger.c.tool,
+    writeback_ledger.c.object,
+    writeback_ledger.c.source_id,
+    writeback_ledger.c.field,
+)
+
+writeback_plans = Table(
+    "writeback_plans",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("tool", String(32), primary_key=True),
+    Column("fingerprint", String(64), nullable=False, doc="hash of the changes: an approval holds for this plan"),
+    Column("summary", JSON, nullable=False, doc="counts per field and operation, sample rows"),
+    Column("records_changed", Integer, nullable=False),
+    Column("records_linked", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+writeback_approvals = Table(
+    "writeback_approvals",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("approved_by", String(128), nullable=False),
+    Column("approved_at", UtcDateTime, nullable=False),
+)

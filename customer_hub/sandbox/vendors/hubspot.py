@@ -9,6 +9,7 @@ from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, int_arg
 from customer_hub.sandbox.seeding.hubspot import ASSOCIATION_TYPES, MODIFIED_PROPERTY
 from customer_hub.sandbox.store import Record, Stream
+from customer_hub.sandbox.writes import HUBSPOT_BATCH_LIMIT, hubspot_properties_problem, hubspot_update
 
 OBJECT_TYPES = {
     "contacts": "contacts",
@@ -101,6 +102,8 @@ class HubSpotApi(VendorApi):
             Route(base, self.list_objects),
             Route(f"{base}/search", self.search, ("POST",)),
             Route(f"{base}/<object_id>", self.read_object),
+            Route(f"{base}/<object_id>", self.update_object, ("PATCH",), writes=True),
+            Route(f"{base}/batch/update", self.batch_update, ("POST",), writes=True),
             Route(
                 "/hubspot/crm/v3/associations/<from_type>/<to_type>/batch/read",
                 self.read_associations,
@@ -196,6 +199,54 @@ class HubSpotApi(VendorApi):
         return Reply(
             call.drift(present(record, kind, _split(args.getlist("properties")), _split(args.getlist("associations"))))
         )
+
+    def update_object(self, call: Call, object_type: str, object_id: str) -> Reply:
+        """PATCH one object's properties (the write-back's fallback when a batch is refused as a whole)."""
+        kind = self._object_type(object_type)
+        record = call.state.stream("hubspot", kind).get(object_id) if kind else None
+        if record is None or record.get("archived"):
+            return _error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.", context={})
+        properties = (call.json_body() or {}).get("properties")
+        problem = hubspot_properties_problem(properties)
+        if problem:
+            return _error(400, "VALIDATION_ERROR", problem)
+        hubspot_update(call.state, kind, record, properties)
+        return Reply(present(record, kind, list(properties), None))
+
+    def batch_update(self, call: Call, object_type: str) -> Reply:
+        """Update up to 100 objects; ids HubSpot cannot find come back as a 207 multi-status error."""
+        kind = self._object_type(object_type)
+        inputs = (call.json_body() or {}).get("inputs") if kind else None
+        if not isinstance(inputs, list):
+            return _error(400, "VALIDATION_ERROR", "inputs must be a list of {id, properties}")
+        if len(inputs) > HUBSPOT_BATCH_LIMIT:
+            return _error(400, "VALIDATION_ERROR", f"Batch input limit exceeded: {len(inputs)} > {HUBSPOT_BATCH_LIMIT}")
+        for item in inputs:
+            problem = hubspot_properties_problem(item.get("properties") if isinstance(item, dict) else None)
+            if problem or not isinstance(item.get("id"), str):
+                return _error(400, "VALIDATION_ERROR", problem or "each input needs a string id")
+        started = iso_ms(call.state.clock.now_ms())
+        stream = call.state.stream("hubspot", kind)
+        results, missing = [], []
+        for item in inputs:
+            record = stream.get(item["id"])
+            if record is None or record.get("archived"):
+                missing.append(item["id"])
+                continue
+            hubspot_update(call.state, kind, record, item["properties"])
+            results.append(present(record, kind, list(item["properties"]), None))
+        body: Record = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": started}
+        if not missing:
+            return Reply(body)
+        error = {
+            "status": "error",
+            "category": "OBJECT_NOT_FOUND",
+            "message": "Could not get some objects, they may be deleted or not exist.",
+            "context": {"ids": missing},
+            "errors": [],
+            "links": {},
+        }
+        return Reply(body | {"numErrors": len(missing), "errors": [error]}, status=207)
 
     def search(self, call: Call, object_type: str) -> Reply:
         kind = self._object_type(object_type)

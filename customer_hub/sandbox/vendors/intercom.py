@@ -7,6 +7,7 @@ from typing import Any
 from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, decode_cursor, encode_cursor, int_arg
 from customer_hub.sandbox.store import Record
+from customer_hub.sandbox.writes import intercom_contact_update
 
 VERSIONS = {
     "1.0",
@@ -153,7 +154,7 @@ class IntercomApi(VendorApi):
                 Route(f"/intercom/{name}/search", self.search, ("POST",), defaults={"name": name}),
                 Route(f"/intercom/{name}/<object_id>", self.retrieve, defaults={"name": name}),
             ]
-        return routes
+        return routes + [Route("/intercom/contacts/<object_id>", self.update_contact, ("PUT",), writes=True)]
 
     def authenticate(self, call: Call) -> Reply | None:
         version = call.request.headers.get("Intercom-Version")
@@ -254,4 +255,17 @@ class IntercomApi(VendorApi):
         record = call.state.stream("intercom", name).get(object_id)
         if record is None:
             return _error(404, "not_found", "Resource Not Found")
+        return Reply(call.drift(record))
+
+    def update_contact(self, call: Call, object_id: str) -> Reply:
+        """PUT /contacts/{id}: top-level attributes and `custom_attributes`."""
+        record = call.state.stream("intercom", "contacts").get(object_id)
+        if record is None:
+            return _error(404, "not_found", "User Not Found")
+        body = call.json_body()
+        if not isinstance(body, dict):
+            return _error(400, "parameter_invalid", "Body must be a JSON object")
+        unknown = intercom_contact_update(call.state, record, body)
+        if unknown:
+            return _error(400, "parameter_invalid", f"{unknown} is not a contact attribute")
         return Reply(call.drift(record))

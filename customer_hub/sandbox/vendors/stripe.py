@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, int_arg
 from customer_hub.sandbox.store import Record, Stream
+from customer_hub.sandbox.writes import stripe_customer_update, stripe_remember, stripe_replay
 
 EVENT_RETENTION_SECONDS = 30 * 86400
 PAYMENT_METHOD_PATH = "invoice_settings.default_payment_method"
@@ -102,6 +103,7 @@ class StripeApi(VendorApi):
             *(Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES),
             Route("/stripe/v1/payment_methods/<object_id>", self.retrieve_payment_method),
             *(Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES),
+            Route("/stripe/v1/customers/<object_id>", self.update_customer, ("POST",), writes=True),
         ]
 
     def authenticate(self, call: Call) -> Reply | None:
@@ -186,6 +188,22 @@ class StripeApi(VendorApi):
         if record is None:
             return _error(404, f"No such {OBJECT_NAMES[name]}: '{object_id}'", code="resource_missing", param="id")
         return Reply(call.drift(_expanded(call, record, "")))
+
+    def update_customer(self, call: Call, object_id: str) -> Reply:
+        """POST /v1/customers/{id}: form-encoded fields and `metadata[key]`; a repeated Idempotency-Key replays the
+        first answer without applying the update again."""
+        key = call.request.headers.get("Idempotency-Key")
+        replay = stripe_replay(call, key)
+        if replay is not None:
+            return replay
+        record = call.state.stream("stripe", "customers").get(object_id)
+        if record is None:
+            return _error(404, f"No such customer: '{object_id}'", code="resource_missing", param="id")
+        unknown = stripe_customer_update(call, record)
+        if unknown:
+            return _error(400, f"Received unknown parameter: {unknown}", param=unknown)
+        stripe_remember(call, key, record)
+        return Reply(call.drift(record))
 
     def retrieve_payment_method(self, call: Call, object_id: str) -> Reply:
         method = call.state.extras.get("stripe_payment_methods", {}).get(object_id)

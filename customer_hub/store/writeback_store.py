@@ -1,0 +1,165 @@
+"""Reading and writing the write-back tables: the per-record ledger, stored plans and approvals.
+
+A ledger row is written (pending) before its request is sent and moved forward after the answer, so a crash
+between the two leaves a pending row the next run re-sends with the same idempotency key instead of a write the
+hub forgot it made.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+
+from customer_hub.store.schema import landed_records, writeback_approvals, writeback_ledger, writeback_plans
+from customer_hub.writeback.planner import LastWrite
+
+SENT = ("applied", "confirmed", "overwritten")
+"""Statuses of a write the tool accepted: each one makes the record's next idempotency key new."""
+
+
+def landed(engine: Engine, tool: str, obj: str) -> dict[str, dict[str, Any]]:
+    """source id -> the live landed row (payload, fields, freshness) of one tool object."""
+    table = landed_records
+    query = select(
+        table.c.source_id,
+        table.c.payload,
+        table.c.fields,
+        table.c.source_updated_at,
+        table.c.last_changed_at,
+        table.c.last_seen_at,
+    ).where(table.c.tool == tool, table.c.object == obj, table.c.deleted_at.is_(None))
+    with engine.connect() as conn:
+        return {row.source_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def last_writes(engine: Engine, tool: str, obj: str) -> dict[tuple[str, str], LastWrite]:
+    """(record, field) -> its newest ledger row, with how many writes the record has had."""
+    table = writeback_ledger
+    newest = (
+        select(func.max(table.c.id))
+        .where(table.c.tool == tool, table.c.object == obj)
+        .group_by(table.c.source_id, table.c.field)
+    )
+    query = select(table.c.source_id, table.c.field, table.c.status, table.c.new_value).where(table.c.id.in_(newest))
+    writes_query = (
+        select(table.c.source_id, func.count(func.distinct(table.c.idempotency_key)))
+        .where(table.c.tool == tool, table.c.object == obj, table.c.status.in_(SENT))
+        .group_by(table.c.source_id)
+    )
+    with engine.connect() as conn:
+        writes = Counter(dict(conn.execute(writes_query).all()))
+        return {
+            (row.source_id, row.field): LastWrite(row.status, row.new_value, writes[row.source_id])
+            for row in conn.execute(query)
+        }
+
+
+def add_pending(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ledger rows as pending, in one statement, before their requests are sent."""
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(writeback_ledger), [{**row, "status": "pending"} for row in rows])
+
+
+def mark(
+    engine: Engine,
+    run_id: str,
+    keys: Sequence[str],
+    status: str,
+    *,
+    error: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Move the pending rows of these requests (idempotency keys) of a run to `status` (applied or rejected)."""
+    if not keys:
+        return
+    table = writeback_ledger
+    with engine.begin() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.run_id == run_id, table.c.idempotency_key.in_(list(keys)), table.c.status == "pending")
+            .values(status=status, error=error, applied_at=at)
+        )
+
+
+def unconfirmed(engine: Engine) -> list[dict[str, Any]]:
+    """Applied ledger rows no sync has read back yet."""
+    query = select(writeback_ledger).where(writeback_ledger.c.status == "applied").order_by(writeback_ledger.c.id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def set_statuses(engine: Engine, updates: Sequence[dict[str, Any]]) -> None:
+    """Bulk status change: rows of {"row_id", "status"}."""
+    if updates:
+        with engine.begin() as conn:
+            conn.execute(
+                update(writeback_ledger)
+                .where(writeback_ledger.c.id == bindparam("row_id"))
+                .values(status=bindparam("new_status")),
+                [{"row_id": u["row_id"], "new_status": u["status"]} for u in updates],
+            )
+
+
+def restore_freshness(engine: Engine, tool: str, obj: str, source_id: str, updated_at, changed_at) -> None:
+    """Put a landed record's freshness back to before the hub's own write, so the echo does not make the record
+    look newer than its siblings to survivorship ("most recent value wins")."""
+    table = landed_records
+    with engine.begin() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.tool == tool, table.c.object == obj, table.c.source_id == source_id)
+            .values(source_updated_at=updated_at, last_changed_at=changed_at)
+        )
+
+
+def ledger_rows(engine: Engine, tool: str | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
+    query = select(writeback_ledger).order_by(writeback_ledger.c.id)
+    if tool:
+        query = query.where(writeback_ledger.c.tool == tool)
+    if run_id:
+        query = query.where(writeback_ledger.c.run_id == run_id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def save_plan(engine: Engine, run_id: str, tool: str, fingerprint: str, summary: dict[str, Any], now: datetime):
+    table = writeback_plans
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(table.c.run_id == run_id, table.c.tool == tool))
+        conn.execute(
+            insert(table).values(
+                run_id=run_id,
+                tool=tool,
+                fingerprint=fingerprint,
+                summary=summary,
+                records_changed=summary["records_changed"],
+                records_linked=summary["records_linked"],
+                created_at=now,
+            )
+        )
+
+
+def plans_of_run(engine: Engine, run_id: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(writeback_plans).where(writeback_plans.c.run_id == run_id))
+        return [dict(row._mapping) for row in rows]
+
+
+def approve(engine: Engine, fingerprint: str, run_id: str, by: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        if conn.execute(select(writeback_approvals).where(writeback_approvals.c.fingerprint == fingerprint)).first():
+            return
+        conn.execute(
+            insert(writeback_approvals).values(fingerprint=fingerprint, run_id=run_id, approved_by=by, approved_at=now)
+        )
+
+
+def is_approved(engine: Engine, fingerprint: str) -> bool:
+    with engine.connect() as conn:
+        query = select(writeback_approvals.c.fingerprint).where(writeback_approvals.c.fingerprint == fingerprint)
+        return conn.execute(query).first() is not None

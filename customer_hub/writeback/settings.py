@@ -1,0 +1,179 @@
+"""The `writeback` section of `hub.yaml`: which golden fields go to which tool field, and the guard rails.
+
+Validated when hub.yaml loads, together with `field_ownership`: a mapping that would write a field back into the
+tool that owns it would let the hub overwrite the source of truth with its own copy, so it is refused there,
+naming the key. Real tools default to `enabled: false`: writing into a CRM is opted into per target.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+WRITABLE: dict[str, tuple[str, ...]] = {
+    "hubspot": ("contacts", "companies"),
+    "stripe": ("customers",),
+    "intercom": ("contacts",),
+}
+"""Tool objects the hub can write to, each through its vendor's update endpoint."""
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NESTED = {"stripe": "metadata", "intercom": "custom_attributes"}
+"""Tools whose free-form fields are written as `container[key]`."""
+TRANSFORMS = ("date",)
+"""Suffixes a flow's source value may carry: `created_at|date` keeps the YYYY-MM-DD part."""
+
+
+def field_problem(tool: str, name: str) -> str | None:
+    """Why `name` is not a field the tool can be written with, or None. HubSpot takes property names; Stripe
+    top-level customer fields or `metadata[key]`; Intercom contact attributes or `custom_attributes[key]`."""
+    match = re.match(r"^(\w+)\[([^\[\]]{1,40})\]$", name)
+    if match:
+        if _NESTED.get(tool) != match.group(1):
+            allowed = f"{_NESTED[tool]}[key]" if tool in _NESTED else "plain property names"
+            return f"{name!r} is not a {tool} field; {tool} takes {allowed}"
+        return None
+    return None if _PLAIN.match(name) else f"{name!r} is not a field name"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetSettings(_Strict):
+    """Write-back into one tool object: golden field -> tool field, plus the golden id field."""
+
+    enabled: bool = False
+    mode: Literal["update"] = Field(
+        "update", description="update existing linked records only (creating records is not supported)"
+    )
+    golden_id_field: str | None = Field(None, description="tool field that receives the golden customer id")
+    fields: dict[str, str] = Field(default_factory=dict, description="golden field -> tool field")
+    null_policy: Literal["keep", "clear"] = Field("keep", description="keep: never overwrite a value with empty")
+
+
+class FlowSource(_Strict):
+    tool: str
+    object: str
+    where: dict[str, str | float | bool] = Field(default_factory=dict, description="canonical field equals value")
+
+
+class FlowTarget(_Strict):
+    tool: str
+    object: str
+    by: str = Field("email", description="canonical field both records share (compared case-insensitively)")
+
+
+class FlowSettings(_Strict):
+    """'When a record like `when` lands, find the `find` record by `by` and set its fields': configuration only,
+    planned, guarded and ledgered like every other write-back."""
+
+    enabled: bool = False
+    when: FlowSource
+    find: FlowTarget
+    set: dict[str, str] = Field(description="target tool field -> source canonical field (optionally `|date`)")
+    latest_by: str = Field("created_at", description="source field picking the newest matching record")
+    slack_channel: str | None = Field(None, description="post a summary of each applied run here")
+
+    @field_validator("set")
+    @classmethod
+    def _transforms(cls, value: dict[str, str]) -> dict[str, str]:
+        for target, source in value.items():
+            _, _, transform = source.partition("|")
+            if transform and transform not in TRANSFORMS:
+                raise ValueError(f"set.{target}: unknown transform {transform!r}; use one of {list(TRANSFORMS)}")
+        return value
+
+
+class GuardSettings(_Strict):
+    """A plan changing more records than either limit waits for approval (`customer-hub writeback approve`)."""
+
+    max_share: float = Field(0.25, gt=0, le=1, description="share of a target's linked records")
+    max_records: int = Field(1000, ge=1)
+
+
+class WritebackSettings(_Strict):
+    batch_size: int = Field(100, ge=1, le=100, description="records per batch request (HubSpot allows 100)")
+    approval: GuardSettings = GuardSettings()
+    targets: dict[str, dict[str, TargetSettings]] = Field(default_factory=dict)
+    flows: dict[str, FlowSettings] = Field(default_factory=dict)
+
+    def enabled_targets(self) -> list[tuple[str, str, TargetSettings]]:
+        return [
+            (tool, obj, target)
+            for tool, objects in sorted(self.targets.items())
+            for obj, target in sorted(objects.items())
+            if target.enabled
+        ]
+
+    def enabled_flows(self) -> dict[str, FlowSettings]:
+        return {name: flow for name, flow in self.flows.items() if flow.enabled}
+
+    def tools(self) -> list[str]:
+        """Tools with anything enabled to write: each gets a `<tool>_writeback` asset."""
+        wanted = {tool for tool, _, _ in self.enabled_targets()}
+        wanted |= {flow.find.tool for flow in self.enabled_flows().values()}
+        return sorted(wanted)
+
+    def enable_all(self) -> WritebackSettings:
+        """Every target and flow switched on: the sandbox demo's configuration."""
+        targets = {
+            tool: {obj: target.model_copy(update={"enabled": True}) for obj, target in objects.items()}
+            for tool, objects in self.targets.items()
+        }
+        flows = {name: flow.model_copy(update={"enabled": True}) for name, flow in self.flows.items()}
+        return self.model_copy(update={"targets": targets, "flows": flows})
+
+
+def _owners(field_ownership: Mapping[str, str | list[str]], field: str) -> list[str]:
+    owners = field_ownership.get(field, [])
+    return [owners] if isinstance(owners, str) else list(owners)
+
+
+def problems(settings: WritebackSettings, field_ownership: Mapping[str, str | list[str]]) -> list[str]:
+    """Every key of the section that cannot work, each with its fix: unknown targets, bad field names, a field
+    written into its owning tool, two writers of one tool field."""
+    found: list[str] = []
+    written: dict[tuple[str, str, str], str] = {}
+
+    def claim(tool: str, obj: str, name: str, key: str) -> None:
+        problem = field_problem(tool, name)
+        if problem:
+            found.append(f"writeback.{key}: {problem}")
+        elif (tool, obj, name) in written:
+            found.append(
+                f"writeback.{key}: {tool} {obj} field {name!r} is already written by {written[tool, obj, name]}"
+            )
+        written[tool, obj, name] = f"writeback.{key}"
+
+    for tool, objects in settings.targets.items():
+        for obj, target in objects.items():
+            if obj not in WRITABLE.get(tool, ()):
+                found.append(f"writeback.targets.{tool}.{obj}: cannot write there; writable: {WRITABLE}")
+                continue
+            if target.golden_id_field:
+                claim(tool, obj, target.golden_id_field, f"targets.{tool}.{obj}.golden_id_field")
+            for golden_field, tool_field in target.fields.items():
+                key = f"targets.{tool}.{obj}.fields.{golden_field}"
+                if tool in _owners(field_ownership, golden_field):
+                    found.append(
+                        f"writeback.{key}: {tool} owns {golden_field!r} (field_ownership), so the hub never writes it "
+                        f"back there; remove the mapping or change field_ownership.{golden_field}"
+                    )
+                    continue
+                claim(tool, obj, tool_field, key)
+    for name, flow in settings.flows.items():
+        if flow.find.object not in WRITABLE.get(flow.find.tool, ()):
+            found.append(f"writeback.flows.{name}.find: cannot write to {flow.find.tool} {flow.find.object}")
+            continue
+        for tool_field in flow.set:
+            claim(flow.find.tool, flow.find.object, tool_field, f"flows.{name}.set.{tool_field}")
+    return found
+
+
+def writeback_settings(section: Mapping | None) -> WritebackSettings:
+    """The validated section (`{}`: nothing is written anywhere)."""
+    return WritebackSettings.model_validate(section or {})

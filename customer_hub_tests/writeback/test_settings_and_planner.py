@@ -1,0 +1,104 @@
+"""The writeback section is refused at load time when it cannot work; the planner sends only real changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from customer_hub.config import ConfigError, parse_config
+from customer_hub.writeback.fields import UNKNOWN, landed_value
+from customer_hub.writeback.planner import Desired, LastWrite, Plan, guard, plan_object
+
+HUB_YAML = Path(__file__).resolve().parents[2] / "hub.yaml"
+
+
+def _config_with(writeback: dict):
+    data = yaml.safe_load(HUB_YAML.read_text())
+    return parse_config({**data, "writeback": writeback}, HUB_YAML)
+
+
+def test_the_shipped_targets_are_off_and_valid() -> None:
+    config = _config_with(yaml.safe_load(HUB_YAML.read_text())["writeback"])
+    from customer_hub.writeback.settings import writeback_settings
+
+    assert writeback_settings(config.writeback).tools() == []
+
+
+def test_writing_a_field_into_its_owning_tool_is_refused_naming_the_key() -> None:
+    with pytest.raises(
+        ConfigError, match=r"writeback\.targets\.stripe\.customers\.fields\.subscription_status: stripe owns"
+    ):
+        _config_with({"targets": {"stripe": {"customers": {"fields": {"subscription_status": "metadata[status]"}}}}})
+
+
+@pytest.mark.parametrize(
+    ("writeback", "message"),
+    [
+        ({"targets": {"hubspot": {"contacts": {"fields": {"balance": "metadata[balance]"}}}}}, "hubspot takes plain"),
+        ({"targets": {"stripe": {"invoices": {}}}}, "stripe.invoices: cannot write there"),
+        ({"targets": {"hubspot": {"contacts": {"mode": "upsert"}}}}, "mode"),
+        (
+            {"targets": {"hubspot": {"contacts": {"golden_id_field": "x", "fields": {"balance": "x"}}}}},
+            "already written",
+        ),
+    ],
+)
+def test_a_section_that_cannot_work_fails_at_load(writeback: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _config_with(writeback)
+
+
+def _plan(desired, current, ledger=None, threshold=0.92) -> Plan:
+    plan = Plan("stripe")
+    plan_object(plan, "customers", desired, current, ledger or {}, threshold)
+    return plan
+
+
+def test_only_real_changes_are_planned() -> None:
+    desired = [
+        Desired("cus_1", "metadata[a]", "1", "GC-1", "balance"),  # tool already holds it
+        Desired("cus_2", "metadata[a]", "2", "GC-2", "balance"),  # differs: update
+        Desired("cus_3", "metadata[a]", None, "GC-3", "balance"),  # empty golden never empties the tool
+        Desired("cus_4", "metadata[a]", "4", "GC-4", "balance", confidence=0.9),  # weak link
+        Desired("cus_5", "name", "Acme", "GC-5", "company_name"),  # unknown to landing, written before
+        Desired("cus_6", "metadata[a]", "6", "GC-6", "balance"),  # landed value stale, the hub's write pending read
+        Desired("cus_9", "metadata[a]", "9", "GC-9", "balance"),  # not landed
+    ]
+    current = {
+        ("cus_1", "metadata[a]"): "1",
+        ("cus_2", "metadata[a]"): "old",
+        ("cus_3", "metadata[a]"): "x",
+        ("cus_4", "metadata[a]"): None,
+        ("cus_5", "name"): UNKNOWN,
+        ("cus_6", "metadata[a]"): None,
+    }
+    ledger = {("cus_5", "name"): LastWrite("confirmed", "Acme"), ("cus_6", "metadata[a]"): LastWrite("applied", "6")}
+    plan = _plan(desired, current, ledger)
+    assert [(c.source_id, c.old, c.new, c.operation) for c in plan.changes] == [("cus_2", "old", "2", "update")]
+    assert plan.unchanged == 3
+    assert dict(plan.skipped) == {"empty_golden_value": 1, "low_confidence": 1, "not_landed": 1}
+
+
+def test_a_rejected_write_is_planned_again() -> None:
+    desired = [Desired("cus_1", "name", "Acme", "GC-1", "company_name")]
+    plan = _plan(desired, {("cus_1", "name"): UNKNOWN}, {("cus_1", "name"): LastWrite("rejected", "Acme")})
+    assert [c.new for c in plan.changes] == ["Acme"]
+
+
+def test_guard_holds_back_a_plan_touching_too_many_records() -> None:
+    desired = [Desired(f"cus_{n}", "metadata[a]", "new", f"GC-{n}", "balance") for n in range(10)]
+    current = {(f"cus_{n}", "metadata[a]"): ("new" if n < 7 else "old") for n in range(10)}
+    plan = _plan(desired, current)
+    assert not guard(plan, max_share=0.3, max_records=100).needs_approval
+    assert guard(plan, max_share=0.2, max_records=100).needs_approval
+    assert guard(plan, max_share=1.0, max_records=2).needs_approval
+
+
+def test_landed_values_compare_as_the_tools_store_them() -> None:
+    hubspot = {"properties": {"hub_open_balance": "1990"}}
+    assert landed_value("hubspot", hubspot, "hub_open_balance") == "1990"
+    assert landed_value("hubspot", hubspot, "golden_customer_id") is UNKNOWN  # not among the properties read
+    assert landed_value("stripe", {"metadata": {}}, "metadata[open_balance]") is None
+    assert landed_value("intercom", {"custom_attributes": {"x": 2.0}}, "custom_attributes[x]") == "2"
