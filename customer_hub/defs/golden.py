@@ -102,6 +102,7 @@ def _model_metadata(summary) -> dict[str, object]:
 
 @multi_asset(
     name="golden_customers",
+    pool="golden",  # one golden run at a time; the store's compare-and-set covers runs Dagster does not queue
     specs=[
         _golden_spec("golden_customers", "One row per golden customer and person: surviving fields and their source."),
         _golden_spec("customer_xref", "Every live source record → its golden customer and person, rule and scores."),

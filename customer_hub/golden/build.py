@@ -283,10 +283,28 @@ def _candidate_rows(
     return list(rows.values())
 
 
+_ATTEMPTS = 3
+
+
 def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None) -> GoldenSummary:
     """Run resolution over the live customer records and persist every golden table. Idempotent: re-running on
-    unchanged records changes no id and writes no history."""
-    now = now or datetime.now(UTC)
+    unchanged records changes no id and writes no history. Two runs at once (a manual run beside the eager one)
+    are serialised by the store: the one that saves second finds the store changed, discards its result and
+    resolves again from what the first saved, so no event is written twice."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _build_once(engine, config, now or datetime.now(UTC))
+        except golden_store.ConcurrentGoldenRun:
+            if attempt == _ATTEMPTS:
+                raise golden_store.ConcurrentGoldenRun(
+                    f"golden records changed under this run {_ATTEMPTS} times in a row; run golden_customers again"
+                ) from None
+            log.info("another golden run saved first; resolving again from its result (attempt %d)", attempt + 1)
+    raise AssertionError("unreachable")
+
+
+def _build_once(engine: Engine, config: HubConfig, now: datetime) -> GoldenSummary:
+    generation = golden_store.read_generation(engine)
     records = records_frame(golden_store.read_customer_records(engine))
     decisions = golden_store.read_decisions(engine)
     log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
@@ -310,7 +328,11 @@ def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None)
     changes = golden_changes(golden, survived, events, now, previous_members(previous_xref))
     candidates = _candidate_rows(resolution.review, records, golden_store.read_candidates(engine), decisions, now)
     golden_store.save_golden_run(
-        engine, (changes.inserts, changes.updates, changes.history), xref_rows(records, resolved, now), candidates
+        engine,
+        (changes.inserts, changes.updates, changes.history),
+        xref_rows(records, resolved, now),
+        candidates,
+        generation=generation,
     )
 
     linked = int((~resolved["match_rule"].isin(["singleton", "steward_merge"])).sum())

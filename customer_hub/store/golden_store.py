@@ -18,6 +18,7 @@ from customer_hub.store.schema import (
     customer_records,
     customer_xref,
     golden_customers,
+    golden_generation,
     golden_history,
     landed_records,
     match_candidates,
@@ -99,16 +100,49 @@ def _write_golden(
     _insert_all(conn, golden_history, history)
 
 
+class ConcurrentGoldenRun(RuntimeError):
+    """Another golden run saved after this one read the store; this run's result is stale and was not saved."""
+
+
+def read_generation(engine: Engine) -> int:
+    """How many golden runs have been saved (0 before the first): a run remembers it when it reads the store."""
+    with engine.connect() as conn:
+        return conn.execute(select(golden_generation.c.generation)).scalar_one_or_none() or 0
+
+
+def _advance_generation(conn: Connection, read: int, now: datetime) -> None:
+    """Compare-and-set: move the generation from `read` to `read + 1`, or raise when another run got there first.
+    The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until commit, so of two runs that read
+    the same generation exactly one saves."""
+    advanced = conn.execute(
+        update(golden_generation)
+        .where(golden_generation.c.id == 1, golden_generation.c.generation == read)
+        .values(generation=read + 1, saved_at=now)
+    ).rowcount
+    if advanced:
+        return
+    if read == 0 and conn.execute(select(golden_generation.c.id)).first() is None:
+        conn.execute(insert(golden_generation).values(id=1, generation=1, saved_at=now))
+        return
+    raise ConcurrentGoldenRun("another golden run saved while this one was resolving")
+
+
 def save_golden_run(
     engine: Engine,
     golden: tuple[Sequence[dict[str, Any]], Sequence[dict[str, Any]], Sequence[dict[str, Any]]],
     xref: Sequence[dict[str, Any]],
     candidates: Sequence[dict[str, Any]],
+    *,
+    generation: int | None = None,
 ) -> None:
     """Everything one golden run produces in one transaction: `golden` (inserts, updates, history), the whole
     cross-reference and the whole review queue. A reader, or the next run, never sees ids from one run beside a
-    cross-reference from another."""
+    cross-reference from another. `generation` is what `read_generation` said when the run read the store: if
+    another run saved since, nothing is written and `ConcurrentGoldenRun` is raised (None: save regardless)."""
     with engine.begin() as conn:
+        if generation is None:
+            generation = conn.execute(select(golden_generation.c.generation)).scalar_one_or_none() or 0
+        _advance_generation(conn, generation, datetime.now(UTC))
         _write_golden(conn, *golden)
         conn.execute(delete(customer_xref))
         _insert_all(conn, customer_xref, xref)

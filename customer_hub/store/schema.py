@@ -194,6 +194,15 @@ golden_customers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+golden_generation = Table(
+    "golden_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, doc="always 1: one row"),
+    Column("generation", Integer, nullable=False, doc="how many golden runs have been saved"),
+    Column("saved_at", UtcDateTime, nullable=False),
+)
+"""A golden run saves only if no other run saved since it read the store (compare-and-set on `generation`)."""
+
 golden_history = Table(
     "golden_history",
     metadata,

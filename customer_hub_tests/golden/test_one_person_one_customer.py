@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from customer_hub.golden.explain import ExplainError, explain_records, format_explanation
+from customer_hub.golden.records import build_customer_records
 from customer_hub.lookup import DecisionError, record_decision, withdraw_decision
 from customer_hub.store import golden_store
 
@@ -144,3 +145,31 @@ def test_explain_shows_the_waterfall_behind_a_link_and_why_a_pair_stays_apart(en
 
     with pytest.raises(ExplainError, match="no live customer record with id nope:x:1"):
         explain_records(engine, config, "hubspot:contacts:1", "nope:x:1")
+
+
+@BOTH_BACKENDS
+def test_two_golden_runs_at_once_write_each_event_once(engine, land, run, config, monkeypatch):
+    """A second run saves while the first is still resolving: the first must not save over it (duplicate history,
+    or a raw UNIQUE error on golden ids) but resolve again from what the second saved."""
+    from customer_hub.golden import build
+
+    land(*LARS)
+    build_customer_records(engine)
+    save = golden_store.save_golden_run
+    raced = []
+
+    def save_after_a_rival(*args, **kwargs):
+        if not raced:
+            raced.append(True)
+            build.build_golden(engine, config)  # the rival finishes first
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr(golden_store, "save_golden_run", save_after_a_rival)
+    build.build_golden(engine, config)
+    created = [e for e in golden_store.history_for(engine, _all_golden_ids(engine)) if e["event"] == "created"]
+    assert len(created) == len({e["golden_id"] for e in created})
+    assert golden_store.read_generation(engine) == 2
+
+
+def _all_golden_ids(engine) -> list[str]:
+    return sorted(golden_store.read_golden(engine))
