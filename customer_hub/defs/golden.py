@@ -109,6 +109,7 @@ def _model_metadata(summary) -> dict[str, object]:
 def golden_customers(context: AssetExecutionContext, hub: HubResource):
     """Resolve, keep ids stable, survive fields and persist: one run produces all three tables together."""
     from customer_hub.golden.build import build_golden
+    from customer_hub.golden.review import auto_merge_threshold, markdown_table, open_pairs
 
     engine = hub.engine()
     with health_logged(
@@ -116,6 +117,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     ) as entry:
         summary = build_golden(engine, hub.config())
         entry.records_in, entry.records_out = summary.records, summary.customers
+    auto_merge = auto_merge_threshold(hub.config())
     yield MaterializeResult(
         asset_key="golden_customers",
         metadata={
@@ -145,6 +147,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
             "dagster/row_count": summary.candidates_open + summary.candidates_decided,
             "candidates_open": summary.candidates_open,
             "candidates_decided": summary.candidates_decided,
+            "open_pairs": MetadataValue.md(markdown_table(open_pairs(engine, auto_merge))),
         },
     )
 
