@@ -207,7 +207,8 @@ def format_360(view: Mapping[str, Any]) -> str:
         for problem in view.get("double_billing") or []
     ]
     warnings += [
-        f"{duplicate['tool']} holds this customer {duplicate['count']} times: {', '.join(duplicate['records'])}"
+        f"{duplicate['tool']} holds this {duplicate.get('level') or 'customer'} {duplicate['count']} times: "
+        f"{', '.join(duplicate['records'])}"
         for duplicate in view.get("within_tool_duplicates") or []
     ]
     lines += [f"  !! {warning}" for warning in warnings]

@@ -160,6 +160,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
 )
 def customer_360(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:
+    from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
     from customer_hub.golden.reports import double_billing_in, duplicate_report
     from customer_hub.golden.view360 import build_customer_360
 
@@ -175,7 +176,7 @@ def customer_360(context: AssetExecutionContext, hub: HubResource) -> Materializ
             "total_mrr": round(sum(view["mrr"] for view in views), 2),
             "paying_customers": sum(view["mrr"] > 0 for view in views),
             "double_billed_customers": len(billed_twice),
-            "within_tool_duplicate_groups": len(duplicates),
+            "duplicate_records": duplicate_records(duplicate_sets(duplicates)),
             "open_conversations": sum(view["support"]["open_conversations"] for view in views),
             "unpaid_invoices": sum(view["accounting"]["unpaid_invoices"] for view in views),
             "double_billing": _markdown_table(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),

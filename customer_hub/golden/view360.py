@@ -281,8 +281,16 @@ def customer_view(
         "active_subscriptions": len(active),
         "double_billing": double_billed(subscriptions),
         "within_tool_duplicates": [
-            {"tool": entry["tool"], "count": entry["count"], "records": list(entry["records"])} for entry in duplicates
-        ],
+            {
+                "tool": entry["tool"],
+                "object": group["object"],
+                "level": group["level"],
+                "count": len(group["records"]),
+                "records": list(group["records"]),
+            }
+            for entry in duplicates
+            for group in entry["duplicates"]
+        ],  # fmt: skip
         "support": _support(records),
         "accounting": _accounting(records, today),
         "implementation_status": implementation if implementation.get("value") else None,
