@@ -103,6 +103,8 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
     from customer_hub.sandbox import start_sandbox
 
     started = time.monotonic()
+    # Dagster's instance storage logs each schema migration step at INFO: ~40 lines that say nothing to a reader
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     _fresh_hub(config, keep)
     home = prepare_dagster_home(config)
     with start_sandbox(seed=42) as sandbox, environment(sandbox_environment(config, sandbox.url)):

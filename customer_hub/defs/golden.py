@@ -121,7 +121,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     yield MaterializeResult(
         asset_key="golden_customers",
         metadata={
-            "dagster/row_count": summary.customers + summary.persons,
+            "dagster/row_count": summary.customers,  # customers; people are counted apart in golden_persons
             "golden_customers": summary.customers,
             "golden_persons": summary.persons,
             "created_this_run": summary.created,
