@@ -29,6 +29,8 @@ def _engine(args: argparse.Namespace):
 def _cmd_lookup(args: argparse.Namespace) -> int:
     from customer_hub.lookup import format_360, lookup
 
+    if not args.query.strip():
+        raise SystemExit("customer-hub lookup: the query is empty; give a name, email, domain, phone or a tool's id")
     views = lookup(_engine(args), args.query, limit=args.limit)
     if args.json:
         print(json.dumps(views, indent=2, default=str))

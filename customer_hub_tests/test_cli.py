@@ -119,3 +119,11 @@ def test_accept_fields_accepts_an_open_quarantine_and_refuses_an_unknown_stream(
     assert main(["accept-fields", "hubspot", "tickets"]) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "no stream hubspot tickets" in line
+
+
+def test_an_empty_lookup_is_refused_in_one_line(hub_home, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["lookup", "  "])
+    assert str(refused.value) == (
+        "customer-hub lookup: the query is empty; give a name, email, domain, phone or a tool's id"
+    )
