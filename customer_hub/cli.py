@@ -29,6 +29,8 @@ def _engine(args: argparse.Namespace):
 def _cmd_lookup(args: argparse.Namespace) -> int:
     from customer_hub.lookup import format_360, lookup
 
+    if not args.query.strip():
+        raise SystemExit("customer-hub lookup: the query is empty; give a name, email, domain, phone or a tool's id")
     views = lookup(_engine(args), args.query, limit=args.limit)
     if args.json:
         print(json.dumps(views, indent=2, default=str))
@@ -68,6 +70,35 @@ def _cmd_decide(args: argparse.Namespace) -> int:
                 print(f"Recorded {args.decision} for {args.record_a} and {args.record_b}; applies from the next run.")
     except DecisionError as error:
         raise SystemExit(f"customer-hub decide: {error}") from None
+    return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from customer_hub.golden.review import auto_merge_threshold, format_pair, open_pairs, review_interactively
+    from customer_hub.lookup import DecisionError, load_decisions_file
+
+    engine = _engine(args)
+    if args.file:
+        try:
+            count = load_decisions_file(engine, args.file)
+        except DecisionError as error:
+            raise SystemExit(f"customer-hub review: {error}") from None
+        print(f"Recorded {count} steward decision(s) from {args.file}; they apply from the next golden run.")
+        return 0
+    config = load_config(args.config)
+    pairs = open_pairs(engine, auto_merge_threshold(config))[: args.limit]
+    if args.json:
+        print(json.dumps(pairs, indent=2, default=str))
+    elif not pairs:
+        print("The review queue is empty: no open pairs.")
+    elif sys.stdin.isatty() and not args.list:
+        counts = review_interactively(engine, pairs, input, print, args.by)
+        print(f"{counts['merge']} merged, {counts['keep_apart']} kept apart, {counts['skip']} skipped; decisions "
+              "apply from the next golden run.")  # fmt: skip
+    else:
+        print("\n\n".join(format_pair(pair, number, len(pairs)) for number, pair in enumerate(pairs, start=1)))
+        print(f"\n{len(pairs)} open pair(s). Decide with `customer-hub review` in a terminal, "
+              "`customer-hub decide A B merge|keep_apart` or `customer-hub review --file decisions.yaml`.")  # fmt: skip
     return 0
 
 
@@ -158,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--reason", default=None)
     decide.add_argument("--file", help="YAML or CSV of decisions (record_a, record_b, decision, by, reason)")
     decide.set_defaults(func=_cmd_decide)
+
+    review = commands.add_parser("review", help="the review queue side by side: merge, keep apart or skip each pair")
+    review.add_argument("--json", action="store_true", help="the open pairs as JSON (nothing is asked)")
+    review.add_argument("--list", action="store_true", help="only list the open pairs, even in a terminal")
+    review.add_argument("--file", help="record the decisions in a YAML or CSV file instead of asking")
+    review.add_argument("--by", default="cli", help="who decided (kept with each decision)")
+    review.add_argument("--limit", type=int, default=50, help="at most this many pairs (default 50)")
+    review.set_defaults(func=_cmd_review)
 
     explain = commands.add_parser("explain", help="why two source records are (or are not) one person and customer")
     explain.add_argument("record_a", help="record id, e.g. hubspot:contacts:101")

@@ -103,6 +103,8 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
     from customer_hub.sandbox import start_sandbox
 
     started = time.monotonic()
+    # Dagster's instance storage logs each schema migration step at INFO: ~40 lines that say nothing to a reader
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     _fresh_hub(config, keep)
     home = prepare_dagster_home(config)
     with start_sandbox(seed=42) as sandbox, environment(sandbox_environment(config, sandbox.url)):
@@ -110,6 +112,7 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         from customer_hub.automation.demo import run_onboarding_demo
         from customer_hub.definitions import defs
         from customer_hub.defs.resources import HubResource
+        from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
         from customer_hub.golden.reports import double_billing, duplicate_report
         from customer_hub.lookup import format_360, lookup
         from customer_hub.quality import quality_summary
@@ -138,12 +141,17 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         _banner("3. Golden customers: duplicates within tools and double billing")
         duplicates = duplicate_report(engine)
         billing = double_billing(engine)
+        acme = {row["golden_customer_id"] for row in duplicates if "acme" in str(row.get("name")).lower()}
         print(_golden_counts(engine))
-        print(f"{len(duplicates)} golden customers with several records in one tool; {len(billing)} billed twice")
-        for row in [row for row in duplicates if "acme" in str(row).lower()][:3]:
-            print(f"  duplicate: {row}")
-        for row in [row for row in billing if "acme" in str(row).lower()][:3]:
-            print(f"  double billing: {row}")
+        sets = duplicate_sets(duplicates)
+        print(f"{duplicate_records(sets)} duplicate records within tools (in {len(duplicates)} customer-tool pairs); "
+              f"{len(billing)} customers billed twice")  # fmt: skip
+        for row in [row for row in sets if "acme" in str(row).lower() or row["golden_customer_id"] in acme][:3]:
+            print(f"  duplicate: {row['tool']} holds one {row['level']} {len(row['records'])} times: "
+                  + ", ".join(row["records"]))  # fmt: skip
+        for row in [row for row in billing if "acme" in str(row.get("name")).lower()][:3]:
+            print(f"  double billing: {row['name']}: {row.get('product_name') or row['product']} on "
+                  f"{', '.join(row['subscriptions'])}, {row['mrr']:,.2f} a month together")  # fmt: skip
 
         _banner("4. Closed-won deal in HubSpot → Asana project from template → QuickBooks draft invoice → MRR")
         onboarding = run_onboarding_demo(config, sandbox.url, hub=hub, instance=instance)

@@ -5,12 +5,13 @@ Answers "which tools do we pay for, who owns them, and are they actually syncing
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from customer_hub.config import HubConfig
-from customer_hub.store.schema import landed_records, sync_cursors
+from customer_hub.store.schema import integration_health_log, landed_records, sync_cursors
 
 
 def inventory_rows(config: HubConfig, engine: Engine) -> list[dict[str, Any]]:
@@ -23,6 +24,12 @@ def inventory_rows(config: HubConfig, engine: Engine) -> list[dict[str, Any]]:
                 .where(landed_records.c.deleted_at.is_(None))
                 .group_by(landed_records.c.tool, landed_records.c.object)
             )
+        }
+        health = integration_health_log.c
+        latest = select(func.max(health.id)).where(health.tool.is_not(None)).group_by(health.tool)
+        last_status = {
+            row.tool: row.status
+            for row in conn.execute(select(health.tool, health.status).where(health.id.in_(latest.scalar_subquery())))
         }
         last_sync = {
             (row.tool, row.object): row.last_sync_at
@@ -40,24 +47,52 @@ def inventory_rows(config: HubConfig, engine: Engine) -> list[dict[str, Any]]:
                 "monthly_cost_usd": system.monthly_cost_usd,
                 "objects": {obj: counts.get((tool, obj), 0) for obj in system.objects},
                 "last_sync_at": min(synced) if len(synced) == len(system.objects) else None,
+                "last_run_status": last_status.get(tool),
                 "credentials": sorted(system.credentials.values()),
             }
         )
     return rows
 
 
-def format_inventory(rows: list[dict[str, Any]]) -> str:
-    """A fixed-width table for the terminal; 'never' where a stream has not synced yet."""
-    header = f"{'tool':<11}{'owner':<28}{'cadence':<9}{'$/month':>9}  {'rows':<48}last sync"
-    lines = [header, "-" * len(header)]
+def _age(moment: datetime, now: datetime) -> str:
+    minutes = max(int((now - moment).total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h ago" if minutes < 48 * 60 else f"{minutes // 1440} days ago"
+
+
+def format_inventory(rows: list[dict[str, Any]], now: datetime | None = None) -> str:
+    """A table for the terminal, each column as wide as its widest value; the last sync with its age and the
+    status of the tool's last run ('never' where a stream has not synced yet)."""
+    now = now or datetime.now(UTC)
+    table = [("tool", "owner", "cadence", "$/month", "rows", "last sync", "age", "last run")]
     for row in rows:
-        objects = ", ".join(f"{obj} {count}" for obj, count in row["objects"].items())
-        synced = row["last_sync_at"].strftime("%Y-%m-%d %H:%M UTC") if row["last_sync_at"] else "never"
-        state = "" if row["enabled"] else " (disabled)"
-        lines.append(
-            f"{row['tool'] + state:<11}{row['owner']:<28}{row['cadence']:<9}{row['monthly_cost_usd']:>9.0f}  "
-            f"{objects:<48}{synced}"
+        synced = row["last_sync_at"]
+        if synced is not None and synced.tzinfo is None:
+            synced = synced.replace(tzinfo=UTC)
+        table.append(
+            (
+                row["tool"] + ("" if row["enabled"] else " (disabled)"),
+                row["owner"],
+                str(row["cadence"]),
+                f"{row['monthly_cost_usd']:,.0f}",
+                ", ".join(f"{obj} {count}" for obj, count in row["objects"].items()),
+                synced.strftime("%Y-%m-%d %H:%M UTC") if synced else "never",
+                _age(synced, now) if synced else "-",
+                row.get("last_run_status") or "-",
+            )
         )
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
+    right = {3}  # money reads best right-aligned
+
+    def render(line: tuple[str, ...]) -> str:
+        cells = [
+            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    lines = [render(table[0]), "-" * len(render(table[0]))]
+    lines += [render(line) for line in table[1:]]
     total = sum(row["monthly_cost_usd"] for row in rows if row["enabled"])
     lines.append(f"total monthly cost of enabled tools: ${total:,.0f}")
     return "\n".join(lines)

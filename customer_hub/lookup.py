@@ -23,12 +23,17 @@ from customer_hub.store import golden_store
 from customer_hub.store.schema import customer_records
 
 _RECORD_ID = re.compile(r"^[a-z]+:[a-z_]+:.+$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/]{7,}$")
+"""A query that reads as a phone number in any common format: '+1 505 555 0142', '(505) 555-0142', '505.555.0142'."""
 _MAX_BY = 128
 """Longest `decided_by` the store keeps (the column's size on every backend)."""
 FUZZY_CANDIDATES = 2_000
 """Names sharing the query's known prefix compared with rapidfuzz for a typo: bounded so the comparison stays fast."""
 FUZZY_CUTOFF = 80.0
 CONTAINS_MIN_LENGTH = 3
+ONE_EDIT_MIN_LENGTH = 4
+"""Shorter queries are one edit away from too many names to mean any of them."""
+ONE_EDIT_SCORE = 85.0
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 "
 
 _ID_COLUMNS = {"record_id": "record id", "source_id": "tool id", "golden_person_id": "golden person id"}
@@ -83,10 +88,29 @@ def _by_email(engine: Engine, query: str, hits: _Hits, limit: int) -> None:
         hits.add(golden_store.ids_by_column(engine, "domain", [domain], limit), _EMAIL_DOMAIN, "domain of the email")
 
 
+def _by_phone(engine: Engine, query: str, hits: _Hits, limit: int) -> None:
+    """Phones are stored as the digits of their E.164 form. A national number (no '+') is tried as written and with
+    the North American country code, the default region's; '00' is the international prefix."""
+    digits = re.sub(r"\D", "", query)
+    if query.strip().startswith("00"):
+        digits = digits[2:]
+    tried = [digits] if query.strip().startswith(("+", "00")) else [digits, f"1{digits}"]
+    for key in tried:
+        hits.add([golden_id for golden_id, _ in golden_store.ids_by_key(engine, "phone", key, None, limit)], _EMAIL,
+                 "phone")  # fmt: skip
+
+
+def _by_contact_name(engine: Engine, key: str, hits: _Hits, limit: int) -> None:
+    """The customer of a person named `key` (exact, else a name starting with it)."""
+    for golden_id, name in golden_store.ids_by_key(engine, "contact_name", *prefix_range(key), limit * 4):
+        hits.add([golden_id], _EXACT_NAME - 1 if name == key else 80.0 + fuzz.ratio(key, name) / 10, "contact name")
+
+
 def _by_name(engine: Engine, query: str, hits: _Hits, limit: int) -> None:
     key = name_key(query)
     if not key:
         return
+    _by_contact_name(engine, key, hits, limit)
     low, high = prefix_range(key)
     for golden_id, name in golden_store.names_in_range(engine, low, high, limit * 4):
         if name == key:
@@ -131,12 +155,17 @@ def _fuzzy(engine: Engine, key: str, hits: _Hits, limit: int) -> None:
     known = _longest_known_prefix(engine, key)
     variants = _single_edits(key, known)
     candidates: dict[str, str] = {}
+    one_edit: set[str] = set()
     for length in (len(key) + 1, known + 4):  # one typo: a whole variant is a prefix; else near the typo
         for variant in variants:
             for golden_id, name in golden_store.names_in_range(engine, *prefix_range(variant[:length]), 20):
                 candidates[golden_id] = name
         if candidates:
+            one_edit = set(candidates) if length == len(key) + 1 and len(key) >= ONE_EDIT_MIN_LENGTH else set()
             break
+    # A name that starts with the query corrected by one letter ('acne' -> 'acme corp') is found even when the
+    # rest of the name makes the whole-string similarity low.
+    hits.add(one_edit, 0.7 * ONE_EDIT_SCORE, "name, one letter different")
     for golden_id, name in golden_store.names_in_range(engine, *prefix_range(key[: max(known, 1)]), FUZZY_CANDIDATES):
         candidates[golden_id] = name
     ids, names = list(candidates), list(candidates.values())
@@ -162,6 +191,8 @@ def lookup(engine: Engine, query: str, limit: int = 5) -> list[dict[str, Any]]:
     domain = bare_domain(query) if "." in query and " " not in query and "@" not in query else None
     if domain:
         hits.add(golden_store.ids_by_column(engine, "domain", [domain], limit), _DOMAIN_SCORE, "domain")
+    if not len(hits) and _PHONE.match(query) and sum(char.isdigit() for char in query) >= 7:
+        _by_phone(engine, query, hits, limit)
     if not len(hits) and "@" not in query:
         _by_name(engine, query, hits, limit)
     ranked = sorted(hits.found.items(), key=lambda item: (-item[1][0], item[0]))
@@ -207,7 +238,8 @@ def format_360(view: Mapping[str, Any]) -> str:
         for problem in view.get("double_billing") or []
     ]
     warnings += [
-        f"{duplicate['tool']} holds this customer {duplicate['count']} times: {', '.join(duplicate['records'])}"
+        f"{duplicate['tool']} holds this {duplicate.get('level') or 'customer'} {duplicate['count']} times: "
+        f"{', '.join(duplicate['records'])}"
         for duplicate in view.get("within_tool_duplicates") or []
     ]
     lines += [f"  !! {warning}" for warning in warnings]

@@ -1,6 +1,6 @@
 """The command line gives quick answers and clear messages for bad input."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,6 +54,33 @@ def test_inventory_counts_live_rows_per_stream_and_costs(hub_home, capsys):
     assert "total monthly cost of enabled tools: $1,540" in out
 
 
+def test_inventory_columns_line_up_with_the_last_syncs_age_and_status(hub_home, capsys):
+    from customer_hub.config import load_config
+    from customer_hub.inventory import format_inventory, inventory_rows
+    from customer_hub.store.schema import integration_health_log, sync_cursors
+
+    synced = datetime.now(UTC) - timedelta(hours=3)
+    engine = engine_for(f"sqlite:///{hub_home / 'hub.db'}")
+    _land(hub_home, "hubspot", "contacts", ["1"])
+    with engine.begin() as conn:
+        conn.execute(
+            insert(sync_cursors),
+            [
+                {"tool": "hubspot", "object": obj, "last_sync_at": synced, "updated_at": synced}
+                for obj in ("contacts", "companies", "deals")
+            ],
+        )
+        conn.execute(insert(integration_health_log).values(started_at=synced, what="hubspot_deals", trigger="schedule",
+                                                           tool="hubspot", status="failure"))  # fmt: skip
+    lines = format_inventory(inventory_rows(load_config(REPO_CONFIG), engine)).splitlines()
+    header, hubspot, stripe = lines[0], lines[2], next(line for line in lines if line.startswith("stripe"))
+    column = header.index("last sync")
+    assert hubspot[column:].startswith(synced.strftime("%Y-%m-%d %H:%M UTC"))
+    assert stripe[column:].startswith("never")
+    assert hubspot[header.index("age") :].startswith("3 h ago")
+    assert hubspot[header.index("last run") :] == "failure"
+
+
 def test_lookup_of_an_unknown_customer_says_so_and_exits_1(hub_home, capsys):
     assert main(["lookup", "nobody-at-all"]) == 1
     assert "No customer matches 'nobody-at-all'" in capsys.readouterr().out
@@ -92,3 +119,11 @@ def test_accept_fields_accepts_an_open_quarantine_and_refuses_an_unknown_stream(
     assert main(["accept-fields", "hubspot", "tickets"]) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "no stream hubspot tickets" in line
+
+
+def test_an_empty_lookup_is_refused_in_one_line(hub_home, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["lookup", "  "])
+    assert str(refused.value) == (
+        "customer-hub lookup: the query is empty; give a name, email, domain, phone or a tool's id"
+    )

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from customer_hub.golden.duplicates import duplicate_records
 from customer_hub.quality.checks import CheckResult
 from customer_hub.quality.privacy import mask_text
 
@@ -144,7 +145,7 @@ def digest_message(
     now: datetime,
 ) -> dict[str, Any]:
     """The nightly duplicate report in one message: counts first, then the top records of each kind."""
-    within = sum(len(group["records"]) - 1 for group in groups)
+    within = duplicate_records(groups)
     headline = (
         f"{within} duplicate records within tools ({len(groups)} groups), {len(pairs)} open match candidates, "
         f"{len(billed)} customers billed twice"

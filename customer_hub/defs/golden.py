@@ -112,6 +112,7 @@ def _model_metadata(summary) -> dict[str, object]:
 def golden_customers(context: AssetExecutionContext, hub: HubResource):
     """Resolve, keep ids stable, survive fields and persist: one run produces all three tables together."""
     from customer_hub.golden.build import build_golden
+    from customer_hub.golden.review import auto_merge_threshold, markdown_table, open_pairs
 
     engine = hub.engine()
     with health_logged(
@@ -119,10 +120,11 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     ) as entry:
         summary = build_golden(engine, hub.config())
         entry.records_in, entry.records_out = summary.records, summary.customers
+    auto_merge = auto_merge_threshold(hub.config())
     yield MaterializeResult(
         asset_key="golden_customers",
         metadata={
-            "dagster/row_count": summary.customers + summary.persons,
+            "dagster/row_count": summary.customers,  # customers; people are counted apart in golden_persons
             "golden_customers": summary.customers,
             "golden_persons": summary.persons,
             "created_this_run": summary.created,
@@ -148,6 +150,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
             "dagster/row_count": summary.candidates_open + summary.candidates_decided,
             "candidates_open": summary.candidates_open,
             "candidates_decided": summary.candidates_decided,
+            "open_pairs": MetadataValue.md(markdown_table(open_pairs(engine, auto_merge))),
         },
     )
 
@@ -160,6 +163,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
 )
 def customer_360(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:
+    from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
     from customer_hub.golden.reports import double_billing_in, duplicate_report
     from customer_hub.golden.view360 import build_customer_360
 
@@ -175,7 +179,7 @@ def customer_360(context: AssetExecutionContext, hub: HubResource) -> Materializ
             "total_mrr": round(sum(view["mrr"] for view in views), 2),
             "paying_customers": sum(view["mrr"] > 0 for view in views),
             "double_billed_customers": len(billed_twice),
-            "within_tool_duplicate_groups": len(duplicates),
+            "duplicate_records": duplicate_records(duplicate_sets(duplicates)),
             "open_conversations": sum(view["support"]["open_conversations"] for view in views),
             "unpaid_invoices": sum(view["accounting"]["unpaid_invoices"] for view in views),
             "double_billing": _markdown_table(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),

@@ -27,6 +27,24 @@ ENTITY_OBJECTS = ACCOUNT_OBJECTS | PERSON_OBJECTS
 """The records that say who a customer is in a tool (not its invoices, deals or conversations)."""
 
 
+def duplicate_records(groups: Iterable[Mapping[str, Any]]) -> int:
+    """THE duplicate figure, wherever it is shown (demo, quality metric and check, Slack, digest, customer_360):
+    the extra copies a tool holds, i.e. for each group of records one tool holds for one customer (account objects)
+    or one person (contacts), every record beyond the first. `groups` are the `duplicates` entries of
+    `duplicate_groups` (or anything with their `records`)."""
+    return sum(len(group["records"]) - 1 for group in groups)
+
+
+def duplicate_sets(report: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The duplicate groups of a `duplicate_groups` report, one per tool object and golden customer or person, each
+    with tool and golden_customer_id added: what `duplicate_records` counts."""
+    return [
+        {"tool": entry["tool"], "golden_customer_id": entry["golden_customer_id"], **duplicate}
+        for entry in report
+        for duplicate in entry["duplicates"]
+    ]
+
+
 def duplicate_groups(xref: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One entry per golden customer and tool with a duplicate: golden_customer_id, tool, count and records (every
     account and person record the tool holds for the customer), and `duplicates` (level, object, golden_person_id

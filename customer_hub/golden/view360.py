@@ -7,6 +7,7 @@ conversation or an unpaid invoice are tested without a database; `build_customer
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -281,8 +282,16 @@ def customer_view(
         "active_subscriptions": len(active),
         "double_billing": double_billed(subscriptions),
         "within_tool_duplicates": [
-            {"tool": entry["tool"], "count": entry["count"], "records": list(entry["records"])} for entry in duplicates
-        ],
+            {
+                "tool": entry["tool"],
+                "object": group["object"],
+                "level": group["level"],
+                "count": len(group["records"]),
+                "records": list(group["records"]),
+            }
+            for entry in duplicates
+            for group in entry["duplicates"]
+        ],  # fmt: skip
         "support": _support(records),
         "accounting": _accounting(records, today),
         "implementation_status": implementation if implementation.get("value") else None,
@@ -305,6 +314,17 @@ def customer_view(
             for event in list(history)[-HISTORY_SHOWN:]
         ],
     }
+
+
+def lookup_key_rows(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What else finds this customer: each of its people's names (`contact_name`, as `name_key` folds them) and
+    every phone of the customer and its people (`phone`, the digits of the E.164 number the golden record holds)."""
+    golden_id = view["golden_customer_id"]
+    keys = {("contact_name", name_key(person.get("name"))) for person in view.get("persons") or []}
+    phones = [((view.get("fields") or {}).get("phone") or {}).get("value")]
+    phones += [person.get("phone") for person in view.get("persons") or []]
+    keys |= {("phone", re.sub(r"\D", "", str(phone))) for phone in phones if phone}
+    return [{"kind": kind, "key": key[:255], "golden_customer_id": golden_id} for kind, key in sorted(keys) if key]
 
 
 def view_row(view: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -393,4 +413,5 @@ def build_customer_360(engine: Engine, now: datetime | None = None) -> list[dict
             )
         )
     golden_store.replace_360(engine, [view_row(view, now) for view in views])
+    golden_store.replace_lookup_keys(engine, [row for view in views for row in lookup_key_rows(view)])
     return views

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from customer_hub.golden.duplicates import duplicate_records
 from customer_hub.quality.drift import Drift, drift_metric
 from customer_hub.quality.metric import Metric
 from customer_hub.quality.privacy import masked
@@ -316,9 +317,9 @@ def evaluate_quality_checks(metrics: Sequence[Metric], settings: QualitySettings
 def check_duplicates(
     groups: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[str, Any]], settings: QualitySettings
 ) -> CheckResult:
-    """Duplicates within tools (extra copies) plus likely duplicates across tools awaiting a steward."""
-    within = sum(len(group["records"]) - 1 for group in groups)
-    total = within + len(pairs)
+    """Duplicate records within tools (`customer_hub.golden.duplicates.duplicate_records`, the figure every report
+    shows); pairs across tools awaiting a steward are listed beside it, not added to it."""
+    total = duplicate_records(groups)
     ids = [rid for group in groups for rid in group["records"]] + [
         f"{pair['record_a']}~{pair['record_b']}" for pair in pairs
     ]
@@ -332,7 +333,7 @@ def check_duplicates(
         settings,
         value=total,
         threshold=settings.duplicates_max,
-        figure=f"{total} duplicates ({within} within tools, {len(pairs)} open match candidates)",
+        figure=f"{total} duplicates within tools; {len(pairs)} pairs await review",
         goal=f"at most {settings.duplicates_max}",
         state=f"{total}|{fingerprint(ids)}",
         offenders=offenders,

@@ -7,17 +7,11 @@ subscriptions are many per customer by nature and are left out by configuration.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from customer_hub.golden.duplicates import duplicate_groups, duplicate_records, duplicate_sets
 from customer_hub.quality.metric import Metric, split_record_id
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
 
 
 def _label(attributes: Mapping[str, Any]) -> str:
@@ -32,24 +26,16 @@ def within_tool_duplicates(
     attributes: Mapping[str, Mapping[str, Any]],
     duplicate_objects: Mapping[str, list[str]],
 ) -> list[dict[str, Any]]:
-    """Groups of two or more records of one tool+object resolved to one golden person (or, for account records
-    such as companies, one golden customer), largest first."""
-    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for row in xref:
-        tool, obj = row["source_system"], row["source_object"]
-        if obj not in duplicate_objects.get(tool, ()):
-            continue
-        record = attributes.get(row["record_id"])
-        if record is None:  # deleted since the golden layer ran
-            continue
-        golden_id = row["golden_customer_id"] if _truthy(record.get("is_account_only")) else row["golden_person_id"]
-        if golden_id:
-            groups[(tool, obj, golden_id)].append(row["record_id"])
+    """The within-tool duplicate groups as `customer_hub.golden.duplicates` defines them (so every figure counts
+    the same records), limited to `duplicate_objects`, each with emails and a summary line; largest first."""
+    live = [row for row in xref if row["record_id"] in attributes]  # deleted since the golden layer ran: gone
     found = []
-    for (tool, obj, golden_id), record_ids in groups.items():
-        if len(record_ids) < 2:
+    for group in duplicate_sets(duplicate_groups(live)):
+        tool, obj = group["tool"], group["object"]
+        record_ids = sorted(group["records"])
+        if obj not in duplicate_objects.get(tool, ()) or len(record_ids) < 2:
             continue
-        record_ids.sort()
+        golden_id = group["golden_person_id"] or group["golden_customer_id"]
         emails = sorted({str(attributes[rid].get("email")) for rid in record_ids if attributes[rid].get("email")})
         label = next((_label(attributes[rid]) for rid in record_ids if _label(attributes[rid])), "")
         found.append(
@@ -113,15 +99,30 @@ def double_billed(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def duplicate_metrics(
-    groups: list[dict[str, Any]], candidates: list[dict[str, Any]], tools: Iterable[str], limit: int
+    groups: list[dict[str, Any]],
+    candidates: list[dict[str, Any]],
+    tools: Iterable[str],
+    limit: int,
+    goal: int | None = None,
 ) -> list[Metric]:
-    """`duplicate_records` (extra copies within a tool) and `open_match_candidates` per tool and for `all`."""
+    """`duplicate_records` (extra copies within a tool) and `open_match_candidates` per tool and for `all`.
+
+    `duplicate_records/all` carries the duplicates check's goal, so summaries count it among the failing figures
+    exactly when the check (and its incident) fails."""
     metrics = []
     for tool in [*tools, "all"]:
         mine = [group for group in groups if tool in ("all", group["tool"])]
-        extra = sum(len(group["records"]) - 1 for group in mine)
+        extra = duplicate_records(mine)
+        checked = tool == "all" and goal is not None
         metrics.append(
-            Metric("duplicate_records", tool, extra, detail={"groups": len(mine), "offenders": mine[:limit]})
+            Metric(
+                "duplicate_records",
+                tool,
+                extra,
+                threshold=goal if checked else None,
+                passed=extra <= goal if checked and goal is not None else None,
+                detail={"groups": len(mine), "offenders": mine[:limit]},
+            )
         )
         pairs = [
             pair

@@ -34,7 +34,9 @@ def compute_metrics(
     xref = quality_store.xref_rows(engine)
     attributes = quality_store.record_attributes(engine)
 
-    metrics = duplicate_metrics(duplicate_groups(engine, settings), open_pairs(engine), tools, limit)
+    metrics = duplicate_metrics(
+        duplicate_groups(engine, settings), open_pairs(engine), tools, limit, settings.duplicates_max
+    )
 
     golden = quality_store.golden_rows(engine, "customer")
     metrics.append(golden_completeness(golden, settings.completeness_fields, settings.completeness_min, limit))

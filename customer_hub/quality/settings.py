@@ -44,6 +44,7 @@ _DEFAULT_DUPLICATE_OBJECTS = {
     "stripe": ["customers"],
     "intercom": ["contacts"],
     "quickbooks": ["customers"],
+    "sheets": ["implementations"],
 }
 
 

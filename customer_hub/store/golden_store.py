@@ -21,6 +21,7 @@ from customer_hub.store.schema import (
     golden_generation,
     golden_history,
     landed_records,
+    lookup_keys,
     match_candidates,
     steward_decisions,
 )
@@ -295,6 +296,19 @@ def read_decisions(engine: Engine) -> list[dict[str, Any]]:
 
 def replace_360(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
     _replace(engine, customer_360, rows)
+
+
+def replace_lookup_keys(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    _replace(engine, lookup_keys, rows)
+
+
+def ids_by_key(engine: Engine, kind: str, low: str, high: str | None, limit: int) -> list[tuple[str, str]]:
+    """(golden customer id, key) of `kind` equal to `low` (high None) or in [low, high): an index lookup."""
+    c = lookup_keys.c
+    match = c.key == low if high is None else (c.key >= low) & (c.key < high)
+    query = select(c.golden_customer_id, c.key).where(c.kind == kind, match).order_by(c.key).limit(limit)
+    with engine.connect() as conn:
+        return [(row[0], row[1]) for row in conn.execute(query)]
 
 
 def read_360(engine: Engine, golden_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

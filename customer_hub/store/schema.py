@@ -282,6 +282,17 @@ customer_360 = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+lookup_keys = Table(
+    "lookup_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False, doc="contact_name (name_key of a person) or phone (digits of E.164)"),
+    Column("key", BoundedString(255, postgres_collation="C"), nullable=False),
+    Column("golden_customer_id", String(32), nullable=False),
+    Index("ix_lookup_keys_kind_key", "kind", "key"),
+    comment="what else a customer is looked up by: its people's names and every phone, rebuilt with customer_360",
+)
+
 # --- quality, health and alerts --------------------------------------------------------------------------------
 
 quality_metrics = Table(

@@ -43,7 +43,7 @@ def test_a_failing_check_alerts_once_updates_in_thread_and_resolves_in_thread(hu
     assert opening["channel"] == CHANNEL and opening["thread_ts"] is None
     seen = _all_text(opening)
     assert "Duplicate customer records" in seen
-    assert "3 duplicates (3 within tools, 0 open match candidates)" in seen
+    assert "3 duplicates within tools; 0 pairs await review" in seen
     assert "at most 0" in seen  # the goal next to the figure
     assert "j***@acme.com" in seen and "jane0@acme.com" not in seen
     assert f"{UI}/assets/golden_customers" in seen

@@ -48,7 +48,7 @@ def test_the_duplicate_digest_is_one_message_with_counts_and_masked_emails(engin
     seed_hub(engine)
     message = duplicate_digest(engine, config, NOW)
     assert message["text"] == (
-        "Nightly duplicate report: 1 duplicate records within tools (1 groups), 1 open match candidates, "
+        "Nightly duplicate report: 2 duplicate records within tools (2 groups), 1 open match candidates, "
         "1 customers billed twice"
     )
     text = str(message["blocks"])

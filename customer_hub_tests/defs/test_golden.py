@@ -96,3 +96,18 @@ def test_materializing_builds_every_table_with_numeric_metadata(tmp_path):
         ("golden_customers", "success", "manual"),
         ("customer_360", "success", "manual"),
     ]
+
+
+def test_match_candidates_shows_the_open_pairs_as_a_table(tmp_path):
+    url = f"sqlite:///{tmp_path}/hub.db"
+    with engine_for(url).begin() as conn:
+        conn.execute(
+            insert(landed_records),
+            [_landed("hubspot:contacts:1", first_name="Katherine", last_name="Johnson"),
+             _landed("intercom:contacts:a", full_name="Katherine Johnson")],
+        )  # fmt: skip
+    result = materialize(golden.assets[:2], resources={"hub": HubResource(config_path=HUB_YAML, database_url=url)})
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == AssetKey("match_candidates")]
+    table = event.materialization.metadata["open_pairs"].value
+    assert "| hubspot:contacts:1 | Katherine Johnson |" in table
+    assert "below auto-merge" in table

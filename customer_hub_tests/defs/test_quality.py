@@ -88,7 +88,7 @@ def test_golden_checks_list_duplicates_and_double_billing_with_masked_emails(hub
     checks = _checks(result)
     duplicates = checks[("golden_customers", "duplicates")]
     assert not duplicates.passed and duplicates.severity.value == "WARN"
-    assert duplicates.metadata["value"].value == 2.0  # one within HubSpot, one open candidate
+    assert duplicates.metadata["value"].value == 2.0  # one within HubSpot, one within Stripe (open pairs not added)
     assert "j***@acme.com" in str(duplicates.metadata["offenders"].value)
     assert "jane@acme.com" not in str(duplicates.metadata["offenders"].value)
     billing = checks[("customer_360", "double_billing")]

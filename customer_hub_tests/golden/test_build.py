@@ -221,3 +221,26 @@ def test_a_first_run_with_only_account_records_issues_customer_ids_only(engine, 
     assert (summary.customers, summary.persons) == (1, 0)
     assert {row["kind"] for row in golden_store.read_golden(engine).values()} == {"customer"}
     assert run(1).created == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "found_by"),
+    [
+        ("Wile Coyote", "contact name"),  # a person's name finds their customer
+        ("+1 505 555 0142", "phone"),
+        ("(505) 555-0142", "phone"),
+        ("505.555.0142", "phone"),
+        ("Acne", "name, one letter different"),  # one-edit typo of Acme
+    ],
+)
+def test_lookup_by_contact_name_phone_in_any_format_and_a_typo(engine, land, run, query, found_by):
+    land(
+        landed("hubspot:companies:7", company_name="Acme Corp", company_domain="acme.com", is_account_only=True,
+               shared_keys="hubspot_company:7"),
+        landed("hubspot:contacts:8", first_name="Wile", last_name="Coyote", email="wile@acme.com",
+               phone="505 555 0142", company_name="Acme Corp", shared_keys="hubspot_company:7"),
+    )  # fmt: skip
+    run(0)
+    [view, *_] = lookup(engine, query)
+    assert view["golden_customer_id"] == _ids(engine)["hubspot:companies:7"]
+    assert view["match"]["on"] == found_by

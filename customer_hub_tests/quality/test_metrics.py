@@ -35,9 +35,13 @@ def test_duplicates_completeness_invoices_and_billing_on_a_small_hub(hub_engine,
     metrics = _series(compute_metrics(engine, config, NOW))
 
     assert metrics["duplicate_records/hubspot"].value == 1
-    [group] = metrics["duplicate_records/all"].detail["offenders"]
-    assert group["records"] == ["hubspot:contacts:101", "hubspot:contacts:102"]
-    assert metrics["duplicate_records/stripe"].value == 0  # two Stripe customers, but two different people
+    groups = metrics["duplicate_records/all"].detail["offenders"]
+    assert [group["records"] for group in groups] == [
+        ["hubspot:contacts:101", "hubspot:contacts:102"],
+        ["stripe:customers:cus_1", "stripe:customers:cus_2"],
+    ]
+    # two Stripe customers for one company are a duplicate whoever their contacts are: they bill it twice
+    assert metrics["duplicate_records/stripe"].value == 1
     assert metrics["open_match_candidates/all"].value == 1  # the decided pair does not count
     assert metrics["open_match_candidates/intercom"].value == 1
 
