@@ -128,9 +128,11 @@ class BlockingReport:
         rank: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """`pairs_in_blocks`, with the rule's figures recorded."""
-        ordered, starts, sizes = _sorted_groups(records, keys, rank)
+        ordered, starts, sizes = _sorted_groups(records, keys)
         first = np.r_[True, starts[1:] != starts[:-1]] if len(starts) else np.zeros(0, dtype=bool)
         too_big = sizes[first] > max_block_size
+        if window > 0 and rank is not None and too_big.any():  # only oversized blocks need the place order
+            ordered, starts, sizes = _sorted_groups(records, keys, rank)
         left, right = _pairs_of_groups(ordered, starts, sizes, max_block_size, window)
         self.rules[rule] = {
             "pairs": len(left),

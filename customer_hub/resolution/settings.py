@@ -37,8 +37,8 @@ class ModelSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     prior_match_probability: float = Field(default=1e-4, gt=0, lt=0.5)
-    random_pairs: int = Field(default=300_000, ge=1_000)
-    training_pairs: int = Field(default=150_000, ge=1_000)
+    random_pairs: int = Field(default=150_000, ge=1_000)
+    training_pairs: int = Field(default=60_000, ge=1_000)
     min_training_pairs: int = Field(default=50, ge=1)
     min_training_matches: float = Field(default=10.0, ge=0)
     em_iterations: int = Field(default=30, ge=1, le=1000)
