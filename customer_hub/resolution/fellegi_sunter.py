@@ -61,14 +61,14 @@ class MatchModel:
     def weights(self, levels: np.ndarray, left: np.ndarray) -> np.ndarray:
         """Match weight in bits of every comparison for every pair (pairs x comparisons); 0 where a record does
         not say. `left` gives each pair's first record, whose value frequency adjusts exact agreements."""
-        weights = np.zeros(levels.shape, dtype=np.float64)
+        weights = np.zeros(levels.shape, dtype=np.float32)  # ten weights a pair, millions of pairs: 0.01 bit is plenty
         for column in range(len(self.comparisons)):
             table = np.log2(self.m[column]) - np.log2(self.u[column])
             table[0] = 0.0
             weights[:, column] = table[levels[:, column]]
             frequency = self.term_frequency[column]
             if frequency is not None:
-                exact = levels[:, column] == 1
+                exact = np.flatnonzero(levels[:, column] == 1)
                 weights[exact, column] += np.log2(self.u[column][1]) - np.log2(frequency[left[exact]])
         return weights
 
@@ -79,7 +79,7 @@ class MatchModel:
 
     def probability(self, weights: np.ndarray) -> np.ndarray:
         """Match probability from per-comparison weights (pairs x comparisons)."""
-        total = self.prior_weight + weights.sum(axis=1)
+        total = self.prior_weight + weights.sum(axis=1, dtype=np.float64)
         return 1.0 / (1.0 + np.exp2(-np.clip(total, -200, 200)))
 
     def explain(self, levels: np.ndarray, weights: np.ndarray, swapped: np.ndarray) -> np.ndarray:
@@ -95,7 +95,7 @@ class MatchModel:
             piece = f'"{comparison.name}": ["' + names + '", ' + _numbers(weights[:, column], 2) + "]"
             evidence = np.where(said, np.where(evidence == "", piece, evidence + ", " + piece), evidence)
         evidence = np.where(swapped, np.where(evidence == "", "", evidence + ", ") + '"names_swapped": true', evidence)
-        totals = self.prior_weight + weights.sum(axis=1)
+        totals = self.prior_weight + weights.sum(axis=1, dtype=np.float64)
         return (
             '{"evidence": {'
             + evidence
@@ -275,7 +275,7 @@ def estimate_prior(model: MatchModel, weights: np.ndarray, people: int, settings
     (all pairs), smoothed towards `prior_match_probability` so a handful of records keeps the configured prior."""
     all_pairs = max(people * (people - 1) / 2.0, 1.0)
     pseudo = 10_000.0
-    totals = weights.sum(axis=1)
+    totals = weights.sum(axis=1, dtype=np.float64)
     prior = settings.prior_match_probability
     for _ in range(50):
         log_odds = totals + np.log2(prior / (1.0 - prior))
