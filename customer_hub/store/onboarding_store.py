@@ -58,6 +58,18 @@ def finished_deal_ids(engine: Engine, deal_ids: Iterable[str]) -> set[str]:
         return {row.deal_id for row in conn.execute(query)}
 
 
+def pending_deal_ids(engine: Engine) -> list[str]:
+    """Deals the hub has seen closed-won whose flow is not done (detected, running or failed), oldest first: what
+    a run without a deal id onboards."""
+    query = (
+        select(onboarding_flows.c.deal_id)
+        .where(onboarding_flows.c.status != "done")
+        .order_by(onboarding_flows.c.detected_at, onboarding_flows.c.deal_id)
+    )
+    with engine.connect() as conn:
+        return [row.deal_id for row in conn.execute(query)]
+
+
 def record_detected(
     engine: Engine,
     deal_id: str,
