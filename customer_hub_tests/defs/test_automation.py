@@ -30,6 +30,7 @@ from dagster._utils.tags import TagConcurrencyLimitsCounter
 from sqlalchemy import func, select
 
 from customer_hub.alerts import deliver_pending, posted_alerts, slack_target
+from customer_hub.automation.demo import run_onboarding_demo
 from customer_hub.automation.onboarding import invoice_doc_number
 from customer_hub.config import load_config
 from customer_hub.defs import automation
@@ -501,3 +502,15 @@ def test_materialize_all_onboards_every_detected_deal(onboarding):
     for deal_id in deals:
         assert onboarding_store.read_flow(onboarding.hub.engine(), deal_id)["status"] == "done"
         assert tuple(map(len, _writes_for(onboarding.url, deal_id))) == (1, 1)
+
+
+def test_demo_onboards_every_closed_won_deal_the_sensor_finds(onboarding):
+    other = _close_an_open_deal(onboarding)  # closed by someone else just before the demo closes its own
+
+    result = run_onboarding_demo(
+        onboarding.hub.config(), onboarding.url, hub=onboarding.hub, instance=onboarding.instance, echo=lambda _: None
+    )
+
+    assert result.success and other in result.other_deals
+    assert onboarding_store.read_flow(onboarding.hub.engine(), other)["status"] == "done"
+    assert onboarding_store.pending_deal_ids(onboarding.hub.engine()) == []
