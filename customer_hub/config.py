@@ -110,6 +110,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _owner_problem(value: str) -> str | None:
+    if re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value) or value.startswith("team:"):
+        return None
+    return f"owner {value!r} must be an email address or 'team:<name>' (Dagster's owner format)"
+
+
 class SystemConfig(_Strict):
     """One tool in the inventory: who owns it, how to reach it and how often to sync it."""
 
@@ -130,8 +136,8 @@ class SystemConfig(_Strict):
     @field_validator("owner")
     @classmethod
     def _owner_is_email_or_team(cls, value: str) -> str:
-        if not (re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value) or value.startswith("team:")):
-            raise ValueError(f"owner {value!r} must be an email address or 'team:<name>' (Dagster's owner format)")
+        if problem := _owner_problem(value):
+            raise ValueError(problem)
         return value
 
     @field_validator("base_url")
@@ -207,6 +213,17 @@ class HubSettings(_Strict):
     """Hub-wide settings."""
 
     name: str = "customer hub"
+    owner: str = Field(
+        "team:customer-hub",
+        description="email or team:name that owns what the hub derives (golden records, quality): shown in Dagster",
+    )
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_is_email_or_team(cls, value: str) -> str:
+        if problem := _owner_problem(value):
+            raise ValueError(problem)
+        return value
 
 
 class HubConfig(_Strict):

@@ -1,7 +1,8 @@
 """How fast closed-won deals become an Asana project and a draft invoice, judged against the configured limit.
 
 A flow counts against the limit when its invoice took longer than the limit after the deal closed, and also
-while it is still unfinished after the limit: a flow stuck on a failing tool is the slowest flow of all.
+while it is not done after the limit (detected, running or failed, even with its invoice drafted): only a completed
+flow is within the goal, and a flow stuck on a failing tool is the slowest flow of all.
 """
 
 from __future__ import annotations
@@ -34,23 +35,32 @@ class LatencyReport:
 def latency_report(
     flows: Sequence[Mapping[str, Any]], *, limit_minutes: float, now: datetime, window: timedelta
 ) -> LatencyReport:
-    """Judge the flows detected within `window` before `now`."""
+    """Judge the flows detected within `window` before `now`, and every unfinished flow however old.
+
+    Only a done flow can be within the limit: one that drafted its invoice in time but is still running or failed
+    (say at the customer_360 step), or was only detected, counts as late once the limit has passed since the deal
+    closed; a stuck flow never ages out of the check."""
     limit = limit_minutes * 60
-    recent = [flow for flow in flows if flow["detected_at"] >= now - window]
-    latencies = [flow["latency_seconds"] for flow in recent if flow.get("latency_seconds") is not None]
-    slow = []
-    for flow in recent:
-        start = flow.get("deal_closed_at") or flow["detected_at"]
-        if flow.get("latency_seconds") is not None:
-            if flow["latency_seconds"] > limit:
-                slow.append({"deal_id": flow["deal_id"], "seconds": flow["latency_seconds"], "why": "slow"})
-        elif (now - start).total_seconds() > limit:
-            waited = round((now - start).total_seconds(), 1)
-            slow.append({"deal_id": flow["deal_id"], "seconds": waited, "why": flow.get("error") or "not finished"})
+    judged = [flow for flow in flows if flow["detected_at"] >= now - window or flow.get("status") != "done"]
+    done = [flow for flow in judged if flow.get("status") == "done" and flow.get("latency_seconds") is not None]
+    latencies = [flow["latency_seconds"] for flow in done]
+    slow = [
+        {"deal_id": flow["deal_id"], "seconds": flow["latency_seconds"], "why": "slow"}
+        for flow in done
+        if flow["latency_seconds"] > limit
+    ]
+    for flow in judged:
+        if flow.get("status") == "done":
+            continue
+        waited = (now - (flow.get("deal_closed_at") or flow["detected_at"])).total_seconds()
+        if waited > limit:
+            slow.append(
+                {"deal_id": flow["deal_id"], "seconds": round(waited, 1), "why": flow.get("error") or "not done"}
+            )
     slow.sort(key=lambda item: -item["seconds"])
     return LatencyReport(
         limit_seconds=limit,
-        flows=len(recent),
+        flows=len(judged),
         completed=len(latencies),
         median_seconds=round(median(latencies), 3) if latencies else None,
         worst_seconds=max([*latencies, *(item["seconds"] for item in slow)], default=None),

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
@@ -31,6 +31,7 @@ from customer_hub.spokes.asana import deal_marker, onboarding_project_name
 from customer_hub.store import onboarding_store
 from customer_hub.store.health import health_logged, safe_error_text
 
+T = TypeVar("T")
 CLOSED_WON_STAGE = "closedwon"
 _REQUEST_NAMESPACE = uuid.UUID("6f1f0c8e-3a57-4b8e-9a43-0c5d3c9b1e27")
 """Fixed namespace for request ids: the same deal gives the same QuickBooks requestid in every process, forever."""
@@ -79,6 +80,35 @@ class OnboardingDeal:
     company_name: str
     company_domain: str | None
     closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OnboardingBatch:
+    """The deals one onboarding run carries from step to step.
+
+    A run the sensor (or a person) starts for a deal holds that deal; a run without a deal id, such as the UI's
+    "Materialize all", holds every deal the hub store has detected and not yet onboarded."""
+
+    deals: tuple[OnboardingDeal, ...] = ()
+
+
+def for_each_deal(items: Iterable[T], step: Callable[[T], Any], deal_id: Callable[[T], str]) -> list[Any]:
+    """`step` applied to every item; raises after trying them all, so one deal's failing tool does not hold back
+    the others' step. A single failure is re-raised as is (its tool's error is what the run alert shows)."""
+    results, errors = [], []
+    for item in items:
+        try:
+            results.append(step(item))
+        except Exception as error:
+            errors.append((deal_id(item), error))
+    if len(errors) == 1:
+        raise errors[0][1]
+    if errors:
+        raise OnboardingError(
+            f"{len(errors)} deals failed (each flow row records its error; re-running completes only what is "
+            "missing): " + "; ".join(f"deal {deal}: {safe_error_text(error)}" for deal, error in errors)
+        ) from errors[0][1]
+    return results
 
 
 def request_id(kind: str, deal_id: str) -> str:

@@ -48,7 +48,7 @@ from customer_hub.alerts import alert_on_run_failure, observe, queue_duplicate_d
 from customer_hub.automation.closed_won import DealCursor, plan_tick
 from customer_hub.automation.customer_refresh import refresh_customer_360
 from customer_hub.automation.latency import latency_check_result, latency_report
-from customer_hub.automation.onboarding import OnboardingDeal, OnboardingFlow
+from customer_hub.automation.onboarding import OnboardingBatch, OnboardingDeal, OnboardingFlow, for_each_deal
 from customer_hub.automation.settings import AutomationSettings, automation_settings
 from customer_hub.config import HubConfig, cached_config
 from customer_hub.defs.resources import HubResource
@@ -227,9 +227,10 @@ def monthly_export_schedule(context: ScheduleEvaluationContext) -> RunRequest:
 
 
 class OnboardingRunConfig(Config):
-    """Which deal to onboard; the closed-won sensor fills it in, a person can too (Launchpad)."""
+    """Which deal to onboard; the closed-won sensor fills it in, a person can too (Launchpad). Without a deal id
+    (the UI's "Materialize all") the run onboards every closed-won deal the hub store holds that is not done."""
 
-    deal_id: str = Field(description="HubSpot deal id")
+    deal_id: str = Field("", description="HubSpot deal id; empty means every detected deal not yet onboarded")
     detected_at: str = Field("", description="when the hub saw the deal closed-won (ISO 8601); empty means now")
     closed_at: str = Field("", description="when the deal moved to closed-won (ISO 8601), if known")
 
@@ -263,49 +264,68 @@ def _flow(context: OpExecutionContext, hub: HubResource, **tools: ToolResource) 
     )
 
 
+def _deal_id(deal: OnboardingDeal) -> str:
+    return deal.deal_id
+
+
 @op
 def read_closed_won_deal(
     context: OpExecutionContext, config: OnboardingRunConfig, hub: HubResource, hubspot: HubSpotResource
-) -> OnboardingDeal:
-    """Read the deal and its company from HubSpot and open an attempt in onboarding_flows."""
+) -> OnboardingBatch:
+    """Read each deal and its company from HubSpot and open an attempt in onboarding_flows."""
+    deal_ids = [config.deal_id] if config.deal_id else onboarding_store.pending_deal_ids(hub.engine())
+    context.log.info(f"deals to onboard: {', '.join(deal_ids) or 'none'}")
+    if not deal_ids:  # nothing pending: no tool is contacted, so missing credentials cannot fail the run
+        return OnboardingBatch()
     flow = _flow(context, hub, hubspot=hubspot)
-    return flow.begin(config.deal_id, detected_at=_moment(config.detected_at), closed_at=_moment(config.closed_at))
+    detected_at, closed_at = _moment(config.detected_at), _moment(config.closed_at)
+    deals = for_each_deal(
+        deal_ids, lambda deal_id: flow.begin(deal_id, detected_at=detected_at, closed_at=closed_at), str
+    )
+    return OnboardingBatch(tuple(deals))
 
 
 @op
 def create_asana_project(
-    context: OpExecutionContext, deal: OnboardingDeal, hub: HubResource, asana: AsanaResource
-) -> OnboardingDeal:
+    context: OpExecutionContext, batch: OnboardingBatch, hub: HubResource, asana: AsanaResource
+) -> OnboardingBatch:
     """The onboarding project from the template: found by its deal marker first, created only when missing."""
-    gid = _flow(context, hub, asana=asana).ensure_project(deal)
-    context.log.info(f"deal {deal.deal_id}: Asana project {gid}")
-    return deal
+    if batch.deals:
+        flow = _flow(context, hub, asana=asana)
+        gids = for_each_deal(batch.deals, flow.ensure_project, _deal_id)
+        for deal, gid in zip(batch.deals, gids, strict=True):
+            context.log.info(f"deal {deal.deal_id}: Asana project {gid}")
+    return batch
 
 
 @op
 def draft_quickbooks_invoice(
-    context: OpExecutionContext, deal: OnboardingDeal, hub: HubResource, quickbooks: QuickBooksResource
-) -> OnboardingDeal:
+    context: OpExecutionContext, batch: OnboardingBatch, hub: HubResource, quickbooks: QuickBooksResource
+) -> OnboardingBatch:
     """The draft invoice for the deal amount: found by DocNumber first, created with a deal-derived requestid."""
-    invoice_id = _flow(context, hub, quickbooks=quickbooks).ensure_invoice(deal)
-    context.log.info(f"deal {deal.deal_id}: QuickBooks invoice {invoice_id}")
-    return deal
+    if batch.deals:
+        flow = _flow(context, hub, quickbooks=quickbooks)
+        invoice_ids = for_each_deal(batch.deals, flow.ensure_invoice, _deal_id)
+        for deal, invoice_id in zip(batch.deals, invoice_ids, strict=True):
+            context.log.info(f"deal {deal.deal_id}: QuickBooks invoice {invoice_id}")
+    return batch
 
 
 @op
-def refresh_customer_mrr(context: OpExecutionContext, deal: OnboardingDeal, hub: HubResource) -> Output[dict]:
-    """Rebuild the customer's customer_360 row (MRR, deals) and close the flow; reports its latency."""
-    row = _flow(context, hub).finish(deal)
+def refresh_customer_mrr(context: OpExecutionContext, batch: OnboardingBatch, hub: HubResource) -> Output[list]:
+    """Rebuild each customer's customer_360 row (MRR, deals) and close the flows; reports their latency."""
+    rows = for_each_deal(batch.deals, _flow(context, hub).finish, _deal_id) if batch.deals else []
+    latencies = [row["latency_seconds"] for row in rows if row.get("latency_seconds") is not None]
     metadata: dict[str, Any] = {
-        "deal_id": MetadataValue.text(deal.deal_id),
-        "asana_project_gid": MetadataValue.text(row.get("asana_project_gid") or ""),
-        "quickbooks_invoice_id": MetadataValue.text(row.get("quickbooks_invoice_id") or ""),
-        "attempts": MetadataValue.int(row.get("attempts") or 0),
-        "customer_360_refreshed": MetadataValue.bool(row.get("mrr_refreshed_at") is not None),
+        "deals": MetadataValue.int(len(rows)),
+        "deal_ids": MetadataValue.text(", ".join(row["deal_id"] for row in rows)),
+        "asana_project_gids": MetadataValue.text(", ".join(row.get("asana_project_gid") or "" for row in rows)),
+        "quickbooks_invoice_ids": MetadataValue.text(", ".join(row.get("quickbooks_invoice_id") or "" for row in rows)),
+        "customer_360_refreshed": MetadataValue.int(sum(row.get("mrr_refreshed_at") is not None for row in rows)),
     }
-    if row.get("latency_seconds") is not None:
-        metadata["latency_seconds"] = MetadataValue.float(row["latency_seconds"])
-    return Output({key: str(value) for key, value in row.items()}, metadata=metadata)
+    if latencies:
+        metadata["latency_seconds"] = MetadataValue.float(max(latencies))
+    return Output([{key: str(value) for key, value in row.items()} for row in rows], metadata=metadata)
 
 
 @graph_asset(
@@ -313,7 +333,8 @@ def refresh_customer_mrr(context: OpExecutionContext, deal: OnboardingDeal, hub:
     kinds={"hubspot", "asana", "quickbooks"},
     owners=["team:customer-success"],
     description="Closed-won onboarding flows: one row per deal in the hub store's onboarding_flows table (Asana "
-    "project, QuickBooks draft invoice, timestamps and latency). Each run onboards one deal.",
+    "project, QuickBooks draft invoice, timestamps and latency). A sensor run onboards its deal; a run without "
+    "config onboards every detected deal not yet done.",
 )
 def onboarding_flows():
     return refresh_customer_mrr(draft_quickbooks_invoice(create_asana_project(read_closed_won_deal())))
@@ -322,14 +343,14 @@ def onboarding_flows():
 @asset_check(
     asset=onboarding_flows,
     description="Deal closed to invoice drafted within automation.onboarding.latency_max_minutes (default 15), "
-    "for the flows of the last 7 days; unfinished flows older than the limit count as slow.",
+    "for the flows of the last 7 days; a flow not done (however old) counts as slow once the limit has passed.",
 )
 def onboarding_latency(context: AssetCheckExecutionContext, hub: HubResource) -> AssetCheckResult:
     config, engine = hub.config(), hub.engine()
     limit = automation_settings(config.automation).onboarding.latency_max_minutes
     now = datetime.now(UTC)
     report = latency_report(
-        onboarding_store.read_flows(engine, since=now - LATENCY_WINDOW),
+        onboarding_store.read_flows(engine, since=now - LATENCY_WINDOW, unfinished=True),
         limit_minutes=limit,
         now=now,
         window=LATENCY_WINDOW,
@@ -358,7 +379,8 @@ onboarding_job = define_asset_job(
     ONBOARDING_JOB,
     selection=AssetSelection.assets(onboarding_flows),
     executor_def=in_process_executor,  # one process: no per-step start-up on the latency path
-    description="Onboard one closed-won deal: Asana project, QuickBooks draft invoice, customer_360 refresh.",
+    description="Onboard closed-won deals (the sensor's runs one each; without config every pending one): Asana "
+    "project, QuickBooks draft invoice, customer_360 refresh.",
 )
 
 

@@ -23,6 +23,8 @@ from customer_hub.store.health import health_logged
 
 GROUP = "golden"
 KINDS = {"pandas", "sqlalchemy"}  # the hub store is SQLite by default, PostgreSQL in production
+OWNERS = [cached_config().hub.owner]
+"""hub.yaml's `hub.owner`: golden records are derived from every tool, so no one tool's owner owns them."""
 STREAM_KEYS = [f"{tool}_{obj}" for tool, system in cached_config().enabled_systems().items() for obj in system.objects]
 """The ingestion assets (one per tool and object) that customer_records reads."""
 REFRESH_ON_ANY_SYNC = (
@@ -45,6 +47,7 @@ def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> Me
 @asset(
     deps=[AssetKey(key) for key in STREAM_KEYS],
     group_name=GROUP,
+    owners=OWNERS,
     kinds=KINDS,
     automation_condition=REFRESH_ON_ANY_SYNC,
     description="Every landed record as one canonical row (tool:object:id); deleted ones kept with deleted_at.",
@@ -75,6 +78,7 @@ def _golden_spec(key: str, description: str) -> AssetSpec:
         key,
         deps=[customer_records],
         group_name=GROUP,
+        owners=OWNERS,
         kinds=KINDS,
         automation_condition=AutomationCondition.eager(),
         description=description,
@@ -158,6 +162,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
 @asset(
     deps=["golden_customers", "customer_xref"],
     group_name=GROUP,
+    owners=OWNERS,
     kinds=KINDS,
     automation_condition=AutomationCondition.eager(),
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",

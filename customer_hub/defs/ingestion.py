@@ -5,10 +5,20 @@ store, not in an IO manager. Assets of one tool share the Dagster pool named aft
 limited to 1 two syncs of one tool never compete for its rate limit.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    Config,
+    FreshnessPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster._utils.schedules import cron_string_iterator
 from pydantic import Field
 
 from customer_hub.config import HubConfig, SystemConfig, cached_config
@@ -64,6 +74,24 @@ def sync_metadata(result: SyncResult) -> dict[str, Any]:
     }
 
 
+_CADENCE_SAMPLE = datetime(2026, 1, 5, tzinfo=UTC)
+"""A Monday: the gaps between a cron's ticks over the fortnight after it give the cadence's longest period."""
+
+
+def cadence_period(cron: str) -> timedelta:
+    """The longest time between two runs of a sync on this cron (a weekday-only cron waits over the weekend)."""
+    ticks = list(islice(cron_string_iterator(_CADENCE_SAMPLE.timestamp(), cron, "UTC"), 2000))
+    ticks = [tick for tick in ticks if tick <= _CADENCE_SAMPLE + timedelta(weeks=2)] or ticks[:2]
+    return max((later - earlier for earlier, later in zip(ticks, ticks[1:], strict=False)), default=timedelta(weeks=1))
+
+
+def sync_freshness(system: SystemConfig) -> FreshnessPolicy:
+    """Dagster's freshness for a stream from its tool's cadence: warn once a sync is overdue by half a period
+    (one missed or slow run), fail once two have been missed."""
+    period = cadence_period(system.cron)
+    return FreshnessPolicy.time_window(fail_window=period * 2.5, warn_window=period * 1.5)
+
+
 def build_sync_asset(tool: str, obj: str, system: SystemConfig) -> AssetsDefinition:
     """The asset that syncs `<tool>_<obj>`, owned by the system's owner and run in the tool's pool."""
     key = f"{tool}_{obj}"
@@ -73,6 +101,7 @@ def build_sync_asset(tool: str, obj: str, system: SystemConfig) -> AssetsDefinit
         group_name=tool,
         kinds={tool},
         owners=[system.owner],
+        freshness_policy=sync_freshness(system),
         description=f"{tool} {obj}, landed in the hub store (raw payload and canonical fields, upserted by "
         f"source id, vanished records marked deleted). Source: {system.description or tool}.",
         pool=tool,

@@ -95,11 +95,14 @@ def _spec(check: str, asset_key: str, goal: str, *, blocking: bool = False) -> A
 
 
 _settings = quality_settings(cached_config())
+_OWNERS = [cached_config().hub.owner]
+"""hub.yaml's `hub.owner`: the quality figures span every tool."""
 
 
 @asset(
     name=QUALITY_ASSET,
     group_name=GROUP,
+    owners=_OWNERS,
     kinds={"python", "slack"},
     deps=["customer_360"],
     automation_condition=AutomationCondition.eager(),

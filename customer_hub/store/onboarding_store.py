@@ -37,11 +37,13 @@ def read_flow(engine: Engine, deal_id: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-def read_flows(engine: Engine, *, since: datetime | None = None) -> list[dict[str, Any]]:
-    """Flows oldest first, optionally only those detected since a time."""
+def read_flows(engine: Engine, *, since: datetime | None = None, unfinished: bool = False) -> list[dict[str, Any]]:
+    """Flows oldest first, optionally only those detected since a time (plus, with `unfinished`, every flow not
+    done however old, so the latency check keeps seeing a stuck one)."""
     query = select(onboarding_flows).order_by(onboarding_flows.c.detected_at, onboarding_flows.c.deal_id)
     if since is not None:
-        query = query.where(onboarding_flows.c.detected_at >= since)
+        recent = onboarding_flows.c.detected_at >= since
+        query = query.where(or_(recent, onboarding_flows.c.status != "done") if unfinished else recent)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -56,6 +58,18 @@ def finished_deal_ids(engine: Engine, deal_ids: Iterable[str]) -> set[str]:
     )
     with engine.connect() as conn:
         return {row.deal_id for row in conn.execute(query)}
+
+
+def pending_deal_ids(engine: Engine) -> list[str]:
+    """Deals the hub has seen closed-won whose flow is not done (detected, running or failed), oldest first: what
+    a run without a deal id onboards."""
+    query = (
+        select(onboarding_flows.c.deal_id)
+        .where(onboarding_flows.c.status != "done")
+        .order_by(onboarding_flows.c.detected_at, onboarding_flows.c.deal_id)
+    )
+    with engine.connect() as conn:
+        return [row.deal_id for row in conn.execute(query)]
 
 
 def record_detected(

@@ -1,4 +1,4 @@
-"""Onboarding latency is judged against the limit, and a flow stuck unfinished counts as slow."""
+"""Onboarding latency is judged against the limit; only done flows are within it, a flow not done counts as slow."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from customer_hub.store import engine_for
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def flow(deal_id: str, minutes_ago: float, latency: float | None, error: str | None = None) -> dict:
+def flow(
+    deal_id: str, minutes_ago: float, latency: float | None, error: str | None = None, status: str | None = None
+) -> dict:
+    """A flow row; done when it has a latency, unless `status` says otherwise."""
     closed = NOW - timedelta(minutes=minutes_ago)
     return {"deal_id": deal_id, "deal_closed_at": closed, "detected_at": closed, "latency_seconds": latency,
-            "error": error}  # fmt: skip
+            "error": error, "status": status or ("done" if latency is not None else "running")}  # fmt: skip
 
 
 def judge(*flows: dict):
@@ -39,6 +42,26 @@ def test_a_slow_flow_and_a_stuck_flow_fail_the_check():
 
 def test_flows_outside_the_window_are_not_judged():
     assert judge(flow("old", 60 * 24 * 8, 3600.0)).flows == 0
+
+
+def test_only_a_done_flow_is_within_the_goal():
+    report = judge(
+        flow("done", 60, 20.0),
+        flow("invoiced, 360 refresh failed", 60, 30.0, "customer_360: timeout", status="failed"),
+        flow("detected only", 20, None, status="detected"),
+        flow("detected just now", 5, None, status="detected"),
+    )
+    assert not report.passed
+    assert [(item["deal_id"], item["why"]) for item in report.slow] == [
+        ("invoiced, 360 refresh failed", "customer_360: timeout"),
+        ("detected only", "not done"),
+    ]
+    assert (report.flows, report.completed, report.median_seconds) == (4, 1, 20.0)
+
+
+def test_a_stuck_flow_never_ages_out_of_the_check():
+    report = judge(flow("stuck", 60 * 24 * 30, None, status="detected"))
+    assert [item["deal_id"] for item in report.slow] == ["stuck"]
 
 
 def test_slow_onboarding_alerts_once_and_resolves(tmp_path):

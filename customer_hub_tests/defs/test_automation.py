@@ -23,12 +23,14 @@ from dagster import (
     build_run_status_sensor_context,
     build_schedule_context,
     build_sensor_context,
+    materialize,
 )
 from dagster._core.utils import make_new_run_id
 from dagster._utils.tags import TagConcurrencyLimitsCounter
 from sqlalchemy import func, select
 
 from customer_hub.alerts import deliver_pending, posted_alerts, slack_target
+from customer_hub.automation.demo import run_onboarding_demo
 from customer_hub.automation.onboarding import invoice_doc_number
 from customer_hub.config import load_config
 from customer_hub.defs import automation
@@ -296,6 +298,19 @@ def test_sensor_skips_deals_already_onboarded(tmp_path):
     assert _tick(hub, hubspot, None).run_requests == []
 
 
+def test_materializing_onboarding_flows_without_config_succeeds_on_an_empty_hub(tmp_path, monkeypatch):
+    hub = hub_resource(tmp_path)
+    for tool in automation.ONBOARDING_TOOLS:  # nothing pending, so no tool is contacted: no credentials needed
+        for env in hub.config().systems[tool].credentials.values():
+            monkeypatch.delenv(env, raising=False)
+    tools = {tool: tool_resource(tool, hub.config()) for tool in automation.ONBOARDING_TOOLS}
+
+    result = materialize([automation.onboarding_flows], resources={"hub": hub, **tools}, raise_on_error=False)
+
+    assert result.success
+    assert result.asset_materializations_for_node("onboarding_flows")[0].metadata["deals"].value == 0
+
+
 def test_sensor_waits_for_a_template_before_onboarding(tmp_path):
     hub = hub_resource(tmp_path, automation={})
     result = _tick(hub, PollableHubSpot(), None)
@@ -472,3 +487,30 @@ def test_a_failed_run_posts_one_slack_alert_naming_the_step_and_error(onboarding
     assert _execute(onboarding, request).success
     projects, invoices = _writes_for(onboarding.url, deal_id)
     assert (len(projects), len(invoices)) == (1, 1)
+
+
+def test_materialize_all_onboards_every_detected_deal(onboarding):
+    deals = [_close_an_open_deal(onboarding), _close_an_open_deal(onboarding)]
+    automation.closed_won_sensor(build_sensor_context(resources=onboarding.resources))  # records them, no run
+
+    result = materialize(
+        [automation.onboarding_flows], resources=onboarding.resources, instance=onboarding.instance
+    )  # no run config, as the UI's "Materialize all"
+
+    assert result.success
+    assert onboarding_store.pending_deal_ids(onboarding.hub.engine()) == []
+    for deal_id in deals:
+        assert onboarding_store.read_flow(onboarding.hub.engine(), deal_id)["status"] == "done"
+        assert tuple(map(len, _writes_for(onboarding.url, deal_id))) == (1, 1)
+
+
+def test_demo_onboards_every_closed_won_deal_the_sensor_finds(onboarding):
+    other = _close_an_open_deal(onboarding)  # closed by someone else just before the demo closes its own
+
+    result = run_onboarding_demo(
+        onboarding.hub.config(), onboarding.url, hub=onboarding.hub, instance=onboarding.instance, echo=lambda _: None
+    )
+
+    assert result.success and other in result.other_deals
+    assert onboarding_store.read_flow(onboarding.hub.engine(), other)["status"] == "done"
+    assert onboarding_store.pending_deal_ids(onboarding.hub.engine()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,23 @@ def test_an_empty_credential_names_the_tool_and_the_variable():
     with pytest.raises(MissingCredentialsError) as raised:
         HubSpotResource(access_token="").connector(config)
     assert str(raised.value).startswith("hubspot:") and "HUBSPOT_ACCESS_TOKEN" in str(raised.value)
+
+
+def test_an_hourly_tools_streams_are_stale_once_syncs_are_missed():
+    config = load_config(Path(__file__).resolve().parents[2] / "hub.yaml")
+    tool = next(tool for tool, system in config.enabled_systems().items() if system.cadence == "hourly")
+    stream = next(a for a in build_sync_assets(config) if a.key.path[0].startswith(f"{tool}_"))
+
+    policy = stream.specs_by_key[stream.key].freshness_policy
+
+    assert (policy.warn_window.to_timedelta(), policy.fail_window.to_timedelta()) == (
+        timedelta(minutes=90),
+        timedelta(minutes=150),
+    )
+
+
+def test_golden_and_quality_assets_are_owned_by_the_hub_owner():
+    from customer_hub.defs import golden, quality
+
+    owners = {spec.key.path[-1]: spec.owners for a in (*golden.assets, *quality.assets) for spec in a.specs}
+    assert owners and all(value == ["team:customer-hub"] for value in owners.values())
