@@ -1,5 +1,6 @@
 """The vendors' update endpoints the hub's write-back uses: HubSpot object PATCH and batch update, Stripe customer
-update (form-encoded, `metadata[...]`, Idempotency-Key replay) and Intercom contact PUT.
+update (form-encoded, `metadata[...]`, Idempotency-Key replay), Intercom contact PUT and QuickBooks' sparse
+Customer update (SyncToken check, `requestid` replay).
 
 Each stored value that actually changes is appended to `SandboxState.write_log`, so a test can tell a change applied
 once from one applied twice (a repeated HubSpot update changes nothing; a replayed Stripe request is not applied).
@@ -9,6 +10,7 @@ import copy
 import re
 from typing import TYPE_CHECKING, Any
 
+from customer_hub.sandbox.clock import qbo_time
 from customer_hub.sandbox.events import emit_stripe_event
 from customer_hub.sandbox.routing import Call, Reply
 from customer_hub.sandbox.seeding.hubspot import stamp
@@ -115,3 +117,56 @@ def stripe_replay(call: Call, key: str | None) -> Reply | None:
 def stripe_remember(call: Call, key: str | None, body: Any) -> None:
     if key:
         call.state.idempotent_replies[("stripe", key)] = copy.deepcopy(body)
+
+
+# --- QuickBooks ------------------------------------------------------------------------------------------------
+
+QUICKBOOKS_CUSTOMER_FIELDS = {
+    "DisplayName",
+    "Title",
+    "GivenName",
+    "MiddleName",
+    "FamilyName",
+    "Suffix",
+    "CompanyName",
+    "PrintOnCheckName",
+    "PrimaryEmailAddr",
+    "PrimaryPhone",
+    "AlternatePhone",
+    "Mobile",
+    "Fax",
+    "WebAddr",
+    "BillAddr",
+    "ShipAddr",
+    "Notes",
+    "ResaleNum",
+    "Active",
+}
+"""Customer fields a sparse update may set (Balance, MetaData and the other read-only fields are refused)."""
+
+
+def quickbooks_customer_update(state: "SandboxState", record: Record, body: dict[str, Any]) -> str | None:
+    """Apply a sparse Customer update (only the fields sent change); the first field it cannot set, or None.
+
+    Nested objects (`AlternatePhone`, `WebAddr`, ...) are set key by key; every successful update increments the
+    SyncToken and the last-updated time, as QuickBooks does."""
+    fields = {key: value for key, value in body.items() if key not in ("Id", "SyncToken", "sparse", "domain")}
+    for key in fields:
+        if key not in QUICKBOOKS_CUSTOMER_FIELDS:
+            return key
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            nested = dict(record.get(key) or {})
+            for name, item in value.items():
+                _set(state, "quickbooks", record["Id"], nested, name, item)
+            if nested:
+                record[key] = nested
+            else:
+                record.pop(key, None)
+        else:
+            _set(state, "quickbooks", record["Id"], record, key, value)
+    now_ms = state.clock.now_ms()
+    record["SyncToken"] = str(int(record.get("SyncToken") or 0) + 1)
+    record["MetaData"] = {**record.get("MetaData", {}), "LastUpdatedTime": qbo_time(now_ms / 1000)}
+    state.stream("quickbooks", "customers").touch(record["Id"], now_ms)
+    return None

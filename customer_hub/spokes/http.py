@@ -244,7 +244,8 @@ class ApiClient:
     with unusual headers say how many seconds to wait after a response (None: the standard headers decide).
     `on_auth_failure` is called once on a 401/403; returning True retries the request (e.g. after a token refresh).
     `requests_per_second` spaces requests evenly for vendors that send no rate-limit headers (Stripe), so a sync
-    stays under the limit instead of discovering it through 429s.
+    stays under the limit instead of discovering it through 429s. `context` carries values a connector's callers
+    need to build paths on this client (QuickBooks: the company's realm id and minor version, for the write-back).
     """
 
     def __init__(
@@ -260,8 +261,10 @@ class ApiClient:
         session: requests.Session | None = None,
         default_headers: dict[str, str] | None = None,
         requests_per_second: float | None = None,
+        context: Mapping[str, Any] | None = None,
     ):
         self.tool = tool
+        self.context: dict[str, Any] = dict(context or {})
         self.base_url = base_url.rstrip("/")
         self._auth = auth
         self.credential_envs = tuple(credential_envs)

@@ -103,6 +103,7 @@ class QuickBooksConnector(ConnectorBase):
             credential_envs=[envs[key] for key in ("client_id", "client_secret", "refresh_token") if key in envs],
             settings=sync,
             on_auth_failure=self.auth.refresh_after_rejection,
+            context={"realm_id": self.realm_id, "realm_env": self.realm_env, "minor_version": self.minor_version},
         )
 
     # --- reads -------------------------------------------------------------------------------------------------

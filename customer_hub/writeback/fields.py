@@ -3,7 +3,8 @@
 The planner compares the golden value with the value last landed from the tool; this module reads that value out
 of the landed payload (HubSpot `properties`, Stripe `metadata[...]`, Intercom `custom_attributes[...]`). A field
 the connector does not read (a HubSpot property outside its property list) is *unknown*, and the planner falls
-back to the write ledger for it.
+back to the write ledger for it. QuickBooks leaves empty fields out of the entity (and the connector reads whole
+entities), so a field missing from a QuickBooks payload is empty, not unknown.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ VOLATILE: dict[str, tuple[tuple[str, ...], ...]] = {
     "hubspot": (("properties", "lastmodifieddate"), ("properties", "hs_lastmodifieddate"), ("updatedAt",)),
     "stripe": (),
     "intercom": (("updated_at",),),
+    "quickbooks": (("SyncToken",), ("MetaData", "LastUpdatedTime")),
 }
 """Payload paths a tool changes on every write: the hub's own write changes them and nothing else."""
 
+OMITS_EMPTY = ("quickbooks",)
+"""Tools whose payloads leave empty fields out: a missing field is empty."""
 _NESTED = re.compile(r"^(\w+)\[(.+)\]$")
 
 
@@ -42,6 +46,8 @@ def landed_value(tool: str, payload: Mapping[str, Any], field: str) -> Any:
         if not isinstance(node, Mapping):
             return UNKNOWN
         if part not in node:
+            if tool in OMITS_EMPTY:
+                return None
             # a present container without the key (Stripe metadata without it) means the tool holds nothing
             return None if depth == len(path) - 1 and depth > (tool == "hubspot") else UNKNOWN
         node = node[part]
@@ -69,6 +75,8 @@ def echo_hash(tool: str, payload: Mapping[str, Any], fields: Iterable[str]) -> s
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict):
             node.pop(path[-1], None)
+            if tool in OMITS_EMPTY and len(path) == 2 and not node:
+                stripped.pop(path[0], None)  # QuickBooks leaves an emptied object (AlternatePhone) out
     if isinstance(stripped.get("metadata"), dict) and not stripped["metadata"]:
         stripped.pop("metadata")  # Stripe shows {} once its last key is gone
     text = json.dumps(stripped, sort_keys=True, separators=(",", ":"))

@@ -132,7 +132,8 @@ def apply_plan(
             for source_id, record_changes in chunk:
                 key = idempotency_key(plan.tool, obj, source_id, record_changes, writes_of.get(source_id, 0))
                 rows += _ledger_rows(plan.tool, obj, run_id, key, landed[source_id], record_changes)
-                writes.append(RecordWrite(source_id, {c.field: c.new for c in record_changes}, key))
+                values = {c.field: c.new for c in record_changes}
+                writes.append(RecordWrite(source_id, values, key, landed[source_id]["payload"]))
             store.add_pending(engine, rows)
             changed = {write.source_id: len(write.values) for write in writes}
             keys = {write.source_id: write.idempotency_key for write in writes}

@@ -17,8 +17,32 @@ WRITABLE: dict[str, tuple[str, ...]] = {
     "hubspot": ("contacts", "companies"),
     "stripe": ("customers",),
     "intercom": ("contacts",),
+    "quickbooks": ("customers",),
 }
 """Tool objects the hub can write to, each through its vendor's update endpoint."""
+
+QUICKBOOKS_FIELDS = ("Notes", "ResaleNum", "AlternatePhone[FreeFormNumber]", "Fax[FreeFormNumber]", "WebAddr[URI]")
+"""QuickBooks Customer fields the hub may set by sparse update. QuickBooks Online has no custom fields on customers
+in its API, so the golden id goes into `Notes` (free text, up to 2,000 characters; a write replaces what is there)."""
+QUICKBOOKS_IDENTITY = (
+    "DisplayName",
+    "CompanyName",
+    "GivenName",
+    "MiddleName",
+    "FamilyName",
+    "Title",
+    "Suffix",
+    "FullyQualifiedName",
+    "PrintOnCheckName",
+    "PrimaryEmailAddr",
+    "PrimaryPhone",
+    "Mobile",
+    "BillAddr",
+    "ShipAddr",
+)
+"""The customer's name, email, phone and addresses: what invoices are addressed and sent to (and what the hub
+matches on). They are HubSpot's (field_ownership) and the accounting team's to change in QuickBooks, never the
+hub's: a wrong link would re-address another customer's invoices."""
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NESTED = {"stripe": "metadata", "intercom": "custom_attributes"}
@@ -29,7 +53,17 @@ TRANSFORMS = ("date",)
 
 def field_problem(tool: str, name: str) -> str | None:
     """Why `name` is not a field the tool can be written with, or None. HubSpot takes property names; Stripe
-    top-level customer fields or `metadata[key]`; Intercom contact attributes or `custom_attributes[key]`."""
+    top-level customer fields or `metadata[key]`; Intercom contact attributes or `custom_attributes[key]`;
+    QuickBooks the fields of QUICKBOOKS_FIELDS only."""
+    if tool == "quickbooks":
+        if name in QUICKBOOKS_FIELDS:
+            return None
+        if name.split("[")[0] in QUICKBOOKS_IDENTITY:
+            return (
+                f"{name!r} is the QuickBooks customer's identity (name, email, phone, addresses: what invoices are "
+                f"addressed and sent to); the hub does not write it. QuickBooks takes {list(QUICKBOOKS_FIELDS)}"
+            )
+        return f"{name!r} is not a QuickBooks customer field the hub writes; use one of {list(QUICKBOOKS_FIELDS)}"
     match = re.match(r"^(\w+)\[([^\[\]]{1,40})\]$", name)
     if match:
         if _NESTED.get(tool) != match.group(1):

@@ -348,7 +348,18 @@ def test_quickbooks_cdc_writes_and_faults_match_the_xsd(
     ).json()
     assert quickbooks_errors(created) == []
     assert quickbooks_errors(created["Invoice"], "Invoice") == []
+    customer = sandbox.state.stream("quickbooks", "customers").get("3")
+    sparse = {"Id": "3", "SyncToken": customer["SyncToken"], "sparse": True, "Notes": "GC-0000000001"}
+    assert request_errors("quickbooks", "POST", f"{base}/customer", query={"requestid": "ct-2"}, body=sparse) == []
+    updated = http.post(
+        f"{base}/customer", params={"requestid": "ct-2", "minorversion": "75"}, json=sparse, headers=qbo
+    )
+    assert quickbooks_errors(updated.json()) == []
+    assert quickbooks_errors(updated.json()["Customer"], "Customer") == []
+    stale = http.post(f"{base}/customer", params={"requestid": "ct-3"}, json=sparse, headers=qbo).json()
+    assert stale["Fault"]["Error"][0]["code"] == "5010"
     for fault in (
+        stale,
         http.get(
             f"{base}/query", params={"query": "select * from Customer"}, headers={"Authorization": "Bearer wrong"}
         ).json(),

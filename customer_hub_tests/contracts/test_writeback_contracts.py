@@ -78,3 +78,18 @@ def test_intercom_contact_update(sandbox: SandboxServer, http: requests.Session)
     body = {"custom_attributes": {"golden_customer_id": "GC-0000000003"}}
     answer = _checked("intercom", "PUT", http.put(url, json=body, headers=BEARER), body, 200)
     assert answer["custom_attributes"]["golden_customer_id"] == "GC-0000000003"
+
+
+def test_quickbooks_writer_bodies_are_sparse_customer_updates_of_the_xsd(specs) -> None:
+    from customer_hub.sandbox import SANDBOX_IDS
+    from customer_hub.writeback.settings import QUICKBOOKS_FIELDS
+    from customer_hub.writeback.writers import quickbooks_body, quickbooks_request_ids
+
+    values = {name: "GC-0000000004" for name in QUICKBOOKS_FIELDS} | {"WebAddr[URI]": "https://example.com"}
+    body = {"Id": "4", "SyncToken": "0", "sparse": True, **quickbooks_body(values)}
+    url = f"https://quickbooks.api.intuit.com/v3/company/{SANDBOX_IDS['quickbooks_realm_id']}/customer"
+    for request_id in quickbooks_request_ids("k" * 48):
+        assert len(request_id) <= 50  # QuickBooks' requestid limit
+        query = {"requestid": request_id, "minorversion": "75"}
+        assert request_errors("quickbooks", "POST", url, query=query, body=body) == []
+    assert request_errors("quickbooks", "POST", url, body={**body, "Balance": "x"})  # the check itself bites

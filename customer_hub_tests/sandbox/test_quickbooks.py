@@ -173,3 +173,28 @@ def test_creates_validate_references_and_names(
     assert created["DisplayName"] == "Brand New Ltd"
     fetched = http.get(quickbooks_url(sandbox, f"customer/{created['Id']}"), headers=qbo).json()["Customer"]
     assert fetched == created
+
+
+def test_sparse_customer_updates_check_the_sync_token_and_replay_per_requestid(
+    sandbox: SandboxServer, http: requests.Session, qbo: dict[str, str]
+) -> None:
+    customer = sandbox.state.stream("quickbooks", "customers").get("2")
+    url, token = quickbooks_url(sandbox, "customer"), customer["SyncToken"]
+    body = {"Id": "2", "SyncToken": token, "sparse": True, "Notes": "GC-0000000042"}
+    params = {"requestid": "wb-1", "minorversion": "75"}
+    first = http.post(url, params=params, json=body, headers=qbo)
+    assert first.status_code == 200, first.text
+    updated = first.json()["Customer"]
+    assert updated["Notes"] == "GC-0000000042" and updated["SyncToken"] == str(int(token) + 1)
+    assert updated["DisplayName"] == customer["DisplayName"]  # sparse: fields left out keep their values
+    writes = len(sandbox.state.write_log)
+    replay = http.post(url, params=params, json={**body, "Notes": "other"}, headers=qbo)
+    assert replay.status_code == 200 and replay.json() == first.json() and len(sandbox.state.write_log) == writes
+
+    stale = http.post(url, params={"requestid": "wb-2"}, json={**body, "Notes": "late"}, headers=qbo)
+    error = stale.json()["Fault"]["Error"][0]
+    assert stale.status_code == 400 and error["code"] == "5010" and error["Message"] == "Stale Object Error"
+    read_only = {**body, "SyncToken": updated["SyncToken"], "Balance": 0}
+    assert http.post(url, json=read_only, headers=qbo).json()["Fault"]["Error"][0]["code"] == "2010"
+    assert http.post(url, json={**body, "sparse": False}, headers=qbo).status_code == 400
+    assert sandbox.state.stream("quickbooks", "customers").get("2")["Notes"] == "GC-0000000042"

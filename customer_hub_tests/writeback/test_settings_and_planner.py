@@ -40,6 +40,14 @@ def test_writing_a_field_into_its_owning_tool_is_refused_naming_the_key() -> Non
         ({"targets": {"stripe": {"invoices": {}}}}, "stripe.invoices: cannot write there"),
         ({"targets": {"hubspot": {"contacts": {"mode": "upsert"}}}}, "mode"),
         (
+            {"targets": {"quickbooks": {"customers": {"fields": {"email": "PrimaryEmailAddr[Address]"}}}}},
+            r"PrimaryEmailAddr\[Address\]' is the QuickBooks customer's identity",
+        ),
+        ({"targets": {"quickbooks": {"customers": {"fields": {"company_name": "CompanyName"}}}}}, "identity"),
+        ({"targets": {"quickbooks": {"customers": {"fields": {"balance": "Notes"}}}}}, "quickbooks owns 'balance'"),
+        ({"targets": {"quickbooks": {"customers": {"golden_id_field": "golden_id"}}}}, "not a QuickBooks customer"),
+        ({"targets": {"quickbooks": {"invoices": {}}}}, "quickbooks.invoices: cannot write there"),
+        (
             {"targets": {"hubspot": {"contacts": {"golden_id_field": "x", "fields": {"balance": "x"}}}}},
             "already written",
         ),
@@ -102,3 +110,19 @@ def test_landed_values_compare_as_the_tools_store_them() -> None:
     assert landed_value("hubspot", hubspot, "golden_customer_id") is UNKNOWN  # not among the properties read
     assert landed_value("stripe", {"metadata": {}}, "metadata[open_balance]") is None
     assert landed_value("intercom", {"custom_attributes": {"x": 2.0}}, "custom_attributes[x]") == "2"
+
+
+def test_quickbooks_targets_and_payloads() -> None:
+    from customer_hub.writeback.fields import echo_hash
+    from customer_hub.writeback.settings import writeback_settings
+
+    section = {"targets": {"quickbooks": {"customers": {"golden_id_field": "Notes", "fields": {"x": "WebAddr[URI]"}}}}}
+    assert writeback_settings(_config_with(section).writeback).targets["quickbooks"]["customers"].golden_id_field
+    before = {"Id": "7", "SyncToken": "2", "MetaData": {"LastUpdatedTime": "2026-01-01T00:00:00-08:00"}}
+    assert landed_value("quickbooks", before, "Notes") is None  # QuickBooks leaves empty fields out
+    assert landed_value("quickbooks", before, "WebAddr[URI]") is None
+    after = {**before, "SyncToken": "3", "Notes": "GC-1", "WebAddr": {"URI": "https://a.example"}}
+    after["MetaData"] = {"LastUpdatedTime": "2026-01-02T00:00:00-08:00"}
+    fields = ["Notes", "WebAddr[URI]"]
+    assert echo_hash("quickbooks", before, fields) == echo_hash("quickbooks", after, fields)
+    assert echo_hash("quickbooks", before, fields) != echo_hash("quickbooks", {**after, "ResaleNum": "1"}, fields)

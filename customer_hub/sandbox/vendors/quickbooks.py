@@ -1,5 +1,7 @@
-"""QuickBooks Online v3: SQL-like query, change data capture, idempotent creates, and the OAuth token endpoint."""
+"""QuickBooks Online v3: SQL-like query, change data capture, idempotent creates and sparse Customer updates (both
+replayed per `requestid`), and the OAuth token endpoint."""
 
+import copy
 import re
 import time
 from typing import Any
@@ -10,6 +12,7 @@ from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi
 from customer_hub.sandbox.seeding.quickbooks import new_customer, new_invoice, unique_display_name
 from customer_hub.sandbox.store import Record, Stream
+from customer_hub.sandbox.writes import quickbooks_customer_update
 
 ENTITIES = {"customer": ("Customer", "customers"), "invoice": ("Invoice", "invoices")}
 MIN_MINOR_VERSION = 75
@@ -140,7 +143,7 @@ class QuickBooksApi(VendorApi):
             Route("/quickbooks/oauth2/v1/tokens/bearer", self.token, ("POST",), authenticated=False),
             Route(f"{company}/query", self.query, ("GET", "POST")),
             Route(f"{company}/cdc", self.cdc),
-            Route(f"{company}/<entity>", self.create, ("POST",)),
+            Route(f"{company}/<entity>", self.create, ("POST",), writes=True),
             Route(f"{company}/<entity>/<entity_id>", self.read),
         ]
 
@@ -329,10 +332,58 @@ class QuickBooksApi(VendorApi):
             return _validation(
                 "Request has invalid or unsupported property", "Request body must be a JSON object", code="2010"
             )
-        reply = self._create_invoice(call, body) if kind[0] == "Invoice" else self._create_customer(call, body)
+        if kind[0] == "Customer" and "Id" in body:
+            reply = self._update_customer(call, body)
+        elif kind[0] == "Invoice":
+            reply = self._create_invoice(call, body)
+        else:
+            reply = self._create_customer(call, body)
         if request_id and reply.status == 200:
-            call.state.idempotent_replies[key] = reply.body
+            call.state.idempotent_replies[key] = copy.deepcopy(reply.body)  # the answer as it was, not the record now
         return reply
+
+    def _update_customer(self, call: Call, body: Record) -> Reply:
+        """POST .../customer with Id, SyncToken and `sparse: true`: only the fields sent change. A SyncToken other
+        than the current one is QuickBooks' "Stale Object Error" (5010): someone changed the customer since it was
+        read. A full update (sparse false) would empty every field left out; the sandbox serves sparse updates only.
+        """
+        state = call.state
+        customer_id = str(body.get("Id"))
+        record = state.stream("quickbooks", "customers").get(customer_id)
+        if record is None:
+            return _validation(
+                "Object Not Found",
+                f"Object Not Found : Something you're trying to use has been made inactive. (Customer {customer_id})",
+                code="610",
+            )
+        if body.get("sparse") is not True:
+            return _validation(
+                "Request has invalid or unsupported property",
+                'The sandbox serves sparse updates only: send "sparse": true',
+                code="2010",
+            )
+        if "SyncToken" not in body:
+            return _validation(
+                "Required param missing, need to supply the required value for the API",
+                "Required parameter SyncToken is missing in the request",
+                code="2020",
+            )
+        if str(body["SyncToken"]) != str(record.get("SyncToken")):
+            return _validation(
+                "Stale Object Error",
+                f"Stale Object Error : You and another user were working on this at the same time. The other user "
+                f"finished before you did, so your work was not saved. (Customer {customer_id} is at SyncToken "
+                f"{record.get('SyncToken')}, the request sent {body['SyncToken']})",
+                code="5010",
+            )
+        unknown = quickbooks_customer_update(state, record, body)
+        if unknown:
+            return _validation(
+                "Request has invalid or unsupported property",
+                f"Property Name:{unknown} specified is unsupported or invalid",
+                code="2010",
+            )
+        return Reply({"Customer": call.drift(record), "time": _server_time(call)})
 
     def _create_invoice(self, call: Call, body: Record) -> Reply:
         state = call.state
