@@ -3,11 +3,14 @@
 import pandas as pd
 import pytest
 
+from customer_hub.resolution import resolve_with_review
 from customer_hub.resolution.companies import normalize_company_name
 from customer_hub.resolution.domains import is_free_mail, normalize_domain
 from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails
-from customer_hub.resolution.names import compare_names, normalize_person_names, split_full_names
+from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import normalize_phone, normalize_phones
+
+from .records import frame
 
 
 @pytest.mark.parametrize(
@@ -158,13 +161,23 @@ def test_full_names_written_last_name_first():
     assert parts["last_name"].tolist() == ["smith", "van der berg", ""]
 
 
+def _evidence(first_a: str, last_a: str, first_b: str, last_b: str) -> dict:
+    records = frame(
+        {"record_id": "a", "first_name": first_a, "last_name": last_a},
+        {"record_id": "b", "first_name": first_b, "last_name": last_b},
+    )
+    return resolve_with_review(records).explain("a", "b")["pair"]["evidence"]
+
+
 def test_swapped_first_and_last_names_still_match():
-    comparison = compare_names("John", "Smith", "Smith", "John")
-    assert comparison.score == 100
-    assert comparison.swapped
+    evidence = _evidence("John", "Smith", "Smith", "John")
+    assert evidence["names_swapped"] is True
+    assert evidence["first_name"][0] == evidence["last_name"][0] == "exact"
 
 
 def test_different_first_names_do_not_match_on_a_shared_surname():
-    assert compare_names("John", "Smith", "Jane", "Smith").score < 85
-    assert compare_names("Jon", "Smith", "John", "Smith").score > 90
-    assert compare_names("José", "Núñez", "jose", "NUNEZ").score == 100
+    assert _evidence("John", "Smith", "Jane", "Smith")["first_name"][0] == "different"
+    assert _evidence("Jon", "Smith", "John", "Smith")["first_name"][0] == "close"
+    assert _evidence("Bill", "Smith", "William", "Smith")["first_name"][0] == "nickname"
+    accents = _evidence("José", "Núñez", "jose", "NUNEZ")
+    assert accents["first_name"][0] == accents["last_name"][0] == "exact"
