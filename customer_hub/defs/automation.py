@@ -79,43 +79,42 @@ def sync_jobs_and_schedules(config: HubConfig, settings: AutomationSettings) -> 
     """Per enabled tool: a sync job selecting its stream assets on the tool's cadence, and a reconciliation job (the
     same assets in `reconcile` mode: deletions, merges and the tool's count) on its reconcile cadence."""
     jobs, schedules = [], []
+
+    def scheduled(name: str, tool: str, assets: list[str], cron: str, cadence: str, what: str, **job: Any) -> None:
+        jobs.append(
+            define_asset_job(
+                name, selection=AssetSelection.assets(*assets), tags={TOOL_TAG: tool}, description=what, **job
+            )
+        )
+        schedules.append(
+            ScheduleDefinition(
+                name=f"{name}_schedule",
+                job=jobs[-1],
+                cron_schedule=cron,
+                execution_timezone=settings.schedules.timezone,
+                default_status=DefaultScheduleStatus.RUNNING,
+                description=f"{tool} {cadence}",
+            )
+        )
+
     for tool, system in config.enabled_systems().items():
         assets = [f"{tool}_{obj}" for obj in system.objects]
-        reconcile_job = define_asset_job(
+        scheduled(
             f"reconcile_{tool}",
-            selection=AssetSelection.assets(*assets),
+            tool,
+            assets,
+            system.reconcile_cron,
+            f"reconcile_cadence from hub.yaml: {system.reconcile_cadence}",
+            f"List every {tool} id to mark deleted and merged records and count the tool ({system.reconcile_cadence}).",
             config={"ops": {key: {"config": {"mode": "reconcile"}} for key in assets}},
-            tags={TOOL_TAG: tool},
-            description=f"List every {tool} id to mark deleted and merged records and count the tool "
-            f"({system.reconcile_cadence}).",
         )
-        jobs.append(reconcile_job)
-        schedules.append(
-            ScheduleDefinition(
-                name=f"reconcile_{tool}_schedule",
-                job=reconcile_job,
-                cron_schedule=system.reconcile_cron,
-                execution_timezone=settings.schedules.timezone,
-                default_status=DefaultScheduleStatus.RUNNING,
-                description=f"{tool} reconcile_cadence from hub.yaml: {system.reconcile_cadence}",
-            )
-        )
-        sync_job = define_asset_job(
+        scheduled(
             f"sync_{tool}",
-            selection=AssetSelection.assets(*assets),
-            tags={TOOL_TAG: tool},
-            description=f"Sync every {tool} stream into the hub store ({system.cadence}).",
-        )
-        jobs.append(sync_job)
-        schedules.append(
-            ScheduleDefinition(
-                name=f"sync_{tool}_schedule",
-                job=sync_job,
-                cron_schedule=system.cron,
-                execution_timezone=settings.schedules.timezone,
-                default_status=DefaultScheduleStatus.RUNNING,
-                description=f"{tool} cadence from hub.yaml: {system.cadence}",
-            )
+            tool,
+            assets,
+            system.cron,
+            f"cadence from hub.yaml: {system.cadence}",
+            f"Sync every {tool} stream into the hub store ({system.cadence}).",
         )
     return jobs, schedules
 

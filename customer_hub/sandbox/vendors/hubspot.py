@@ -301,24 +301,10 @@ class HubSpotApi(VendorApi):
         error entry, and any such entry turns the answer into a 207 Multi-Status.
         """
         started = iso_ms(call.state.clock.now_ms())
-        source, target = OBJECT_TYPES.get(from_type), OBJECT_TYPES.get(to_type)
-        if source is None or target is None:
-            unknown = from_type if source is None else to_type
-            return _error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {unknown}")
-        body = call.json_body()
-        inputs = body.get("inputs") if isinstance(body, dict) else None
-        if not isinstance(inputs, list) or not all(
-            isinstance(item, dict) and isinstance(item.get("id"), str | int) for item in inputs
-        ):
-            return _error(
-                400,
-                "VALIDATION_ERROR",
-                'Invalid input JSON on line 1, column 1: expected {"inputs": [{"id": "..."}]}',
-            )
-        if len(inputs) > BATCH_READ_LIMIT:
-            return _error(
-                400, "VALIDATION_ERROR", f"Batch read accepts at most {BATCH_READ_LIMIT} inputs, got {len(inputs)}."
-            )
+        request = _association_request(call, from_type, to_type, paged=False)
+        if isinstance(request, Reply):
+            return request
+        source, target, inputs = request
         stream = call.state.stream("hubspot", source)
         kind = ASSOCIATION_TYPES.get((source, target))
         results, errors = [], []
@@ -330,11 +316,7 @@ class HubSpotApi(VendorApi):
                 results.append({"from": {"id": object_id}, "to": [{"id": i, "type": kind} for i in served]})
             else:
                 errors.append(_no_associations(source, target, object_id))
-        answer: Record = {"status": "COMPLETE", "results": results}
-        if errors:
-            answer |= {"numErrors": len(errors), "errors": errors}
-        answer |= {"startedAt": started, "completedAt": iso_ms(call.state.clock.now_ms())}
-        return Reply(answer, 207 if errors else 200)
+        return _batch_answer(call, started, results, errors)
 
     def read_associations_v4(self, call: Call, from_type: str, to_type: str) -> Reply:
         """`POST /crm/v4/associations/{from}/{to}/batch/read`: associations per id, paged per id.
@@ -344,27 +326,10 @@ class HubSpotApi(VendorApi):
         are per-id errors in a 207, as in v3.
         """
         started = iso_ms(call.state.clock.now_ms())
-        source, target = OBJECT_TYPES.get(from_type), OBJECT_TYPES.get(to_type)
-        if source is None or target is None:
-            unknown = from_type if source is None else to_type
-            return _error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {unknown}")
-        body = call.json_body()
-        inputs = body.get("inputs") if isinstance(body, dict) else None
-        if not isinstance(inputs, list) or not all(
-            isinstance(item, dict)
-            and isinstance(item.get("id"), str | int)
-            and (item.get("after") is None or str(item["after"]).isdigit())
-            for item in inputs
-        ):
-            return _error(
-                400,
-                "VALIDATION_ERROR",
-                'Invalid input JSON on line 1, column 1: expected {"inputs": [{"id": "...", "after": "..."}]}',
-            )
-        if len(inputs) > BATCH_READ_LIMIT:
-            return _error(
-                400, "VALIDATION_ERROR", f"Batch read accepts at most {BATCH_READ_LIMIT} inputs, got {len(inputs)}."
-            )
+        request = _association_request(call, from_type, to_type, paged=True)
+        if isinstance(request, Reply):
+            return request
+        source, target, inputs = request
         stream = call.state.stream("hubspot", source)
         size = call.state.hubspot_association_page
         kind = {"category": "HUBSPOT_DEFINED", "typeId": V4_TYPE_IDS[(source, target)]}  # unlabeled: no label
@@ -383,11 +348,42 @@ class HubSpotApi(VendorApi):
             if start + size < len(linked):
                 result["paging"] = {"next": {"after": str(start + size)}}
             results.append(result)
-        answer: Record = {"status": "COMPLETE", "results": results}
-        if errors:
-            answer |= {"numErrors": len(errors), "errors": errors}
-        answer |= {"startedAt": started, "completedAt": iso_ms(call.state.clock.now_ms())}
-        return Reply(answer, 207 if errors else 200)
+        return _batch_answer(call, started, results, errors)
+
+
+def _association_request(call: Call, from_type: str, to_type: str, *, paged: bool) -> tuple[str, str, list] | Reply:
+    """The object types and inputs of an associations batch read, or HubSpot's 400 for a bad one. v4 inputs may
+    carry the `after` of their previous page (`paged`)."""
+    source, target = OBJECT_TYPES.get(from_type), OBJECT_TYPES.get(to_type)
+    if source is None or target is None:
+        unknown = from_type if source is None else to_type
+        return _error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {unknown}")
+    body = call.json_body()
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list) or not all(
+        isinstance(item, dict)
+        and isinstance(item.get("id"), str | int)
+        and (not paged or item.get("after") is None or str(item["after"]).isdigit())
+        for item in inputs
+    ):
+        expected = '{"id": "...", "after": "..."}' if paged else '{"id": "..."}'
+        return _error(
+            400, "VALIDATION_ERROR", f'Invalid input JSON on line 1, column 1: expected {{"inputs": [{expected}]}}'
+        )
+    if len(inputs) > BATCH_READ_LIMIT:
+        return _error(
+            400, "VALIDATION_ERROR", f"Batch read accepts at most {BATCH_READ_LIMIT} inputs, got {len(inputs)}."
+        )
+    return source, target, inputs
+
+
+def _batch_answer(call: Call, started: str, results: list, errors: list) -> Reply:
+    """A batch answer as HubSpot gives it: per-id errors listed beside the results, and 207 when there are any."""
+    answer: Record = {"status": "COMPLETE", "results": results}
+    if errors:
+        answer |= {"numErrors": len(errors), "errors": errors}
+    answer |= {"startedAt": started, "completedAt": iso_ms(call.state.clock.now_ms())}
+    return Reply(answer, 207 if errors else 200)
 
 
 def _no_associations(source: str, target: str, object_id: str) -> Record:
