@@ -16,7 +16,7 @@ from customer_hub.lookup import (
     lookup,
     record_decision,
 )
-from customer_hub.store import engine_for, golden_store
+from customer_hub.store import engine_for, golden_store, keyed
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -90,7 +90,8 @@ def hub(tmp_path):
         for row in customers
         if row["status"] == "active"
     ]
-    golden_store.replace_360(engine, [view_row(view, NOW) for view in views])
+    rows = [view_row(view, NOW) for view in views]
+    golden_store.save_360(engine, rows, [], removed=(), state=keyed.StepState(0, "", {}), full=True)
     return engine
 
 

@@ -10,15 +10,18 @@ from dagster import (
     AssetKey,
     AssetSpec,
     AutomationCondition,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
     multi_asset,
 )
+from pydantic import Field
 
 from customer_hub.config import cached_config
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
+from customer_hub.store import golden_store
 from customer_hub.store.health import health_logged
 
 GROUP = "golden"
@@ -73,6 +76,15 @@ def customer_records(context: AssetExecutionContext, hub: HubResource) -> Materi
     )
 
 
+class RebuildConfig(Config):
+    """Run config of the derived steps that work incrementally."""
+
+    full: bool = Field(
+        default=False,
+        description="Redo every customer, not only what changed since the last run (same result, more work).",
+    )
+
+
 def _golden_spec(key: str, description: str) -> AssetSpec:
     return AssetSpec(
         key,
@@ -113,7 +125,7 @@ def _model_metadata(summary) -> dict[str, object]:
         _golden_spec("match_candidates", "The steward's review queue: pairs scored between review and auto-merge."),
     ],
 )
-def golden_customers(context: AssetExecutionContext, hub: HubResource):
+def golden_customers(context: AssetExecutionContext, hub: HubResource, config: RebuildConfig):
     """Resolve, keep ids stable, survive fields and persist: one run produces all three tables together."""
     from customer_hub.golden.build import build_golden
     from customer_hub.golden.review import auto_merge_threshold, markdown_table, open_pairs
@@ -122,7 +134,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     with health_logged(
         engine, what="golden_customers", trigger=trigger_of(context), run_id=context.run.run_id
     ) as entry:
-        summary = build_golden(engine, hub.config())
+        summary = build_golden(engine, hub.config(), full=config.full)
         entry.records_in, entry.records_out = summary.records, summary.customers
     auto_merge = auto_merge_threshold(hub.config())
     yield MaterializeResult(
@@ -137,6 +149,8 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
             "updated_this_run": summary.updated,
             "candidates_open": summary.candidates_open,
             "auto_merge_rate": summary.auto_merge_rate,
+            "xref_rows_rewritten": summary.rewritten,
+            "nothing_changed": summary.unchanged,
             **_model_metadata(summary),
         },
     )
@@ -167,26 +181,27 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     automation_condition=AutomationCondition.eager(),
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
 )
-def customer_360(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:
-    from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
-    from customer_hub.golden.reports import double_billing_in, duplicate_report
+def customer_360(context: AssetExecutionContext, hub: HubResource, config: RebuildConfig) -> MaterializeResult:
+    from customer_hub.golden.reports import double_billing_in
     from customer_hub.golden.view360 import build_customer_360
 
     engine = hub.engine()
     with health_logged(engine, what="customer_360", trigger=trigger_of(context), run_id=context.run.run_id) as entry:
-        views = build_customer_360(engine)
-        duplicates = duplicate_report(engine)
+        views = build_customer_360(engine, full=config.full)
+        figures = golden_store.figures_360(engine)
         entry.records_in = entry.records_out = len(views)
-    billed_twice = double_billing_in(views)
+    billed_twice = double_billing_in(golden_store.double_billing_views(engine))
+    duplicates = golden_store.duplicate_views(engine, limit=20)
     return MaterializeResult(
         metadata={
-            "dagster/row_count": len(views),
-            "total_mrr": round(sum(view["mrr"] for view in views), 2),
-            "paying_customers": sum(view["mrr"] > 0 for view in views),
+            "dagster/row_count": figures["customers"],
+            "rebuilt_this_run": len(views),
+            "total_mrr": figures["total_mrr"],
+            "paying_customers": figures["paying_customers"],
             "double_billed_customers": len(billed_twice),
-            "duplicate_records": duplicate_records(duplicate_sets(duplicates)),
-            "open_conversations": sum(view["support"]["open_conversations"] for view in views),
-            "unpaid_invoices": sum(view["accounting"]["unpaid_invoices"] for view in views),
+            "duplicate_records": figures["duplicate_records"],
+            "open_conversations": figures["open_conversations"],
+            "unpaid_invoices": figures["unpaid_invoices"],
             "double_billing": _markdown_table(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),
             "within_tool_duplicates": _markdown_table(
                 duplicates, ["golden_customer_id", "name", "tool", "object", "count", "records"]

@@ -7,14 +7,15 @@ answers into rows, so the same run works from Dagster, the command line and the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -27,7 +28,7 @@ from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_s
 from customer_hub.resolution.emails import normalize_emails
 from customer_hub.resolution.stable_ids import XREF_COLUMNS
 from customer_hub.spokes.canonical import IDENTITY_FIELDS
-from customer_hub.store import golden_store
+from customer_hub.store import frames, golden_store, keyed
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,10 @@ class GoldenSummary:
     """The match model trained on this run's records (`MatchModel.parameters()`), None without named people."""
     blocking: Mapping[str, Mapping[str, int]] | None = None
     """Per blocking rule: pairs compared, blocks over the size cap (compared within a window) and their records."""
+    rewritten: int = 0
+    """Cross-reference rows this run wrote or removed: the records whose link or content moved."""
+    unchanged: bool = False
+    """Nothing changed since the last run, so nothing was resolved or written; the counts are the last run's."""
 
     def model_rows(self) -> list[dict[str, Any]]:
         """One row per comparison level: m, u and the match weight it carries, for a table in the UI."""
@@ -88,24 +93,32 @@ def resolution_settings(matching: Mapping[str, Any], decisions: Sequence[Mapping
 
 
 def previous_ids(
-    xref: Iterable[Mapping[str, Any]], golden: Mapping[str, Mapping[str, Any]], kind: str, column: str
+    xref: pd.DataFrame, golden: pd.DataFrame, kind: str, column: str, golden_ids: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """The previous run's ids in the shape `assign_stable_ids` continues from: one active row per record, and one
-    retired row per merged or retired id so that no id is issued twice and merges keep the older id. Empty on the
-    first run."""
-    rows = [
-        {"record_id": link["record_id"], "golden_id": link[column], "status": "active", "merged_into": None}
-        for link in xref
-        if link.get(column)
-    ]
-    rows += [
-        {"record_id": None, "golden_id": golden_id, "status": "retired", "merged_into": row["merged_into"]}
-        for golden_id, row in golden.items()
-        if row["kind"] == kind and row["status"] != "active"
-    ]
-    frame = pd.DataFrame(rows, columns=["record_id", "golden_id", "status", "merged_into"])
-    born = {golden_id: row["created_at"] for golden_id, row in golden.items()}
-    frame["created_at"] = pd.to_datetime(frame["golden_id"].map(born), utc=True)
+    retired row per merged or retired id so that merges keep the older id. Only the ids in `golden_ids` when given
+    (the ones this run's changes touch). Empty on the first run.
+
+    `xref`: record_id and `column` per stored link; `golden`: golden_id, kind, status, merged_into, created_at."""
+    links = xref[xref[column].notna()]
+    ids = golden[golden["kind"] == kind]
+    if golden_ids is not None:
+        wanted = set(golden_ids)
+        links = links[links[column].isin(wanted)]
+        ids = ids[ids["golden_id"].isin(wanted)]
+    active = pd.DataFrame({"record_id": links["record_id"].to_numpy(), "golden_id": links[column].to_numpy(),
+                           "status": "active", "merged_into": None})  # fmt: skip
+    retired = ids[ids["status"] != "active"]
+    retired = pd.DataFrame({"record_id": None, "golden_id": retired["golden_id"].to_numpy(), "status": "retired",
+                            "merged_into": retired["merged_into"].to_numpy()})  # fmt: skip
+    parts = [part for part in (active, retired) if len(part)]
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["record_id", "golden_id", "status", "merged_into"])
+    )
+    born = ids.set_index("golden_id")["created_at"].reindex(frame["golden_id"]).to_numpy()
+    frame["created_at"] = pd.to_datetime(pd.Series(born, index=frame.index, dtype=object), utc=True)
     frame["cluster_id"] = None
     return frame[list(XREF_COLUMNS)]
 
@@ -283,17 +296,59 @@ def _candidate_rows(
     return list(rows.values())
 
 
+def changed_clusters(current: pd.DataFrame, before: pd.DataFrame, column: str) -> tuple[set[str], set[str]]:
+    """Which of this run's clusters differ from the stored golden ids, at one level (`column`).
+
+    `current`: record_id and this run's cluster in `column` (live records); `before`: record_id and the stored
+    golden id in `column`. A cluster is unchanged when its records are exactly the records of one stored id (none
+    joined, none left, none deleted); it keeps that id with no work. Returns the changed clusters and the stored
+    ids they touch, including ids whose records all vanished."""
+    now = current[current[column].notna()][["record_id", column]].rename(columns={column: "cluster"})
+    then = before[before[column].notna()][["record_id", column]].rename(columns={column: "golden_id"})
+    joined = now.merge(then, on="record_id", how="left")
+    per_cluster = joined.groupby("cluster", sort=False).agg(
+        size=("record_id", "size"), ids=("golden_id", "nunique"), missing=("golden_id", lambda ids: ids.isna().any())
+    )
+    first_id = joined.dropna(subset=["golden_id"]).groupby("cluster", sort=False)["golden_id"].first()
+    per_cluster["golden_id"] = first_id.reindex(per_cluster.index)
+    id_size = then.groupby("golden_id").size()
+    intact = (per_cluster["ids"] == 1) & ~per_cluster["missing"].astype(bool)
+    intact &= per_cluster["size"].to_numpy() == id_size.reindex(per_cluster["golden_id"]).fillna(-1).to_numpy()
+    changed = set(per_cluster.index[~intact])
+    kept = set(per_cluster.loc[intact, "golden_id"])
+    touched = set(then["golden_id"]) - kept
+    return changed, touched
+
+
+def link_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One hash per cross-reference row over what a link says (golden ids, rule, confidence, evidence, partner),
+    so a run rewrites only the rows whose link moved."""
+    values = frame[["golden_customer_id", "golden_person_id", "match_rule", "confidence", "match_scores", "linked_to"]]
+    hashed = pd.util.hash_pandas_object(values.astype("str"), index=False).to_numpy()
+    return np.char.mod("%016x", hashed)
+
+
 _ATTEMPTS = 3
 
 
-def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None) -> GoldenSummary:
-    """Run resolution over the live customer records and persist every golden table. Idempotent: re-running on
-    unchanged records changes no id and writes no history. Two runs at once (a manual run beside the eager one)
-    are serialised by the store: the one that saves second finds the store changed, discards its result and
-    resolves again from what the first saved, so no event is written twice."""
+def build_golden(
+    engine: Engine, config: HubConfig, now: datetime | None = None, *, full: bool = False
+) -> GoldenSummary:
+    """Run resolution over the live customer records and persist every golden table.
+
+    Matching always reads every live record (it is the cheap part, and one record's change can move any pair's
+    evidence through the model's frequencies), so a run's clusters are exactly a full re-resolve's. Everything
+    after matching touches only what changed since the last run: clusters whose records changed keep their ids
+    without work, survivorship and history run for the changed golden ids, and only cross-reference rows whose
+    link moved are rewritten. When neither the records, the settings nor the steward decisions changed, nothing
+    runs at all. `full` redoes every step for every record (the same result, more work).
+
+    Idempotent: re-running on unchanged records changes no id and writes no history. Two runs at once (a manual run
+    beside the eager one) are serialised by the store: the one that saves second finds the store changed, discards
+    its result and resolves again from what the first saved, so no event is written twice."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return _build_once(engine, config, now or datetime.now(UTC))
+            return _build_once(engine, config, now or datetime.now(UTC), full)
         except golden_store.ConcurrentGoldenRun:
             if attempt == _ATTEMPTS:
                 raise golden_store.ConcurrentGoldenRun(
@@ -303,40 +358,87 @@ def build_golden(engine: Engine, config: HubConfig, now: datetime | None = None)
     raise AssertionError("unreachable")
 
 
-def _build_once(engine: Engine, config: HubConfig, now: datetime) -> GoldenSummary:
+STEP = "golden"
+
+
+def _fingerprint(config: HubConfig, decisions: Sequence[Mapping[str, Any]]) -> str:
+    """The golden layer's inputs besides the records: matching settings, field ownership and decisions in force."""
+    pairs = sorted((d["record_id_a"], d["record_id_b"], d["decision"]) for d in decisions)
+    text = json.dumps([dict(config.matching), dict(config.field_ownership), pairs], sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool) -> GoldenSummary:
     generation = golden_store.read_generation(engine)
-    records = records_frame(golden_store.read_customer_records(engine))
     decisions = golden_store.read_decisions(engine)
+    revision = frames.records_revision(engine)
+    fingerprint = _fingerprint(config, decisions)
+    state = keyed.read_state(engine, STEP)
+    if not full and state and state.revision == revision and state.fingerprint == fingerprint:
+        log.info("no customer record, setting or steward decision changed since the last golden run; nothing to do")
+        return GoldenSummary(**{**state.detail["summary"], **dict.fromkeys(_PER_RUN, 0), "unchanged": True})
+    consumed = -1 if full or state is None else state.revision
+
+    records = frames.resolution_frame(engine)
     log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
     resolution = resolve_with_review(records, resolution_settings(config.matching, decisions))
     resolved = resolution.records.copy()
-    previous_xref = golden_store.read_xref(engine)
-    golden = golden_store.read_golden(engine)
-    shown = shown_values(records)
+    stored = frames.xref_frame(engine)
+    golden = frames.golden_frame(engine)
+    content_changed = set(records.loc[records["revision"] > consumed, "record_id"])
 
     events: list[dict[str, Any]] = []
-    survived: list[dict[str, Any]] = []
-    links = resolved.set_index("record_id").to_dict("index")
+    survive_ids: dict[str, set[str]] = {}
+    touched_ids: set[str] = set()
     for kind, prefix, column in LEVELS:
-        previous = previous_ids(previous_xref, golden, kind, column)
-        result = assign_stable_ids(resolved, previous, prefix=prefix, column=column, now=now)
-        resolved[column] = resolved["record_id"].map(result.ids())
-        before = {link["record_id"]: link[column] for link in previous_xref if link.get(column)}
+        changed, touched = changed_clusters(resolved, stored, column)
+        if full:
+            changed, touched = set(resolved[column].dropna()), set(stored[column].dropna())
+        in_changed = resolved[column].isin(changed)
+        previous = previous_ids(stored, golden, kind, column, None if full else touched)
+        result = assign_stable_ids(
+            resolved[in_changed], previous, prefix=prefix, column=column, now=now, issued=set(golden["golden_id"])
+        )
+        kept = stored.set_index("record_id")[column].reindex(resolved["record_id"]).to_numpy()
+        resolved[column] = np.where(in_changed, resolved["record_id"].map(result.ids()), kept)
+        resolved.loc[resolved[column].isna() | (resolution.records[column].isna()).to_numpy(), column] = None
+        moved = stored[stored[column].isin(touched)]
+        before = dict(zip(moved["record_id"], moved[column], strict=True))
+        links = resolved[in_changed].set_index("record_id").to_dict("index")
         events += identity_events(result, before, links, decisions)
-        survived += survived_rows(shown, resolved, config.field_ownership, kind, column)
+        refreshed = set(resolved.loc[in_changed | resolved["record_id"].isin(content_changed), column].dropna())
+        survive_ids[kind] = refreshed
+        touched_ids |= touched | refreshed
 
-    changes = golden_changes(golden, survived, events, now, previous_members(previous_xref))
+    members = set(resolved.loc[resolved["golden_customer_id"].isin(survive_ids["customer"])
+                               | resolved["golden_person_id"].isin(survive_ids["person"]), "record_id"])  # fmt: skip
+    full_records = records_frame(golden_store.read_customer_records(engine, record_ids=members))
+    shown = shown_values(full_records)
+    survived: list[dict[str, Any]] = []
+    for kind, _prefix, column in LEVELS:
+        scope = resolved[resolved[column].isin(survive_ids[kind])]
+        survived += survived_rows(shown, scope, config.field_ownership, kind, column)
+
+    existing = golden_store.read_golden(engine, golden_ids=touched_ids)
+    previous_members = frames.members_of(stored, touched_ids)
+    changes = golden_changes(existing, survived, events, now, previous_members)
+
+    resolved["link_hash"] = link_hashes(resolved)
+    stored_hash = stored.set_index("record_id")["link_hash"].reindex(resolved["record_id"]).to_numpy()
+    rewrite = (resolved["link_hash"].to_numpy() != stored_hash) | resolved["record_id"].isin(content_changed).to_numpy()
+    if full:
+        rewrite[:] = True
+    gone = sorted(set(stored["record_id"]) - set(resolved["record_id"]))
     candidates = _candidate_rows(resolution.review, records, golden_store.read_candidates(engine), decisions, now)
-    golden_store.save_golden_run(
-        engine,
-        (changes.inserts, changes.updates, changes.history),
-        xref_rows(records, resolved, now),
-        candidates,
-        generation=generation,
-    )
+    customers_touched = set(resolved.loc[rewrite, "golden_customer_id"]) | {
+        gid for gid in touched_ids if gid.startswith("GC-")
+    }
+    customers_touched |= set(stored.loc[stored["record_id"].isin(gone), "golden_customer_id"])
+    people_touched = resolved["golden_person_id"].isin({gid for gid in touched_ids if gid.startswith("GP-")})
+    customers_touched |= set(resolved.loc[people_touched, "golden_customer_id"])
 
     linked = int((~resolved["match_rule"].isin(["singleton", "steward_merge"])).sum())
-    return GoldenSummary(
+    summary = GoldenSummary(
         records=len(resolved),
         customers=int(resolved["golden_customer_id"].nunique()),
         persons=int(resolved["golden_person_id"].nunique()),
@@ -349,21 +451,30 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime) -> GoldenSumma
         candidates_decided=sum(1 for row in candidates if row["status"] == "decided"),
         model=resolution.model.parameters() if resolution.model is not None else None,
         blocking=resolution.blocking.rules if resolution.blocking is not None else None,
+        rewritten=int(rewrite.sum()) + len(gone),
     )
+    kept_summary = {key: value for key, value in asdict(summary).items() if key != "unchanged"}
+    golden_store.save_golden_run(
+        engine,
+        (changes.inserts, changes.updates, changes.history),
+        xref_rows(records[rewrite], resolved[rewrite], now),
+        candidates,
+        generation=generation,
+        removed_records=gone,
+        touched_customers=sorted(customers_touched),
+        full=full,
+        state=keyed.StepState(revision, fingerprint, {"summary": kept_summary}),
+    )
+    return summary
 
 
-def previous_members(xref: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
-    """Record ids per golden id (customer and person) in the stored cross-reference."""
-    members: dict[str, set[str]] = defaultdict(set)
-    for link in xref:
-        for column in ("golden_customer_id", "golden_person_id"):
-            if link.get(column):
-                members[link[column]].add(link["record_id"])
-    return members
+_PER_RUN = ("created", "merges", "splits", "updated", "rewritten")
+"""Summary counts that describe one run's work, zero in a run that had nothing to do."""
 
 
 def xref_rows(records: pd.DataFrame, resolved: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:
-    """customer_xref rows: each live record's golden ids, the link that placed it and its canonical email."""
+    """customer_xref rows: each given record's golden ids, the link that placed it, its canonical email and the
+    hash of the link (`link_hashes`)."""
     emails = normalize_emails(records["email"])["email"].to_numpy()
     base = records[["record_id", "source_system", "source_object", "source_id"]].assign(email=emails)
     joined = base.merge(resolved, on="record_id", how="inner")
@@ -381,6 +492,7 @@ def xref_rows(records: pd.DataFrame, resolved: pd.DataFrame, now: datetime) -> l
             "match_scores": _parse_scores(row["match_scores"]),
             "linked_to": row["linked_to"] or None,
             "updated_at": now,
+            "link_hash": row["link_hash"],
         }
         for row in joined.to_dict("records")
     ]

@@ -14,13 +14,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from customer_hub.golden.duplicates import duplicate_groups
+from customer_hub.golden.duplicates import duplicate_groups, duplicate_records
 from customer_hub.golden.names import bare_domain, name_key
 from customer_hub.resolution.domains import FREE_MAIL_DOMAINS, free_mail_mask
-from customer_hub.store import golden_store
-from customer_hub.store.schema import golden_history
+from customer_hub.store import golden_store, keyed
 
 ACTIVE_SUBSCRIPTION = frozenset({"active", "trialing", "past_due"})
 """Stripe statuses that bill (or are about to bill) the customer: the ones the Stripe connector gives an MRR, and
@@ -337,37 +336,59 @@ def view_row(view: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "email": view["email"],
         "view": view,
         "updated_at": now,
+        "mrr": view["mrr"],
+        "open_conversations": view["support"]["open_conversations"],
+        "unpaid_invoices": view["accounting"]["unpaid_invoices"],
+        "duplicate_records": duplicate_records(view["within_tool_duplicates"]),
+        "double_billing": view["double_billing"] or None,
     }
 
 
-def _history_by_id(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Identity events (created, merged, split, retired) per golden id; field updates stay in golden_history."""
-    query = (
-        select(golden_history)
-        .where(golden_history.c.event.in_(("created", "merged", "split", "retired")))
-        .order_by(golden_history.c.id)
-    )
+def _history_by_id(engine: Engine, golden_ids: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """Identity events (created, merged, split, retired) of `golden_ids` (of every id when None); field updates
+    stay in golden_history."""
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    with engine.connect() as conn:
-        for row in conn.execute(query):
-            events[row.golden_id].append(dict(row._mapping))
+    for event in golden_store.history_for(engine, golden_ids, events=("created", "merged", "split", "retired")):
+        events[event["golden_id"]].append(event)
     return events
 
 
 def _free_mail_domains(emails: Iterable[Any]) -> frozenset[str]:
     """The mailbox-provider domains among `emails`, by the resolution's rules (country variants such as
-    yahoo.co.uk included), worked out once for the whole hub."""
+    yahoo.co.uk included); whether a domain is one depends on that domain alone."""
     domains = pd.Series(sorted({bare_domain(email) for email in emails} - {None}), dtype="str")
     return FREE_MAIL_DOMAINS | frozenset(domains[free_mail_mask(domains)]) if len(domains) else FREE_MAIL_DOMAINS
 
 
-def build_customer_360(engine: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Rebuild customer_360 for every active golden customer; returns the views written."""
+STEP = "customer_360"
+
+
+def build_customer_360(engine: Engine, now: datetime | None = None, *, full: bool = False) -> list[dict[str, Any]]:
+    """Bring customer_360 (and the lookup keys built with it) up to date; returns the views written this run.
+
+    Only the golden customers the golden runs touched since the last build are rebuilt (`golden_touched`: their
+    records, links, fields or history moved); the rest keep their rows. A view also reads the calendar (an invoice
+    becomes overdue), so the first build of a day, the first build ever, and `full` rebuild every customer."""
     now = now or datetime.now(UTC)
-    golden = golden_store.read_golden(engine)
-    xref = golden_store.read_xref(engine)
+    state = keyed.read_state(engine, STEP)
+    generation = golden_store.read_generation(engine)
+    everything = full or state is None or state.detail.get("day") != now.date().isoformat()
+    if everything:
+        golden_ids = None
+    else:
+        golden_ids = golden_store.touched_customers(engine, after=state.revision)
+        if not golden_ids:
+            golden_store.save_360(engine, [], [], removed=(), state=keyed.StepState(generation, "", state.detail),
+                                  full=False)  # fmt: skip
+            return []
+    golden = golden_store.read_golden(engine, kind="customer", golden_ids=golden_ids)
+    active = sorted(golden_id for golden_id, row in golden.items() if row["status"] == "active")
+    xref = golden_store.read_xref(engine, golden_customer_ids=None if everything else active)
+    person_ids = {link["golden_person_id"] for link in xref if link["golden_person_id"]}
+    persons = golden_store.read_golden(engine, kind="person", golden_ids=None if everything else person_ids)
     flat = {}
-    for row in golden_store.read_customer_records(engine):
+    record_ids = None if everything else [link["record_id"] for link in xref]
+    for row in golden_store.read_customer_records(engine, record_ids=record_ids):
         flat[row["record_id"]] = {
             **row["attributes"],
             "record_id": row["record_id"],
@@ -377,24 +398,21 @@ def build_customer_360(engine: Engine, now: datetime | None = None) -> list[dict
             "source_updated_at": row["source_updated_at"],
         }
     links: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    person_ids: dict[str, set[str]] = defaultdict(set)
+    person_of: dict[str, set[str]] = defaultdict(set)
     for link in xref:
         links[link["golden_customer_id"]].append(link)
         if link["golden_person_id"]:
-            person_ids[link["golden_customer_id"]].add(link["golden_person_id"])
-    history = _history_by_id(engine)
-    free_mail = _free_mail_domains(row["fields"].get("email") for row in golden.values() if row["kind"] == "customer")
+            person_of[link["golden_customer_id"]].add(link["golden_person_id"])
+    absorbed = golden_store.absorbed_into(engine, None if everything else active)
+    history = _history_by_id(
+        engine, None if everything else [*active, *(gid for ids in absorbed.values() for gid in ids)]
+    )
+    free_mail = _free_mail_domains(golden[golden_id]["fields"].get("email") for golden_id in active)
     duplicates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in duplicate_groups(xref):
         duplicates[entry["golden_customer_id"]].append(entry)
-    absorbed: dict[str, list[str]] = defaultdict(list)
-    for golden_id, row in golden.items():
-        if row["status"] == "merged" and row["merged_into"]:
-            absorbed[row["merged_into"]].append(golden_id)
     views = []
-    for golden_id, row in sorted(golden.items()):
-        if row["kind"] != "customer" or row["status"] != "active":
-            continue
+    for golden_id in active:
         customer_links = links.get(golden_id, [])
         events = sorted(
             [event for gid in (golden_id, *absorbed.get(golden_id, [])) for event in history.get(gid, [])],
@@ -402,16 +420,22 @@ def build_customer_360(engine: Engine, now: datetime | None = None) -> list[dict
         )
         views.append(
             customer_view(
-                row,
+                golden[golden_id],
                 [flat[link["record_id"]] for link in customer_links if link["record_id"] in flat],
                 customer_links,
-                [golden[pid] for pid in sorted(person_ids.get(golden_id, ())) if pid in golden],
+                [persons[pid] for pid in sorted(person_of.get(golden_id, ())) if pid in persons],
                 events,
                 today=now.date(),
                 duplicates=duplicates.get(golden_id, ()),
                 free_mail_domains=free_mail,
             )
         )
-    golden_store.replace_360(engine, [view_row(view, now) for view in views])
-    golden_store.replace_lookup_keys(engine, [row for view in views for row in lookup_key_rows(view)])
+    golden_store.save_360(
+        engine,
+        [view_row(view, now) for view in views],
+        [row for view in views for row in lookup_key_rows(view)],
+        removed=sorted(set(golden) - set(active)),
+        state=keyed.StepState(generation, "", {"day": now.date().isoformat()}),
+        full=everything,
+    )
     return views

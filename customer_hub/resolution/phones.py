@@ -8,6 +8,7 @@ Only what that fast path cannot confirm (letters, unusual prefixes, invalid numb
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -37,13 +38,16 @@ _NON_GEOGRAPHIC = "001"
 
 @dataclass(frozen=True)
 class _Pattern:
+    """A number pattern, compiled once: a country code's regions hold hundreds of large patterns, more than the
+    `re` module's own cache keeps, so passing them as text recompiled them on every call."""
+
     lengths: frozenset[int]
-    regex: str
+    regex: re.Pattern[str]
 
 
 @dataclass(frozen=True)
 class _RegionRules:
-    leading_digits: str | None
+    leading_digits: re.Pattern[str] | None
     general: _Pattern
     types: tuple[_Pattern, ...]
 
@@ -59,16 +63,30 @@ def _rules_for_country_code(country_code: int) -> tuple[_RegionRules, ...]:
         if metadata is None or metadata.general_desc is None:
             continue
         general_lengths = frozenset(metadata.general_desc.possible_length)
-        general = _Pattern(general_lengths, metadata.general_desc.national_number_pattern)
+        general = _Pattern(general_lengths, re.compile(metadata.general_desc.national_number_pattern))
         types = []
         for name in _NUMBER_TYPES:
             desc = getattr(metadata, name)
             if desc is None or not desc.national_number_pattern:
                 continue
             lengths = frozenset(length for length in desc.possible_length if length > 0) or general_lengths
-            types.append(_Pattern(lengths, desc.national_number_pattern))
-        rules.append(_RegionRules(metadata.leading_digits, general, tuple(types)))
+            types.append(_Pattern(lengths, re.compile(desc.national_number_pattern)))
+        leading = re.compile(f"(?:{metadata.leading_digits})") if metadata.leading_digits else None
+        rules.append(_RegionRules(leading, general, tuple(types)))
     return tuple(rules)
+
+
+_SMALL = 256
+"""Below this many numbers a plain loop over the compiled pattern beats a vectorised string call, whose fixed cost
+is paid once per pattern and a country code has hundreds."""
+
+
+def _matches(values: pd.Series, pattern: re.Pattern[str], *, full: bool) -> np.ndarray:
+    if len(values) < _SMALL:
+        test = pattern.fullmatch if full else pattern.match
+        return np.fromiter((test(value) is not None for value in values.tolist()), dtype=bool, count=len(values))
+    matched = values.str.fullmatch(pattern) if full else values.str.match(pattern)
+    return matched.to_numpy(dtype=bool, copy=True)
 
 
 def _valid_national_numbers(country_code: int, national: pd.Series) -> np.ndarray:
@@ -78,17 +96,17 @@ def _valid_national_numbers(country_code: int, national: pd.Series) -> np.ndarra
     for rules in _rules_for_country_code(country_code):
         unchecked = ~valid
         if rules.leading_digits:
-            unchecked &= national.str.match(f"(?:{rules.leading_digits})").to_numpy(dtype=bool, copy=True)
+            unchecked &= _matches(national, rules.leading_digits, full=False)
         unchecked &= np.isin(lengths, list(rules.general.lengths))
         if not unchecked.any():
             continue
         candidates = national[unchecked]
-        accepted = candidates.str.fullmatch(rules.general.regex).to_numpy(dtype=bool, copy=True)
+        accepted = _matches(candidates, rules.general.regex, full=True)
         of_type = np.zeros(len(candidates), dtype=bool)
         for pattern in rules.types:
             check = accepted & ~of_type & np.isin(lengths[unchecked], list(pattern.lengths))
             if check.any():
-                of_type[check] = candidates[check].str.fullmatch(pattern.regex).to_numpy(dtype=bool, copy=True)
+                of_type[check] = _matches(candidates[check], pattern.regex, full=True)
         valid[np.flatnonzero(unchecked)[of_type]] = True
     return valid
 

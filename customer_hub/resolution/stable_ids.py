@@ -63,6 +63,7 @@ def assign_stable_ids(
     prefix: str = "GC",
     column: str = "golden_customer_id",
     now: datetime | None = None,
+    issued: set[str] | None = None,
 ) -> StableIdResult:
     """Stable ids for the clusters in `resolved[column]`, continuing from the previous run's xref (None or an empty
     frame on the first run).
@@ -70,7 +71,8 @@ def assign_stable_ids(
     Use prefix "GC" with `golden_customer_id` and "GP" with `golden_person_id`, each with its own xref. Records with
     no cluster (no person) are left out; when no record has one, the xref is empty. Re-running on the same clusters
     changes no id. New ids are the prefix and a short hash of the cluster's smallest record_id, deterministic and
-    never equal to an id issued before.
+    never equal to an id issued before. `issued` names further ids ever issued that `previous` leaves out (a run
+    that continues only the clusters that changed passes the rest of the store's ids here).
     """
     created_now = pd.Timestamp(now or datetime.now(UTC)).tz_convert(UTC)
     before = previous.xref if isinstance(previous, StableIdResult) else previous
@@ -79,7 +81,7 @@ def assign_stable_ids(
     before = before.assign(created_at=pd.to_datetime(before["created_at"], utc=True))
     before_active = before[before["status"] == "active"][["record_id", "golden_id"]].astype("object")
     created_at = before.drop_duplicates("golden_id").set_index("golden_id")["created_at"]
-    taken: set[str] = set(before["golden_id"].astype("str"))
+    taken: set[str] = set(before["golden_id"].astype("str")) | (issued or set())
 
     current = resolved[["record_id", column]].rename(columns={column: "cluster_id"})
     current = current[current["cluster_id"].notna() & (current["cluster_id"].astype("str") != "")]

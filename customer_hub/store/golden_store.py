@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
+from customer_hub.store import keyed
 from customer_hub.store.schema import (
     customer_360,
     customer_records,
@@ -20,9 +21,11 @@ from customer_hub.store.schema import (
     golden_customers,
     golden_generation,
     golden_history,
+    golden_touched,
     landed_records,
     lookup_keys,
     match_candidates,
+    resolution_input,
     steward_decisions,
 )
 
@@ -64,28 +67,83 @@ def landed_rows(engine: Engine) -> list[dict[str, Any]]:
 
 
 def replace_customer_records(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
-    """The customer_records table becomes exactly `rows` (keys: the table's columns)."""
-    _replace(engine, customer_records, rows)
+    """The customer_records table becomes exactly `rows` (keys: the table's columns), and `resolution_input` its
+    live rows' matching fields, all as changed (a new revision)."""
+    from customer_hub.golden.records import resolution_input_row
+
+    with engine.begin() as conn:
+        state = keyed.read_state(conn, "customer_records")
+        revision = (state.revision if state else 0) + 1
+        conn.execute(delete(customer_records))
+        _insert_all(conn, customer_records, [{**row, "revision": revision} for row in rows])
+        conn.execute(delete(resolution_input))
+        live = [resolution_input_row(row, revision) for row in rows if row["deleted_at"] is None]
+        _insert_all(conn, resolution_input, live)
+        keyed.write_state(conn, "customer_records", keyed.StepState(revision, "replaced", {}), datetime.now(UTC))
 
 
-def read_customer_records(engine: Engine, *, live_only: bool = True) -> list[dict[str, Any]]:
+def customer_record_hashes(engine: Engine) -> dict[str, str | None]:
+    """record_id -> content hash of every stored customer record."""
+    query = select(customer_records.c.record_id, customer_records.c.content_hash)
+    with engine.connect() as conn:
+        return {record_id: content_hash for record_id, content_hash in conn.execute(query)}
+
+
+def save_customer_records(
+    engine: Engine,
+    changed: Sequence[dict[str, Any]],
+    inputs: Sequence[dict[str, Any]],
+    *,
+    gone: Sequence[str],
+    state: keyed.StepState,
+    full: bool = False,
+) -> None:
+    """One customer-records run in one transaction: the `changed` rows replaced by record id (every row when
+    `full`), their live ones' matching fields in `resolution_input`, the `gone` (deleted) records taken out of it,
+    and the step's new state."""
+    with engine.begin() as conn:
+        if full:
+            conn.execute(delete(customer_records))
+            conn.execute(delete(resolution_input))
+        keyed.replace_keys(conn, customer_records, customer_records.c.record_id, changed)
+        keyed.replace_keys(conn, resolution_input, resolution_input.c.record_id, inputs)
+        keyed.delete_keys(conn, resolution_input, resolution_input.c.record_id, gone)
+        keyed.write_state(conn, "customer_records", state, datetime.now(UTC))
+
+
+def read_customer_records(
+    engine: Engine, *, live_only: bool = True, record_ids: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Customer records in record-id order: every one, or those in `record_ids` (read in chunks)."""
     query = select(customer_records).order_by(customer_records.c.record_id)
     if live_only:
         query = query.where(customer_records.c.deleted_at.is_(None))
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+        if record_ids is None:
+            return [dict(row._mapping) for row in conn.execute(query)]
+        rows = [
+            dict(row._mapping)
+            for chunk in keyed.chunks(sorted(set(record_ids)))
+            for row in conn.execute(query.where(customer_records.c.record_id.in_(chunk)))
+        ]
+    return sorted(rows, key=lambda row: row["record_id"])
 
 
-# --- golden customers and history ------------------------------------------------------------------------------
-
-
-def read_golden(engine: Engine, *, kind: str | None = None) -> dict[str, dict[str, Any]]:
-    """Golden rows by id (active and merged), optionally of one kind (customer or person)."""
+def read_golden(
+    engine: Engine, *, kind: str | None = None, golden_ids: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Golden rows by id (active and merged), optionally of one kind (customer or person) or only `golden_ids`."""
     query = select(golden_customers)
     if kind:
         query = query.where(golden_customers.c.kind == kind)
     with engine.connect() as conn:
-        return {row.golden_id: dict(row._mapping) for row in conn.execute(query)}
+        if golden_ids is None:
+            return {row.golden_id: dict(row._mapping) for row in conn.execute(query)}
+        return {
+            row.golden_id: dict(row._mapping)
+            for chunk in keyed.chunks(sorted(set(golden_ids)))
+            for row in conn.execute(query.where(golden_customers.c.golden_id.in_(chunk)))
+        }
 
 
 def _write_golden(
@@ -135,29 +193,50 @@ def save_golden_run(
     candidates: Sequence[dict[str, Any]],
     *,
     generation: int | None = None,
+    removed_records: Sequence[str] = (),
+    touched_customers: Sequence[str] = (),
+    full: bool = True,
+    state: keyed.StepState | None = None,
 ) -> None:
-    """Everything one golden run produces in one transaction: `golden` (inserts, updates, history), the whole
-    cross-reference and the whole review queue. A reader, or the next run, never sees ids from one run beside a
-    cross-reference from another. `generation` is what `read_generation` said when the run read the store: if
-    another run saved since, nothing is written and `ConcurrentGoldenRun` is raised (None: save regardless)."""
+    """Everything one golden run produces in one transaction: `golden` (inserts, updates, history), the
+    cross-reference rows that changed (`xref`, replaced by record id; `removed_records` taken out; with `full` the
+    whole table is `xref`), the whole review queue, the golden customers the run touched (for the 360 view) and the
+    step's state. A reader, or the next run, never sees ids from one run beside a cross-reference from another.
+    `generation` is what `read_generation` said when the run read the store: if another run saved since, nothing is
+    written and `ConcurrentGoldenRun` is raised (None: save regardless)."""
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         if generation is None:
             generation = conn.execute(select(golden_generation.c.generation)).scalar_one_or_none() or 0
-        _advance_generation(conn, generation, datetime.now(UTC))
+        _advance_generation(conn, generation, now)
         _write_golden(conn, *golden)
-        conn.execute(delete(customer_xref))
-        _insert_all(conn, customer_xref, xref)
+        if full:
+            conn.execute(delete(customer_xref))
+        keyed.delete_keys(conn, customer_xref, customer_xref.c.record_id, removed_records)
+        keyed.replace_keys(conn, customer_xref, customer_xref.c.record_id, xref)
         _replace_candidates(conn, candidates)
+        touched = [{"generation": generation + 1, "golden_customer_id": gid} for gid in touched_customers]
+        _insert_all(conn, golden_touched, touched)
+        if state is not None:
+            keyed.write_state(conn, "golden", state, now)
 
 
-def history_for(engine: Engine, golden_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """History events of the given golden ids, oldest first."""
-    ids = list(golden_ids)
-    if not ids:
-        return []
-    query = select(golden_history).where(golden_history.c.golden_id.in_(ids)).order_by(golden_history.c.id)
+def history_for(
+    engine: Engine, golden_ids: Iterable[str] | None, *, events: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """History events of the given golden ids (of every id when None), oldest first; only `events` when given."""
+    query = select(golden_history).order_by(golden_history.c.id)
+    if events is not None:
+        query = query.where(golden_history.c.event.in_(list(events)))
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+        if golden_ids is None:
+            return [dict(row._mapping) for row in conn.execute(query)]
+        rows = [
+            dict(row._mapping)
+            for chunk in keyed.chunks(sorted(set(golden_ids)))
+            for row in conn.execute(query.where(golden_history.c.golden_id.in_(chunk)))
+        ]
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def resolve_merged(engine: Engine, golden_id: str) -> str | None:
@@ -183,9 +262,25 @@ def resolve_merged(engine: Engine, golden_id: str) -> str | None:
 # --- cross-reference -------------------------------------------------------------------------------------------
 
 
-def read_xref(engine: Engine) -> list[dict[str, Any]]:
+def read_xref(engine: Engine, *, golden_customer_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Cross-reference rows in record-id order: all, or those of the given golden customers and of every person
+    among them (a person's records may sit under another customer too)."""
+    c = customer_xref.c
+    query = select(customer_xref).order_by(c.record_id)
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(select(customer_xref).order_by(customer_xref.c.record_id))]
+        if golden_customer_ids is None:
+            return [dict(row._mapping) for row in conn.execute(query)]
+        ids = sorted(set(golden_customer_ids))
+        rows = {
+            row.record_id: dict(row._mapping)
+            for chunk in keyed.chunks(ids)
+            for row in conn.execute(query.where(c.golden_customer_id.in_(chunk)))
+        }
+        people = sorted({row["golden_person_id"] for row in rows.values() if row["golden_person_id"]})
+        for chunk in keyed.chunks(people):
+            for row in conn.execute(query.where(c.golden_person_id.in_(chunk))):
+                rows.setdefault(row.record_id, dict(row._mapping))
+    return [rows[record_id] for record_id in sorted(rows)]
 
 
 def golden_ids_for_record(engine: Engine, value: str) -> dict[str, str]:
@@ -294,12 +389,105 @@ def read_decisions(engine: Engine) -> list[dict[str, Any]]:
 # --- 360 view --------------------------------------------------------------------------------------------------
 
 
-def replace_360(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
-    _replace(engine, customer_360, rows)
+def touched_customers(engine: Engine, *, after: int) -> list[str]:
+    """Golden customers the golden runs after generation `after` touched."""
+    c = golden_touched.c
+    query = select(c.golden_customer_id).where(c.generation > after).distinct()
+    with engine.connect() as conn:
+        return sorted(row[0] for row in conn.execute(query))
 
 
-def replace_lookup_keys(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
-    _replace(engine, lookup_keys, rows)
+def absorbed_into(engine: Engine, golden_ids: Iterable[str] | None) -> dict[str, list[str]]:
+    """Ids merged into each of `golden_ids` (all survivors when None): their history belongs to the survivor."""
+    c = golden_customers.c
+    query = select(c.golden_id, c.merged_into).where(c.status == "merged", c.merged_into.is_not(None))
+    absorbed: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        if golden_ids is None:
+            rows = list(conn.execute(query))
+        else:
+            rows = [row for chunk in keyed.chunks(sorted(set(golden_ids)))
+                    for row in conn.execute(query.where(c.merged_into.in_(chunk)))]  # fmt: skip
+    for golden_id, survivor in sorted(rows):
+        absorbed.setdefault(survivor, []).append(golden_id)
+    return absorbed
+
+
+def save_360(
+    engine: Engine,
+    rows: Sequence[dict[str, Any]],
+    key_rows: Sequence[dict[str, Any]],
+    *,
+    removed: Sequence[str],
+    state: keyed.StepState,
+    full: bool,
+) -> None:
+    """One 360 build in one transaction: the views of `rows` and their lookup keys replaced by golden customer id
+    (every view when `full`), the views of `removed` (merged or retired) customers dropped, the build's state saved
+    and the touched-customer entries it consumed pruned."""
+    c360, keys = customer_360.c, lookup_keys.c
+    with engine.begin() as conn:
+        if full:
+            conn.execute(delete(customer_360))
+            conn.execute(delete(lookup_keys))
+        else:
+            gone = [*removed, *(row["golden_customer_id"] for row in rows)]
+            keyed.delete_keys(conn, lookup_keys, keys.golden_customer_id, gone)
+            keyed.delete_keys(conn, customer_360, c360.golden_customer_id, removed)
+        keyed.replace_keys(conn, customer_360, c360.golden_customer_id, rows)
+        _insert_all(conn, lookup_keys, key_rows)
+        conn.execute(delete(golden_touched).where(golden_touched.c.generation <= state.revision))
+        keyed.write_state(conn, "customer_360", state, datetime.now(UTC))
+
+
+def figures_360(engine: Engine) -> dict[str, float | int]:
+    """The 360 table's totals, from its figure columns: customers, total MRR, paying customers, open
+    conversations, unpaid invoices and duplicate records."""
+    c = customer_360.c
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(c.mrr), 0.0),
+        func.count().filter(c.mrr > 0),
+        func.coalesce(func.sum(c.open_conversations), 0),
+        func.coalesce(func.sum(c.unpaid_invoices), 0),
+        func.coalesce(func.sum(c.duplicate_records), 0),
+    )
+    with engine.connect() as conn:
+        count, mrr, paying, conversations, unpaid, duplicates = conn.execute(query).one()
+    return {"customers": int(count), "total_mrr": round(float(mrr), 2), "paying_customers": int(paying),
+            "open_conversations": int(conversations), "unpaid_invoices": int(unpaid),
+            "duplicate_records": int(duplicates)}  # fmt: skip
+
+
+def duplicate_views(engine: Engine, *, limit: int) -> list[dict[str, Any]]:
+    """The within-tool duplicates of the `limit` customers holding most extra copies: golden_customer_id, name, tool,
+    object, count and records per duplicate group."""
+    c = customer_360.c
+    query = (
+        select(c.golden_customer_id, c.name, c.view)
+        .where(c.duplicate_records > 0)
+        .order_by(c.duplicate_records.desc(), c.golden_customer_id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [
+            {"golden_customer_id": golden_id, "name": name, **{key: group[key] for key in ("tool", "object", "count",
+                                                                                          "records")}}
+            for golden_id, name, view in conn.execute(query)
+            for group in view.get("within_tool_duplicates") or []
+        ]  # fmt: skip
+
+
+def double_billing_views(engine: Engine) -> list[dict[str, Any]]:
+    """(golden_customer_id, name, double_billing) of the customers the 360 view finds billed twice."""
+    c = customer_360.c
+    query = select(c.golden_customer_id, c.name, c.double_billing).where(c.double_billing.is_not(None))
+    with engine.connect() as conn:
+        return [
+            {"golden_customer_id": golden_id, "name": name, "double_billing": billed or []}
+            for golden_id, name, billed in conn.execute(query.order_by(c.golden_customer_id))
+            if billed
+        ]
 
 
 def ids_by_key(engine: Engine, kind: str, low: str, high: str | None, limit: int) -> list[tuple[str, str]]:

@@ -79,6 +79,12 @@ class BoundedString(TypeDecorator):
 
 metadata = MetaData()
 
+RESOLUTION_TEXT_FIELDS = (
+    "first_name", "last_name", "full_name", "email", "phone", "company_name", "company_domain", "street", "city",
+    "postcode", "country", "shared_keys", "birth_date",
+)  # fmt: skip
+"""The text fields matching reads (`customer_hub.resolution.prepare`), stored as columns of `resolution_input`."""
+
 # --- ingestion -------------------------------------------------------------------------------------------------
 
 landed_records = Table(
@@ -179,6 +185,35 @@ customer_records = Table(
     Column("attributes", JSON, nullable=False, doc="canonical and normalised fields of the record"),
     Column("source_updated_at", UtcDateTime, nullable=True),
     Column("deleted_at", UtcDateTime, nullable=True),
+    Column("content_hash", String(40), nullable=True, doc="hash of the row: a rebuild rewrites only rows it changes"),
+    Column("revision", Integer, nullable=True, index=True, doc="the customer-records run that last changed the row"),
+)
+
+resolution_input = Table(
+    "resolution_input",
+    metadata,
+    Column("record_id", String(200), primary_key=True),
+    Column("source_system", String(32), nullable=False),
+    Column("source_object", String(64), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    *(Column(field, BoundedString(), nullable=True) for field in RESOLUTION_TEXT_FIELDS),
+    Column("is_account_only", Boolean, nullable=False),
+    Column("source_updated_at", UtcDateTime, nullable=True),
+    Column("revision", Integer, nullable=False, index=True, doc="the customer-records run that last changed it"),
+    comment="the live records' fields matching compares, one column each: a golden run reads them column-wise "
+    "instead of decoding every record's attributes; kept by the customer-records step beside customer_records",
+)
+
+derived_state = Table(
+    "derived_state",
+    metadata,
+    Column("step", String(32), primary_key=True, doc="customer_records, golden or customer_360"),
+    Column("revision", Integer, nullable=False, doc="customer_records: its run counter; others: what they consumed"),
+    Column("fingerprint", String(64), nullable=False, doc="the inputs the step last ran on (settings, decisions)"),
+    Column("detail", JSON, nullable=True, doc="what the step needs to skip an unchanged run, e.g. its last counts"),
+    Column("updated_at", UtcDateTime, nullable=False),
+    comment="where each derived step got to, so a run after no change does nothing and one after a change does "
+    "only what changed",
 )
 
 golden_customers = Table(
@@ -202,6 +237,15 @@ golden_generation = Table(
     Column("saved_at", UtcDateTime, nullable=False),
 )
 """A golden run saves only if no other run saved since it read the store (compare-and-set on `generation`)."""
+
+golden_touched = Table(
+    "golden_touched",
+    metadata,
+    Column("generation", Integer, nullable=False, index=True, doc="the golden run that touched the customer"),
+    Column("golden_customer_id", String(32), nullable=False),
+    comment="golden customers a golden run changed (membership, fields, links or a record's content), for the "
+    "360 view to rebuild only those; entries older than every reader's position are pruned",
+)
 
 golden_history = Table(
     "golden_history",
@@ -234,6 +278,7 @@ customer_xref = Table(
     Column("match_scores", JSON, nullable=True),
     Column("linked_to", String(200), nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("link_hash", String(40), nullable=True, doc="hash of the row's values: a run rewrites only changed rows"),
 )
 
 match_candidates = Table(
@@ -280,6 +325,12 @@ customer_360 = Table(
     Column("email", BoundedString(320), nullable=True, index=True),
     Column("view", JSON, nullable=False, doc="the whole 360 view with the tool each field came from"),
     Column("updated_at", UtcDateTime, nullable=False),
+    # the view's figures as columns, so the asset's totals are one aggregate query rather than a read of every view
+    Column("mrr", Float, nullable=True),
+    Column("open_conversations", Integer, nullable=True),
+    Column("unpaid_invoices", Integer, nullable=True),
+    Column("duplicate_records", Integer, nullable=True, doc="extra copies the tools hold (`duplicate_records`)"),
+    Column("double_billing", JSON, nullable=True, doc="the view's double billings; null when there are none"),
 )
 
 lookup_keys = Table(
@@ -290,6 +341,7 @@ lookup_keys = Table(
     Column("key", BoundedString(255, postgres_collation="C"), nullable=False),
     Column("golden_customer_id", String(32), nullable=False),
     Index("ix_lookup_keys_kind_key", "kind", "key"),
+    Index("ix_lookup_keys_customer", "golden_customer_id"),
     comment="what else a customer is looked up by: its people's names and every phone, rebuilt with customer_360",
 )
 

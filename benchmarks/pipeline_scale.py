@@ -1,0 +1,157 @@
+"""What the derived layer costs as the hub grows: the whole graph after a full load, after 1% of records changed, and
+after nothing changed, at several sandbox scales, on SQLite and PostgreSQL.
+
+Each step (customer_records, golden_customers, customer_360, quality_metrics) runs in a fresh Python process, so its
+time and peak memory (resident set) are its own and not those of the steps before it. The sandbox serves the tools
+in this process; syncs run here too. Run on a quiet machine; compare ratios within one run.
+
+    .venv/bin/python benchmarks/pipeline_scale.py [--scales 1 5 20] [--backends sqlite postgresql]
+
+PostgreSQL is used through `--postgres-url` (default postgresql://127.0.0.1/test); each scale gets a fresh schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from customer_hub.config import load_config
+from customer_hub.local_env import environment, sandbox_environment
+from customer_hub.sandbox import start_sandbox
+from customer_hub.spokes.registry import build_connectors, streams
+from customer_hub.spokes.sync import sync_stream
+from customer_hub.store import engine_for
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = ("customer_records", "golden_customers", "customer_360", "quality_metrics")
+DERIVED = ("golden_customers", "customer_360", "quality_metrics")
+"""The steps whose incremental cost the targets are about."""
+
+_STEP = """
+import json, resource, sys, time
+from datetime import UTC, datetime
+from customer_hub.config import load_config
+from customer_hub.store import engine_for
+config = load_config(sys.argv[2])
+engine = engine_for(sys.argv[3])
+started = time.perf_counter()
+step = sys.argv[1]
+if step == "customer_records":
+    from customer_hub.golden.records import build_customer_records
+    build_customer_records(engine, config.matching)
+elif step == "golden_customers":
+    from customer_hub.golden.build import build_golden
+    build_golden(engine, config)
+elif step == "customer_360":
+    from customer_hub.golden.view360 import build_customer_360
+    build_customer_360(engine)
+else:
+    from customer_hub.quality.metrics import compute_metrics
+    from customer_hub.store.quality_store import append_metrics
+    now = datetime.now(UTC)
+    append_metrics(engine, compute_metrics(engine, config, now), now)
+elapsed = time.perf_counter() - started
+print(json.dumps({"seconds": elapsed, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_step(step: str, url: str) -> dict[str, float]:
+    """One step in a fresh interpreter: its own wall time (imports excluded) and peak resident memory."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STEP, step, str(ROOT / "hub.yaml"), url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sync_all(engine, config, url: str, sandbox_url: str, mode: str) -> float:
+    started = time.perf_counter()
+    with environment(sandbox_environment(config, sandbox_url)):
+        connectors = build_connectors(config, engine=engine)
+        for tool, obj in streams(config):
+            sync_stream(engine, connectors[tool], obj, mode=mode)
+    return time.perf_counter() - started
+
+
+def fresh_url(backend: str, folder: str, scale: float, postgres_url: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder}/hub-{scale:g}.db"
+    schema = f"pipeline_scale_{str(scale).replace('.', '_')}"
+    admin = engine_for(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    return f"{postgres_url}?options=-csearch_path%3D{schema}"
+
+
+def measure(backend: str, scale: float, folder: str, postgres_url: str, seed: int) -> list[dict[str, object]]:
+    config = load_config(ROOT / "hub.yaml")
+    url = fresh_url(backend, folder, scale, postgres_url)
+    engine = engine_for(url)
+    rows: list[dict[str, object]] = []
+    with start_sandbox(seed=seed, scale=scale) as sandbox:
+        landed = sync_all(engine, config, url, sandbox.url, "full")
+        records = sum(sandbox.state.counts().get(tool, {}).get(obj, 0) for tool, obj in streams(config))
+        print(f"{backend} scale {scale:g}: {records} source records landed in {landed:.1f} s", file=sys.stderr)
+        for run in ("full", "1% changed", "no change"):
+            if run == "1% changed":
+                sandbox.state.mutate(0.01, create=max(1, records // 1000), delete=max(1, records // 2000), merge=2)
+            if run != "full":
+                sync_all(engine, config, url, sandbox.url, "auto")
+            for step in STEPS:
+                figures = run_step(step, url)
+                rows.append({"backend": backend, "scale": scale, "records": records, "run": run, "step": step,
+                             **figures})  # fmt: skip
+                print(f"  {run:<11} {step:<17} {figures['seconds']:8.2f} s {figures['peak_mib']:8.0f} MiB",
+                      file=sys.stderr)  # fmt: skip
+    return rows
+
+
+def report(rows: list[dict[str, object]]) -> None:
+    print(f"{'backend':<11}{'scale':>6}{'records':>9} {'run':<11} {'step':<17}{'seconds':>9}{'peak MiB':>10}")
+    for row in rows:
+        print(f"{row['backend']:<11}{row['scale']:>6g}{row['records']:>9} {row['run']:<11} {row['step']:<17}"
+              f"{row['seconds']:>9.2f}{row['peak_mib']:>10.0f}")  # fmt: skip
+    print()
+    print("golden + 360 + quality, as a share of the full run's time:")
+    groups = sorted({(row["backend"], row["scale"]) for row in rows})
+    for backend, scale in groups:
+        total = {
+            run: sum(r["seconds"] for r in rows if (r["backend"], r["scale"], r["run"]) == (backend, scale, run)
+                     and r["step"] in DERIVED)  # fmt: skip
+            for run in ("full", "1% changed", "no change")
+        }
+        peak = max(r["peak_mib"] for r in rows if (r["backend"], r["scale"]) == (backend, scale) and r["step"] in STEPS)
+        print(f"  {backend:<11} scale {scale:>4g}: full {total['full']:.1f} s, after 1% changed "
+              f"{total['1% changed'] / total['full']:.1%}, after no change {total['no change'] / total['full']:.1%}; "
+              f"peak {peak:.0f} MiB")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 5, 20])
+    parser.add_argument("--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
+    parser.add_argument("--postgres-url", default="postgresql://127.0.0.1/test")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for backend in args.backends:
+            for scale in args.scales:
+                rows += measure(backend, scale, folder, args.postgres_url, args.seed)
+    report(rows)
+
+
+if __name__ == "__main__":
+    main()
