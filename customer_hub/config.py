@@ -25,12 +25,17 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "hubspot": ("contacts", "companies", "deals"),
     "stripe": ("customers", "subscriptions", "invoices"),
     "intercom": ("contacts", "conversations"),
-    "quickbooks": ("customers", "invoices"),
+    "quickbooks": ("customers", "invoices", "purchases", "bills", "vendors"),
     "sheets": ("implementations",),
     "asana": ("projects",),
 }
 """The streams each connector serves (its `objects`; a test keeps the two equal). Checked at load time, so an
 object the connector does not know fails the code location naming the key, not the first sync."""
+SPEND_STREAMS: frozenset[tuple[str, str]] = frozenset(
+    {("quickbooks", "purchases"), ("quickbooks", "bills"), ("quickbooks", "vendors")}
+)
+"""Streams about what the company buys, not about its customers: landed for the shadow-IT scan and kept out of
+customer resolution, so a vendor never becomes a golden customer."""
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _CRON_FIELDS = (
@@ -240,6 +245,8 @@ class HubConfig(_Strict):
     export: dict[str, Any] = Field(default_factory=dict)
     webhooks: dict[str, Any] = Field(default_factory=dict)
     writeback: dict[str, Any] = Field(default_factory=dict)
+    change_control: dict[str, Any] = Field(default_factory=dict)
+    shadow_it: dict[str, Any] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -287,6 +294,8 @@ _SECTION_MODELS = {
     "export": ("customer_hub.export.settings", "ExportSettings"),
     "webhooks": ("customer_hub.webhooks.settings", "WebhookSettings"),
     "writeback": ("customer_hub.writeback.settings", "WritebackSettings"),
+    "change_control": ("customer_hub.change_control.settings", "ChangeControlSettings"),
+    "shadow_it": ("customer_hub.spend.settings", "ShadowItSettings"),
 }
 
 
