@@ -19,8 +19,9 @@ def shadow_it_message(report: SpendReport, ui_url: str, now: datetime) -> dict[s
     """Counts first, then the unknown SaaS (largest monthly cost first) and the cost differences."""
     unknown, mismatches = report.unknown_saas, report.cost_mismatches
     headline = (
-        f"{len(unknown)} SaaS vendors billing outside the inventory (${report.unknown_monthly_usd:,.2f}/month), "
-        f"{len(mismatches)} tools costing other than configured"
+        f"{len(unknown)} SaaS vendor{'s' * (len(unknown) != 1)} billing outside the inventory "
+        f"(${report.unknown_monthly_usd:,.2f}/month), {len(mismatches)} tool{'s' * (len(mismatches) != 1)} costing "
+        "other than configured"
     )
     blocks = [_header(":mag: Quarterly shadow-IT scan"), _section(f"*{_escape(headline)}*")]
     lines = [{"summary": vendor.summary()} for vendor in unknown]

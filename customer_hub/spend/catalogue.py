@@ -132,9 +132,9 @@ class VendorMatcher:
         self._names = [(name, entry) for name, entry in self._names if name]
 
     def match(self, name: str, domains: Iterable[str] = ()) -> VendorMatch | None:
-        """The catalogue entry this vendor is, or None. A domain equal to, or under, an entry's domain wins over
-        any name; otherwise the best name scoring at least `min_score`."""
-        for domain in sorted(domains):
+        """The catalogue entry this vendor is, or None. A domain (given, or written in the name) equal to, or under,
+        an entry's domain wins over any name; otherwise the best name scoring at least `min_score`."""
+        for domain in sorted(set(domains) | vendor_domains(name)):
             for entry in self.entries:
                 if any(domain == known or domain.endswith("." + known) for known in entry.domains):
                     return VendorMatch(entry, "domain", 100.0)

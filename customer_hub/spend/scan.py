@@ -212,6 +212,8 @@ def scan_spend(
         )
         accounts = tuple(sorted({account for *_, account, _ in charges if account}))
         tool_match = _first_match(inventory, names, domains)
+        saas_match = _first_match(saas, names, domains)
+        also_known_as = list(saas_match.entry.names) if saas_match else []  # `known_vendors: [Zoom]` approves Zoom
         spends.append(
             VendorSpend(
                 vendor_id=vendor_id,
@@ -222,9 +224,9 @@ def scan_spend(
                 series=series,
                 active=series is not None and as_of is not None and series.active(as_of, settings.active_grace_days),
                 tool=tool_match.entry.tool if tool_match else None,
-                saas=_first_match(saas, names, domains),
+                saas=saas_match,
                 saas_by_account=any(word in account.lower() for account in accounts for word in SAAS_ACCOUNT_WORDS),
-                approved=_first_match(approved, names, set()) is not None,
+                approved=_first_match(approved, names + also_known_as, set()) is not None,
             )
         )
     tools = []

@@ -36,7 +36,8 @@ class ShadowItSettings(BaseModel):
         description="tool -> vendor names the books use for it, when the catalogue does not know them",
     )
     known_vendors: list[str] = Field(
-        default_factory=list, description="SaaS vendors approved outside the inventory: never reported as unknown"
+        default_factory=list,
+        description="SaaS vendors approved outside the inventory (the books' name or the catalogue's): never reported",
     )
 
     @field_validator("scan_cron")

@@ -21,7 +21,7 @@ HUB_YAML = Path(__file__).resolve().parents[2] / "hub.yaml"
 STREAMS = [
     "hubspot_contacts", "hubspot_companies", "hubspot_deals", "stripe_customers", "stripe_subscriptions",
     "stripe_invoices", "intercom_contacts", "intercom_conversations", "quickbooks_customers", "quickbooks_invoices",
-    "sheets_implementations", "asana_projects",
+    "quickbooks_purchases", "quickbooks_bills", "quickbooks_vendors", "sheets_implementations", "asana_projects",
 ]  # fmt: skip
 
 
