@@ -81,11 +81,13 @@ def test_a_ticket_is_found_by_its_marker_in_the_name_or_in_the_notes():
 
 
 def test_digest_lines_give_age_owner_and_ticket_state_oldest_first():
+    ticket = {"ticket_gid": "9", "ticket_url": "https://app.asana.com/0/1/9", "ticket_state": "open"}
+    none = {"ticket_gid": None, "ticket_url": None, "ticket_state": None, "ticket_error": "asana: timed out"}
     rows = [
         {"tool": "hubspot", "object": "contacts", "summary": "added a", "first_seen_at": NOW - timedelta(days=2),
-         "ticket_gid": "9", "ticket_url": "https://app.asana.com/0/1/9", "ticket_state": "open", "ticket_error": None},
-        {"tool": "sheets", "object": "implementations", "summary": "removed b", "first_seen_at": NOW - timedelta(days=9),
-         "ticket_gid": None, "ticket_url": None, "ticket_state": None, "ticket_error": "asana: timed out"},
+         "ticket_error": None, **ticket},
+        {"tool": "sheets", "object": "implementations", "summary": "removed b",
+         "first_seen_at": NOW - timedelta(days=9), **none},
     ]  # fmt: skip
 
     lines = digest_lines(rows, {"hubspot": "sales-ops@example.com"}, NOW)

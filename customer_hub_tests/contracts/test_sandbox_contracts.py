@@ -140,7 +140,9 @@ CASES = [
         "POST",
         "/tasks",
         status=201,
-        body={"data": {"name": "Schema change: contract test", "notes": "from the contract tests", "projects": [PATCHES]}},
+        body={
+            "data": {"name": "Schema change: contract test", "notes": "from the contract tests", "projects": [PATCHES]}
+        },
     ),
     Case("asana", "POST", "/tasks", status=400, body={"data": {"name": "nowhere", "projects": ["0"]}}),
     Case("asana", "GET", "/projects/0/tasks", status=404),

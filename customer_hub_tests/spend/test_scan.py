@@ -26,7 +26,11 @@ def _scan(books, costs=None, **settings):
     config = load_config()
     costs = costs or {tool: system.monthly_cost_usd for tool, system in config.systems.items()}
     return scan_spend(
-        books["vendors"], books["purchases"], books["bills"], costs, shadow_it_settings({**config.shadow_it, **settings})
+        books["vendors"],
+        books["purchases"],
+        books["bills"],
+        costs,
+        shadow_it_settings({**config.shadow_it, **settings}),
     )
 
 

@@ -107,5 +107,7 @@ def test_the_saas_spend_asset_reports_the_findings_and_queues_the_slack_summary(
     assert (metadata["unknown_saas"], metadata["cost_mismatches"]) == (5, 1)
     assert metadata["unknown_saas_monthly_usd"] == 586.9
     assert "Calendly (Calendy LLC)" in metadata["unknown_saas_vendors"]
-    [summary] = [row for row in alert_store.recent_alerts(engine) if (row["incident_key"] or "").startswith("shadow_it")]
+    [summary] = [
+        row for row in alert_store.recent_alerts(engine) if (row["incident_key"] or "").startswith("shadow_it")
+    ]
     assert summary["kind"] == "digest" and summary["message"]["text"].startswith("Quarterly shadow-IT scan: 5 SaaS")
