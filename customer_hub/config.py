@@ -61,6 +61,22 @@ def cron_problem(expression: str) -> str | None:
     return None
 
 
+def checked_cron(value: str) -> str:
+    """A settings validator's body: the cron expression stripped, or ValueError saying what is wrong with it."""
+    problem = cron_problem(value.strip())
+    if problem:
+        raise ValueError(f"{value!r} {problem}")
+    return value.strip()
+
+
+def checked_tools(value: dict[str, Any]) -> dict[str, Any]:
+    """A settings validator's body for a mapping keyed by tool: ValueError naming any key that is not a tool."""
+    unknown = sorted(set(value) - set(TOOLS))
+    if unknown:
+        raise ValueError(f"unknown tool(s) {unknown}; tools are {list(TOOLS)}")
+    return value
+
+
 def _cron_part_problem(part: str, low: int, high: int, names: dict[str, int]) -> str | None:
     span, _, step = part.partition("/")
     if step and not (step.isdigit() and int(step) > 0):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from customer_hub.config import cron_problem
+from customer_hub.config import checked_cron
 
 
 class ChangeControlSettings(BaseModel):
@@ -40,10 +40,7 @@ class ChangeControlSettings(BaseModel):
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        problem = cron_problem(value.strip())
-        if problem:
-            raise ValueError(f"{value!r} {problem}")
-        return value.strip()
+        return checked_cron(value)
 
     @property
     def tickets_on(self) -> bool:

@@ -33,7 +33,7 @@ from customer_hub.change_control.changes import (
 from customer_hub.config import HubConfig
 from customer_hub.quality.reports import schema_drifts
 from customer_hub.quality.settings import quality_settings
-from customer_hub.spokes.http import ToolError
+from customer_hub.spokes.http import ToolError, ToolNotFoundError
 from customer_hub.store import alert_store, change_store
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,12 @@ def _sync_one(
         if is_open:
             _note_in_incident(engine, config, row, url, created, now)
         return
-    asana.set_task_completed(gid, not is_open)
+    try:
+        asana.set_task_completed(gid, not is_open)
+    except ToolNotFoundError:  # a person deleted the task: forgotten, so an open change gets one again
+        change_store.record_ticket(engine, key, None, None, None if is_open else NO_TICKET, now)
+        report.errors.append(f"{title}: task {gid} was deleted in Asana" + ("; a new one follows" if is_open else ""))
+        return
     (report.reopened if is_open else report.completed).append(title)
     change_store.record_ticket(engine, key, gid, row["ticket_url"], "open" if is_open else "completed", now)
 

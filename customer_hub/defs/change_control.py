@@ -11,12 +11,8 @@ from dagster import (
     DefaultScheduleStatus,
     MaterializeResult,
     MetadataValue,
-    OpExecutionContext,
     ScheduleDefinition,
     asset,
-    in_process_executor,
-    job,
-    op,
 )
 
 from customer_hub.automation.settings import automation_settings
@@ -24,6 +20,7 @@ from customer_hub.change_control.digest import queue_patch_digest
 from customer_hub.change_control.settings import change_control_settings
 from customer_hub.change_control.tickets import sync_tickets, track_changes
 from customer_hub.config import cached_config
+from customer_hub.defs.outbox_jobs import outbox_message_job
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
 from customer_hub.defs.tool_resources import AsanaResource
@@ -81,20 +78,12 @@ def schema_change_tickets(context: AssetExecutionContext, hub: HubResource, asan
     return MaterializeResult(metadata=metadata)
 
 
-@op
-def post_patch_digest(context: OpExecutionContext, hub: HubResource) -> None:
-    """The open schema changes with their age and owner, queued in the alert outbox (slack_alert_delivery posts)."""
-    config, engine = hub.config(), hub.engine()
-    with health_logged(engine, "integration_patch_digest", trigger_of(context), run_id=context.run_id) as entry:
-        alert_id = queue_patch_digest(engine, config, datetime.now(UTC))
-        entry.records_out = 1
-    context.log.info(f"integration patch digest queued as alert #{alert_id}; slack_alert_delivery posts it")
-
-
-@job(description="Weekly: the integration-patch digest of open schema changes.", executor_def=in_process_executor)
-def integration_patch_digest_job() -> None:
-    post_patch_digest()
-
+integration_patch_digest_job = outbox_message_job(
+    "integration_patch_digest_job",
+    "integration_patch_digest",
+    queue_patch_digest,
+    "Weekly: the integration-patch digest (open schema changes with their age, owner and ticket) as one Slack message.",
+)
 
 integration_patch_digest_schedule = ScheduleDefinition(
     name="integration_patch_digest_schedule",

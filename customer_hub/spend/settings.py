@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from customer_hub.config import TOOLS, cron_problem
+from customer_hub.config import checked_cron, checked_tools
 
 
 class ShadowItSettings(BaseModel):
@@ -43,18 +43,12 @@ class ShadowItSettings(BaseModel):
     @field_validator("scan_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        problem = cron_problem(value.strip())
-        if problem:
-            raise ValueError(f"{value!r} {problem}")
-        return value.strip()
+        return checked_cron(value)
 
     @field_validator("vendors")
     @classmethod
     def _tools(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = sorted(set(value) - set(TOOLS))
-        if unknown:
-            raise ValueError(f"unknown tool(s) {unknown}; tools are {list(TOOLS)}")
-        return value
+        return checked_tools(value)
 
 
 def shadow_it_settings(section: dict | None) -> ShadowItSettings:

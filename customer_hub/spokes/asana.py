@@ -201,7 +201,11 @@ class AsanaConnector(ConnectorBase):
     def set_task_completed(self, task_gid: str, completed: bool) -> dict[str, Any]:
         """Complete (or reopen) a task; setting the same value twice is harmless, so this one is retried."""
         response = self.client.request("PUT", f"/tasks/{task_gid}", json={"data": {"completed": completed}})
-        return _data(response.json(), self.tool, "PUT /tasks/{gid}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise ToolResponseError(self.tool, "PUT /tasks/{gid}", "answer is not JSON") from None
+        return _data(body, self.tool, "PUT /tasks/{gid}")
 
     # --- mapping -----------------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from customer_hub.config import SyncConfig, load_config
 from customer_hub.quality.checks import check_drift
 from customer_hub.quality.reports import schema_drifts
 from customer_hub.quality.settings import QualitySettings
-from customer_hub.sandbox import SANDBOX_IDS, start_sandbox
+from customer_hub.sandbox import SANDBOX_IDS
 from customer_hub.spokes.asana import AsanaConnector
 from customer_hub.store import alert_store, change_store
 from customer_hub.store.quality_store import accept_schema
@@ -28,10 +28,8 @@ AFTER = ["id", "properties.email_address", "properties.firstname", "properties.p
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    server = start_sandbox(scale=0.02)
-    yield server
-    server.stop()
+def sandbox(small_sandbox):
+    return small_sandbox
 
 
 @pytest.fixture
@@ -161,3 +159,23 @@ def test_what_the_connector_sends_for_tickets_is_what_asanas_spec_documents(sqli
     assert sent[0].endswith(f"/projects/{PROJECT}/tasks") and sum(s.startswith("POST") for s in sent) == 2
     assert sum(s.startswith("PUT") for s in sent) == 2
     assert spec_errors("asana", log.exchanges) == []
+
+
+def test_a_task_deleted_in_asana_is_forgotten_and_made_again_when_its_change_returns(sqlite_url, sandbox, asana):
+    from customer_hub.store import engine_for
+
+    engine = engine_for(sqlite_url)
+    _drifted(engine)
+    _sync(engine, asana)
+    deleted = next(task for task in _tasks(sandbox) if "loyalty_tier" in task["name"])
+    sandbox.state.asana_tasks.pop(deleted["gid"])  # a person deletes one ticket
+    accept_schema(engine, "hubspot", "contacts", "tester", T0 + timedelta(hours=1))
+
+    closing = _sync(engine, asana, T0 + timedelta(hours=1))
+
+    assert closing.completed == ["hubspot contacts: renamed properties.email → properties.email_address"]
+    assert closing.errors == [f"hubspot contacts: added properties.loyalty_tier: task {deleted['gid']} was deleted in "
+                              "Asana"]  # fmt: skip
+    snapshot(engine, "hubspot", "contacts", BEFORE, T0 + timedelta(hours=2))  # the vendor reverts: the field returns
+    back = _sync(engine, asana, T0 + timedelta(hours=2))
+    assert "hubspot contacts: removed properties.loyalty_tier" in back.created and not back.errors

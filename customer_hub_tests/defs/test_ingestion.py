@@ -69,7 +69,7 @@ def test_disabled_systems_get_no_assets():
     config = load_config(HUB_YAML)
     systems = {**config.systems, "asana": config.systems["asana"].model_copy(update={"enabled": False})}
     keys = [a.key.to_user_string() for a in build_sync_assets(config.model_copy(update={"systems": systems}))]
-    assert "asana_projects" not in keys and len(keys) == 11
+    assert "asana_projects" not in keys and len(keys) == 14
 
 
 def test_materializing_lands_the_tools_records_and_reports_metadata(sandbox, sqlite_url):

@@ -11,7 +11,7 @@ from dagster import AssetKey, DagsterInstance, materialize
 from customer_hub.config import SyncConfig, load_config
 from customer_hub.golden.records import build_customer_records
 from customer_hub.inventory import format_inventory, inventory_rows
-from customer_hub.sandbox import SANDBOX_IDS, start_sandbox
+from customer_hub.sandbox import SANDBOX_IDS
 from customer_hub.spend.report import scan_books
 from customer_hub.spokes.quickbooks import QuickBooksConnector
 from customer_hub.spokes.sync import sync_stream
@@ -24,10 +24,8 @@ HUB_YAML = Path(__file__).resolve().parents[2] / "hub.yaml"
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    server = start_sandbox(scale=0.02)
-    yield server
-    server.stop()
+def sandbox(small_sandbox):
+    return small_sandbox
 
 
 @pytest.fixture

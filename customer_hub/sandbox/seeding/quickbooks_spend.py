@@ -117,18 +117,25 @@ def _expense_line(amount: float, account: str, description: str) -> Record:
     }
 
 
-def new_purchase(purchase_id: str, vendor: Record, payee: Payee, amount: float, moment: int, memo: str) -> Record:
-    """A card Purchase from a vendor with one account-based expense line."""
+def _transaction(txn_id: str, payee: Payee, amount: float, moment: int, memo: str) -> Record:
+    """What a purchase and a bill share: ids, times, currency, the memo and one expense line."""
     return {
         "domain": "QBO",
         "sparse": False,
-        "Id": purchase_id,
+        "Id": txn_id,
         "SyncToken": "0",
         "MetaData": {"CreateTime": qbo_time(moment), "LastUpdatedTime": qbo_time(moment)},
         "TxnDate": iso_date(moment),
         "CurrencyRef": dict(USD),
         "PrivateNote": memo,
         "Line": [_expense_line(amount, payee.account, memo)],
+    }
+
+
+def new_purchase(purchase_id: str, vendor: Record, payee: Payee, amount: float, moment: int, memo: str) -> Record:
+    """A card Purchase from a vendor with one account-based expense line."""
+    return {
+        **_transaction(purchase_id, payee, amount, moment, memo),
         "AccountRef": dict(CARD_ACCOUNT),
         "PaymentType": "CreditCard",
         "EntityRef": {"value": vendor["Id"], "name": vendor["DisplayName"], "type": "Vendor"},
@@ -141,16 +148,8 @@ def new_purchase(purchase_id: str, vendor: Record, payee: Payee, amount: float, 
 def new_bill(bill_id: str, vendor: Record, payee: Payee, amount: float, moment: int, memo: str, paid: bool) -> Record:
     """A Bill from a vendor, due in 30 days; paid ones have no balance left."""
     return {
-        "domain": "QBO",
-        "sparse": False,
-        "Id": bill_id,
-        "SyncToken": "0",
-        "MetaData": {"CreateTime": qbo_time(moment), "LastUpdatedTime": qbo_time(moment)},
+        **_transaction(bill_id, payee, amount, moment, memo),
         "DocNumber": f"INV-{bill_id}",
-        "TxnDate": iso_date(moment),
-        "CurrencyRef": dict(USD),
-        "PrivateNote": memo,
-        "Line": [_expense_line(amount, payee.account, memo)],
         "VendorRef": {"value": vendor["Id"], "name": vendor["DisplayName"]},
         "APAccountRef": dict(PAYABLES_ACCOUNT),
         "TotalAmt": amount,
