@@ -72,7 +72,7 @@ def schema_change_tickets(context: AssetExecutionContext, hub: HubResource, asan
                 f"- {row['tool']} {row['object']}: {row['summary']} ({row['ticket_url'] or 'no ticket'})"
                 for row in open_rows
             )
-            or "None."  # fmt: skip
+            or "None."
         ),
     }
     return MaterializeResult(metadata=metadata)
