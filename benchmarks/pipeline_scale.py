@@ -128,8 +128,11 @@ def report(rows: list[dict[str, object]]) -> None:
     groups = sorted({(row["backend"], row["scale"]) for row in rows})
     for backend, scale in groups:
         total = {
-            run: sum(r["seconds"] for r in rows if (r["backend"], r["scale"], r["run"]) == (backend, scale, run)
-                     and r["step"] in DERIVED)  # fmt: skip
+            run: sum(
+                r["seconds"]
+                for r in rows
+                if (r["backend"], r["scale"], r["run"]) == (backend, scale, run) and r["step"] in DERIVED
+            )  # fmt: skip
             for run in ("full", "1% changed", "no change")
         }
         peak = max(r["peak_mib"] for r in rows if (r["backend"], r["scale"]) == (backend, scale) and r["step"] in STEPS)

@@ -130,6 +130,40 @@ def _cmd_accept_fields(args: argparse.Namespace) -> int:
     return 0 if accepted.fields else 1
 
 
+def _cmd_changes(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from customer_hub.change_control.changes import digest_lines
+    from customer_hub.change_control.tickets import track_changes
+    from customer_hub.store import change_store
+    from customer_hub.store.quality_store import accept_schema
+
+    config, engine, now = load_config(args.config), _engine(args), datetime.now(UTC)
+    if args.action == "accept":
+        system = config.systems.get(args.tool)
+        if system is None or args.object not in system.objects:
+            raise ValueError(f"no stream {args.tool} {args.object} in {config.path}; streams are the tools' objects")
+        if accept_schema(engine, args.tool, args.object, args.by, now) is None:
+            raise ValueError(f"{args.tool} {args.object} has no schema snapshot yet: sync it first")
+        resolved = track_changes(engine, config, now).resolved
+        print(f"Accepted the current schema of {args.tool} {args.object} as its baseline: {len(resolved)} change(s) "
+              "resolved; their Asana tickets are completed on the next schema_change_tickets run.")  # fmt: skip
+        return 0
+    track_changes(engine, config, now)
+    rows = change_store.read_changes(engine, None if args.all else change_store.OPEN)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    owners = {tool: system.owner for tool, system in config.systems.items()}
+    for row in rows:
+        line = digest_lines([row], owners, now)[0]
+        status = f"[{row['status']}] " if args.all else ""
+        print(f"{status}{line.text()}" + (f" {line.ticket_url}" if line.ticket_url else ""))
+    if not rows:
+        print("No open schema change." if not args.all else "No schema change tracked yet.")
+    return 0
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from customer_hub.sandbox import serve
 
@@ -211,6 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     accept.add_argument("object")
     accept.add_argument("--by", default="cli", help="who accepted (kept with the quarantine)")
     accept.set_defaults(func=_cmd_accept_fields)
+
+    changes = commands.add_parser(
+        "changes", help="schema changes the tools made (change control): open ones with age, owner and ticket"
+    )
+    changes.add_argument("--all", action="store_true", help="resolved changes too")
+    changes.add_argument("--json", action="store_true")
+    changes.set_defaults(func=_cmd_changes, action="list")
+    change_actions = changes.add_subparsers(dest="action")
+    accept_change = change_actions.add_parser(
+        "accept", help="accept a stream's current schema as its baseline: its changes resolve, their tickets close"
+    )
+    accept_change.add_argument("tool")
+    accept_change.add_argument("object")
+    accept_change.add_argument("--by", default="cli", help="who accepted (kept with the acceptance)")
 
     sandbox = commands.add_parser("sandbox", help="serve the local imitation of the vendor APIs and Slack")
     sandbox.add_argument("--host", default="127.0.0.1")

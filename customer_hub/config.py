@@ -25,12 +25,17 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "hubspot": ("contacts", "companies", "deals"),
     "stripe": ("customers", "subscriptions", "invoices"),
     "intercom": ("contacts", "conversations"),
-    "quickbooks": ("customers", "invoices"),
+    "quickbooks": ("customers", "invoices", "purchases", "bills", "vendors"),
     "sheets": ("implementations",),
     "asana": ("projects",),
 }
 """The streams each connector serves (its `objects`; a test keeps the two equal). Checked at load time, so an
 object the connector does not know fails the code location naming the key, not the first sync."""
+SPEND_STREAMS: frozenset[tuple[str, str]] = frozenset(
+    {("quickbooks", "purchases"), ("quickbooks", "bills"), ("quickbooks", "vendors")}
+)
+"""Streams about what the company buys, not about its customers: landed for the shadow-IT scan and kept out of
+customer resolution, so a vendor never becomes a golden customer."""
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _CRON_FIELDS = (
@@ -54,6 +59,22 @@ def cron_problem(expression: str) -> str | None:
             if problem:
                 return f"{name} field {text!r}: {problem} (allowed {low}-{high})"
     return None
+
+
+def checked_cron(value: str) -> str:
+    """A settings validator's body: the cron expression stripped, or ValueError saying what is wrong with it."""
+    problem = cron_problem(value.strip())
+    if problem:
+        raise ValueError(f"{value!r} {problem}")
+    return value.strip()
+
+
+def checked_tools(value: dict[str, Any]) -> dict[str, Any]:
+    """A settings validator's body for a mapping keyed by tool: ValueError naming any key that is not a tool."""
+    unknown = sorted(set(value) - set(TOOLS))
+    if unknown:
+        raise ValueError(f"unknown tool(s) {unknown}; tools are {list(TOOLS)}")
+    return value
 
 
 def _cron_part_problem(part: str, low: int, high: int, names: dict[str, int]) -> str | None:
@@ -240,6 +261,8 @@ class HubConfig(_Strict):
     export: dict[str, Any] = Field(default_factory=dict)
     webhooks: dict[str, Any] = Field(default_factory=dict)
     writeback: dict[str, Any] = Field(default_factory=dict)
+    change_control: dict[str, Any] = Field(default_factory=dict)
+    shadow_it: dict[str, Any] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -287,6 +310,8 @@ _SECTION_MODELS = {
     "export": ("customer_hub.export.settings", "ExportSettings"),
     "webhooks": ("customer_hub.webhooks.settings", "WebhookSettings"),
     "writeback": ("customer_hub.writeback.settings", "WritebackSettings"),
+    "change_control": ("customer_hub.change_control.settings", "ChangeControlSettings"),
+    "shadow_it": ("customer_hub.spend.settings", "ShadowItSettings"),
 }
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from customer_hub.defs import automation, golden, ingestion, quality, webhooks, writeback
+from customer_hub.defs import automation, change_control, golden, ingestion, quality, spend, webhooks, writeback
 from customer_hub.defs.resources import HubResource
 
-_DOMAINS = (ingestion, golden, quality, automation, webhooks, writeback)
+_DOMAINS = (ingestion, golden, quality, automation, webhooks, writeback, change_control, spend)
 
 
 def build_definitions() -> Definitions:

@@ -3,7 +3,8 @@
 It runs the real Dagster definitions on the local instance the UI uses (`var/dagster_home`), so after the demo
 `make ui` shows the same runs, materializations, checks and metadata. The steps a person would otherwise do by
 hand are: a first (full) run of every asset, 1% of the sandbox's records changed, a second (incremental) run, a
-deal closed in HubSpot flowing to Asana and QuickBooks, and the alerts delivered to the sandbox's Slack.
+deal closed in HubSpot flowing to Asana and QuickBooks, the alerts delivered to the sandbox's Slack, a schema
+change becoming an Asana ticket, and the shadow-IT scan of the QuickBooks spend.
 """
 
 from __future__ import annotations
@@ -181,6 +182,18 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         from customer_hub.writeback.demo import run_writeback_demo
 
         ok &= run_writeback_demo(engine, config)
+
+        _banner("8. Change control: a schema change → Slack alert → one Asana ticket per field → weekly digest")
+        from customer_hub.change_control.demo import run_change_control_demo
+        from customer_hub.spend.demo import run_shadow_it_demo
+
+        def run(keys: list[str], label: str) -> bool:
+            return _run_assets(defs, instance, keys, label)
+
+        ok &= run_change_control_demo(sandbox, engine, config, run)
+
+        _banner("9. Shadow-IT scan: recurring QuickBooks charges against the inventory and a SaaS catalogue")
+        ok &= run_shadow_it_demo(engine, config, run)
 
     _banner(
         f"Done in {time.monotonic() - started:.0f} s: {'all runs succeeded' if ok else 'a run FAILED'}, "

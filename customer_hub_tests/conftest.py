@@ -58,3 +58,14 @@ def hub_engine(request, tmp_path) -> Engine:
     """The hub store on each backend in turn: tests using it prove both the default and the production path."""
     url = request.getfixturevalue("postgres_url") if request.param == "postgres" else f"sqlite:///{tmp_path}/hub.db"
     return engine_for(url)
+
+
+@pytest.fixture(scope="module")
+def small_sandbox():
+    """A sandbox of about 40 customers, for tests that need the vendor APIs but not a crowd of customers (its spend,
+    tickets and vendors do not scale with the customer count); it starts in a fraction of a second."""
+    from customer_hub.sandbox import start_sandbox
+
+    server = start_sandbox(scale=0.02)
+    yield server
+    server.stop()

@@ -20,7 +20,8 @@ from customer_hub.store import alert_store
 
 log = logging.getLogger("customer_hub.alerts")
 
-REPLIES = ("updated", "resolved")
+REPLIES = ("updated", "resolved", "ticket")
+"""Kinds posted in their incident's thread (`ticket`: change control naming the Asana task of a schema change)."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from customer_hub.config import cron_problem
+from customer_hub.config import checked_cron
 
 
 class _Strict(BaseModel):
@@ -67,10 +67,7 @@ class ScheduleSettings(_Strict):
     @field_validator("duplicate_report_cron", "parity_cron", "export_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        problem = cron_problem(value.strip())
-        if problem:
-            raise ValueError(f"{value!r} {problem}")
-        return value.strip()
+        return checked_cron(value)
 
 
 class AutomationSettings(_Strict):

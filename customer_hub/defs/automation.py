@@ -51,6 +51,7 @@ from customer_hub.automation.latency import latency_check_result, latency_report
 from customer_hub.automation.onboarding import OnboardingBatch, OnboardingDeal, OnboardingFlow, for_each_deal
 from customer_hub.automation.settings import AutomationSettings, automation_settings
 from customer_hub.config import HubConfig, cached_config
+from customer_hub.defs.outbox_jobs import outbox_message_job
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
 from customer_hub.defs.tool_resources import AsanaResource, HubSpotResource, QuickBooksResource, ToolResource
@@ -134,22 +135,13 @@ hub_automation_sensor = AutomationConditionSensorDefinition(
 # --- housekeeping: duplicate report, parity, monthly export ------------------------------------------------------
 
 
-@op
-def post_duplicate_digest(context: OpExecutionContext, hub: HubResource) -> None:
-    """One Slack message summarising duplicates and double billing, queued in the alerts outbox.
-
-    The outbox's delivery sensor (slack_alert_delivery) posts it, as it posts every alert, so a Slack outage
-    delays the report instead of failing it."""
-    config, engine = hub.config(), hub.engine()
-    with health_logged(engine, "duplicate_report", trigger_of(context), run_id=context.run_id) as entry:
-        alert_id = queue_duplicate_digest(engine, config, datetime.now(UTC))
-        entry.records_out = 1
-    context.log.info(f"duplicate report queued as alert #{alert_id}; slack_alert_delivery posts it")
-
-
-@job(description="Nightly: the duplicate report as one Slack message.", executor_def=in_process_executor)
-def duplicate_report_job() -> None:
-    post_duplicate_digest()
+duplicate_report_job = outbox_message_job(
+    "duplicate_report_job",
+    "duplicate_report",
+    queue_duplicate_digest,
+    "Nightly: the duplicate report (duplicates within tools, open match candidates, double billing) as one Slack "
+    "message.",
+)
 
 
 daily_parity_job = define_asset_job(

@@ -18,7 +18,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from customer_hub.config import cached_config
+from customer_hub.config import SPEND_STREAMS, cached_config
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
 from customer_hub.store import golden_store
@@ -28,8 +28,13 @@ GROUP = "golden"
 KINDS = {"pandas", "sqlalchemy"}  # the hub store is SQLite by default, PostgreSQL in production
 OWNERS = [cached_config().hub.owner]
 """hub.yaml's `hub.owner`: golden records are derived from every tool, so no one tool's owner owns them."""
-STREAM_KEYS = [f"{tool}_{obj}" for tool, system in cached_config().enabled_systems().items() for obj in system.objects]
-"""The ingestion assets (one per tool and object) that customer_records reads."""
+STREAM_KEYS = [
+    f"{tool}_{obj}"
+    for tool, system in cached_config().enabled_systems().items()
+    for obj in system.objects
+    if (tool, obj) not in SPEND_STREAMS
+]
+"""The ingestion assets (one per tool and object) that customer_records reads: every one but the spend streams."""
 REFRESH_ON_ANY_SYNC = (
     AutomationCondition.eager().without(~AutomationCondition.any_deps_missing())
     & AutomationCondition.all_deps_blocking_checks_passed()

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from customer_hub.config import TOOLS, ConfigError, HubConfig
+from customer_hub.config import ConfigError, HubConfig, checked_tools
 
 Severity = Literal["WARN", "ERROR"]
 
@@ -92,10 +92,7 @@ class QualitySettings(BaseModel):
     @field_validator("duplicate_objects")
     @classmethod
     def _known_tools(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = sorted(set(value) - set(TOOLS))
-        if unknown:
-            raise ValueError(f"unknown tool(s) {unknown}; tools are {list(TOOLS)}")
-        return value
+        return checked_tools(value)
 
     def severity_of(self, check: str) -> Severity:
         return self.severity.get(check, _DEFAULT_SEVERITY[check])

@@ -48,6 +48,8 @@ SANDBOX_IDS: Final[dict[str, str]] = {
     "asana_workspace_gid": "1200000000000001",
     "asana_team_gid": "1200000000000002",
     "asana_onboarding_template_gid": "1200000000000003",
+    # Asana project the schema-change tickets go to (change control).
+    "asana_patch_project_gid": "1200000000000004",
     # Slack: the channel id alerts resolve to and an incoming-webhook path (any T.../B.../secret path works).
     "slack_channel_id": "C0SANDBOX01",
     "slack_webhook_path": "/slack/services/T0SANDBOX01/B0SANDBOX01/sandboxwebhooksecret",

@@ -110,6 +110,25 @@ def _quickbooks_invoice(state: "SandboxState", record: Record, now_ms: int) -> N
     _quickbooks_entity(record, now_ms)
 
 
+def _quickbooks_vendor(state: "SandboxState", record: Record, now_ms: int) -> None:
+    record["PrimaryPhone"] = {"FreeFormNumber": phone_format(state.rng, f"+1800555{state.rng.randrange(1000, 10000)}")}
+    _quickbooks_entity(record, now_ms)
+
+
+def _quickbooks_purchase(state: "SandboxState", record: Record, now_ms: int) -> None:
+    """A bookkeeper reconciles the card statement: the memo changes, the amount and date do not."""
+    record["PrivateNote"] = f"{record['PrivateNote'].split('; ')[0]}; Reconciled {iso_ms(now_ms)[:10]}"
+    _quickbooks_entity(record, now_ms)
+
+
+def _quickbooks_bill(state: "SandboxState", record: Record, now_ms: int) -> None:
+    if record["Balance"] > 0:
+        record["Balance"] = 0.0
+    else:
+        record["PrivateNote"] = f"{record['PrivateNote'].split('; ')[0]}; Reviewed {iso_ms(now_ms)[:10]}"
+    _quickbooks_entity(record, now_ms)
+
+
 def _sheets_row(state: "SandboxState", record: Record, now_ms: int) -> None:
     values = record["values"]
     values.extend([""] * (6 - len(values)))
@@ -147,6 +166,10 @@ CHANGERS: dict[tuple[str, str], Changer] = {
     ("quickbooks", "invoices"): _quickbooks_invoice,
     ("sheets", "implementations"): _sheets_row,
     ("asana", "projects"): _asana_project,
+    # last, so adding them left the changes drawn for every stream above as they were
+    ("quickbooks", "vendors"): _quickbooks_vendor,
+    ("quickbooks", "purchases"): _quickbooks_purchase,
+    ("quickbooks", "bills"): _quickbooks_bill,
 }
 
 

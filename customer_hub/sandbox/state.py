@@ -57,7 +57,9 @@ class SandboxState:
             "asana_projects": [],
             "quickbooks_invoices": [],
             "quickbooks_customers": [],
+            "asana_tasks": [],
         }
+        self.asana_tasks: dict[str, Record] = {}  # gid -> task, in creation order (change control's tickets)
         self.asana_jobs: dict[str, Record] = {}
         self.asana_events: list[tuple[str, Record]] = []  # (project gid, event), oldest first
         self.asana_sync_tokens: dict[str, int] = {}  # token -> number of events seen when issued
@@ -115,7 +117,7 @@ class SandboxState:
             return {"faults": self.faults.snapshot(), "rate_limits": self.limiter.limits()}
 
     def writes(self) -> dict[str, list[Record]]:
-        """Records clients created through the API (Asana projects, QuickBooks invoices and customers)."""
+        """Records clients created through the API (Asana projects and tasks, QuickBooks invoices and customers)."""
         with self.lock:
             return {kind: list(records) for kind, records in self.written.items()}
 

@@ -1,4 +1,5 @@
-"""Asana: projects of one workspace, the onboarding projects among them, and creating one from a template.
+"""Asana: projects of one workspace, the onboarding projects among them, creating one from a template, and the
+tasks change control keeps in a project (one per schema change).
 
 Incremental reads: Asana's `/events` needs a task, project or goal as its resource (its spec says so), not a
 workspace, so it cannot report new projects without one sync token per project. The projects list has no
@@ -50,6 +51,8 @@ PROJECT_FIELDS = (
     "custom_fields.name",
     "custom_fields.display_value",
 )
+TASK_FIELDS = ("name", "notes", "completed", "completed_at", "permalink_url")
+"""What find-before-create reads of a project's tasks: the marker may be in the name or the notes."""
 JOB_TIMEOUT_SECONDS = 120.0
 """How long template instantiation may take before the flow gives up (Asana usually needs a few seconds)."""
 
@@ -175,6 +178,35 @@ class AsanaConnector(ConnectorBase):
         job = _data(body, self.tool, f"POST {path}")
         return self._await_job(job, name)
 
+    # --- tasks (change control's tickets) ------------------------------------------------------------------------
+
+    def project_tasks(self, project_gid: str) -> Iterator[dict[str, Any]]:
+        """Every task of a project, completed ones included (no `completed_since`): a completed ticket is found
+        again instead of being created a second time."""
+        params = {"limit": PAGE_LIMIT, "opt_fields": ",".join(TASK_FIELDS)}
+        for records in self._pages(f"/projects/{project_gid}/tasks", params, "change_control.asana_project_gid"):
+            yield from records
+
+    def create_task(self, project_gid: str, name: str, notes: str) -> dict[str, Any]:
+        """A task in the project. Not idempotent (no idempotency key) and so never retried after a timeout or a
+        5xx: find it by its marker (`project_tasks`) before creating it again."""
+        body = self.client.post_json(
+            "/tasks",
+            json={"data": {"name": name, "notes": notes, "projects": [project_gid]}},
+            setting_hint="change_control.asana_project_gid",
+            idempotent=False,
+        )
+        return _data(body, self.tool, "POST /tasks")
+
+    def set_task_completed(self, task_gid: str, completed: bool) -> dict[str, Any]:
+        """Complete (or reopen) a task; setting the same value twice is harmless, so this one is retried."""
+        response = self.client.request("PUT", f"/tasks/{task_gid}", json={"data": {"completed": completed}})
+        try:
+            body = response.json()
+        except ValueError:
+            raise ToolResponseError(self.tool, "PUT /tasks/{gid}", "answer is not JSON") from None
+        return _data(body, self.tool, "PUT /tasks/{gid}")
+
     # --- mapping -----------------------------------------------------------------------------------------------
 
     def source_id(self, obj: str, payload: dict[str, Any]) -> str:
@@ -191,14 +223,19 @@ class AsanaConnector(ConnectorBase):
 
     def _project_pages(self, fields: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
         params: dict[str, Any] = {"workspace": self.workspace_gid, "limit": PAGE_LIMIT, "opt_fields": ",".join(fields)}
+        return self._pages("/projects", params, "systems.asana.settings.workspace_gid")
+
+    def _pages(self, path: str, params: dict[str, Any], hint: str) -> Iterator[list[dict[str, Any]]]:
+        """The `data` of every page of a list endpoint, following `next_page.offset`."""
+        endpoint = f"GET {path}"
         while True:
-            body = self.client.get_json("/projects", params=params, setting_hint="systems.asana.settings.workspace_gid")
+            body = self.client.get_json(path, params=params, setting_hint=hint)
             records = body.get("data") if isinstance(body, dict) else None
             if not isinstance(records, list):
-                raise ToolResponseError(self.tool, "GET /projects", "page has no 'data' list")
+                raise ToolResponseError(self.tool, endpoint, "page has no 'data' list")
             yield records
             following = (body.get("next_page") or {}).get("offset")
-            offset = next_page(self.tool, "GET /projects", params.get("offset"), following)
+            offset = next_page(self.tool, endpoint, params.get("offset"), following)
             if not offset:  # an empty page that names a next one is followed, not taken for the end
                 return
             params = {**params, "offset": offset}

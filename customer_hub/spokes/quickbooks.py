@@ -1,4 +1,5 @@
-"""QuickBooks Online: customers and invoices (the hub's source of balances), plus the onboarding flow's writes.
+"""QuickBooks Online: customers and invoices (the hub's source of balances), the onboarding flow's writes, and what
+the company buys (purchases, bills and their vendors), which the shadow-IT scan reads.
 
 Reads: the query endpoint pages `select * from <Entity>` by STARTPOSITION/MAXRESULTS; incremental reads use Change
 Data Capture (`/cdc`), which also reports deletions. CDC has two hard limits, both handled by falling back to a
@@ -54,14 +55,23 @@ DEFAULT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 DEFAULT_INVOICE_ITEM_ID = "1"
 """Every QuickBooks company starts with the "Services" item (id 1); `settings.invoice_item_id` picks another."""
 
-_ENTITIES = {"customers": "Customer", "invoices": "Invoice"}
+_ENTITIES = {
+    "customers": "Customer",
+    "invoices": "Invoice",
+    "purchases": "Purchase",
+    "bills": "Bill",
+    "vendors": "Vendor",
+}
+_NAME_LISTS = ("Customer", "Vendor")
+"""Entities QuickBooks deletes by making them inactive (list entities), unlike transactions."""
 
 
 class QuickBooksConnector(ConnectorBase):
-    """Reads customers and invoices of one QuickBooks company (realm) and drafts invoices for new customers."""
+    """Reads customers, invoices and spend (purchases, bills, vendors) of one QuickBooks company (realm) and drafts
+    invoices for new customers."""
 
     tool = "quickbooks"
-    objects = ("customers", "invoices")
+    objects = ("customers", "invoices", "purchases", "bills", "vendors")
 
     def __init__(
         self,
@@ -254,7 +264,7 @@ class QuickBooksConnector(ConnectorBase):
 
     def to_canonical(self, obj: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._check(obj)
-        return {"customers": customer_to_canonical, "invoices": invoice_to_canonical}[obj](payload)
+        return _MAPPERS[obj](payload)
 
     # --- internals ---------------------------------------------------------------------------------------------
 
@@ -381,6 +391,79 @@ def invoice_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def purchase_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    """A purchase (card, cash or check expense) as a charge by its payee; the shadow-IT scan reads these."""
+    payee = payload.get("EntityRef") or {}
+    is_vendor = payee.get("type") in (None, "Vendor") and bool(payee.get("value"))
+    return canonical(
+        is_account_only=True,
+        vendor_id=str(payee["value"]) if is_vendor else None,
+        vendor_name=payee.get("name") if is_vendor else None,
+        payee_type=payee.get("type"),
+        txn_date=payload.get("TxnDate"),
+        amount=_number(payload.get("TotalAmt")),
+        currency=(payload.get("CurrencyRef") or {}).get("value"),
+        expense_account=_expense_account(payload),
+        payment_type=payload.get("PaymentType"),
+        credit=bool(payload.get("Credit", False)),
+        doc_number=payload.get("DocNumber"),
+        memo=payload.get("PrivateNote"),
+    )
+
+
+def bill_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    """A bill (a vendor's invoice to the company) as a charge by that vendor, with what is still owed."""
+    vendor = payload.get("VendorRef") or {}
+    return canonical(
+        is_account_only=True,
+        vendor_id=str(vendor["value"]) if vendor.get("value") else None,
+        vendor_name=vendor.get("name"),
+        txn_date=payload.get("TxnDate"),
+        due_date=payload.get("DueDate"),
+        amount=_number(payload.get("TotalAmt")),
+        balance=_number(payload.get("Balance")),
+        currency=(payload.get("CurrencyRef") or {}).get("value"),
+        expense_account=_expense_account(payload),
+        doc_number=payload.get("DocNumber"),
+        memo=payload.get("PrivateNote"),
+    )
+
+
+def vendor_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    """A vendor: its names and the domains (website, email) that tell which SaaS company it is."""
+    email = _first_email((payload.get("PrimaryEmailAddr") or {}).get("Address"))
+    return canonical(
+        is_account_only=True,
+        vendor_id=str(payload["Id"]),
+        display_name=(payload.get("DisplayName") or "").strip() or None,
+        company_name=(payload.get("CompanyName") or "").strip() or None,
+        email=email,
+        website=(payload.get("WebAddr") or {}).get("URI"),
+        phone=(payload.get("PrimaryPhone") or {}).get("FreeFormNumber"),
+        balance=_number(payload.get("Balance")),
+        active=payload.get("Active", True),
+    )
+
+
+_MAPPERS = {
+    "customers": customer_to_canonical,
+    "invoices": invoice_to_canonical,
+    "purchases": purchase_to_canonical,
+    "bills": bill_to_canonical,
+    "vendors": vendor_to_canonical,
+}
+
+
+def _expense_account(payload: dict[str, Any]) -> str | None:
+    """The expense account of the transaction's first account-based line (what the money was spent on)."""
+    for line in payload.get("Line") or []:
+        detail = line.get("AccountBasedExpenseLineDetail") if isinstance(line, dict) else None
+        name = ((detail or {}).get("AccountRef") or {}).get("name")
+        if name:
+            return str(name)
+    return None
+
+
 def _cdc_entities(body: Any, entity: str, tool: str) -> list[dict[str, Any]]:
     """The objects of one entity in a CDC answer: CDCResponse[] -> QueryResponse[] -> {entity: [...]}."""
     if not isinstance(body, dict) or not isinstance(body.get("CDCResponse"), list):
@@ -400,10 +483,10 @@ def _entity_list(response: dict[str, Any], entity: str) -> list[dict[str, Any]]:
 
 
 def _is_deleted(entity: str, record: dict[str, Any]) -> bool:
-    """Deleted transactions carry status "Deleted"; customers are deleted by making them inactive."""
+    """Deleted transactions carry status "Deleted"; customers and vendors are deleted by making them inactive."""
     if record.get("status") == "Deleted":
         return True
-    return entity == "Customer" and record.get("Active") is False
+    return entity in _NAME_LISTS and record.get("Active") is False
 
 
 def _id_order(value: str) -> tuple[int, str]:

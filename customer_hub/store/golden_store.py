@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
 from customer_hub.store import keyed
+from customer_hub.store.landing import about_customers
 from customer_hub.store.schema import (
     customer_360,
     customer_records,
@@ -53,7 +54,8 @@ def _replace(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> No
 
 
 def landed_rows(engine: Engine) -> list[dict[str, Any]]:
-    """Every landed record (live and deleted) with what the customer-records step needs; not the raw payload."""
+    """Every landed record (live and deleted) of the streams about customers, with what the customer-records step
+    needs; not the raw payload."""
     columns = [
         landed_records.c.tool,
         landed_records.c.object,
@@ -63,7 +65,8 @@ def landed_rows(engine: Engine) -> list[dict[str, Any]]:
         landed_records.c.deleted_at,
     ]
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(landed_records.c.id))]
+        query = select(*columns).where(about_customers()).order_by(landed_records.c.id)
+        return [dict(row._mapping) for row in conn.execute(query)]
 
 
 def replace_customer_records(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:

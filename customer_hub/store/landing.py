@@ -20,9 +20,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
+from customer_hub.config import SPEND_STREAMS
 from customer_hub.store.schema import landed_records, schema_snapshots, source_merges, sync_cursors
 
 _MAX_DEPTH = 8
@@ -62,6 +76,15 @@ class CursorState:
     cursor: str | None
     last_full_sync_at: datetime | None
     last_sync_at: datetime | None
+
+
+def about_customers(table: Table = landed_records) -> ColumnElement[bool]:
+    """Rows of streams about customers: every stream but the spend ones (`SPEND_STREAMS`), which resolution and
+    the golden record never read."""
+    by_tool: dict[str, list[str]] = {}
+    for tool, obj in sorted(SPEND_STREAMS):
+        by_tool.setdefault(tool, []).append(obj)
+    return and_(*(or_(table.c.tool != tool, table.c.object.not_in(objs)) for tool, objs in by_tool.items()))
 
 
 def content_hash(payload: Mapping[str, Any]) -> str:

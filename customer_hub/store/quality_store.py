@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from customer_hub.quality.metric import Metric
+from customer_hub.store.landing import about_customers
 from customer_hub.store.schema import (
     customer_360,
     customer_records,
@@ -176,10 +177,11 @@ def successful_runs(engine: Engine, what: str, since: datetime) -> list[tuple[da
 
 
 def recent_changes(engine: Engine, since: datetime) -> list[dict[str, Any]]:
-    """Live landed records the tool changed since `since`: when it changed them, when the hub saw them."""
+    """Live landed customer records the tool changed since `since`: when it changed them, when the hub saw them.
+    Spend streams never reach a golden record, so they have no latency to golden."""
     c = landed_records.c
     query = select(c.tool, c.object, c.source_id, c.source_updated_at, c.first_seen_at, c.last_changed_at).where(
-        c.source_updated_at >= since, c.deleted_at.is_(None)
+        c.source_updated_at >= since, c.deleted_at.is_(None), about_customers()
     )
     return _rows(engine, query)
 

@@ -510,3 +510,25 @@ writeback_approvals = Table(
     Column("approved_by", String(128), nullable=False),
     Column("approved_at", UtcDateTime, nullable=False),
 )
+
+# --- change control --------------------------------------------------------------------------------------------
+
+schema_changes = Table(
+    "schema_changes",
+    metadata,
+    Column("change_key", String(32), primary_key=True, doc="hash of tool, object and field: one row per change"),
+    Column("tool", String(32), nullable=False),
+    Column("object", String(64), nullable=False),
+    Column("field", Text, nullable=False, doc="the field path the change is about (a rename: the old path)"),
+    Column("kind", String(16), nullable=False, doc="added, removed or renamed"),
+    Column("summary", Text, nullable=False, doc="e.g. 'renamed properties.email → properties.email_address'"),
+    Column("status", String(16), nullable=False, doc="open, or resolved (the field is back or the schema accepted)"),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("ticket_gid", String(64), nullable=True, doc="the Asana task of the change, once created or found"),
+    Column("ticket_url", Text, nullable=True),
+    Column("ticket_state", String(16), nullable=True, doc="open or completed, as the hub last set it in Asana"),
+    Column("ticket_error", Text, nullable=True, doc="why the last attempt to create or update the task failed"),
+    Column("ticket_synced_at", UtcDateTime, nullable=True),
+)

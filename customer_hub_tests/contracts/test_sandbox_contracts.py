@@ -26,6 +26,8 @@ from customer_hub_tests.sandbox.clients import quickbooks_headers, sheets_header
 BEARER = {"Authorization": "Bearer sandbox-token", "Intercom-Version": "2.16"}
 WORKSPACE = SANDBOX_IDS["asana_workspace_gid"]
 TEMPLATE = SANDBOX_IDS["asana_onboarding_template_gid"]
+PATCHES = SANDBOX_IDS["asana_patch_project_gid"]
+TASK_FIELDS = "name,notes,completed,completed_at,permalink_url"
 SEARCH_ALL = {
     "filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "0"}]}],
     "limit": 50,
@@ -131,6 +133,19 @@ CASES = [
         body={"data": {"name": "Contract Test – Onboarding", "team": SANDBOX_IDS["asana_team_gid"], "public": False}},
     ),
     Case("asana", "GET", "/projects/0", status=404),
+    Case("asana", "GET", f"/projects/{PATCHES}/tasks", {"limit": 100, "opt_fields": TASK_FIELDS}),
+    Case("asana", "GET", "/tasks", {"project": PATCHES, "limit": 50, "completed_since": "2026-01-01T00:00:00Z"}),
+    Case(
+        "asana",
+        "POST",
+        "/tasks",
+        status=201,
+        body={
+            "data": {"name": "Schema change: contract test", "notes": "from the contract tests", "projects": [PATCHES]}
+        },
+    ),
+    Case("asana", "POST", "/tasks", status=400, body={"data": {"name": "nowhere", "projects": ["0"]}}),
+    Case("asana", "GET", "/projects/0/tasks", status=404),
     Case("asana", "GET", "/projects", {"workspace": WORKSPACE}, headers={}, status=401),
     Case(
         "sheets",
@@ -306,6 +321,9 @@ def qbo(sandbox: SandboxServer, http: requests.Session) -> dict[str, str]:
     [
         "select * from Customer MAXRESULTS 100",
         "select * from Invoice STARTPOSITION 901",
+        "select * from Purchase ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000",
+        "select * from Bill ORDERBY Id",
+        "select * from Vendor ORDERBY Id",
         "select count(*) from Customer",
         "select * from Nothing",
     ],
@@ -370,7 +388,51 @@ def test_quickbooks_cdc_writes_and_faults_match_the_xsd(
 
 
 def test_every_seeded_quickbooks_entity_matches_the_xsd(sandbox: SandboxServer) -> None:
-    for stream, element in (("customers", "Customer"), ("invoices", "Invoice")):
+    spend = (("purchases", "Purchase"), ("bills", "Bill"), ("vendors", "Vendor"))
+    for stream, element in (("customers", "Customer"), ("invoices", "Invoice"), *spend):
         records = list(sandbox.state.stream("quickbooks", stream))
         for record in records[:: max(1, len(records) // 50)]:
             assert quickbooks_errors(record, element) == [], record["Id"]
+
+
+def test_asana_tasks_are_created_listed_and_completed_as_documented(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    base = sandbox.base_url("asana")
+    body = {"data": {"name": "Schema change: contract test", "notes": "[schema-change 00ff]", "projects": [PATCHES]}}
+    created = http.post(f"{base}/tasks", json=body, headers=BEARER).json()["data"]
+    url = f"{base}/tasks/{created['gid']}"
+    for completed in (True, False):
+        update = {"data": {"completed": completed}}
+        answer = http.put(url, json=update, headers=BEARER)
+        assert answer.status_code == 200, answer.text[:300]
+        assert request_errors("asana", "PUT", url, body=update) == []
+        assert response_errors("asana", "PUT", url, 200, answer.json()) == []
+        assert answer.json()["data"]["completed"] is completed
+        assert (answer.json()["data"]["completed_at"] is not None) is completed
+    fetched = http.get(url, headers=BEARER)
+    assert response_errors("asana", "GET", url, 200, fetched.json()) == []
+    listed = http.get(f"{base}/projects/{PATCHES}/tasks", params={"opt_fields": TASK_FIELDS}, headers=BEARER).json()
+    assert created["gid"] in {task["gid"] for task in listed["data"]}
+    unknown = http.put(f"{base}/tasks/0", json={"data": {"completed": True}}, headers=BEARER)
+    assert unknown.status_code == 404
+    assert response_errors("asana", "PUT", f"{base}/tasks/0", 404, unknown.json()) == []
+
+
+def test_quickbooks_cdc_serves_the_spend_entities_as_the_xsd_describes(
+    sandbox: SandboxServer, http: requests.Session, qbo: dict[str, str]
+) -> None:
+    base = f"{sandbox.base_url('quickbooks')}/v3/company/{SANDBOX_IDS['quickbooks_realm_id']}"
+    since = datetime.now(UTC).isoformat()
+    changed = sandbox.state.mutate(0.05, tools=["quickbooks"])["quickbooks"]
+    params = {"entities": "Purchase,Bill,Vendor", "changedSince": since, "minorversion": "75"}
+    answer = http.get(f"{base}/cdc", params=params, headers=qbo)
+    assert request_errors("quickbooks", "GET", answer.request.url) == []
+    cdc = answer.json()
+    assert quickbooks_errors(cdc) == []
+    served = {name: [r["Id"] for r in response.get(name, [])] for response in cdc["CDCResponse"][0]["QueryResponse"]
+              for name in ("Purchase", "Bill", "Vendor") if name in response}  # fmt: skip
+    assert sorted(served["Purchase"]) == sorted(changed["purchases"])
+    assert sorted(served["Vendor"]) == sorted(changed["vendors"])
+    refused = http.post(f"{base}/purchase", params={"requestid": "ct-9"}, json={"TotalAmt": 1}, headers=qbo)
+    assert refused.status_code == 404  # the sandbox reads spend; it writes only what the hub writes

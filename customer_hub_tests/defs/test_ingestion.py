@@ -21,7 +21,7 @@ HUB_YAML = Path(__file__).resolve().parents[2] / "hub.yaml"
 STREAMS = [
     "hubspot_contacts", "hubspot_companies", "hubspot_deals", "stripe_customers", "stripe_subscriptions",
     "stripe_invoices", "intercom_contacts", "intercom_conversations", "quickbooks_customers", "quickbooks_invoices",
-    "sheets_implementations", "asana_projects",
+    "quickbooks_purchases", "quickbooks_bills", "quickbooks_vendors", "sheets_implementations", "asana_projects",
 ]  # fmt: skip
 
 
@@ -69,7 +69,7 @@ def test_disabled_systems_get_no_assets():
     config = load_config(HUB_YAML)
     systems = {**config.systems, "asana": config.systems["asana"].model_copy(update={"enabled": False})}
     keys = [a.key.to_user_string() for a in build_sync_assets(config.model_copy(update={"systems": systems}))]
-    assert "asana_projects" not in keys and len(keys) == 11
+    assert "asana_projects" not in keys and len(keys) == 14
 
 
 def test_materializing_lands_the_tools_records_and_reports_metadata(sandbox, sqlite_url):

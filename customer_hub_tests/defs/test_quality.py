@@ -194,4 +194,4 @@ def test_the_sensor_says_when_nothing_is_queued_and_every_stream_has_checks(hub)
     assert slack_alert_delivery(build_sensor_context(resources={"hub": hub})).skip_message == "no alerts to deliver"
     streams = {key.asset_key for checks_def in asset_checks for key in checks_def.check_keys}
     assert {AssetKey("hubspot_contacts"), AssetKey("golden_customers"), AssetKey("customer_360")} <= streams
-    assert len(streams) == 14  # twelve ingestion streams, golden_customers and customer_360
+    assert len(streams) == 17  # fifteen ingestion streams, golden_customers and customer_360

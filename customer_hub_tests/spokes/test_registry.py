@@ -29,7 +29,7 @@ def test_every_configured_tool_has_a_connector_serving_its_objects(config):
 
 def test_streams_follow_hub_yaml(config):
     assert streams(config)[:3] == [("hubspot", "contacts"), ("hubspot", "companies"), ("hubspot", "deals")]
-    assert len(streams(config)) == 12
+    assert len(streams(config)) == 15  # QuickBooks: customers and invoices, and purchases, bills, vendors
 
 
 def test_missing_credentials_are_all_named_with_the_tool(config):

@@ -5,6 +5,7 @@ from customer_hub.sandbox.seeding.common import Seeded
 from customer_hub.sandbox.seeding.hubspot import seed_hubspot
 from customer_hub.sandbox.seeding.intercom import seed_intercom
 from customer_hub.sandbox.seeding.quickbooks import seed_quickbooks
+from customer_hub.sandbox.seeding.quickbooks_spend import seed_quickbooks_spend
 from customer_hub.sandbox.seeding.sheets import seed_sheets
 from customer_hub.sandbox.seeding.stripe import seed_stripe
 from customer_hub.sandbox.truth import GroundTruth
@@ -19,4 +20,5 @@ def seed_all(seed: int, scale: float) -> tuple[World, Seeded]:
     seeded = Seeded(GroundTruth())
     for seeder in (seed_hubspot, seed_stripe, seed_intercom, seed_quickbooks, seed_sheets, seed_asana):
         seeder(seeded, world, seed)
+    seed_quickbooks_spend(seeded, seed)  # what the company buys: independent of its customers
     return world, seeded

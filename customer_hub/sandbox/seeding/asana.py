@@ -7,7 +7,7 @@ from customer_hub.sandbox.ids import SANDBOX_IDS
 from customer_hub.sandbox.messiness import company_name_variant
 from customer_hub.sandbox.seeding.common import IdSequence, Seeded, moment_after
 from customer_hub.sandbox.seeding.sheets import onboarding_candidates
-from customer_hub.sandbox.store import Record
+from customer_hub.sandbox.store import Record, Stream
 from customer_hub.sandbox.vocabulary import CSM_NAMES
 from customer_hub.sandbox.world import Customer, World
 
@@ -153,3 +153,13 @@ def seed_asana(seeded: Seeded, world: World, seed: int) -> None:
         projects.add(gid, record, modified * 1000)
         if customer_key:
             seeded.truth.add("asana", "projects", gid, customer_key)
+    _patch_project(projects)
+
+
+def _patch_project(projects: Stream) -> None:
+    """The integration team's project the schema-change tickets go to, at a fixed gid (hub.yaml names it)."""
+    created = BASE_TIME - 400 * 86400
+    gid = SANDBOX_IDS["asana_patch_project_gid"]
+    notes = "Schema changes in the connected tools, one task each; patched in the weekly integration window."
+    record = new_project(gid, "Integration patches", created, created, OWNERS[0], notes, False, None, False)
+    projects.add(gid, record, created * 1000)

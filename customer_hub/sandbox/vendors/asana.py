@@ -1,11 +1,14 @@
-"""Asana REST API 1.0: offset-paged projects, template instantiation as an async job, and sync-token events."""
+"""Asana REST API 1.0: offset-paged projects and tasks, template instantiation as an async job, creating and
+completing tasks (change control's tickets), and sync-token events."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+from customer_hub.sandbox.clock import iso_ms
 from customer_hub.sandbox.ids import SANDBOX_IDS, TOOL_PATHS
 from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, decode_cursor, encode_cursor, int_arg
-from customer_hub.sandbox.seeding.asana import OWNERS, TEAM, TEMPLATE, new_project
+from customer_hub.sandbox.seeding.asana import OWNERS, TEAM, TEMPLATE, WORKSPACE, new_project
 from customer_hub.sandbox.seeding.common import hex_id
 from customer_hub.sandbox.store import Record
 
@@ -16,16 +19,18 @@ HELP = (
 UNPAGINATED_MAX = 1000
 EVENTS_PER_CALL = 100
 COMPACT_FIELDS = ("gid", "resource_type", "name")
+TASK_COMPACT_FIELDS = ("gid", "resource_type", "name", "resource_subtype")
+TASK_WRITABLE = {"name", "notes", "completed", "due_on"}
 
 
 def _error(status: int, message: str, **extra: Any) -> Reply:
     return Reply({"errors": [{"message": message, "help": HELP}]} | extra, status)
 
 
-def _fields(record: Record, opt_fields: str | None) -> Record:
+def _fields(record: Record, opt_fields: str | None, compact: tuple[str, ...] = COMPACT_FIELDS) -> Record:
     """The compact record, or gid and resource_type plus the fields named in opt_fields."""
     if not opt_fields:
-        return {key: record[key] for key in COMPACT_FIELDS}
+        return {key: record[key] for key in compact}
     wanted = {name.split(".")[0] for name in opt_fields.split(",") if name}
     return {key: value for key, value in record.items() if key in wanted or key in ("gid", "resource_type")}
 
@@ -46,6 +51,11 @@ class AsanaApi(VendorApi):
             Route(f"{base}/project_templates/<template_gid>/instantiateProject", self.instantiate, ("POST",)),
             Route(f"{base}/jobs/<job_gid>", self.get_job),
             Route(f"{base}/events", self.events),
+            Route(f"{base}/tasks", self.list_tasks),
+            Route(f"{base}/projects/<project_gid>/tasks", self.list_tasks),
+            Route(f"{base}/tasks", self.create_task, ("POST",)),
+            Route(f"{base}/tasks/<task_gid>", self.get_task),
+            Route(f"{base}/tasks/<task_gid>", self.update_task, ("PUT",), writes=True),
         ]
 
     def unauthorized(self, call: Call, revoked: bool) -> Reply:
@@ -76,30 +86,36 @@ class AsanaApi(VendorApi):
             for project in call.state.stream("asana", "projects")
             if archived is None or project["archived"] == (archived.lower() == "true")
         ]
+        return self._paged(call, projects, COMPACT_FIELDS)
+
+    def _paged(self, call: Call, records: list[Record], compact: tuple[str, ...]) -> Reply:
+        """One page of a list endpoint: `limit` and `offset` as Asana pages, or everything when no limit is given."""
+        args = call.request.args
         limit = int_arg(args.get("limit"), 0)
         if limit is None or (args.get("limit") is not None and not 1 <= limit <= 100):
             return _error(400, "limit: Value must be between 1 and 100")
         opt_fields = args.get("opt_fields")
         if not limit:
-            if len(projects) > UNPAGINATED_MAX:
+            if len(records) > UNPAGINATED_MAX:
                 return _error(
                     400, "The result is too large. You should use pagination (may require specifying a workspace)!"
                 )
-            return Reply({"data": [call.drift(_fields(project, opt_fields)) for project in projects]}, page=True)
+            return Reply({"data": [call.drift(_fields(record, opt_fields, compact)) for record in records]}, page=True)
         try:
             start = decode_cursor(args["offset"])[0] if args.get("offset") else 0
         except (ValueError, TypeError, IndexError):
             return _error(400, "offset: Your pagination token is invalid.")
-        empty = start < len(projects) and call.state.faults.take_empty_page(self.tool)
-        page = [] if empty else projects[start : start + limit]
+        empty = start < len(records) and call.state.faults.take_empty_page(self.tool)
+        page = [] if empty else records[start : start + limit]
         next_page = None
-        if empty or start + limit < len(projects):
+        if empty or start + limit < len(records):
             token = encode_cursor([start, call.state.clock.now_ms()] if empty else [start + limit])
             query = "&".join(f"{key}={value}" for key, value in args.items() if key != "offset")
             path = f"{call.request.path.removeprefix(self.prefix)}?{query}&offset={token}"
             next_page = {"offset": token, "path": path, "uri": f"{call.base_url}{path}"}
         return Reply(
-            {"data": [call.drift(_fields(project, opt_fields)) for project in page], "next_page": next_page}, page=True
+            {"data": [call.drift(_fields(record, opt_fields, compact)) for record in page], "next_page": next_page},
+            page=True,
         )
 
     def get_project(self, call: Call, project_gid: str) -> Reply:
@@ -185,3 +201,105 @@ class AsanaApi(VendorApi):
         token = hex_id(call.state.rng, 32)
         call.state.asana_sync_tokens[token] = position
         return token
+
+    # --- tasks -------------------------------------------------------------------------------------------------
+
+    def list_tasks(self, call: Call, project_gid: str | None = None) -> Reply:
+        """A project's tasks in creation order; `completed_since` keeps the open ones and those completed since."""
+        args = call.request.args
+        project_gid = project_gid or args.get("project")
+        if not project_gid:
+            return _error(
+                400, "Must specify exactly one of project, tag, section, user task list, or assignee + workspace"
+            )
+        if call.state.stream("asana", "projects").get(project_gid) is None:
+            return _error(404, f"project: Unknown object: {project_gid}")
+        tasks = [task for task in call.state.asana_tasks.values() if project_gid in _project_gids(task)]
+        since = args.get("completed_since")
+        if since:
+            try:
+                cutoff = datetime.now(UTC) if since == "now" else _moment(since)
+            except ValueError:
+                return _error(400, f"completed_since: Not a valid date-time: {since}")
+            tasks = [
+                task
+                for task in tasks
+                if not task["completed"]
+                or datetime.fromisoformat(task["completed_at"].replace("Z", "+00:00")) >= cutoff
+            ]
+        return self._paged(call, tasks, TASK_COMPACT_FIELDS)
+
+    def create_task(self, call: Call) -> Reply:
+        """A task in the projects named; the answer can arrive late (the `late_replies` fault), after it was made."""
+        body = call.json_body()
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            return _error(400, "data: Missing input")
+        projects = data.get("projects") or []
+        if not isinstance(projects, list) or not projects:
+            return _error(400, "workspace: Missing input")
+        stream = call.state.stream("asana", "projects")
+        unknown = [gid for gid in projects if stream.get(str(gid)) is None]
+        if unknown:
+            return _error(400, f"projects: [0]: Not a recognized ID: {unknown[0]}")
+        extra = sorted(set(data) - TASK_WRITABLE - {"projects", "workspace"})
+        if extra:
+            return _error(400, f"{extra[0]}: Unknown property")
+        state = call.state
+        now = iso_ms(state.clock.now_ms())
+        gid = str(1208000000000001 + len(state.asana_tasks))
+        compact = [{key: stream.get(str(p))[key] for key in COMPACT_FIELDS} for p in projects]
+        task = {
+            "gid": gid,
+            "resource_type": "task",
+            "resource_subtype": "default_task",
+            "name": str(data.get("name") or ""),
+            "notes": str(data.get("notes") or ""),
+            "completed": bool(data.get("completed", False)),
+            "completed_at": now if data.get("completed") else None,
+            "created_at": now,
+            "modified_at": now,
+            "due_on": data.get("due_on"),
+            "assignee": None,
+            "projects": compact,
+            "workspace": WORKSPACE,
+            "permalink_url": f"https://app.asana.com/0/{projects[0]}/{gid}",
+        }
+        state.asana_tasks[gid] = task
+        state.written["asana_tasks"].append(task)
+        late = state.faults.take_late_reply(self.tool)  # made already: a client that gave up may send it again
+        return Reply({"data": dict(task)}, 201, late_seconds=late)
+
+    def get_task(self, call: Call, task_gid: str) -> Reply:
+        task = call.state.asana_tasks.get(task_gid)
+        if task is None:
+            return _error(404, f"task: Unknown object: {task_gid}")
+        return Reply({"data": dict(task)})
+
+    def update_task(self, call: Call, task_gid: str) -> Reply:
+        """Change a task's name, notes, due date or completion; completing sets `completed_at`."""
+        task = call.state.asana_tasks.get(task_gid)
+        if task is None:
+            return _error(404, f"task: Unknown object: {task_gid}")
+        body = call.json_body()
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            return _error(400, "data: Missing input")
+        extra = sorted(set(data) - TASK_WRITABLE)
+        if extra:
+            return _error(400, f"{extra[0]}: Unknown property")
+        now = iso_ms(call.state.clock.now_ms())
+        if "completed" in data and bool(data["completed"]) != task["completed"]:
+            task["completed_at"] = now if data["completed"] else None
+        task.update({key: value for key, value in data.items() if key != "completed"}, modified_at=now)
+        task["completed"] = bool(data.get("completed", task["completed"]))
+        return Reply({"data": dict(task)})
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _project_gids(task: Record) -> set[str]:
+    return {project["gid"] for project in task["projects"]}

@@ -14,7 +14,15 @@ from customer_hub.sandbox.seeding.quickbooks import new_customer, new_invoice, u
 from customer_hub.sandbox.store import Record, Stream
 from customer_hub.sandbox.writes import quickbooks_customer_update
 
-ENTITIES = {"customer": ("Customer", "customers"), "invoice": ("Invoice", "invoices")}
+ENTITIES = {
+    "customer": ("Customer", "customers"),
+    "invoice": ("Invoice", "invoices"),
+    "purchase": ("Purchase", "purchases"),
+    "bill": ("Bill", "bills"),
+    "vendor": ("Vendor", "vendors"),
+}
+CREATABLE = ("customer", "invoice")
+"""Entities the sandbox creates (what the hub writes); the spend entities are read-only here."""
 MIN_MINOR_VERSION = 75
 CDC_LOOKBACK_SECONDS = 30 * 86400
 CDC_MAX_OBJECTS = 1000
@@ -320,7 +328,7 @@ class QuickBooksApi(VendorApi):
         return Reply({kind[0]: call.drift(record), "time": _server_time(call)})
 
     def create(self, call: Call, realm_id: str, entity: str) -> Reply:
-        kind = ENTITIES.get(entity.lower())
+        kind = ENTITIES.get(entity.lower()) if entity.lower() in CREATABLE else None
         if kind is None:
             return self.not_found(call)
         request_id = call.request.args.get("requestid")
