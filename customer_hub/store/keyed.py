@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, select, update
 
+from customer_hub.store.landing import about_customers
 from customer_hub.store.schema import derived_state, landed_records
 
 _CHUNK = 900
@@ -72,9 +73,11 @@ def replace_keys(conn: Connection, table: Table, key: Column, rows: Sequence[Map
 
 
 def landed_fingerprint(engine: Engine) -> str:
-    """Changes whenever landing writes anything: a new row, a re-read (last_seen_at), a deletion or a restore."""
+    """Changes whenever landing writes anything about customers: a new row, a re-read (last_seen_at), a deletion or
+    a restore."""
     c = landed_records.c
-    query = select(func.count(), func.max(c.id), func.max(c.last_seen_at), func.count(c.deleted_at),
-                   func.max(c.deleted_at))  # fmt: skip
+    query = select(
+        func.count(), func.max(c.id), func.max(c.last_seen_at), func.count(c.deleted_at), func.max(c.deleted_at)
+    ).where(about_customers())
     with engine.connect() as conn:
         return "|".join(str(value) for value in conn.execute(query).one())
