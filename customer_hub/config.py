@@ -56,6 +56,14 @@ def cron_problem(expression: str) -> str | None:
     return None
 
 
+def checked_cron(value: str) -> str:
+    """`value` stripped, or ValueError naming what is wrong with it: for the cron keys of hub.yaml's sections."""
+    problem = cron_problem(value.strip())
+    if problem:
+        raise ValueError(f"{value!r} {problem}")
+    return value.strip()
+
+
 def _cron_part_problem(part: str, low: int, high: int, names: dict[str, int]) -> str | None:
     span, _, step = part.partition("/")
     if step and not (step.isdigit() and int(step) > 0):
@@ -240,6 +248,8 @@ class HubConfig(_Strict):
     export: dict[str, Any] = Field(default_factory=dict)
     webhooks: dict[str, Any] = Field(default_factory=dict)
     writeback: dict[str, Any] = Field(default_factory=dict)
+    customer_health: dict[str, Any] = Field(default_factory=dict)
+    mrr: dict[str, Any] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -287,6 +297,8 @@ _SECTION_MODELS = {
     "export": ("customer_hub.export.settings", "ExportSettings"),
     "webhooks": ("customer_hub.webhooks.settings", "WebhookSettings"),
     "writeback": ("customer_hub.writeback.settings", "WritebackSettings"),
+    "customer_health": ("customer_hub.customer_health.settings", "HealthSettings"),
+    "mrr": ("customer_hub.mrr.settings", "MrrSettings"),
 }
 
 

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from customer_hub.defs import automation, golden, ingestion, quality, webhooks, writeback
+from customer_hub.defs import (
+    automation,
+    customer_success,
+    golden,
+    ingestion,
+    integration_map,
+    quality,
+    webhooks,
+    writeback,
+)
 from customer_hub.defs.resources import HubResource
 
-_DOMAINS = (ingestion, golden, quality, automation, webhooks, writeback)
+_DOMAINS = (ingestion, golden, quality, automation, webhooks, writeback, customer_success, integration_map)
 
 
 def build_definitions() -> Definitions:
