@@ -165,9 +165,8 @@ def require_dot() -> None:
 
 def svg(chart: IntegrationMap) -> str:
     """The map drawn by Graphviz's `dot`."""
-    graph = _digraph(chart)
     require_dot()
-    return graph.pipe(format="svg", encoding="utf-8")
+    return _digraph(chart).pipe(format="svg", encoding="utf-8")
 
 
 def html(chart: IntegrationMap) -> str:
