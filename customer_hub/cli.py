@@ -161,6 +161,28 @@ def _cmd_changes(args: argparse.Namespace) -> int:
         print(f"{status}{line.text()}" + (f" {line.ticket_url}" if line.ticket_url else ""))
     if not rows:
         print("No open schema change." if not args.all else "No schema change tracked yet.")
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from customer_hub.config import CONFIG_ENV
+    from customer_hub.integration_map import code_location_facts, render
+    from customer_hub.integration_map.build import current_map
+    from customer_hub.integration_map.render import require_dot
+
+    if args.format != "md":
+        require_dot()  # one line now, not after loading every definition
+    config = load_config(args.config)
+    if args.config:  # the definitions load hub.yaml themselves: the same file
+        os.environ[CONFIG_ENV] = str(config.path)
+    chart = current_map(config, _engine(args), code_location_facts())
+    text = render(chart, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"integration map ({args.format}) written to {args.output}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -259,6 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
     accept_change.add_argument("tool")
     accept_change.add_argument("object")
     accept_change.add_argument("--by", default="cli", help="who accepted (kept with the acceptance)")
+    chart = commands.add_parser(
+        "map", help="the integration map from hub.yaml and the Dagster definitions: tools, flows, field owners"
+    )
+    chart.add_argument("--format", choices=["md", "svg", "html"], default="md", help="md (with Mermaid; default), "
+                       "or svg / html drawn by Graphviz (needs its `dot` program)")  # fmt: skip
+    chart.add_argument("--output", "-o", help="write to this file instead of standard output")
+    chart.set_defaults(func=_cmd_map)
 
     sandbox = commands.add_parser("sandbox", help="serve the local imitation of the vendor APIs and Slack")
     sandbox.add_argument("--host", default="127.0.0.1")

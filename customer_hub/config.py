@@ -263,6 +263,8 @@ class HubConfig(_Strict):
     writeback: dict[str, Any] = Field(default_factory=dict)
     change_control: dict[str, Any] = Field(default_factory=dict)
     shadow_it: dict[str, Any] = Field(default_factory=dict)
+    customer_health: dict[str, Any] = Field(default_factory=dict)
+    mrr: dict[str, Any] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -312,6 +314,8 @@ _SECTION_MODELS = {
     "writeback": ("customer_hub.writeback.settings", "WritebackSettings"),
     "change_control": ("customer_hub.change_control.settings", "ChangeControlSettings"),
     "shadow_it": ("customer_hub.spend.settings", "ShadowItSettings"),
+    "customer_health": ("customer_hub.customer_health.settings", "HealthSettings"),
+    "mrr": ("customer_hub.mrr.settings", "MrrSettings"),
 }
 
 

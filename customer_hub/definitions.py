@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from customer_hub.defs import automation, change_control, golden, ingestion, quality, spend, webhooks, writeback
+from customer_hub.defs import (
+    automation,
+    change_control,
+    customer_success,
+    golden,
+    ingestion,
+    integration_map,
+    quality,
+    spend,
+    webhooks,
+    writeback,
+)
 from customer_hub.defs.resources import HubResource
 
-_DOMAINS = (ingestion, golden, quality, automation, webhooks, writeback, change_control, spend)
+_DOMAINS = (
+    ingestion,
+    golden,
+    quality,
+    automation,
+    webhooks,
+    writeback,
+    change_control,
+    spend,
+    customer_success,
+    integration_map,
+)
 
 
 def build_definitions() -> Definitions:

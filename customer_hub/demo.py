@@ -99,6 +99,13 @@ def _golden_counts(engine: Engine) -> str:
     )
 
 
+def _map_files(instance: DagsterInstance) -> str:
+    """Where the integration_map asset wrote the map (and why there is no drawing, when Graphviz is missing)."""
+    path = _metadata_value(instance, "integration_map", "path")
+    drawing = _metadata_value(instance, "integration_map", "drawing")
+    return f"integration map: {path}\ndrawing: {drawing}\n(also: customer-hub map --format md|svg|html)"
+
+
 def run_demo(config: HubConfig, keep: bool = False) -> int:
     """Run every step and print the summary; exit code 0 when every run succeeded and parity is exact."""
     from customer_hub.sandbox import start_sandbox
@@ -111,11 +118,13 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
     with start_sandbox(seed=42) as sandbox, environment(sandbox_environment(config, sandbox.url)):
         from customer_hub.alerts import deliver_pending, posted_alerts, slack_target
         from customer_hub.automation.demo import run_onboarding_demo
+        from customer_hub.customer_health.summary import health_summary
         from customer_hub.definitions import defs
         from customer_hub.defs.resources import HubResource
         from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
         from customer_hub.golden.reports import double_billing, duplicate_report
         from customer_hub.lookup import format_360, lookup
+        from customer_hub.mrr.summary import mrr_summary
         from customer_hub.quality import quality_summary
         from customer_hub.spokes.registry import streams as configured_streams
 
@@ -125,7 +134,7 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         streams = configured_streams(config)
         stream_keys = [f"{tool}_{obj}" for tool, obj in streams]
         pipeline_keys = [*stream_keys, "customer_records", "golden_customers", "customer_xref", "match_candidates"]
-        pipeline_keys += ["customer_360", "quality_metrics"]
+        pipeline_keys += ["customer_360", "quality_metrics", "customer_health", "mrr", "integration_map"]
         print(f"sandbox APIs on {sandbox.url}; Dagster instance {home}; hub store {engine.url.render_as_string()}")
 
         _banner("1. First run: full sync of every stream, golden records, customer 360, quality metrics")
@@ -157,6 +166,8 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         _banner("4. Closed-won deal in HubSpot → Asana project from template → QuickBooks draft invoice → MRR")
         onboarding = run_onboarding_demo(config, sandbox.url, hub=hub, instance=instance)
         ok &= onboarding.success
+        # the flow's last step rewrote the won customer's 360 row: the MRR snapshot and the health scores follow it
+        ok &= _run_assets(defs, instance, ["customer_health", "mrr"], "health and MRR after onboarding")
 
         _banner("4b. The same by webhook: HubSpot sends a signed event → receiver stores it → sensor → Asana project")
         from customer_hub.webhooks.demo import open_deal, run_webhook_onboarding_demo
@@ -194,6 +205,14 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
 
         _banner("9. Shadow-IT scan: recurring QuickBooks charges against the inventory and a SaaS catalogue")
         ok &= run_shadow_it_demo(engine, config, run)
+
+        _banner("10. Integration map, customer health and MRR")
+        ok &= _run_assets(defs, instance, ["integration_map"], "integration map")
+        print(_map_files(instance))
+        print("\nCustomer health (customer-hub lookup NAME shows a customer's score and reasons):")
+        print(health_summary(engine))
+        print("\nMRR (history in mrr_history; the asset's metadata plots it in the UI):")
+        print(mrr_summary(engine))
 
     _banner(
         f"Done in {time.monotonic() - started:.0f} s: {'all runs succeeded' if ok else 'a run FAILED'}, "

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import Engine, select
 
 from customer_hub.golden.names import bare_domain, name_key, prefix_range
-from customer_hub.store import golden_store
+from customer_hub.store import customer_health_store, golden_store
 from customer_hub.store.schema import customer_records
 
 _RECORD_ID = re.compile(r"^[a-z]+:[a-z_]+:.+$")
@@ -203,7 +203,25 @@ def lookup(engine: Engine, query: str, limit: int = 5) -> list[dict[str, Any]]:
             results.append({**views[golden_id], "match": {"on": how, "score": round(score, 1)}})
         if len(results) == limit:
             break
+    health = customer_health_store.scores_for(engine, [view["golden_customer_id"] for view in results])
+    for view in results:
+        view["health"] = _health_entry(health.get(view["golden_customer_id"]))
     return results
+
+
+def _health_entry(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The customer's latest health score for the view (None before the first health run)."""
+    if row is None:
+        return None
+    return {
+        "score": row["score"],
+        "band": row["band"],
+        "previous_band": row["previous_band"],
+        "signals": row["signals"],
+        "notes": row["notes"],
+        "scored_at": row["scored_at"].isoformat(),
+        "trend": [{"day": day, "score": score} for day, score in row["trend"]],
+    }
 
 
 # --- the readable view -----------------------------------------------------------------------------------------
@@ -243,6 +261,7 @@ def format_360(view: Mapping[str, Any]) -> str:
         for duplicate in view.get("within_tool_duplicates") or []
     ]
     lines += [f"  !! {warning}" for warning in warnings]
+    lines += _health_lines(view.get("health"))
 
     lines.append("")
     lines.append("Fields (value, owning tool, record)")
@@ -313,6 +332,27 @@ def format_360(view: Mapping[str, Any]) -> str:
         for event in history:
             lines.append(f"  {_day(event.get('at'))}  {event['event']:<8} {_describe_event(event.get('detail') or {})}")
     return "\n".join(lines)
+
+
+TREND_SHOWN = 8
+"""Score changes shown in the trend line: the latest ones."""
+
+
+def _health_lines(health: Mapping[str, Any] | None) -> list[str]:
+    """The health score, its band, each signal's points and reason, and how the score moved day by day."""
+    if not health:
+        return ["", "Health  not scored yet (the customer_health asset scores every customer daily)"]
+    lines = ["", f"Health  {health['score']}/100 ({health['band'].replace('_', ' ')})"]
+    lines += [f"  -{signal['points']:<3} {signal['name']}: {signal['reason']}" for signal in health["signals"]]
+    lines += [f"  note: {note}" for note in health.get("notes") or []]
+    changes = []
+    for point in health.get("trend") or []:
+        if not changes or changes[-1]["score"] != point["score"]:
+            changes.append(point)
+    if len(health.get("trend") or []) > 1:
+        shown = " → ".join(f"{point['score']} ({point['day']})" for point in changes[-TREND_SHOWN:])
+        lines.append(f"  trend: {shown}")
+    return lines
 
 
 def _evidence(link: Mapping[str, Any]) -> str:

@@ -163,9 +163,14 @@ class ExportRunConfig(Config):
 @op
 def export_hub_month(context: OpExecutionContext, config: ExportRunConfig, hub: HubResource) -> Output[str]:
     """Write the whole hub to `<export folder>/<month>` as open files with a manifest (see customer_hub.export)."""
+    from customer_hub.integration_map import code_location_facts, render
+    from customer_hub.integration_map.build import FILE_STEM, current_map
+
     hub_config, engine = hub.config(), hub.engine()
     with health_logged(engine, "monthly_export", trigger_of(context), run_id=context.run_id) as entry:
-        result = export_month(hub_config, engine, config.month or None)
+        chart = current_map(hub_config, engine, code_location_facts())
+        documents = {f"{FILE_STEM}.md": render(chart, "md")}
+        result = export_month(hub_config, engine, config.month or None, documents=documents)
         entry.records_out = result.total_rows
     context.log.info(f"exported {result.total_rows} rows of {len(result.row_counts)} tables to {result.folder}")
     return Output(

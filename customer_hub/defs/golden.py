@@ -43,7 +43,8 @@ REFRESH_ON_ANY_SYNC = (
 the golden records of every other tool; and never while a stream's blocking check fails (a quarantined field)."""
 
 
-def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:
+def table_metadata(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:
+    """Rows as a Markdown table for an asset's metadata (the first `limit`, and how many more)."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows[:limit]:
         lines.append("| " + " | ".join(str(row.get(column, "")).replace("|", "/") for column in columns) + " |")
@@ -109,11 +110,11 @@ def _model_metadata(summary) -> dict[str, object]:
     blocking = summary.blocking or {}
     return {
         "prior_match_probability": float(summary.model["prior"]),
-        "match_model": _markdown_table(
+        "match_model": table_metadata(
             summary.model_rows(), ["comparison", "level", "m", "u", "weight"], limit=len(summary.model_rows())
         ),
         "blocks_over_cap": sum(rule["oversized_blocks"] for rule in blocking.values()),
-        "blocking": _markdown_table(
+        "blocking": table_metadata(
             [{"rule": name, **figures} for name, figures in blocking.items()],
             ["rule", "pairs", "oversized_blocks", "oversized_records"],
             limit=len(blocking),
@@ -207,8 +208,8 @@ def customer_360(context: AssetExecutionContext, hub: HubResource, config: Rebui
             "duplicate_records": figures["duplicate_records"],
             "open_conversations": figures["open_conversations"],
             "unpaid_invoices": figures["unpaid_invoices"],
-            "double_billing": _markdown_table(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),
-            "within_tool_duplicates": _markdown_table(
+            "double_billing": table_metadata(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),
+            "within_tool_duplicates": table_metadata(
                 duplicates, ["golden_customer_id", "name", "tool", "object", "count", "records"]
             ),
         }

@@ -4,6 +4,7 @@ Layout of one export folder:
     manifest.json      what is in the folder: each file's row count and SHA-256, the format, when it was made
     schema.json        every table's columns and types, and the field list of each landed stream
     tables/<name>.parquet (or .csv)   one file per hub table: golden records, cross-reference, landed data, ...
+    integration_map.md the integration map of the month (tools, flows, field ownership), when the export was given it
 
 The folder is written beside its final place and renamed into it, so a crash never leaves a half export that
 looks complete. OAuth refresh tokens are not exported: they are credentials, and a restored hub re-authorises.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,8 +133,13 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def export_hub(engine: Engine, folder: Path, *, file_format: str = "parquet") -> ExportResult:
-    """Write the whole hub store to `folder` (replacing an earlier export there) and return the row counts."""
+def export_hub(
+    engine: Engine, folder: Path, *, file_format: str = "parquet", documents: Mapping[str, str] | None = None
+) -> ExportResult:
+    """Write the whole hub store to `folder` (replacing an earlier export there) and return the row counts.
+
+    `documents` are text files to put beside the tables (name -> text, e.g. the integration map), listed in the
+    manifest with their checksums like every other file."""
     if file_format not in ("parquet", "csv"):
         raise ValueError(f"export format {file_format!r}: use parquet or csv")
     folder = Path(folder)
@@ -154,6 +160,12 @@ def export_hub(engine: Engine, folder: Path, *, file_format: str = "parquet") ->
             "streams": stream_fields(engine),
         },
     )
+    written_documents = []
+    for name, text in sorted((documents or {}).items()):
+        if Path(name).name != name or name in (MANIFEST, SCHEMA):
+            raise ValueError(f"export document {name!r}: give a plain file name other than {MANIFEST} and {SCHEMA}")
+        (staging / name).write_text(text, encoding="utf-8")
+        written_documents.append({"file": name, "sha256": sha256_of(staging / name)})
     _write_json(
         staging / MANIFEST,
         {
@@ -164,6 +176,7 @@ def export_hub(engine: Engine, folder: Path, *, file_format: str = "parquet") ->
             "excluded_tables": list(EXCLUDED_TABLES),
             "schema": {"file": SCHEMA, "sha256": sha256_of(staging / SCHEMA)},
             "tables": tables,
+            "documents": written_documents,
         },
     )
     previous = folder.with_name(f".{folder.name}.previous")
@@ -175,13 +188,15 @@ def export_hub(engine: Engine, folder: Path, *, file_format: str = "parquet") ->
     return ExportResult(folder=folder, row_counts={t["name"]: t["rows"] for t in tables}, file_format=file_format)
 
 
-def export_month(config: HubConfig, engine: Engine, month: str | None = None) -> ExportResult:
+def export_month(
+    config: HubConfig, engine: Engine, month: str | None = None, documents: Mapping[str, str] | None = None
+) -> ExportResult:
     """Export the hub as hub.yaml's `export` section says, into the folder of `month` (default: this month)."""
     settings = export_settings(config.export)
     month = month or month_of(datetime.now(UTC))
     config_dir = config.path.parent if config.path else Path.cwd()
     folder = settings.folder_for(month, data_dir=config.data_dir, config_dir=config_dir)
-    return export_hub(engine, folder, file_format=settings.format)
+    return export_hub(engine, folder, file_format=settings.format, documents=documents)
 
 
 def month_of(moment: datetime) -> str:

@@ -48,7 +48,7 @@ def verify_export(folder: Path) -> dict[str, Any]:
     """The manifest, once every listed file matches its checksum and every hub table has a file."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    files = [manifest["schema"], *manifest["tables"]]
+    files = [manifest["schema"], *manifest["tables"], *manifest.get("documents", [])]
     for entry in files:
         path = folder / entry["file"]
         if not path.exists():

@@ -73,6 +73,12 @@ def _latest(values: Iterable[Any]) -> Any:
     return max(present, key=str) if present else None
 
 
+def _earliest(values: Iterable[Any]) -> str | None:
+    """The earliest of ISO dates or times (as text, which orders them: the hub writes them all in UTC)."""
+    present = [str(json_value(value)) for value in values if json_value(value) not in (None, "")]
+    return min(present) if present else None
+
+
 def display_name(fields: Mapping[str, Any]) -> str | None:
     """What to call a golden customer: the company, else the person, else the domain or email."""
     person = " ".join(str(fields[key]) for key in ("first_name", "last_name") if fields.get(key))
@@ -151,14 +157,14 @@ def _accounting(records: Sequence[Mapping[str, Any]], today: date) -> dict[str, 
                 }
             )
     unpaid.sort(key=lambda invoice: str(invoice["due_date"] or ""))
-    stripe_open = [
-        number(record.get("amount_remaining")) or 0.0
-        for record in _of(records, "stripe", "invoices")
-        if record.get("invoice_status") == "open"
-    ]
+    stripe_open = [record for record in _of(records, "stripe", "invoices") if record.get("invoice_status") == "open"]
     return {
         "stripe_open_invoices": len(stripe_open),
-        "stripe_open_total": round(sum(stripe_open), 2),
+        "stripe_open_total": round(sum(number(record.get("amount_remaining")) or 0.0 for record in stripe_open), 2),
+        # since when the oldest open invoice is owed: its due date, or (charged automatically) its creation day
+        "stripe_open_since": _earliest(
+            json_value(record.get("due_date")) or json_value(record.get("created_at")) for record in stripe_open
+        ),
         "balance": round(sum(balances), 2) if balances else None,
         "unpaid_invoices": len(unpaid),
         "unpaid_total": round(sum(invoice["balance"] for invoice in unpaid), 2),
@@ -170,10 +176,12 @@ def _accounting(records: Sequence[Mapping[str, Any]], today: date) -> dict[str, 
 def _support(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     conversations = _of(records, "intercom", "conversations")
     intercom = [record for record in records if record.get("source_system") == "intercom"]
+    open_conversations = [
+        record for record in conversations if str(record.get("state") or "").lower() in OPEN_CONVERSATION
+    ]
     return {
-        "open_conversations": sum(
-            str(record.get("state") or "").lower() in OPEN_CONVERSATION for record in conversations
-        ),
+        "open_conversations": len(open_conversations),
+        "open_since": _earliest(record.get("created_at") for record in open_conversations),
         "conversations": len(conversations),
         "last_conversation_at": _latest(record.get("last_conversation_at") for record in intercom),
     }
@@ -208,6 +216,13 @@ def _projects(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         for record in _of(records, "asana", "projects")
     ]
+
+
+def _go_live_date(sheet_rows: Sequence[Mapping[str, Any]], status_record: str | None) -> str | None:
+    """The go-live date as typed in the sheet row the implementation status came from (else any row's): the
+    customer's health judges an implementation against it."""
+    rows = sorted(sheet_rows, key=lambda row: (row.get("record_id") != status_record, str(row.get("record_id"))))
+    return next((str(row["go_live_date"]) for row in rows if row.get("go_live_date")), None)
 
 
 def _fields_with_sources(golden: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -247,10 +262,12 @@ def customer_view(
     fields = golden.get("fields") or {}
     subscriptions = subscriptions_of(records)
     active = [sub for sub in subscriptions if sub["status"] in ACTIVE_SUBSCRIPTION]
+    sheet_rows = _of(records, "sheets", "implementations")
     implementation = _fields_with_sources(golden).get("implementation_status") or {
-        "value": _latest(record.get("implementation_status") for record in _of(records, "sheets", "implementations")),
+        "value": _latest(record.get("implementation_status") for record in sheet_rows),
         "source": "sheets",
     }
+    implementation["go_live_date"] = _go_live_date(sheet_rows, implementation.get("record"))
     sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for link in sorted(xref, key=lambda row: row["record_id"]):
         sources[link["source_system"]].append(

@@ -46,6 +46,8 @@ ACTIONS = {
     "mapping: `customer-hub accept-fields TOOL OBJECT` (or run the stream's sync with accept_new_mapping: true).",
     "schema_drift": "Check the vendor's changelog and update the connector mapping for changed fields, then "
     "accept the new schema (quality_store.accept_schema) so it becomes the baseline.",
+    "customers_at_risk": "Call the customers newly at risk first: each line says what costs them points (failed "
+    "payments, overdue invoices, waiting support, a stalled implementation). `customer-hub lookup NAME` shows all.",
 }
 
 TITLES = {
@@ -59,6 +61,7 @@ TITLES = {
     "row_count_parity": "Record counts differ from the tool",
     "schema_drift": "Tool schema changed",
     "field_quarantine": "Sync would empty a field: quarantined",
+    "customers_at_risk": "Customers at risk of churning",
 }
 
 

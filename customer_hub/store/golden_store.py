@@ -514,6 +514,32 @@ def read_360(engine: Engine, golden_ids: Iterable[str]) -> dict[str, dict[str, A
         return {row.golden_customer_id: row.view for row in conn.execute(query)}
 
 
+def all_360(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Every customer's 360 view in golden id order, read in batches: what the daily health and MRR runs score."""
+    query = select(customer_360.c.view).order_by(customer_360.c.golden_customer_id)
+    with engine.connect() as conn:
+        for row in conn.execution_options(yield_per=_CHUNK).execute(query):
+            yield row.view
+
+
+def merged_ids(engine: Engine) -> dict[str, str]:
+    """Golden id merged away -> the id it was merged into (one step of the chain; see `survivor_of`)."""
+    query = select(golden_customers.c.golden_id, golden_customers.c.merged_into).where(
+        golden_customers.c.status == "merged", golden_customers.c.merged_into.is_not(None)
+    )
+    with engine.connect() as conn:
+        return {row.golden_id: row.merged_into for row in conn.execute(query)}
+
+
+def survivor_of(golden_id: str, merged: Mapping[str, str]) -> str:
+    """The id `golden_id` lives on as today, following `merged_ids` to the end of its chain (cycles stop)."""
+    seen = {golden_id}
+    while golden_id in merged and merged[golden_id] not in seen:
+        golden_id = merged[golden_id]
+        seen.add(golden_id)
+    return golden_id
+
+
 def ids_by_column(engine: Engine, column: str, values: Iterable[str], limit: int) -> list[str]:
     """Golden customer ids whose indexed 360 column (`email`, `domain` or `name_lc`) equals one of `values`."""
     if column not in ("email", "domain", "name_lc"):

@@ -532,3 +532,56 @@ schema_changes = Table(
     Column("ticket_error", Text, nullable=True, doc="why the last attempt to create or update the task failed"),
     Column("ticket_synced_at", UtcDateTime, nullable=True),
 )
+
+# --- customer success: health and MRR ----------------------------------------------------------------------------
+
+customer_health = Table(
+    "customer_health",
+    metadata,
+    Column("golden_customer_id", String(32), primary_key=True),
+    Column("name", BoundedString(), nullable=True),
+    Column("score", Integer, nullable=False, doc="100 minus the points of the signals present, at least 0"),
+    Column("band", String(16), nullable=False, doc="healthy, watch or at_risk (customer_health.bands in hub.yaml)"),
+    Column("previous_band", String(16), nullable=True, doc="the band on the last earlier day scored"),
+    Column("signals", JSON, nullable=False, doc="each signal present: name, points, reason"),
+    Column("notes", JSON, nullable=False, doc="what could not be judged (an unreadable go-live date)"),
+    Column("scored_at", UtcDateTime, nullable=False),
+    comment="each active golden customer's latest health score; the trend is in customer_health_history",
+)
+
+customer_health_history = Table(
+    "customer_health_history",
+    metadata,
+    Column("day", String(10), primary_key=True, doc="YYYY-MM-DD (UTC); a later run on the day replaces its row"),
+    Column("golden_customer_id", String(32), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("band", String(16), nullable=False),
+    Column("signals", JSON, nullable=False, doc="names of the signals present"),
+)
+Index("ix_health_history_customer", customer_health_history.c.golden_customer_id, customer_health_history.c.day)
+
+mrr_by_customer = Table(
+    "mrr_by_customer",
+    metadata,
+    Column("golden_customer_id", String(32), primary_key=True),
+    Column("currency", String(8), primary_key=True, doc="ISO code as Stripe gives it, '' when it gave none"),
+    Column("mrr", Float, nullable=False, doc="billing subscriptions' monthly amount; only customers with MRR"),
+    Column("measured_at", UtcDateTime, nullable=False),
+    comment="each paying customer's MRR at the latest snapshot: what the next snapshot's movements compare with",
+)
+
+mrr_history = Table(
+    "mrr_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("measured_at", UtcDateTime, nullable=False, index=True, doc="the snapshot (at least one a day)"),
+    Column("currency", String(8), nullable=False),
+    Column("mrr", Float, nullable=False),
+    Column("customers", Integer, nullable=False, doc="customers paying in this currency"),
+    Column("previous_at", UtcDateTime, nullable=True, doc="the snapshot the movements compare with; none at first"),
+    Column("new_mrr", Float, nullable=False, doc="from customers who paid nothing in this currency before"),
+    Column("expansion_mrr", Float, nullable=False, doc="increases of customers who paid before and pay more now"),
+    Column("contraction_mrr", Float, nullable=False, doc="decreases (negative) of customers who still pay"),
+    Column("churned_mrr", Float, nullable=False, doc="MRR (negative) of customers who stopped paying"),
+    comment="per snapshot and currency: MRR and its movements since the previous snapshot (they add up over a day)",
+)

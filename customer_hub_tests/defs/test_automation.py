@@ -224,6 +224,7 @@ def test_monthly_export_job_writes_to_the_configured_folder(tmp_path):
     assert result.success
     assert (folder / "manifest.json").exists()
     assert (folder / "tables" / "golden_customers.csv").exists()
+    assert (folder / "integration_map.md").read_text().startswith("# Integration map: ")  # the month's map too
     assert [(row["what"], row["status"]) for row in health_rows(hub.engine())] == [("monthly_export", "success")]
 
 

@@ -41,6 +41,8 @@ def _value(table: Table, column, i: int):
     if i == 4 and not column.primary_key:
         return ""
     text = f"{table.name[:6]}-{column.name[:6]}-{i}-{AWKWARD_TEXT[i % len(AWKWARD_TEXT)]}"
+    if column.primary_key:  # the row number first: a short key column (a YYYY-MM-DD day) stays unique when cut
+        text = f"{i}-{text}"
     return text[: getattr(kind, "length", None) or 400]
 
 

@@ -49,12 +49,26 @@ RECORDS = [
     _record("quickbooks", "invoices", "130", balance=1000.0, total_amount=1000.0, due_date="2026-10-01"),
     _record("quickbooks", "invoices", "131", balance=500.0, total_amount=800.0, due_date="2026-12-31"),
     _record("quickbooks", "invoices", "132", balance=0.0, total_amount=400.0, due_date="2026-09-01"),
-    _record("stripe", "invoices", "in_1", invoice_status="open", amount_remaining=998.0),
+    _record(
+        "stripe",
+        "invoices",
+        "in_1",
+        invoice_status="open",
+        amount_remaining=998.0,
+        created_at="2026-11-15T08:00:00+00:00",
+    ),
     _record("stripe", "invoices", "in_2", invoice_status="paid", amount_remaining=0.0),
-    _record("intercom", "conversations", "c1", state="open", last_conversation_at="2026-11-20T10:00:00+00:00"),
+    _record(
+        "intercom",
+        "conversations",
+        "c1",
+        state="open",
+        last_conversation_at="2026-11-20T10:00:00+00:00",
+        created_at="2026-11-10T09:00:00+00:00",
+    ),
     _record("intercom", "conversations", "c2", state="closed", last_conversation_at="2026-11-02T10:00:00+00:00"),
     _record("intercom", "conversations", "c3", state="snoozed", last_conversation_at="2026-10-02T10:00:00+00:00"),
-    _record("sheets", "implementations", "acme", implementation_status="In progress"),
+    _record("sheets", "implementations", "acme", implementation_status="In progress", go_live_date="15 Dec 2026"),
     _record("hubspot", "deals", "d1", deal_stage="closedwon", amount=12000, deal_name="Acme renewal"),
     _record("hubspot", "deals", "d2", deal_stage="presentationscheduled", amount="3000.5", deal_name="Acme add-on"),
     _record("hubspot", "deals", "d3", deal_stage="closedlost", amount=5000, deal_name="Acme lost"),
@@ -116,6 +130,7 @@ def test_unpaid_invoices_balance_and_overdue():
     assert accounting["unpaid_total"] == 1500.0
     assert accounting["overdue_invoices"] == 1
     assert (accounting["stripe_open_invoices"], accounting["stripe_open_total"]) == (1, 998.0)
+    assert accounting["stripe_open_since"] == "2026-11-15T08:00:00+00:00"  # owed since: what customer health ages
 
 
 def test_support_deals_projects_and_implementation():
@@ -126,7 +141,8 @@ def test_support_deals_projects_and_implementation():
     assert view["deals"]["open_amount"] == 3000.5
     assert view["deals"]["closed_won_amount"] == 12000.0
     assert view["projects"][0]["name"] == "Acme onboarding"
-    assert view["implementation_status"] == {"value": "In progress", "source": "sheets"}
+    assert view["support"]["open_since"] == "2026-11-10T09:00:00+00:00"
+    assert view["implementation_status"] == {"value": "In progress", "source": "sheets", "go_live_date": "15 Dec 2026"}
     assert view["last_activity_at"] == "2026-11-21T00:00:00+00:00"
 
 
