@@ -161,6 +161,7 @@ def _cmd_changes(args: argparse.Namespace) -> int:
         print(f"{status}{line.text()}" + (f" {line.ticket_url}" if line.ticket_url else ""))
     if not rows:
         print("No open schema change." if not args.all else "No schema change tracked yet.")
+    return 0
 
 
 def _cmd_map(args: argparse.Namespace) -> int:

@@ -70,8 +70,8 @@ def test_the_map_shows_each_tool_every_flow_and_the_field_owners(facts, hub_yaml
     assert (
         "| HubSpot | sales-ops@example.com | hourly (`0 * * * *`) | contacts 1,204 · companies 310 · deals 0 |" in text
     )
-    quickbooks = "| QuickBooks Online | finance@example.com | daily (`0 6 * * *`) | customers 0 · invoices 87 |"
-    assert f"{quickbooks} never | failure |" in text
+    quickbooks = "| QuickBooks Online | finance@example.com | daily (`0 6 * * *`) | customers 0 · invoices 87 · "
+    assert f"{quickbooks}purchases 0 · bills 0 · vendors 0 | never | failure |" in text
 
 
 def test_a_change_in_hub_yaml_changes_the_map(facts, hub_yaml, tmp_path):
