@@ -306,8 +306,9 @@ def changed_clusters(current: pd.DataFrame, before: pd.DataFrame, column: str) -
     now = current[current[column].notna()][["record_id", column]].rename(columns={column: "cluster"})
     then = before[before[column].notna()][["record_id", column]].rename(columns={column: "golden_id"})
     joined = now.merge(then, on="record_id", how="left")
+    joined["missing"] = joined["golden_id"].isna()
     per_cluster = joined.groupby("cluster", sort=False).agg(
-        size=("record_id", "size"), ids=("golden_id", "nunique"), missing=("golden_id", lambda ids: ids.isna().any())
+        size=("record_id", "size"), ids=("golden_id", "nunique"), missing=("missing", "any")
     )
     first_id = joined.dropna(subset=["golden_id"]).groupby("cluster", sort=False)["golden_id"].first()
     per_cluster["golden_id"] = first_id.reindex(per_cluster.index)

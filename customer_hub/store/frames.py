@@ -4,30 +4,27 @@ a dict per row costs more than the work done with it. What a golden run reads ab
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, Engine, Select, select
+from sqlalchemy import Engine, Select, select
 
 from customer_hub.store import keyed
 from customer_hub.store.schema import customer_xref, golden_customers, resolution_input
 
 
 def read_frame(engine: Engine, query: Select) -> pd.DataFrame:
-    """A query's result as a DataFrame built column-wise from the cursor's tuples (no dict per row)."""
+    """A query's result as a DataFrame built column-wise from the driver's tuples: no dict per row, and none of
+    SQLAlchemy's per-value result processing (the callers convert the few typed columns they need, e.g. times with
+    `pd.to_datetime(..., utc=True)`, which reads SQLite's text and PostgreSQL's naive UTC alike). The query must
+    not take bound parameters."""
+    sql = str(query.compile(dialect=engine.dialect))
     with engine.connect() as conn:
-        result = conn.execute(query)
+        result = conn.exec_driver_sql(sql)
         columns = list(result.keys())
         rows = result.fetchall()
     if not rows:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
-
-
-def read_frame_for(engine: Engine, query: Select, key: Column, keys: Iterable[Any]) -> pd.DataFrame:
-    """`read_frame` of `query` restricted to rows whose `key` is one of `keys`, read in chunks."""
-    frames = [read_frame(engine, query.where(key.in_(chunk))) for chunk in keyed.chunks(list(dict.fromkeys(keys)))]
-    return pd.concat(frames, ignore_index=True) if frames else read_frame(engine, query.where(key.in_([])))
 
 
 def records_revision(engine: Engine) -> int:
