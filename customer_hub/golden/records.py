@@ -37,6 +37,25 @@ def record_id(tool: str, obj: str, source_id: str) -> str:
     return f"{tool}:{obj}:{source_id}"
 
 
+def _bare_row(landed_row: Mapping[str, Any]) -> dict[str, Any]:
+    """A customer_records row from a landed row, without its normalised fields."""
+    tool, obj, source_id = landed_row["tool"], landed_row["object"], str(landed_row["source_id"])
+    attributes: dict[str, Any] = dict.fromkeys(IDENTITY_FIELDS)
+    attributes.update({"shared_keys": "", "is_account_only": False})
+    attributes.update(landed_row["fields"] or {})
+    rid = record_id(tool, obj, source_id)
+    attributes.update(record_id=rid, source_system=tool, source_object=obj, source_id=source_id)
+    return {
+        "record_id": rid,
+        "source_system": tool,
+        "source_object": obj,
+        "source_id": source_id,
+        "attributes": attributes,
+        "source_updated_at": landed_row["source_updated_at"],
+        "deleted_at": landed_row["deleted_at"],
+    }
+
+
 def customer_record_rows(
     landed: Iterable[Mapping[str, Any]], settings: ResolutionSettings | Mapping[str, Any] | None = None
 ) -> list[dict[str, Any]]:
@@ -46,42 +65,24 @@ def customer_record_rows(
     the same columns, and their normalised forms are added under `attributes["normalized"]`, read with the
     matching `settings` (hub.yaml `matching`: role mailboxes, free-mail domains, default phone region).
     """
-    rows = []
-    for landed_row in landed:
-        tool, obj, source_id = landed_row["tool"], landed_row["object"], str(landed_row["source_id"])
-        attributes: dict[str, Any] = dict.fromkeys(IDENTITY_FIELDS)
-        attributes.update({"shared_keys": "", "is_account_only": False})
-        attributes.update(landed_row["fields"] or {})
-        rid = record_id(tool, obj, source_id)
-        attributes.update(record_id=rid, source_system=tool, source_object=obj, source_id=source_id)
-        rows.append(
-            {
-                "record_id": rid,
-                "source_system": tool,
-                "source_object": obj,
-                "source_id": source_id,
-                "attributes": attributes,
-                "source_updated_at": landed_row["source_updated_at"],
-                "deleted_at": landed_row["deleted_at"],
-            }
-        )
-    _add_normalized(rows, settings)
+    rows = [_bare_row(landed_row) for landed_row in landed]
+    if rows:
+        normalized = _normalized(pd.DataFrame({field: [row["attributes"].get(field) for row in rows]
+                                               for field in ("record_id", *IDENTITY_FIELDS)}), settings)  # fmt: skip
+        for row, values in zip(rows, normalized, strict=True):
+            row["attributes"][NORMALIZED_KEY] = values
     return rows
 
 
-def _add_normalized(rows: list[dict[str, Any]], settings: ResolutionSettings | Mapping[str, Any] | None) -> None:
-    """Normalise every row in one vectorised pass and store the result in its attributes ('' stored as null)."""
-    if not rows:
-        return
-    wanted = ("record_id", *IDENTITY_FIELDS)
-    frame = pd.DataFrame({field: [row["attributes"].get(field) for row in rows] for field in wanted})
-    normalized = normalize_records(frame, settings)
+def _normalized(identity: pd.DataFrame, settings: ResolutionSettings | Mapping[str, Any] | None) -> list[dict]:
+    """Each record's normalised fields ('' stored as null), normalised together in one vectorised pass: some read
+    the whole hub (a name part's use as first or last name across all records decides a swap)."""
+    normalized = normalize_records(identity, settings)
     columns = []
     for field in NORMALIZED_FIELDS:
         values = normalized[field].tolist()
         columns.append(values if normalized[field].dtype == bool else [value or None for value in values])
-    for row, values in zip(rows, zip(*columns, strict=True), strict=True):
-        row["attributes"][NORMALIZED_KEY] = dict(zip(NORMALIZED_FIELDS, values, strict=True))
+    return [dict(zip(NORMALIZED_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def records_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -134,11 +135,16 @@ def _settings_fingerprint(settings: ResolutionSettings | Mapping[str, Any] | Non
 
 
 def _row_hash(row: Mapping[str, Any]) -> str:
-    """What a customer_records row holds, as one hash: a rebuild rewrites the rows whose hash moved."""
+    """What a customer_records row holds before normalisation, as one hash."""
     text = json.dumps(
         [row["attributes"], str(row["source_updated_at"]), str(row["deleted_at"])], sort_keys=True, default=str
     )
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _hash_with(base: str, normalized: Mapping[str, Any]) -> str:
+    """The row's hash with its normalised fields: a rebuild rewrites the rows whose hash moved."""
+    return hashlib.sha1((base + json.dumps(normalized, sort_keys=True)).encode()).hexdigest()
 
 
 def resolution_input_row(row: Mapping[str, Any], revision: int) -> dict[str, Any]:
@@ -166,37 +172,48 @@ def build_customer_records(
     Returns counts for the run's metadata, `changed` among them.
 
     Only rows whose content moved are written (upserted by record id), each stamped with this run's revision so the
-    golden layer and the 360 view can tell what changed since they last ran. Normalisation reads the whole hub (a
-    name part's use as first or last name across all records decides a swap), so every landed record is read, in
-    batches; when landing wrote nothing since the last run and the settings are the same, nothing is read at all.
-    `full` rewrites every row.
+    golden layer and the 360 view can tell what changed since they last ran. Normalisation reads the whole hub, so
+    every landed record is read, in two passes that keep memory bounded: the identity fields and a hash of the rest
+    of every record, then the whole of the changed ones only. When landing wrote nothing since the last run and the
+    settings are the same, nothing is read at all. `full` rewrites every row.
     """
     fingerprint = _settings_fingerprint(settings)
     landed_now = keyed.landed_fingerprint(engine)
     state = keyed.read_state(engine, STEP)
     if not full and state and state.fingerprint == fingerprint and state.detail.get("landed") == landed_now:
         return {**state.detail["summary"], "changed": 0}
-    rows = customer_record_rows(golden_store.landed_rows(engine), settings)
-    hashes = {row["record_id"]: _row_hash(row) for row in rows}
+
+    landed_ids, identity, partial = [], [], []
+    for row in golden_store.landed_batches(engine):
+        bare = _bare_row(row)
+        landed_ids.append(row["id"])
+        identity.append([bare["attributes"].get(field) for field in ("record_id", *IDENTITY_FIELDS)])
+        partial.append((bare["record_id"], bare["source_system"], bare["deleted_at"] is None, _row_hash(bare)))
+    normalized = _normalized(pd.DataFrame(identity, columns=["record_id", *IDENTITY_FIELDS]), settings)
+    del identity
     stored = {} if full else golden_store.customer_record_hashes(engine)
-    changed = [row for row in rows if stored.get(row["record_id"]) != hashes[row["record_id"]]]
-    revision = (state.revision if state else 0) + (1 if changed or full else 0)
-    for row in changed:
-        row["content_hash"], row["revision"] = hashes[row["record_id"]], revision
-    live = [row for row in rows if row["deleted_at"] is None]
-    summary = {
-        "records": len(rows),
-        "live": len(live),
-        "deleted": len(rows) - len(live),
-        "live_per_tool": dict(sorted(Counter(row["source_system"] for row in live).items())),
+    hashes = {
+        rid: _hash_with(base, values) for (rid, _tool, _live, base), values in zip(partial, normalized, strict=True)
     }
-    detail = {"landed": landed_now, "summary": summary}
+    changed_at = {rid: position for position, (rid, *_rest) in enumerate(partial) if stored.get(rid) != hashes[rid]}
+    revision = (state.revision if state else 0) + (1 if changed_at or full else 0)
+    changed = []
+    for row in golden_store.landed_by_id(engine, [landed_ids[position] for position in changed_at.values()]):
+        bare = _bare_row(row)
+        bare["attributes"][NORMALIZED_KEY] = normalized[changed_at[bare["record_id"]]]
+        changed.append({**bare, "content_hash": hashes[bare["record_id"]], "revision": revision})
+    summary = {
+        "records": len(partial),
+        "live": sum(live for _rid, _tool, live, _base in partial),
+        "deleted": sum(not live for _rid, _tool, live, _base in partial),
+        "live_per_tool": dict(sorted(Counter(tool for _rid, tool, live, _base in partial if live).items())),
+    }
     golden_store.save_customer_records(
         engine,
         changed,
         [resolution_input_row(row, revision) for row in changed if row["deleted_at"] is None],
         gone=[row["record_id"] for row in changed if row["deleted_at"] is not None],
-        state=keyed.StepState(revision, fingerprint, detail),
+        state=keyed.StepState(revision, fingerprint, {"landed": landed_now, "summary": summary}),
         full=full,
     )
     return {**summary, "changed": len(changed)}

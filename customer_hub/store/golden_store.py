@@ -53,20 +53,38 @@ def _replace(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> No
 # --- landed and customer records -------------------------------------------------------------------------------
 
 
-def landed_rows(engine: Engine) -> list[dict[str, Any]]:
-    """Every landed record (live and deleted) of the streams about customers, with what the customer-records step
-    needs; not the raw payload."""
-    columns = [
-        landed_records.c.tool,
-        landed_records.c.object,
-        landed_records.c.source_id,
-        landed_records.c.fields,
-        landed_records.c.source_updated_at,
-        landed_records.c.deleted_at,
-    ]
-    with engine.connect() as conn:
-        query = select(*columns).where(about_customers()).order_by(landed_records.c.id)
-        return [dict(row._mapping) for row in conn.execute(query)]
+_LANDED_COLUMNS = (
+    landed_records.c.id,
+    landed_records.c.tool,
+    landed_records.c.object,
+    landed_records.c.source_id,
+    landed_records.c.fields,
+    landed_records.c.source_updated_at,
+    landed_records.c.deleted_at,
+)
+"""What the customer-records step reads of a landed record; not the raw payload."""
+
+
+def landed_batches(engine: Engine, size: int = 10_000) -> Iterator[dict[str, Any]]:
+    """Every landed record (live and deleted) of the streams about customers, streamed in id order `size` rows at
+    a time (keyset pages), so memory holds one page however large the hub."""
+    after = 0
+    query = select(*_LANDED_COLUMNS).where(about_customers()).order_by(landed_records.c.id).limit(size)
+    while True:
+        with engine.connect() as conn:
+            page = [dict(row._mapping) for row in conn.execute(query.where(landed_records.c.id > after))]
+        yield from page
+        if len(page) < size:
+            return
+        after = page[-1]["id"]
+
+
+def landed_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+    """The landed records with the given ids, read in chunks."""
+    for chunk in keyed.chunks(sorted(ids)):
+        with engine.connect() as conn:
+            yield from (dict(row._mapping) for row in conn.execute(select(*_LANDED_COLUMNS).where(
+                landed_records.c.id.in_(chunk))))  # fmt: skip
 
 
 def replace_customer_records(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
