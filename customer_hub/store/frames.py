@@ -11,6 +11,8 @@ from sqlalchemy import Engine, Select, select
 from customer_hub.store import keyed
 from customer_hub.store.schema import customer_xref, golden_customers, resolution_input
 
+_BATCH = 50_000
+
 
 def read_frame(engine: Engine, query: Select) -> pd.DataFrame:
     """A query's result as a DataFrame built column-wise from the driver's tuples: no dict per row, and none of
@@ -18,13 +20,15 @@ def read_frame(engine: Engine, query: Select) -> pd.DataFrame:
     `pd.to_datetime(..., utc=True)`, which reads SQLite's text and PostgreSQL's naive UTC alike). The query must
     not take bound parameters."""
     sql = str(query.compile(dialect=engine.dialect))
+    parts = []
     with engine.connect() as conn:
         result = conn.exec_driver_sql(sql)
         columns = list(result.keys())
-        rows = result.fetchall()
-    if not rows:
+        while rows := result.fetchmany(_BATCH):  # a frame per batch: the driver's tuples never all held at once
+            parts.append(pd.DataFrame.from_records(rows, columns=columns, coerce_float=False))
+    if not parts:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def records_revision(engine: Engine) -> int:
