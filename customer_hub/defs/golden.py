@@ -17,8 +17,10 @@ from dagster import (
 )
 
 from customer_hub.config import cached_config
+from customer_hub.defs.columns import COLUMN_SCHEMA, table_schema
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
+from customer_hub.store import schema
 from customer_hub.store.health import health_logged
 
 GROUP = "golden"
@@ -49,6 +51,7 @@ def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> Me
     group_name=GROUP,
     owners=OWNERS,
     kinds=KINDS,
+    metadata={COLUMN_SCHEMA: table_schema(schema.customer_records)},
     automation_condition=REFRESH_ON_ANY_SYNC,
     description="Every landed record as one canonical row (tool:object:id); deleted ones kept with deleted_at.",
 )
@@ -80,6 +83,7 @@ def _golden_spec(key: str, description: str) -> AssetSpec:
         group_name=GROUP,
         owners=OWNERS,
         kinds=KINDS,
+        metadata={COLUMN_SCHEMA: table_schema(getattr(schema, key))},
         automation_condition=AutomationCondition.eager(),
         description=description,
     )
@@ -164,6 +168,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     group_name=GROUP,
     owners=OWNERS,
     kinds=KINDS,
+    metadata={COLUMN_SCHEMA: table_schema(schema.customer_360)},
     automation_condition=AutomationCondition.eager(),
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
 )

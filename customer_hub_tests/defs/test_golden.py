@@ -57,6 +57,15 @@ def test_lineage_groups_and_automation():
         node = graph.get(AssetKey(key))
         assert node.group_name == "golden"
         assert node.automation_condition is not None
+        assert node.metadata["dagster/column_schema"].columns  # the UI's Columns tab, from the store's table
+    def columns(key: str) -> dict:
+        return {c.name: c for c in graph.get(AssetKey(key)).metadata["dagster/column_schema"].columns}
+
+    table = columns("golden_customers")
+    assert (table["fields"].type, table["fields"].description) == ("json", "surviving value per field")
+    assert table["golden_id"].constraints.unique and not table["golden_id"].constraints.nullable
+    view_columns = list(columns("customer_360"))
+    assert view_columns[:2] == ["golden_customer_id", "name"] and "view" in view_columns
 
 
 def test_materializing_builds_every_table_with_numeric_metadata(tmp_path):
