@@ -35,6 +35,9 @@ REFRESH_ON_ANY_SYNC = (
 )
 """Eager, except that a stream never synced yet (a tool just added, or failing since day one) does not hold back
 the golden records of every other tool; and never while a stream's blocking check fails (a quarantined field)."""
+REFRESH_UNLESS_BLOCKED = AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()
+"""Eager, but not while a blocking check of an input failed at ERROR: a later tick must not do what the failed
+check stopped in its run (the checks run with their assets, as their own automation condition is eager too)."""
 
 
 def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:
@@ -169,7 +172,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource):
     owners=OWNERS,
     kinds=KINDS,
     metadata={COLUMN_SCHEMA: table_schema(schema.customer_360)},
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=REFRESH_UNLESS_BLOCKED,
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
 )
 def customer_360(context: AssetExecutionContext, hub: HubResource) -> MaterializeResult:

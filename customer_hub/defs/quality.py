@@ -42,6 +42,7 @@ from sqlalchemy import Engine
 from customer_hub.alerts import deliver_pending, observe_all, slack_target
 from customer_hub.alerts.links import links_for
 from customer_hub.config import HubConfig, cached_config
+from customer_hub.defs.golden import REFRESH_UNLESS_BLOCKED
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
 from customer_hub.golden.review import auto_merge_threshold
@@ -108,7 +109,7 @@ _OWNERS = [cached_config().hub.owner]
     owners=_OWNERS,
     kinds={"python", "slack"},
     deps=["customer_360"],
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=REFRESH_UNLESS_BLOCKED,
     check_specs=[
         _spec("completeness", QUALITY_ASSET, f"at least {_settings.completeness_min:.0%} of golden customers complete"),
         _spec("latency", QUALITY_ASSET, f"at most {_settings.latency_max_minutes:g} min from tool to golden record"),
@@ -140,6 +141,7 @@ def quality_metrics(context: AssetExecutionContext, hub: HubResource) -> Materia
     asset=GOLDEN_ASSET,
     name="duplicates",
     blocking=True,
+    automation_condition=AutomationCondition.eager(),  # runs with every automated golden run, so it can block
     description=f"Duplicate customer records? Goal: at most {_settings.duplicates_max} extra records of one tool "
     "resolved to one golden record (open match candidates across tools are listed beside them). Blocking: above "
     f"{_settings.duplicates_error_share:.0%} of the records it fails at ERROR and customer_360 and write-back wait; "
@@ -158,6 +160,7 @@ def golden_duplicates(context: AssetCheckExecutionContext, hub: HubResource) -> 
     asset=CUSTOMER_360_ASSET,
     name="double_billing",
     blocking=True,
+    automation_condition=AutomationCondition.eager(),
     description=f"Customers billed twice? Goal: at most {_settings.double_billing_max} customers paying twice for "
     "one product (two billing subscriptions to it). Blocking: above "
     f"{_settings.double_billing_error_share:.0%} of paying customers it fails at ERROR and quality_metrics waits; "

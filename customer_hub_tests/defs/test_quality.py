@@ -9,10 +9,13 @@ from dagster import (
     AssetKey,
     AssetSelection,
     AssetSpec,
+    AutomationCondition,
     DagsterInstance,
+    Definitions,
     MaterializeResult,
     asset,
     build_sensor_context,
+    evaluate_automation_conditions,
     materialize,
 )
 from sqlalchemy import insert
@@ -245,3 +248,46 @@ def test_the_sensor_says_when_nothing_is_queued_and_every_stream_has_checks(hub)
     streams = {key.asset_key for checks_def in asset_checks for key in checks_def.check_keys}
     assert {AssetKey("hubspot_contacts"), AssetKey("golden_customers"), AssetKey("customer_360")} <= streams
     assert len(streams) == 14  # twelve ingestion streams, golden_customers and customer_360
+
+
+def _requested(result) -> set[str]:
+    return {r.key.to_user_string() for r in result.results if r.true_subset.size}
+
+
+def test_automation_runs_a_blocking_check_with_its_asset_and_does_not_refresh_past_an_error(tmp_path, engine):
+    """The eager refresh requests golden_customers, its duplicates check and customer_360 in one tick (one run, in
+    which the check can block); while the check fails at ERROR, later ticks leave customer_360 alone."""
+    from customer_hub.defs.golden import REFRESH_UNLESS_BLOCKED
+
+    @asset(name="customer_records")
+    def records() -> MaterializeResult:
+        return MaterializeResult()
+
+    @asset(name="golden_customers", deps=["customer_records"], automation_condition=AutomationCondition.eager())
+    def golden() -> MaterializeResult:
+        return MaterializeResult()
+
+    @asset(name="customer_360", deps=["golden_customers"], automation_condition=REFRESH_UNLESS_BLOCKED)
+    def view() -> MaterializeResult:
+        return MaterializeResult()
+
+    hub = {"hub": _hub_with(tmp_path)}
+    defs = Definitions(assets=[records, golden, view], asset_checks=[golden_duplicates], resources=hub)
+    instance = DagsterInstance.ephemeral()
+    materialize([records, golden, golden_duplicates, view], instance=instance, resources=hub)  # a clean hub: passes
+    first = evaluate_automation_conditions(defs=defs, instance=instance)
+    seed_hub(engine)  # a sync lands records that resolve to 2 duplicates in 5 records: ERROR at the 10% default
+    materialize([records], instance=instance)
+
+    tick = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert _requested(tick) == {"golden_customers", "golden_customers:duplicates", "customer_360"}
+
+    run = materialize([golden, golden_duplicates, view], instance=instance, resources=hub, raise_on_error=False)
+    assert not run.asset_materializations_for_node("customer_360")  # the ERROR stopped it in the run
+    after_run = evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    assert _requested(after_run) == set()
+
+    # someone materializes golden_customers alone from the UI; its check runs with it and fails again
+    materialize([golden, golden_duplicates], instance=instance, resources=hub, raise_on_error=False)
+    later = evaluate_automation_conditions(defs=defs, instance=instance, cursor=after_run.cursor)
+    assert "customer_360" not in _requested(later)  # plain eager would refresh it from the unchecked records
