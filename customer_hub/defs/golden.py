@@ -42,8 +42,13 @@ check stopped in its run (the checks run with their assets, as their own automat
 
 def _markdown_table(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+    def cell(value: object) -> str:
+        text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else "" if value is None else str(value)
+        return text.replace("|", "/")
+
     for row in rows[:limit]:
-        lines.append("| " + " | ".join(str(row.get(column, "")).replace("|", "/") for column in columns) + " |")
+        lines.append("| " + " | ".join(cell(row.get(column)) for column in columns) + " |")
     if len(rows) > limit:
         lines.append(f"\n{len(rows) - limit} more not shown.")
     return MetadataValue.md("\n".join(lines) if rows else "None.")
@@ -195,7 +200,9 @@ def customer_360(context: AssetExecutionContext, hub: HubResource) -> Materializ
             "duplicate_records": duplicate_records(duplicate_sets(duplicates)),
             "open_conversations": sum(view["support"]["open_conversations"] for view in views),
             "unpaid_invoices": sum(view["accounting"]["unpaid_invoices"] for view in views),
-            "double_billing": _markdown_table(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),
+            "double_billing": _markdown_table(
+                billed_twice, ["golden_customer_id", "name", "product_name", "subscriptions", "mrr", "since"]
+            ),
             "within_tool_duplicates": _markdown_table(
                 duplicates, ["golden_customer_id", "name", "tool", "object", "count", "records"]
             ),
