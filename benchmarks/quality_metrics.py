@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from customer_hub.config import load_config
 from customer_hub.golden.build import build_golden
 from customer_hub.golden.records import build_customer_records
+from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.golden.view360 import build_customer_360
 from customer_hub.local_env import sandbox_google_key
 from customer_hub.quality import (
@@ -81,7 +82,7 @@ def main() -> None:
             "parity + drift, all 12 streams", lambda: stream_check_results(engine, settings, stream_map, reported)
         )
         append_metrics(engine, parity, now)
-        _timed("duplicates check", lambda: duplicates_check(engine, settings))
+        _timed("duplicates check", lambda: duplicates_check(engine, settings, auto_merge_threshold(config)))
         _timed("double billing check", lambda: double_billing_check(engine, settings))
         print(f"\n{records} live records, {len(metrics) + len(parity)} metric rows\n")
         print(quality_summary(engine, now))

@@ -127,6 +127,13 @@ class ConfigError(ValueError):
     """`hub.yaml` is missing or invalid; the message names the file, the key and the fix."""
 
 
+def optional_http_url(value: str | None, key: str) -> str | None:
+    """A public address from hub.yaml without its trailing slash; anything but http(s) is refused, naming the key."""
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{key} {value!r} must start with https:// (or http://)")
+    return value.rstrip("/") if value else None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -227,7 +234,24 @@ class AlertsConfig(_Strict):
     slack_base_url_env: str = "SLACK_API_URL"
     bot_token_env: str = "SLACK_BOT_TOKEN"
     webhook_url_env: str = "SLACK_WEBHOOK_URL"
-    dagster_ui_url: str = "http://127.0.0.1:3000"
+    public_ui_url: str | None = Field(
+        None, description="the Dagster UI as people open it (https://dagster.example.com): alerts link there"
+    )
+    public_ui_url_env: str = Field(
+        "CUSTOMER_HUB_PUBLIC_UI_URL", description="environment variable that wins over public_ui_url"
+    )
+
+    @field_validator("public_ui_url")
+    @classmethod
+    def _ui_url(cls, value: str | None) -> str | None:
+        return optional_http_url(value, "public_ui_url")
+
+    @field_validator("public_ui_url_env", "slack_base_url_env", "bot_token_env", "webhook_url_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment-variable name (use UPPER_CASE)")
+        return value
 
 
 class HubSettings(_Strict):

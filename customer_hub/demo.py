@@ -18,16 +18,21 @@ from typing import Any
 from dagster import AssetKey, DagsterInstance
 from sqlalchemy import Engine, func, select
 
+from customer_hub.alerts.delivery import DeliveryReport
+from customer_hub.alerts.links import ui_address
+from customer_hub.alerts.plain_text import message_text
 from customer_hub.config import HubConfig
 from customer_hub.dagster_home import prepare_dagster_home
 from customer_hub.defs.run_context import QUIET_RUN_CONFIG
 from customer_hub.local_env import environment, sandbox_environment
+from customer_hub.store import alert_store
 from customer_hub.store.db import DATABASE_URL_ENV
 from customer_hub.store.schema import customer_xref, golden_customers
 
 log = logging.getLogger("customer_hub.demo")
 
 _WIDTH = 100
+_MESSAGES_SHOWN = 8
 
 
 def _banner(title: str) -> None:
@@ -106,6 +111,20 @@ def _map_files(instance: DagsterInstance) -> str:
     return f"integration map: {path}\ndrawing: {drawing}\n(also: customer-hub map --format md|svg|html)"
 
 
+def _print_delivered(engine: Engine, report: DeliveryReport, config: HubConfig) -> None:
+    """What this pass put in Slack, each message as a reader sees it, and where its links lead."""
+    address = ui_address(config.alerts)
+    print(f"\nSlack: {report.summary()}")
+    where = f"Links in the messages open the Dagster UI at {address.url} ({address.source})"
+    local = "; a local address works on this machine only: set alerts.public_ui_url or $CUSTOMER_HUB_PUBLIC_UI_URL"
+    print(where + (local if address.is_local else ""))
+    delivered = alert_store.alerts_by_id(engine, report.delivered_ids)
+    for row in delivered[:_MESSAGES_SHOWN]:
+        print(f"\n--- {row['kind']} · {row['incident_key'] or ''}\n{message_text(row['message'], '  ')}")
+    if len(delivered) > _MESSAGES_SHOWN:
+        print(f"\n({len(delivered) - _MESSAGES_SHOWN} more messages in the channel)")
+
+
 def run_demo(config: HubConfig, keep: bool = False) -> int:
     """Run every step and print the summary; exit code 0 when every run succeeded and parity is exact."""
     from customer_hub.sandbox import start_sandbox
@@ -116,11 +135,12 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
     _fresh_hub(config, keep)
     home = prepare_dagster_home(config)
     with start_sandbox(seed=42) as sandbox, environment(sandbox_environment(config, sandbox.url)):
-        from customer_hub.alerts import deliver_pending, posted_alerts, slack_target
+        from customer_hub.alerts import deliver_pending, slack_target
         from customer_hub.automation.demo import run_onboarding_demo
         from customer_hub.customer_health.summary import health_summary
         from customer_hub.definitions import defs
         from customer_hub.defs.resources import HubResource
+        from customer_hub.golden.double_billing import describe_double_billing
         from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
         from customer_hub.golden.reports import double_billing, duplicate_report
         from customer_hub.lookup import format_360, lookup
@@ -160,8 +180,7 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
             print(f"  duplicate: {row['tool']} holds one {row['level']} {len(row['records'])} times: "
                   + ", ".join(row["records"]))  # fmt: skip
         for row in [row for row in billing if "acme" in str(row.get("name")).lower()][:3]:
-            print(f"  double billing: {row['name']}: {row.get('product_name') or row['product']} on "
-                  f"{', '.join(row['subscriptions'])}, {row['mrr']:,.2f} a month together")  # fmt: skip
+            print(f"  double billing: {row['name']}: {describe_double_billing(row)}")
 
         _banner("4. Closed-won deal in HubSpot → Asana project from template → QuickBooks draft invoice → MRR")
         onboarding = run_onboarding_demo(config, sandbox.url, hub=hub, instance=instance)
@@ -180,10 +199,7 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         _banner("5. Quality and alerts (delivered to the sandbox's Slack)")
         report = deliver_pending(engine, slack_target(config.alerts))
         print(quality_summary(engine))
-        print(f"\nalert delivery: {report}")
-        for alert in reversed(posted_alerts(engine, limit=15)):
-            first_line = alert["text"].splitlines()[0] if alert["text"] else ""
-            print(f"  [{alert['status']}] {alert['kind']}: {first_line[:110]}")
+        _print_delivered(engine, report, config)
 
         _banner("6. customer-hub lookup acme")
         views = lookup(engine, "acme", limit=1)

@@ -18,6 +18,7 @@ import yaml
 from rapidfuzz import fuzz, process
 from sqlalchemy import Engine, select
 
+from customer_hub.golden.double_billing import describe_double_billing
 from customer_hub.golden.names import bare_domain, name_key, prefix_range
 from customer_hub.store import customer_health_store, golden_store
 from customer_hub.store.schema import customer_records
@@ -249,12 +250,7 @@ def format_360(view: Mapping[str, Any]) -> str:
     if match:
         lines.append(f"  found by {match['on']} (score {match['score']})")
 
-    warnings = [
-        f"DOUBLE BILLING: {problem.get('product_name') or problem['product']} billed "
-        f"{len(problem['subscriptions'])} times ({', '.join(map(str, problem['subscriptions']))}), "
-        f"{_money(problem['mrr'])} a month"
-        for problem in view.get("double_billing") or []
-    ]
+    warnings = [f"DOUBLE BILLING: {describe_double_billing(problem)}" for problem in view.get("double_billing") or []]
     warnings += [
         f"{duplicate['tool']} holds this {duplicate.get('level') or 'customer'} {duplicate['count']} times: "
         f"{', '.join(duplicate['records'])}"

@@ -1,7 +1,10 @@
 """`customer-hub ui`: the Dagster UI on the demo's instance and hub data, with the sandbox serving the APIs.
 
 The sandbox runs as a child process so reruns from the UI reach working (imitation) vendor APIs; both stop
-together when the UI is stopped with Ctrl-C.
+together when the UI is stopped with Ctrl-C. The UI is `dg dev` (Dagster's project CLI, in the dev extra, reading
+`[tool.dg]` in pyproject.toml), or `dagster dev -w workspace.yaml` where `dg` is not installed. Either way the
+processes it starts learn the UI's address (`CUSTOMER_HUB_RUNNING_UI_URL`), so alerts raised by runs launched
+from it link back to it when no public address is configured.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from pathlib import Path
 
 import requests
 
+from customer_hub.alerts.links import RUNNING_UI_ENV
 from customer_hub.config import HubConfig
 from customer_hub.dagster_home import prepare_dagster_home
 from customer_hub.local_env import sandbox_environment
+
+HOST = "127.0.0.1"
 
 
 def _wait_for(url: str, seconds: float = 30.0) -> None:
@@ -30,19 +36,33 @@ def _wait_for(url: str, seconds: float = 30.0) -> None:
     raise SystemExit(f"the sandbox did not answer at {url} within {seconds:.0f} s")
 
 
+def dev_command(bin_dir: Path, project: Path, port: int) -> list[str]:
+    """`dg dev` when the dev extra installed it, else `dagster dev` on the workspace file (same code location)."""
+    dg = bin_dir / "dg"
+    if dg.exists():
+        return [str(dg), "dev", "--target-path", str(project), "--host", HOST, "--port", str(port)]
+    workspace = project / "workspace.yaml"
+    return [str(bin_dir / "dagster"), "dev", "-w", str(workspace), "-h", HOST, "-p", str(port)]
+
+
 def run_ui(config: HubConfig, port: int, sandbox_port: int) -> int:
     home = prepare_dagster_home(config)
-    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    sandbox_url = f"http://{HOST}:{sandbox_port}"
     bin_dir = Path(sys.executable).parent
-    sandbox = subprocess.Popen([str(bin_dir / "customer-hub"), "sandbox", "--port", str(sandbox_port)])
+    project = config.path.parent if config.path else Path.cwd()
+    # this interpreter's customer_hub, whichever console scripts the environment holds
+    sandbox = subprocess.Popen([sys.executable, "-m", "customer_hub.cli", "sandbox", "--port", str(sandbox_port)])
     try:
         _wait_for(f"{sandbox_url}/_sandbox/counts")
-        env = {**os.environ, **sandbox_environment(config, sandbox_url), "DAGSTER_HOME": str(home)}
-        workspace = (config.path.parent if config.path else Path.cwd()) / "workspace.yaml"
-        print(f"Dagster UI on http://127.0.0.1:{port} (instance {home}); sandbox APIs on {sandbox_url}")
-        return subprocess.call(
-            [str(bin_dir / "dagster"), "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", str(port)], env=env
-        )
+        ui_url = f"http://{HOST}:{port}"
+        env = {
+            **os.environ,
+            **sandbox_environment(config, sandbox_url),
+            "DAGSTER_HOME": str(home),
+            RUNNING_UI_ENV: ui_url,
+        }
+        print(f"Dagster UI on {ui_url} (instance {home}); sandbox APIs on {sandbox_url}")
+        return subprocess.call(dev_command(bin_dir, project, port), env=env, cwd=project)
     except KeyboardInterrupt:
         return 0
     finally:

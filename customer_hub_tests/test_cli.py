@@ -127,3 +127,16 @@ def test_an_empty_lookup_is_refused_in_one_line(hub_home, capsys):
     assert str(refused.value) == (
         "customer-hub lookup: the query is empty; give a name, email, domain, phone or a tool's id"
     )
+
+
+def test_ui_runs_dg_dev_on_the_project_and_falls_back_to_dagster_dev_without_dg(tmp_path):
+    from customer_hub.ui import dev_command
+
+    project = REPO_CONFIG.parent
+    assert dev_command(tmp_path, project, 3100) == [
+        str(tmp_path / "dagster"), "dev", "-w", str(project / "workspace.yaml"), "-h", "127.0.0.1", "-p", "3100"
+    ]  # fmt: skip
+    (tmp_path / "dg").touch()
+    assert dev_command(tmp_path, project, 3100) == [
+        str(tmp_path / "dg"), "dev", "--target-path", str(project), "--host", "127.0.0.1", "--port", "3100"
+    ]  # fmt: skip

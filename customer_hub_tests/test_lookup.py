@@ -183,7 +183,19 @@ def test_format_360_shows_sources_money_and_warnings():
             {"source_id": "sub_2", "product": "Growth", "status": "trialing", "mrr": 499.0, "next_billing_date": None},
             {"source_id": "sub_0", "product": "Starter", "status": "canceled", "mrr": 0.0, "next_billing_date": None},
         ],
-        "double_billing": [{"product": "Growth", "subscriptions": ["sub_1", "sub_2"], "mrr": 998.0}],
+        "double_billing": [
+            {
+                "product": "prod_G",
+                "product_name": "Growth",
+                "subscriptions": ["sub_1", "sub_2"],
+                "items": [
+                    {"source_id": "sub_1", "mrr": 499.0, "currency": "USD", "started_at": "2025-01-05T00:00:00"},
+                    {"source_id": "sub_2", "mrr": 499.0, "currency": "USD", "started_at": "2026-03-02T00:00:00"},
+                ],
+                "mrr": 998.0,
+                "since": "2026-03-02T00:00:00",
+            }
+        ],
         "accounting": {"balance": 1500.0, "unpaid_invoices": 2, "unpaid_total": 1500.0, "overdue_invoices": 1},
         "support": {"open_conversations": 3, "conversations": 5, "last_conversation_at": "2026-11-20T10:00:00"},
         "implementation_status": {"value": "In progress", "source": "sheets"},
@@ -195,7 +207,7 @@ def test_format_360_shows_sources_money_and_warnings():
         "Acme Corporation  [GC-000001]",
         "hubspot",
         "MRR 998.00 from 2 billing subscription(s)",
-        "DOUBLE BILLING: Growth billed 2 times (sub_1, sub_2)",
+        "DOUBLE BILLING: Growth billed 2 times since 2026-03-02: sub_1 499.00 USD/month (from 2025-01-05), sub_2",
         "balance 1,500.00 · 2 unpaid invoice(s) totalling 1,500.00 (1 overdue)",
         "3 open conversation(s)",
         "In progress",

@@ -35,6 +35,8 @@ class DeliveryReport:
     not_configured: int = 0
     undeliverable: int = 0
     errors: list[str] = field(default_factory=list)
+    delivered_ids: list[int] = field(default_factory=list)
+    """The outbox ids this pass delivered, oldest first (the demo prints those messages)."""
 
     def summary(self) -> str:
         parts = [f"{self.delivered} delivered"]
@@ -109,11 +111,13 @@ def _deliver(
             log.warning("alert #%d was already in Slack (an earlier reply was lost): not posted again", row["id"])
             alert_store.mark_delivered(engine, row["id"], earlier, target.channel, now or datetime.now(UTC))
             report.delivered += 1
+            report.delivered_ids.append(row["id"])
             continue
         outcome = _send(sender, row, thread_ts)
         if outcome.ok:
             alert_store.mark_delivered(engine, row["id"], outcome.ts, target.channel, now or datetime.now(UTC))
             report.delivered += 1
+            report.delivered_ids.append(row["id"])
             continue
         report.errors.append(outcome.error or "unknown error")
         if outcome.rejected:

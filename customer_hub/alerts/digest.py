@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from customer_hub.alerts.links import links_for
 from customer_hub.alerts.messages import digest_message
 from customer_hub.config import HubConfig, cached_config
+from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.quality.reports import double_billing_report, duplicate_groups, open_pairs
 from customer_hub.quality.settings import quality_settings
 from customer_hub.store import alert_store
@@ -20,9 +22,9 @@ def duplicate_digest(engine: Engine, config: HubConfig | None = None, now: datet
     settings = quality_settings(config)
     return digest_message(
         duplicate_groups(engine, settings),
-        open_pairs(engine),
+        open_pairs(engine, auto_merge_threshold(config)),
         double_billing_report(engine),
-        config.alerts.dagster_ui_url,
+        links_for(config),
         now or datetime.now(UTC),
     )
 

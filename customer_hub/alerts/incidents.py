@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from customer_hub.alerts.links import Links
 from customer_hub.alerts.messages import check_message
 from customer_hub.quality.checks import CheckResult
 from customer_hub.store import alert_store
@@ -31,7 +32,7 @@ def _last(incident: dict) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def observe(engine: Engine, result: CheckResult, ui_url: str, channel: str, now: datetime) -> str | None:
+def observe(engine: Engine, result: CheckResult, links: Links, channel: str, now: datetime) -> str | None:
     """Update the incident of one check result; returns the kind of alert queued (opened, updated, resolved) or
     None when nothing is worth saying (still passing, still failing unchanged, or nothing was measured)."""
     if not result.alert:
@@ -44,7 +45,7 @@ def observe(engine: Engine, result: CheckResult, ui_url: str, channel: str, now:
         if result.passed and not is_open:
             return None
         if not result.passed and not is_open:
-            kind, message = "opened", check_message("opened", result, ui_url, now)
+            kind, message = "opened", check_message("opened", result, links, now)
             alert_store.save_incident(
                 conn,
                 key,
@@ -60,10 +61,10 @@ def observe(engine: Engine, result: CheckResult, ui_url: str, channel: str, now:
             if previous.get("state") == result.state:
                 return None
             kind = "updated"
-            message = check_message("updated", result, ui_url, now, previous_figure=previous.get("figure"))
+            message = check_message("updated", result, links, now, previous_figure=previous.get("figure"))
             alert_store.save_incident(conn, key, last_value=last_value)
         else:
-            kind, message = "resolved", check_message("resolved", result, ui_url, now)
+            kind, message = "resolved", check_message("resolved", result, links, now)
             alert_store.save_incident(conn, key, status="resolved", resolved_at=now, last_value=last_value)
         alert_store.enqueue(conn, kind, message, now, incident_key=key)
     log.info("alert queued: %s %s (%s)", kind, key, result.figure)
@@ -71,12 +72,12 @@ def observe(engine: Engine, result: CheckResult, ui_url: str, channel: str, now:
 
 
 def observe_all(
-    engine: Engine, results: Iterable[CheckResult], ui_url: str, channel: str, now: datetime
+    engine: Engine, results: Iterable[CheckResult], links: Links, channel: str, now: datetime
 ) -> dict[str, str]:
     """Observe several results; returns incident key -> kind for those that queued an alert."""
     queued = {}
     for result in results:
-        kind = observe(engine, result, ui_url, channel, now)
+        kind = observe(engine, result, links, channel, now)
         if kind:
             queued[result.incident_key] = kind
     return queued

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from customer_hub.alerts.links import links_for
 from customer_hub.alerts.messages import run_failure_message
 from customer_hub.alerts.redact import redact, secret_values
 from customer_hub.config import HubConfig
@@ -33,7 +34,7 @@ def alert_on_run_failure(
     if alert_store.has_alert(engine, key):
         return None
     clean = redact(error, secret_values(config))[:ERROR_LIMIT]
-    message = run_failure_message(job_name, run_id, step_key, clean, config.alerts.dagster_ui_url, now)
+    message = run_failure_message(job_name, run_id, step_key, clean, links_for(config), now)
     with engine.begin() as conn:
         alert_id = alert_store.enqueue(conn, "run_failure", message, now, incident_key=key)
     log.info("alert queued: run failure of %s (run %s, step %s)", job_name, run_id, step_key)

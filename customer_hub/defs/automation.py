@@ -45,6 +45,7 @@ from dagster import (
 from pydantic import Field
 
 from customer_hub.alerts import alert_on_run_failure, observe, queue_duplicate_digest
+from customer_hub.alerts.links import links_for
 from customer_hub.automation.closed_won import DealCursor, plan_tick
 from customer_hub.automation.customer_refresh import refresh_customer_360
 from customer_hub.automation.latency import latency_check_result, latency_report
@@ -352,7 +353,7 @@ def onboarding_latency(context: AssetCheckExecutionContext, hub: HubResource) ->
         window=LATENCY_WINDOW,
     )
     result = latency_check_result(report)
-    kind = observe(engine, result, config.alerts.dagster_ui_url, config.alerts.slack_channel, now)
+    kind = observe(engine, result, links_for(config), config.alerts.slack_channel, now)
     if kind:
         context.log.info(f"onboarding latency alert queued: {kind}")
     metadata: dict[str, Any] = {

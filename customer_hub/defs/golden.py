@@ -19,9 +19,10 @@ from dagster import (
 from pydantic import Field
 
 from customer_hub.config import SPEND_STREAMS, cached_config
+from customer_hub.defs.columns import COLUMN_SCHEMA, table_schema
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
-from customer_hub.store import golden_store
+from customer_hub.store import golden_store, schema
 from customer_hub.store.health import health_logged
 
 GROUP = "golden"
@@ -41,13 +42,21 @@ REFRESH_ON_ANY_SYNC = (
 )
 """Eager, except that a stream never synced yet (a tool just added, or failing since day one) does not hold back
 the golden records of every other tool; and never while a stream's blocking check fails (a quarantined field)."""
+REFRESH_UNLESS_BLOCKED = AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()
+"""Eager, but not while a blocking check of an input failed at ERROR: a later tick must not do what the failed
+check stopped in its run (the checks run with their assets, as their own automation condition is eager too)."""
 
 
 def table_metadata(rows: list[dict], columns: list[str], limit: int = 20) -> MetadataValue:
     """Rows as a Markdown table for an asset's metadata (the first `limit`, and how many more)."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+    def cell(value: object) -> str:
+        text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else "" if value is None else str(value)
+        return text.replace("|", "/")
+
     for row in rows[:limit]:
-        lines.append("| " + " | ".join(str(row.get(column, "")).replace("|", "/") for column in columns) + " |")
+        lines.append("| " + " | ".join(cell(row.get(column)) for column in columns) + " |")
     if len(rows) > limit:
         lines.append(f"\n{len(rows) - limit} more not shown.")
     return MetadataValue.md("\n".join(lines) if rows else "None.")
@@ -58,6 +67,7 @@ def table_metadata(rows: list[dict], columns: list[str], limit: int = 20) -> Met
     group_name=GROUP,
     owners=OWNERS,
     kinds=KINDS,
+    metadata={COLUMN_SCHEMA: table_schema(schema.customer_records)},
     automation_condition=REFRESH_ON_ANY_SYNC,
     description="Every landed record as one canonical row (tool:object:id); deleted ones kept with deleted_at.",
 )
@@ -98,6 +108,7 @@ def _golden_spec(key: str, description: str) -> AssetSpec:
         group_name=GROUP,
         owners=OWNERS,
         kinds=KINDS,
+        metadata={COLUMN_SCHEMA: table_schema(getattr(schema, key))},
         automation_condition=AutomationCondition.eager(),
         description=description,
     )
@@ -184,7 +195,8 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource, config: R
     group_name=GROUP,
     owners=OWNERS,
     kinds=KINDS,
-    automation_condition=AutomationCondition.eager(),
+    metadata={COLUMN_SCHEMA: table_schema(schema.customer_360)},
+    automation_condition=REFRESH_UNLESS_BLOCKED,
     description="Per golden customer: surviving fields with their tool, MRR, subscriptions, balances, support, deals.",
 )
 def customer_360(context: AssetExecutionContext, hub: HubResource, config: RebuildConfig) -> MaterializeResult:
@@ -208,7 +220,9 @@ def customer_360(context: AssetExecutionContext, hub: HubResource, config: Rebui
             "duplicate_records": figures["duplicate_records"],
             "open_conversations": figures["open_conversations"],
             "unpaid_invoices": figures["unpaid_invoices"],
-            "double_billing": table_metadata(billed_twice, ["golden_customer_id", "name", "product", "subscriptions"]),
+            "double_billing": table_metadata(
+                billed_twice, ["golden_customer_id", "name", "product_name", "subscriptions", "mrr", "since"]
+            ),
             "within_tool_duplicates": table_metadata(
                 duplicates, ["golden_customer_id", "name", "tool", "object", "count", "records"]
             ),

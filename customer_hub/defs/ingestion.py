@@ -22,12 +22,14 @@ from dagster._utils.schedules import cron_string_iterator
 from pydantic import Field
 
 from customer_hub.config import HubConfig, SystemConfig, cached_config
+from customer_hub.defs.columns import COLUMN_SCHEMA, payload_schema
 from customer_hub.defs.run_context import trigger_of
 from customer_hub.defs.tool_resources import resources as tool_resources
 from customer_hub.quality import quality_settings
 from customer_hub.quality.quarantine import accept_new_mapping
 from customer_hub.spokes.sync import SyncResult, sync_stream
 from customer_hub.store.health import health_logged
+from customer_hub.store.landing import latest_schema
 
 
 class SyncRunConfig(Config):
@@ -125,7 +127,12 @@ def build_sync_asset(tool: str, obj: str, system: SystemConfig) -> AssetsDefinit
             result = sync_stream(engine, connector, obj, mode=mode, log=context.log)
             entry.records_in = result.fetched
             entry.records_out = result.inserted + result.updated
-        return MaterializeResult(metadata=sync_metadata(result))
+        metadata = sync_metadata(result)
+        with engine.connect() as conn:
+            paths = latest_schema(conn, tool, obj)
+        if paths:
+            metadata[COLUMN_SCHEMA] = payload_schema(paths, quality_settings(hub.config()).drift_ignore)
+        return MaterializeResult(metadata=metadata)
 
     return _sync
 

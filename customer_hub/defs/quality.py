@@ -13,7 +13,7 @@ the CLI, and a failing check that keeps failing unchanged queues nothing, howeve
 delivers, so a Slack outage delays alerts without losing them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,11 +37,15 @@ from dagster import (
     multi_asset_check,
     sensor,
 )
+from sqlalchemy import Engine
 
 from customer_hub.alerts import deliver_pending, observe_all, slack_target
+from customer_hub.alerts.links import links_for
 from customer_hub.config import HubConfig, cached_config
+from customer_hub.defs.golden import REFRESH_UNLESS_BLOCKED
 from customer_hub.defs.resources import HubResource
 from customer_hub.defs.run_context import trigger_of
+from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.quality import (
     CheckResult,
     compute_metrics,
@@ -85,7 +89,7 @@ def check_result(result: CheckResult) -> AssetCheckResult:
 
 
 def _raise_alerts(config: HubConfig, engine, results: Iterable[CheckResult], now: datetime, log) -> None:
-    queued = observe_all(engine, results, config.alerts.dagster_ui_url, config.alerts.slack_channel, now)
+    queued = observe_all(engine, results, links_for(config), config.alerts.slack_channel, now)
     for key, kind in queued.items():
         log.info(f"alert queued for delivery: {kind} {key}")
 
@@ -105,7 +109,7 @@ _OWNERS = [cached_config().hub.owner]
     owners=_OWNERS,
     kinds={"python", "slack"},
     deps=["customer_360"],
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=REFRESH_UNLESS_BLOCKED,
     check_specs=[
         _spec("completeness", QUALITY_ASSET, f"at least {_settings.completeness_min:.0%} of golden customers complete"),
         _spec("latency", QUALITY_ASSET, f"at most {_settings.latency_max_minutes:g} min from tool to golden record"),
@@ -136,28 +140,51 @@ def quality_metrics(context: AssetExecutionContext, hub: HubResource) -> Materia
 @asset_check(
     asset=GOLDEN_ASSET,
     name="duplicates",
-    description=f"Duplicate customer records? Goal: at most {_settings.duplicates_max}, counting extra records "
-    "of one tool resolved to one golden record and open match candidates across tools.",
+    blocking=True,
+    automation_condition=AutomationCondition.eager(),  # runs with every automated golden run, so it can block
+    description=f"Duplicate customer records? Goal: at most {_settings.duplicates_max} extra records of one tool "
+    "resolved to one golden record (open match candidates across tools are listed beside them). Blocking: above "
+    f"{_settings.duplicates_error_share:.0%} of the records it fails at ERROR and customer_360 and write-back wait; "
+    "below, at WARN, nothing waits.",
 )
 def golden_duplicates(context: AssetCheckExecutionContext, hub: HubResource) -> AssetCheckResult:
-    return _evaluate_one(context, hub, "golden_customers_duplicates", duplicates_check)
+    return _evaluate_one(
+        context,
+        hub,
+        "golden_customers_duplicates",
+        lambda engine, config: duplicates_check(engine, quality_settings(config), auto_merge_threshold(config)),
+    )
 
 
 @asset_check(
     asset=CUSTOMER_360_ASSET,
     name="double_billing",
+    blocking=True,
+    automation_condition=AutomationCondition.eager(),
     description=f"Customers billed twice? Goal: at most {_settings.double_billing_max} customers paying twice for "
-    "one product (two billing subscriptions to it).",
+    "one product (two billing subscriptions to it). Blocking: above "
+    f"{_settings.double_billing_error_share:.0%} of paying customers it fails at ERROR and quality_metrics waits; "
+    "below, at WARN, nothing waits.",
 )
 def customer_double_billing(context: AssetCheckExecutionContext, hub: HubResource) -> AssetCheckResult:
-    return _evaluate_one(context, hub, "customer_360_double_billing", double_billing_check)
+    return _evaluate_one(
+        context,
+        hub,
+        "customer_360_double_billing",
+        lambda engine, config: double_billing_check(engine, quality_settings(config)),
+    )
 
 
-def _evaluate_one(context: AssetCheckExecutionContext, hub: HubResource, what: str, evaluate) -> AssetCheckResult:
+def _evaluate_one(
+    context: AssetCheckExecutionContext,
+    hub: HubResource,
+    what: str,
+    evaluate: Callable[[Engine, HubConfig], CheckResult],
+) -> AssetCheckResult:
     """Run one store-level check, raise or settle its alert, and return it to Dagster."""
     config, engine = hub.config(), hub.engine()
     with health_logged(engine, what, trigger_of(context), run_id=context.run.run_id):
-        result = evaluate(engine, quality_settings(config))
+        result = evaluate(engine, config)
         _raise_alerts(config, engine, [result], datetime.now(UTC), context.log)
     return check_result(result)
 

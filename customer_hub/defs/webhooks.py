@@ -27,6 +27,7 @@ from dagster import (
 )
 
 from customer_hub.alerts import observe_all
+from customer_hub.alerts.links import links_for
 from customer_hub.automation.settings import automation_settings
 from customer_hub.config import HubConfig, cached_config
 from customer_hub.defs import automation
@@ -114,7 +115,7 @@ def webhook_silence(context: AssetCheckExecutionContext, hub: HubResource) -> As
     results = silence_results(
         webhook_store.last_received(engine), webhook_settings(config.webhooks), now, QUALITY_ASSET
     )
-    queued = observe_all(engine, results, config.alerts.dagster_ui_url, config.alerts.slack_channel, now)
+    queued = observe_all(engine, results, links_for(config), config.alerts.slack_channel, now)
     if queued:
         context.log.info(f"webhook silence alerts queued: {queued}")
     metadata: dict[str, Any] = {

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from customer_hub.golden.double_billing import double_billed
 from customer_hub.golden.duplicates import duplicate_groups
-from customer_hub.golden.view360 import double_billed, subscriptions_of
+from customer_hub.golden.view360 import subscriptions_of
 from customer_hub.store import golden_store
 from customer_hub.store.schema import customer_360, customer_records, customer_xref
 

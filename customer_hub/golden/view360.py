@@ -16,14 +16,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from customer_hub.golden.double_billing import ACTIVE_SUBSCRIPTION, double_billed
 from customer_hub.golden.duplicates import duplicate_groups, duplicate_records
 from customer_hub.golden.names import bare_domain, name_key
 from customer_hub.resolution.domains import FREE_MAIL_DOMAINS, free_mail_mask
 from customer_hub.store import golden_store, keyed
 
-ACTIVE_SUBSCRIPTION = frozenset({"active", "trialing", "past_due"})
-"""Stripe statuses that bill (or are about to bill) the customer: the ones the Stripe connector gives an MRR, and
-the ones that make two subscriptions to one product a double billing."""
 OPEN_CONVERSATION = frozenset({"open"})
 CLOSED_WON, CLOSED_LOST = "closedwon", "closedlost"
 HISTORY_SHOWN = 20
@@ -100,6 +98,7 @@ def subscriptions_of(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             "mrr": number(record.get("mrr")),
             "currency": str(record["currency"]).upper() if record.get("currency") else None,
             "next_billing_date": json_value(record.get("next_billing_date")),
+            "started_at": json_value(record.get("started_at") or record.get("created_at")),
         }
         for record in _of(records, "stripe", "subscriptions")
     ]
@@ -117,26 +116,6 @@ def mrr_by_currency(subscriptions: Sequence[Mapping[str, Any]]) -> dict[str, flo
         if sub["status"] in ACTIVE_SUBSCRIPTION and sub.get("mrr"):
             totals[sub.get("currency") or ""] += sub["mrr"]
     return {currency: round(total, 2) for currency, total in sorted(totals.items())}
-
-
-def double_billed(subscriptions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Products the customer pays for more than once: more than one billing subscription to the same product.
-    A subscription known to cost nothing (a free plan, a 100% coupon) charges nobody, so it never counts."""
-    by_product: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for sub in subscriptions:
-        if sub["status"] in ACTIVE_SUBSCRIPTION and sub.get("product") and sub.get("mrr") != 0:
-            by_product[str(sub["product"])].append(sub)
-    return [
-        {
-            "product": product,
-            "product_name": next((sub.get("product_name") for sub in subs if sub.get("product_name")), None),
-            "subscriptions": [sub["source_id"] for sub in subs],
-            "records": [sub["record_id"] for sub in subs],
-            "mrr": round(sum(sub["mrr"] or 0.0 for sub in subs), 2),
-        }
-        for product, subs in sorted(by_product.items())
-        if len(subs) > 1
-    ]
 
 
 def _accounting(records: Sequence[Mapping[str, Any]], today: date) -> dict[str, Any]:

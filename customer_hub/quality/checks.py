@@ -20,6 +20,8 @@ from customer_hub.quality.metric import Metric
 from customer_hub.quality.privacy import masked
 from customer_hub.quality.settings import QualitySettings, Severity
 
+WITHIN_A_TOOL = "Within a tool"
+AWAITING_REVIEW = "Across tools, awaiting review"
 QUALITY_ASSET = "quality_metrics"
 GOLDEN_ASSET = "golden_customers"
 CUSTOMER_360_ASSET = "customer_360"
@@ -81,6 +83,9 @@ class CheckResult:
     state: str
     offenders: list[dict[str, Any]] = field(default_factory=list)
     offender_count: int = 0
+    sections: dict[str, int] = field(default_factory=dict)
+    """For offenders of several kinds: section title -> how many there are in all. Each offender names its
+    `section`, so a message can show a few of each kind instead of only the first kind."""
     tool: str | None = None
     alert: bool = True
     """False for a result that measured nothing (no count to compare): shown as not passed, never alerted."""
@@ -317,45 +322,59 @@ def evaluate_quality_checks(metrics: Sequence[Metric], settings: QualitySettings
     ]
 
 
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else float(part > 0)
+
+
 def check_duplicates(
-    groups: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[str, Any]], settings: QualitySettings
+    groups: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[str, Any]], settings: QualitySettings, records: int
 ) -> CheckResult:
     """Duplicate records within tools (`customer_hub.golden.duplicates.duplicate_records`, the figure every report
-    shows); pairs across tools awaiting a steward are listed beside it, not added to it."""
+    shows); pairs across tools awaiting a steward are listed beside it, not added to it. `records` is how many live
+    records the duplicate objects hold: above `duplicates_error_share` of them the failure is an ERROR (blocking)."""
     total = duplicate_records(groups)
+    share = _share(total, records)
     ids = [rid for group in groups for rid in group["records"]] + [
         f"{pair['record_a']}~{pair['record_b']}" for pair in pairs
     ]
     limit = settings.offenders_limit
-    offenders = [dict(item) for item in groups[:limit]] + [dict(item) for item in pairs[: max(limit - len(groups), 0)]]
-    return _result(
-        "duplicates",
-        "all",
-        GOLDEN_ASSET,
-        total <= settings.duplicates_max,
-        settings,
+    shown_pairs = min(len(pairs), limit // 2)
+    offenders = [{**item, "section": WITHIN_A_TOOL} for item in groups[: limit - shown_pairs]]
+    offenders += [{**item, "section": AWAITING_REVIEW} for item in pairs[:shown_pairs]]
+    return CheckResult(
+        check="duplicates",
+        subject="all",
+        asset=GOLDEN_ASSET,
+        passed=total <= settings.duplicates_max,
+        severity=settings.escalated("duplicates", share),
         value=total,
         threshold=settings.duplicates_max,
-        figure=f"{total} duplicates within tools; {len(pairs)} pairs await review",
-        goal=f"at most {settings.duplicates_max}",
+        figure=f"{total} duplicates within tools ({_pct(share)} of {records} records); {len(pairs)} pairs await review",
+        goal=f"at most {settings.duplicates_max}; ERROR, holding back customer_360 and write-back, above "
+        f"{_pct(settings.duplicates_error_share)} of records",
         state=f"{total}|{fingerprint(ids)}",
         offenders=offenders,
         offender_count=len(groups) + len(pairs),
+        sections={WITHIN_A_TOOL: len(groups), AWAITING_REVIEW: len(pairs)},
     )
 
 
-def check_double_billing(billed: Sequence[Mapping[str, Any]], settings: QualitySettings) -> CheckResult:
+def check_double_billing(billed: Sequence[Mapping[str, Any]], settings: QualitySettings, paying: int) -> CheckResult:
+    """Customers paying twice for one product; `paying` is how many customers have a billing subscription: above
+    `double_billing_error_share` of them the failure is an ERROR (blocking)."""
     count = len(billed)
-    return _result(
-        "double_billing",
-        "all",
-        CUSTOMER_360_ASSET,
-        count <= settings.double_billing_max,
-        settings,
+    share = _share(count, paying)
+    return CheckResult(
+        check="double_billing",
+        subject="all",
+        asset=CUSTOMER_360_ASSET,
+        passed=count <= settings.double_billing_max,
+        severity=settings.escalated("double_billing", share),
         value=count,
         threshold=settings.double_billing_max,
-        figure=f"{count} customers paying twice for one product",
-        goal=f"at most {settings.double_billing_max}",
+        figure=f"{count} customers paying twice for one product ({_pct(share)} of {paying} paying customers)",
+        goal=f"at most {settings.double_billing_max}; ERROR, holding back quality_metrics, above "
+        f"{_pct(settings.double_billing_error_share)} of paying customers",
         state=f"{count}|{fingerprint(item['golden_customer_id'] for item in billed)}",
         offenders=[dict(item) for item in billed[: settings.offenders_limit]],
         offender_count=count,

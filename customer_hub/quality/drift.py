@@ -153,6 +153,21 @@ def stream_drift(
     )
 
 
+def payload_columns(paths: Iterable[str], ignore: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The columns of a stream as its schema snapshot knows them: each payload field path with its kind, `object`
+    (has fields below it), `list` (of objects) or `value`, in path order; `ignore`d paths (free-form keys) left
+    out, as drift leaves them out. What the ingestion asset shows as its column schema."""
+    kept = sorted(path for path in set(paths) if not any(fnmatchcase(path, pattern) for pattern in ignore))
+    below = {_parent(path) for path in kept}  # "properties." for properties.email, "lines[]." for lines[].amount
+
+    def kind(path: str) -> str:
+        if f"{path}[]." in below:
+            return "list"
+        return "object" if f"{path}." in below else "value"
+
+    return [(path, kind(path)) for path in kept]
+
+
 def drift_metric(drift: Drift) -> Metric:
     """`schema_drift/<stream>`: number of changed fields (a rename counts once); 0 passes."""
     detail = {

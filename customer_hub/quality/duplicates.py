@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from customer_hub.golden.double_billing import describe_double_billing
 from customer_hub.golden.duplicates import duplicate_groups, duplicate_records, duplicate_sets
 from customer_hub.quality.metric import Metric, split_record_id
 
@@ -53,22 +54,51 @@ def within_tool_duplicates(
     return found
 
 
-def candidate_offenders(candidates: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Open review-queue pairs as offending records: both record ids, their emails and companies, the score."""
+def entity_records(
+    xref: Iterable[Mapping[str, Any]],
+    attributes: Mapping[str, Mapping[str, Any]],
+    duplicate_objects: Mapping[str, list[str]],
+) -> int:
+    """How many live records the objects that stand for one customer or person hold: what duplicates are a share
+    of."""
+    return sum(
+        row["record_id"] in attributes and row["source_object"] in duplicate_objects.get(row["source_system"], ())
+        for row in xref
+    )
+
+
+def paying_customers(views: Iterable[Mapping[str, Any]]) -> int:
+    """Customers with at least one billing subscription, as their 360 views say: what double billings are a share
+    of."""
+    return sum(
+        bool((row.get("view") or {}).get("active_subscriptions") or (row.get("view") or {}).get("double_billing"))
+        for row in views
+    )
+
+
+def candidate_offenders(pairs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Open review-queue pairs (as `customer_hub.golden.review.open_pairs` explains them) as offending records: both
+    record ids, their emails and companies, the score, the strongest evidence and why the pair was not merged, so
+    an alert says what the steward is asked to decide and why the hub did not decide it alone."""
     offenders = []
-    for row in candidates:
-        a, b = row.get("record_a") or {}, row.get("record_b") or {}
+    for pair in pairs:
+        a, b = (side["fields"] for side in pair["sides"])
+        evidence = ", ".join(f"{e['comparison']} {e['level']}" for e in pair["evidence"][:3])
+        who_a, who_b = (side.get("email") or side.get("company_name") or "" for side in (a, b))
         offenders.append(
             {
-                "record_a": row["record_id_a"],
-                "record_b": row["record_id_b"],
-                "score": round(float(row["score"]), 3),
+                "record_a": pair["record_a"],
+                "record_b": pair["record_b"],
+                "score": round(float(pair["score"]), 3),
                 "email_a": a.get("email"),
                 "email_b": b.get("email"),
                 "company_a": a.get("company_name"),
                 "company_b": b.get("company_name"),
-                "summary": f"{row['record_id_a']} ~ {row['record_id_b']} ({float(row['score']):.2f}) "
-                f"{a.get('email') or a.get('company_name') or ''} / {b.get('email') or b.get('company_name') or ''}",
+                "evidence": evidence,
+                "why_not_merged": pair["why_not_merged"],
+                "summary": f"{pair['record_a']} ~ {pair['record_b']} ({float(pair['score']):.2f}) {who_a} / {who_b}"
+                + (f"; evidence: {evidence}" if evidence else "")
+                + f"; not merged: {pair['why_not_merged']}",
             }
         )
     return offenders
@@ -83,16 +113,19 @@ def double_billed(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if not billed:
             continue
         label = row.get("name") or row.get("email") or row["golden_customer_id"]
-        products = ", ".join(f"{item['product']} x{len(item['subscriptions'])}" for item in billed)
+        starts = [str(item["since"]) for item in billed if item.get("since")]
         found.append(
             {
                 "golden_customer_id": row["golden_customer_id"],
                 "name": row.get("name"),
                 "email": row.get("email"),
-                "products": [item["product"] for item in billed],
+                "products": [item.get("product_name") or item["product"] for item in billed],
                 "subscriptions": [sub for item in billed for sub in item["subscriptions"]],
+                "records": [record for item in billed for record in item.get("records") or ()],
                 "mrr": round(sum(float(item.get("mrr") or 0) for item in billed), 2),
-                "summary": f"{label} ({row['golden_customer_id']}): {products}",
+                "since": min(starts) if starts else None,
+                "summary": f"{label} ({row['golden_customer_id']}): "
+                + "; ".join(describe_double_billing(item) for item in billed),
             }
         )
     return sorted(found, key=lambda item: (-item["mrr"], item["golden_customer_id"]))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from customer_hub.config import HubConfig
+from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.quality.completeness import golden_completeness, record_completeness
 from customer_hub.quality.deletions import deletion_metrics
 from customer_hub.quality.drift import drift_metric
@@ -34,9 +35,8 @@ def compute_metrics(
     xref = quality_store.xref_rows(engine)
     attributes = quality_store.record_attributes(engine)
 
-    metrics = duplicate_metrics(
-        duplicate_groups(engine, settings), open_pairs(engine), tools, limit, settings.duplicates_max
-    )
+    pairs = open_pairs(engine, auto_merge_threshold(config))
+    metrics = duplicate_metrics(duplicate_groups(engine, settings), pairs, tools, limit, settings.duplicates_max)
 
     golden = quality_store.golden_rows(engine, "customer")
     metrics.append(golden_completeness(golden, settings.completeness_fields, settings.completeness_min, limit))

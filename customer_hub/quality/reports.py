@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from customer_hub.golden import review
 from customer_hub.quality.drift import Drift, stream_drift
 from customer_hub.quality.duplicates import candidate_offenders, double_billed, within_tool_duplicates
 from customer_hub.quality.settings import QualitySettings
@@ -20,9 +21,10 @@ def duplicate_groups(engine: Engine, settings: QualitySettings) -> list[dict[str
     )
 
 
-def open_pairs(engine: Engine) -> list[dict[str, Any]]:
-    """Likely duplicates across tools waiting for a steward, best score first."""
-    return candidate_offenders(quality_store.open_candidates(engine))
+def open_pairs(engine: Engine, auto_merge_threshold: float) -> list[dict[str, Any]]:
+    """Likely duplicates across tools waiting for a steward, best score first, each saying why it was not merged
+    (below `auto_merge_threshold`, or refused by a guard)."""
+    return candidate_offenders(review.open_pairs(engine, auto_merge_threshold))
 
 
 def double_billing_report(engine: Engine) -> list[dict[str, Any]]:

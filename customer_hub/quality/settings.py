@@ -31,7 +31,7 @@ _DEFAULT_SEVERITY: dict[str, Severity] = {
     "completeness": "WARN",
     "latency": "WARN",
     "duplicates": "WARN",
-    "double_billing": "ERROR",
+    "double_billing": "WARN",
     "unmatched_invoices": "WARN",
     "uptime": "ERROR",
     "error_rate": "WARN",
@@ -65,8 +65,22 @@ class QualitySettings(BaseModel):
         default_factory=lambda: {tool: list(objects) for tool, objects in _DEFAULT_DUPLICATE_OBJECTS.items()},
         description="objects whose records stand for one customer or person each (invoices, deals do not)",
     )
+    duplicates_error_share: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="duplicates above this share of the records of duplicate_objects fail at ERROR, which stops "
+        "customer_360 and write-back (a resolver merging too much, an import run twice); below it, at `severity`",
+    )
     unmatched_invoices_max: int = Field(0, ge=0, description="invoices whose customer is unknown to the hub")
-    double_billing_max: int = Field(0, ge=0, description="golden customers billed through two Stripe customers")
+    double_billing_max: int = Field(0, ge=0, description="golden customers paying twice for one product")
+    double_billing_error_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="customers billed twice above this share of paying customers fail at ERROR, which stops "
+        "quality_metrics (a billing migration that duplicated subscriptions); below it, at `severity`",
+    )
     parity_tolerance: int = Field(0, ge=0, description="allowed difference between the tool's count and the hub's")
     drift_ignore: list[str] = Field(
         default_factory=lambda: ["metadata.*", "*.metadata.*", "custom_attributes.*", "custom_fields.*"],
@@ -96,6 +110,12 @@ class QualitySettings(BaseModel):
 
     def severity_of(self, check: str) -> Severity:
         return self.severity.get(check, _DEFAULT_SEVERITY[check])
+
+    def escalated(self, check: str, share: float) -> Severity:
+        """The severity of a failing blocking check (duplicates, double billing): ERROR when its figure is above the
+        check's `<check>_error_share`, else the check's everyday severity. Only ERROR blocks downstream assets, so
+        the everyday mess a steward works through never stops the pipeline; a jump to many times that does."""
+        return "ERROR" if share > getattr(self, f"{check}_error_share") else self.severity_of(check)
 
 
 def quality_settings(config: HubConfig) -> QualitySettings:

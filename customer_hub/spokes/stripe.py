@@ -11,6 +11,10 @@ way it was read and a live change never looks like schema drift; the mapping rea
 Events are kept for 30 days; an older cursor falls back to a full read. `customer.deleted` and `invoice.deleted`
 mark records deleted; `customer.subscription.deleted` is a cancellation (the subscription stays listed with
 `status=canceled`), so it lands as an update.
+
+A subscription names its product by id only, and a list cannot expand it (`data.items.data.price.product` is five
+levels; Stripe expands four). Each product is therefore read once per connector (`GET /v1/products/{id}`) and put in
+place of its id, as an expansion would, so the hub can say "Pro plan" where Stripe says `prod_...`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sqlalchemy import Engine
 from customer_hub.config import SyncConfig, SystemConfig
 from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
-from customer_hub.spokes.http import ToolResponseError, bearer_client
+from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
 from customer_hub.timestamps import from_epoch_seconds, iso_from_epoch_seconds
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,7 @@ class StripeConnector(ConnectorBase):
     ):
         self.sync = sync
         self.page_size = min(sync.page_size, MAX_PAGE_SIZE)
+        self._products: dict[str, dict[str, Any] | str] = {}
         self.client = bearer_client(
             self.tool,
             config,
@@ -119,7 +124,7 @@ class StripeConnector(ConnectorBase):
             while True:
                 body = self.client.get_json(path, params=params)
                 records = _list_data(body, path)
-                yield Page(records)
+                yield Page([self._with_product(record) for record in records])
                 if not body.get("has_more"):
                     break
                 following = next_page(self.tool, f"GET {path}", params.get("starting_after"), _last_id(records, path))
@@ -157,7 +162,7 @@ class StripeConnector(ConnectorBase):
                 chunk = ordered[start : start + self.page_size]
                 yield Page(
                     records=[
-                        self._with_payment_method(pinned_shape(e["data"]["object"]))
+                        self._with_product(self._with_payment_method(pinned_shape(e["data"]["object"])))
                         for e in chunk
                         if e.get("type") not in _DELETION_EVENTS
                     ],
@@ -206,6 +211,41 @@ class StripeConnector(ConnectorBase):
             return obj
         method = self.client.get_json(f"/v1/payment_methods/{method_id}")
         return {**obj, "invoice_settings": {**settings, "default_payment_method": method}}
+
+    def _with_product(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A subscription with each price's (and the legacy plan's) product id replaced by the product object, read
+        once per product; other objects, and products already expanded, are returned as they are."""
+        if obj.get("object") != "subscription":
+            return obj
+        items = (obj.get("items") or {}).get("data") or []
+        prices = [item.get(key) for item in items for key in ("price", "plan")] + [obj.get("plan")]
+        if not any(isinstance(price, dict) and isinstance(price.get("product"), str) for price in prices):
+            return obj
+
+        def expanded(price: Any) -> Any:
+            if not isinstance(price, dict) or not isinstance(price.get("product"), str):
+                return price
+            return {**price, "product": self._product(price["product"])}
+
+        shaped = dict(obj)
+        if items:
+            keys = ("price", "plan")
+            data = [{**item, **{key: expanded(item[key]) for key in keys if key in item}} for item in items]
+            shaped["items"] = {**obj["items"], "data": data}
+        if "plan" in obj:
+            shaped["plan"] = expanded(obj["plan"])
+        return shaped
+
+    def _product(self, product_id: str) -> dict[str, Any] | str:
+        """The product object, read once per connector (a catalogue has a handful, every subscription names one).
+        A product Stripe no longer has stays an id: the subscription still lands, only without the product's name."""
+        if product_id not in self._products:
+            try:
+                self._products[product_id] = self.client.get_json(f"/v1/products/{product_id}")
+            except ToolNotFoundError:
+                log.warning("stripe product %s is gone: its subscriptions land without a product name", product_id)
+                self._products[product_id] = product_id
+        return self._products[product_id]
 
     def _events_since(self, obj: str, since_epoch: int) -> list[dict[str, Any]]:
         """Every event of the stream's types created at or after `since_epoch`, newest first."""
@@ -298,6 +338,7 @@ def subscription_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         mrr=monthly if status in ACTIVE_STATUSES else 0.0,
         next_billing_date=_iso_date(period_end) if status in ACTIVE_STATUSES else None,
         cancel_at_period_end=payload.get("cancel_at_period_end"),
+        started_at=iso_from_epoch_seconds(payload.get("start_date") or payload.get("created")),
         created_at=iso_from_epoch_seconds(payload.get("created")),
     )
 

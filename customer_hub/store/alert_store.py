@@ -122,6 +122,15 @@ def recent_alerts(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def alerts_by_id(engine: Engine, ids: list[int]) -> list[dict[str, Any]]:
+    """The outbox rows with these ids, oldest first."""
+    if not ids:
+        return []
+    query = select(alert_outbox).where(alert_outbox.c.id.in_(ids)).order_by(alert_outbox.c.id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def incidents(engine: Engine, status: str | None = None) -> list[dict[str, Any]]:
     """Incident rows (optionally only `open` or `resolved` ones), by key."""
     query = select(alert_incidents).order_by(alert_incidents.c.incident_key)

@@ -21,7 +21,6 @@ from customer_hub.store.schema import (
     golden_customers,
     integration_health_log,
     landed_records,
-    match_candidates,
     quality_metrics,
     schema_snapshots,
     source_merges,
@@ -131,17 +130,6 @@ def record_attributes(engine: Engine) -> dict[str, dict]:
     c = customer_records.c
     query = select(c.record_id, c.attributes).where(c.deleted_at.is_(None))
     return {row["record_id"]: row["attributes"] or {} for row in _rows(engine, query)}
-
-
-def open_candidates(engine: Engine) -> list[dict[str, Any]]:
-    """The steward's review queue: likely duplicates across tools not decided yet, best score first."""
-    c = match_candidates.c
-    query = (
-        select(c.record_id_a, c.record_id_b, c.score, c.record_a, c.record_b, c.created_at)
-        .where(c.status == "open")
-        .order_by(c.score.desc(), c.id)
-    )
-    return _rows(engine, query)
 
 
 def golden_rows(engine: Engine, kind: str | None = None) -> list[dict[str, Any]]:

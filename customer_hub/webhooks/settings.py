@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from customer_hub.config import _ENV_NAME
+from customer_hub.config import _ENV_NAME, optional_http_url
 
 WEBHOOK_TOOLS = ("hubspot", "stripe", "intercom")
 """The tools whose webhooks the receiver understands (each has its own signature scheme)."""
@@ -62,9 +62,7 @@ class WebhookSettings(BaseModel):
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} must start with https:// (or http://)")
-        return value.rstrip("/") if value else None
+        return optional_http_url(value, "public_url")
 
     def silence_window_hours(self, tool: str) -> float:
         return self.silence_hours_by_tool.get(tool, self.silence_hours)

@@ -21,4 +21,4 @@ def duplicates(count: int):
         }
         for index in range(count)
     ]
-    return check_duplicates(groups, [], SETTINGS)
+    return check_duplicates(groups, [], SETTINGS, records=100)

@@ -1,11 +1,13 @@
 import pytest
 
+from customer_hub.alerts.links import Links, UiAddress
 from customer_hub.config import AlertsConfig
 from customer_hub.store import engine_for
 from customer_hub_tests.alerts.slack_recorder import SlackRecorder
 
 CHANNEL = "#customer-hub-alerts"
-UI = "http://dagster.test:3000"
+UI_URL = "http://dagster.test:3000"
+UI = Links(UiAddress(UI_URL, "test"))
 TOKEN = "xoxb-test-token-0001"
 
 
@@ -16,7 +18,7 @@ def engine(tmp_path):
 
 @pytest.fixture
 def alerts_config():
-    return AlertsConfig(slack_channel=CHANNEL, dagster_ui_url=UI)
+    return AlertsConfig(slack_channel=CHANNEL, public_ui_url=UI_URL)
 
 
 @pytest.fixture

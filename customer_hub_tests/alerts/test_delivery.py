@@ -71,7 +71,7 @@ def test_an_invalid_token_is_reported_clearly_without_the_token(engine, alerts_c
 def test_an_unknown_channel_names_the_setting_to_fix(engine, recorder):
     from customer_hub.config import AlertsConfig
 
-    config = AlertsConfig(slack_channel="#no-such-channel", dagster_ui_url=UI)
+    config = AlertsConfig(slack_channel="#no-such-channel", public_ui_url=UI.ui.url)
     observe(engine, duplicates(1), UI, config.slack_channel, T0)
     deliver_pending(engine, _bot(config, recorder))
     [row] = alert_store.to_deliver(engine)
@@ -159,3 +159,27 @@ def test_an_outage_during_the_plain_text_retry_keeps_the_alert_queued(engine, al
     [row] = alert_store.to_deliver(engine)
     assert row["status"] == alert_store.FAILED and "unreachable" in row["last_error"]
     assert deliver_pending(engine, _bot(alerts_config, recorder)).delivered == 1
+
+
+def test_the_demo_prints_each_delivered_message_as_text_and_where_its_links_lead(
+    engine, alerts_config, recorder, capsys, monkeypatch
+):
+    from customer_hub.config import load_config
+    from customer_hub.demo import _print_delivered
+
+    monkeypatch.delenv("CUSTOMER_HUB_PUBLIC_UI_URL", raising=False)
+    observe(engine, duplicates(2), UI, CHANNEL, T0)
+    observe(engine, duplicates(0), UI, CHANNEL, T0 + timedelta(hours=1))
+    report = deliver_pending(engine, _bot(alerts_config, recorder))
+    assert report.delivered == 2 and len(report.delivered_ids) == 2
+
+    config = load_config().model_copy(update={"alerts": alerts_config})  # public_ui_url: the test UI
+    _print_delivered(engine, report, config)
+    printed = capsys.readouterr().out
+
+    assert "Slack: 2 delivered (to Slack channel #customer-hub-alerts" in printed
+    assert f"Links in the messages open the Dagster UI at {UI.ui.url} (alerts.public_ui_url in hub.yaml)" in printed
+    assert "--- opened · duplicates:all\n  Duplicate customer records\n  2 duplicates within tools" in printed
+    assert "--- resolved · duplicates:all\n  Resolved: Duplicate customer records" in printed
+    assert f"Open in Dagster: {UI.ui.url}/assets/golden_customers" in printed
+    assert "DeliveryReport(" not in printed and "{'" not in printed and "*2 duplicates" not in printed

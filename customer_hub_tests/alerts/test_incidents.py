@@ -6,7 +6,7 @@ from customer_hub.quality.metric import Metric
 from customer_hub.quality.settings import QualitySettings
 from customer_hub.store import alert_store
 from customer_hub_tests.alerts.checks_for_tests import duplicates
-from customer_hub_tests.alerts.conftest import CHANNEL, TOKEN, UI
+from customer_hub_tests.alerts.conftest import CHANNEL, TOKEN, UI, UI_URL
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -43,10 +43,10 @@ def test_a_failing_check_alerts_once_updates_in_thread_and_resolves_in_thread(hu
     assert opening["channel"] == CHANNEL and opening["thread_ts"] is None
     seen = _all_text(opening)
     assert "Duplicate customer records" in seen
-    assert "3 duplicates within tools; 0 pairs await review" in seen
+    assert "3 duplicates within tools (3.0% of 100 records); 0 pairs await review" in seen
     assert "at most 0" in seen  # the goal next to the figure
     assert "j***@acme.com" in seen and "jane0@acme.com" not in seen
-    assert f"{UI}/assets/golden_customers" in seen
+    assert f"{UI_URL}/assets/golden_customers" in seen
     assert "What to do" in seen
 
     assert observe(engine, duplicates(4), UI, CHANNEL, T0 + timedelta(hours=12)) == "updated"

@@ -43,7 +43,8 @@ def test_a_failed_run_alerts_once_with_step_error_and_link_and_no_secret(engine,
     assert "pat-na1-secret-value-42" not in text
 
 
-def test_the_duplicate_digest_is_one_message_with_counts_and_masked_emails(engine, recorder):
+def test_the_duplicate_digest_is_one_message_with_counts_and_masked_emails(engine, recorder, monkeypatch):
+    monkeypatch.delenv("STRIPE_API_KEY", raising=False)  # a test key would make the links test-mode ones
     config = load_config()
     seed_hub(engine)
     message = duplicate_digest(engine, config, NOW)
@@ -54,7 +55,9 @@ def test_the_duplicate_digest_is_one_message_with_counts_and_masked_emails(engin
     text = str(message["blocks"])
     assert "hubspot:contacts:103 ~ intercom:contacts:ic_7" in text
     assert "j***@acme.com" in text and "jane@acme.com" not in text and "b***@beta.io" in text
-    assert "Acme (GC1): Pro plan x2" in text
+    assert "Acme (GC1): Pro plan billed 2 times since 2024-11-02: sub_1 49.00 USD/month" in text
+    assert "<https://dashboard.stripe.com/subscriptions/sub_1|Stripe subscription sub_1>" in text
+    assert "not merged: probability 0.91 is below auto-merge (0.92)" in text
 
     queue_duplicate_digest(engine, config, NOW)
     deliver_pending(engine, slack_target(config.alerts, {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": recorder.api_url}))

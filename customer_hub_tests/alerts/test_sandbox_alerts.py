@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from customer_hub.alerts import deliver_pending, observe_all, slack_target
+from customer_hub.alerts.links import links_for
 from customer_hub.config import load_config
 from customer_hub.quality import quality_settings, stream_check_results
 from customer_hub.sandbox import start_sandbox
@@ -52,7 +53,7 @@ def test_schema_drift_alerts_once_naming_tool_and_field_and_resolves_in_the_thre
     def sync_check_alert() -> list:
         result = sync_stream(engine, connector, "contacts", mode="full")
         _, results = stream_check_results(engine, settings, STREAM, {"hubspot_contacts": result.reported_count})
-        observe_all(engine, results, config.alerts.dagster_ui_url, config.alerts.slack_channel, datetime.now(UTC))
+        observe_all(engine, results, links_for(config), config.alerts.slack_channel, datetime.now(UTC))
         deliver_pending(engine, target)
         return results
 
@@ -82,7 +83,7 @@ def test_alerts_wait_out_the_sandbox_slack_outage_and_errors(tmp_path, sandbox, 
     target = slack_target(
         config.alerts, {"SLACK_BOT_TOKEN": "xoxb-sandbox", "SLACK_API_URL": sandbox.base_url("slack")}
     )
-    ui, channel = config.alerts.dagster_ui_url, config.alerts.slack_channel
+    ui, channel = links_for(config), config.alerts.slack_channel
     _faults(sandbox, {"slack": {"slack_outage": "503"}})
     observe_all(engine, [duplicates(2)], ui, channel, datetime.now(UTC))
     assert deliver_pending(engine, target).failed == 1
@@ -108,7 +109,7 @@ def test_a_post_whose_reply_came_too_late_is_not_posted_twice(tmp_path, sandbox,
     target = slack_target(
         config.alerts, {"SLACK_BOT_TOKEN": "xoxb-sandbox", "SLACK_API_URL": sandbox.base_url("slack")}
     )
-    ui, channel = config.alerts.dagster_ui_url, config.alerts.slack_channel
+    ui, channel = links_for(config), config.alerts.slack_channel
     observe_all(engine, [duplicates(3)], ui, channel, datetime.now(UTC))
     _faults(sandbox, {"slack": {"late_replies": 1, "timeout_seconds": 1.5}})  # Slack posts, then answers late
 

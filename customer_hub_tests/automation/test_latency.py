@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from customer_hub.alerts import observe, posted_alerts
+from customer_hub.alerts.links import Links, UiAddress
 from customer_hub.automation.latency import latency_check_result, latency_report
 from customer_hub.store import engine_for
+
+LINKS = Links(UiAddress("http://ui", "test"))
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -69,7 +72,7 @@ def test_slow_onboarding_alerts_once_and_resolves(tmp_path):
     slow = latency_check_result(judge(flow("1", 60, 20.0), flow("2", 90, 16 * 60.0)))
     fast = latency_check_result(judge(flow("1", 60, 20.0)))
 
-    kinds = [observe(engine, result, "http://ui", "#alerts", NOW) for result in (slow, slow, fast)]
+    kinds = [observe(engine, result, LINKS, "#alerts", NOW) for result in (slow, slow, fast)]
 
     assert kinds == ["opened", None, "resolved"]
     opened = posted_alerts(engine)[-1]

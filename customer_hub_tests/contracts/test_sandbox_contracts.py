@@ -85,6 +85,7 @@ CASES = [
     Case("stripe", "GET", "/v1/subscriptions", {"limit": 100, "status": "all"}),
     Case("stripe", "GET", "/v1/invoices", {"limit": 100}),
     Case("stripe", "GET", "/v1/events", {"limit": 100, "types[]": ["customer.updated", "invoice.paid"]}),
+    Case("stripe", "GET", "/v1/products/prod_unknown", status=404),
     Case("stripe", "GET", "/v1/customers", {"limit": 0}, status=400),
     Case("stripe", "GET", "/v1/customers", headers={}, status=401),
     Case("intercom", "GET", "/contacts", {"per_page": 150}),
@@ -286,6 +287,14 @@ def test_hubspot_v4_association_batch_read_pages_each_record_and_matches_the_spe
     assert pages[0].status_code == 207 and pages[0].json()["errors"][0]["context"]["fromObjectId"] == [none]
     served = [to["toObjectId"] for page in pages for item in page.json()["results"] for to in item["to"]]
     assert served == [str(i) for i in linked[busy]] and len(pages) == len(linked[busy])
+
+
+def test_stripe_products_match_their_schema(sandbox: SandboxServer, http: requests.Session) -> None:
+    """Subscriptions name products by id; the connector reads each product once to land its name."""
+    for product, _ in sandbox.state.extras["stripe_catalogue"][:2]:
+        answer = http.get(sandbox.base_url("stripe") + f"/v1/products/{product['id']}", headers=BEARER)
+        assert answer.status_code == 200 and answer.json()["name"] == product["name"]
+        assert response_errors("stripe", "GET", answer.request.url, 200, answer.json()) == []
 
 
 def test_stripe_events_match_their_schema_and_carry_objects_in_the_account_version(

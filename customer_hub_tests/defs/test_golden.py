@@ -57,6 +57,16 @@ def test_lineage_groups_and_automation():
         node = graph.get(AssetKey(key))
         assert node.group_name == "golden"
         assert node.automation_condition is not None
+        assert node.metadata["dagster/column_schema"].columns  # the UI's Columns tab, from the store's table
+
+    def columns(key: str) -> dict:
+        return {c.name: c for c in graph.get(AssetKey(key)).metadata["dagster/column_schema"].columns}
+
+    table = columns("golden_customers")
+    assert (table["fields"].type, table["fields"].description) == ("json", "surviving value per field")
+    assert table["golden_id"].constraints.unique and not table["golden_id"].constraints.nullable
+    view_columns = list(columns("customer_360"))
+    assert view_columns[:2] == ["golden_customer_id", "name"] and "view" in view_columns
 
 
 def test_materializing_builds_every_table_with_numeric_metadata(tmp_path):
@@ -71,9 +81,11 @@ def test_materializing_builds_every_table_with_numeric_metadata(tmp_path):
                 _landed("stripe:customers:cus_1", company_name="Acme Corp", full_name="Acme Corp",
                         shared_keys="stripe_customer:cus_1;hubspot_company:1"),
                 _landed("stripe:subscriptions:sub_1", is_account_only=True, shared_keys="stripe_customer:cus_1",
-                        subscription_status="active", product_id="prod_1", mrr=100.0),
+                        subscription_status="active", product_id="prod_1", product_name="Pro", mrr=100.0,
+                        started_at="2025-01-02T00:00:00+00:00"),
                 _landed("stripe:subscriptions:sub_2", is_account_only=True, shared_keys="stripe_customer:cus_1",
-                        subscription_status="active", product_id="prod_1", mrr=100.0),
+                        subscription_status="active", product_id="prod_1", product_name="Pro", mrr=100.0,
+                        started_at="2025-06-30T00:00:00+00:00"),
             ],
         )  # fmt: skip
     result = materialize(golden.assets, resources={"hub": HubResource(config_path=HUB_YAML, database_url=url)})
@@ -90,6 +102,8 @@ def test_materializing_builds_every_table_with_numeric_metadata(tmp_path):
     assert metadata["match_candidates"]["candidates_open"] == 0
     assert metadata["customer_360"]["total_mrr"] == 200.0
     assert metadata["customer_360"]["double_billed_customers"] == 1
+    # the product by name, both subscriptions and since when, as a person reads them (no Python lists)
+    assert "| Pro | sub_1, sub_2 | 200.0 | 2025-06-30T00:00:00+00:00 |" in metadata["customer_360"]["double_billing"]
     health = [(row["what"], row["status"], row["trigger"]) for row in health_rows(engine)]
     assert health == [
         ("customer_records", "success", "manual"),

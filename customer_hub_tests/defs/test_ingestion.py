@@ -72,6 +72,11 @@ def test_disabled_systems_get_no_assets():
     assert "asana_projects" not in keys and len(keys) == 14
 
 
+def _metadata(result, key: str, name: str):
+    [event] = result.asset_materializations_for_node(key)
+    return event.metadata[name].value.columns
+
+
 def test_materializing_lands_the_tools_records_and_reports_metadata(sandbox, sqlite_url):
     selected = ["hubspot_companies", "hubspot_deals", "stripe_customers"]
 
@@ -87,6 +92,11 @@ def test_materializing_lands_the_tools_records_and_reports_metadata(sandbox, sql
         assert metadata["dagster/row_count"] == counts[tool][obj] == metadata["inserted"]
         assert metadata["mode"] == "full" and metadata["requests"] >= 1 and metadata["marked_deleted"] == 0
         assert {"fetched", "updated", "unchanged", "reported_count", "retries", "duration"} <= set(metadata)
+    # the UI's Columns tab: the payload fields the stream's schema snapshot holds
+    columns = {column.name: column.type for column in _metadata(result, "hubspot_companies", "dagster/column_schema")}
+    assert columns["properties"] == "object" and columns["properties.name"] == "value" and columns["id"] == "value"
+    stripe = {column.name for column in _metadata(result, "stripe_customers", "dagster/column_schema")}
+    assert {"email", "invoice_settings.default_payment_method"} <= stripe
     health = health_rows(engine_for(sqlite_url))
     assert {(row["what"], row["tool"], row["status"], row["trigger"]) for row in health} == {
         (key, key.split("_")[0], "success", "manual") for key in selected

@@ -1,16 +1,21 @@
 """The quality wiring in Dagster: the metrics asset, its checks, the stream and golden checks, the alert sensor."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from dagster import (
     AssetKey,
     AssetSelection,
     AssetSpec,
+    AutomationCondition,
     DagsterInstance,
+    Definitions,
     MaterializeResult,
     asset,
     build_sensor_context,
+    evaluate_automation_conditions,
     materialize,
 )
 from sqlalchemy import insert
@@ -31,6 +36,7 @@ from customer_hub_tests.alerts.slack_recorder import SlackRecorder
 from customer_hub_tests.quality.hub_data import seed_hub, snapshot
 
 CHANNEL = "#customer-hub-alerts"
+HUB_YAML = Path(__file__).resolve().parents[2] / "hub.yaml"
 
 
 @pytest.fixture
@@ -78,21 +84,68 @@ def _health(engine):
     return health_rows(engine)
 
 
-def test_golden_checks_list_duplicates_and_double_billing_with_masked_emails(hub, engine):
+def _hub_with(tmp_path, **quality) -> HubResource:
+    """The project's hub.yaml with its `quality` section replaced, on a hub store in `tmp_path`."""
+    data = yaml.safe_load(HUB_YAML.read_text())
+    data["quality"] = quality
+    path = tmp_path / "hub-test.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return HubResource(config_path=str(path), database_url=f"sqlite:///{tmp_path}/hub.db")
+
+
+def test_golden_checks_list_duplicates_and_double_billing_with_masked_emails(tmp_path, engine):
     seed_hub(engine)
     result = materialize(
         [AssetSpec("golden_customers"), AssetSpec("customer_360"), golden_duplicates, customer_double_billing],
-        resources={"hub": hub},
+        resources={"hub": _hub_with(tmp_path, duplicates_error_share=0.5, double_billing_error_share=1.0)},
         selection=AssetSelection.checks(*golden_duplicates.check_keys, *customer_double_billing.check_keys),
     )
     checks = _checks(result)
     duplicates = checks[("golden_customers", "duplicates")]
-    assert not duplicates.passed and duplicates.severity.value == "WARN"
+    assert not duplicates.passed and duplicates.severity.value == "WARN"  # 2 of 5 records: below half
     assert duplicates.metadata["value"].value == 2.0  # one within HubSpot, one within Stripe (open pairs not added)
     assert "j***@acme.com" in str(duplicates.metadata["offenders"].value)
     assert "jane@acme.com" not in str(duplicates.metadata["offenders"].value)
+    pair = duplicates.metadata["offenders"].value[-1]
+    assert pair["why_not_merged"] == "probability 0.91 is below auto-merge (0.92)"
     billing = checks[("customer_360", "double_billing")]
-    assert not billing.passed and billing.severity.value == "ERROR"
+    assert not billing.passed and billing.severity.value == "WARN"
+    assert billing.description == "1 customers paying twice for one product (100.0% of 1 paying customers)"
+
+
+def _downstream(key: str, upstream: str):
+    @asset(name=key, deps=[upstream])
+    def _stub() -> MaterializeResult:
+        return MaterializeResult()
+
+    return _stub
+
+
+@pytest.mark.parametrize(
+    ("check", "upstream", "downstream"),
+    [
+        (golden_duplicates, "golden_customers", "customer_360"),
+        (customer_double_billing, "customer_360", "quality_metrics"),
+    ],
+)
+def test_a_blocking_check_at_error_holds_back_the_next_asset_and_at_warn_does_not(
+    tmp_path, engine, check, upstream, downstream
+):
+    """Above its error share a blocking check fails at ERROR and the run stops before the downstream asset; the same
+    failing figure below the share is a WARN and the downstream asset materializes."""
+    seed_hub(engine)  # 2 duplicates in 5 records (40%); 1 of 1 paying customers billed twice (100%)
+    assets = [_downstream(upstream, "customer_records"), check, _downstream(downstream, upstream)]
+
+    blocked = materialize(assets, resources={"hub": _hub_with(tmp_path)}, raise_on_error=False)
+    [evaluation] = blocked.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity.value == "ERROR"
+    assert not blocked.success and not blocked.asset_materializations_for_node(downstream)
+
+    lenient = {"duplicates_error_share": 0.5, "double_billing_error_share": 1.0}
+    warned = materialize(assets, resources={"hub": _hub_with(tmp_path, **lenient)}, raise_on_error=False)
+    [evaluation] = warned.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity.value == "WARN"
+    assert warned.success and warned.asset_materializations_for_node(downstream)
 
 
 def _sync_stub(stream: str, reported: int | None, rows: int, engine):
@@ -195,3 +248,46 @@ def test_the_sensor_says_when_nothing_is_queued_and_every_stream_has_checks(hub)
     streams = {key.asset_key for checks_def in asset_checks for key in checks_def.check_keys}
     assert {AssetKey("hubspot_contacts"), AssetKey("golden_customers"), AssetKey("customer_360")} <= streams
     assert len(streams) == 17  # fifteen ingestion streams, golden_customers and customer_360
+
+
+def _requested(result) -> set[str]:
+    return {r.key.to_user_string() for r in result.results if r.true_subset.size}
+
+
+def test_automation_runs_a_blocking_check_with_its_asset_and_does_not_refresh_past_an_error(tmp_path, engine):
+    """The eager refresh requests golden_customers, its duplicates check and customer_360 in one tick (one run, in
+    which the check can block); while the check fails at ERROR, later ticks leave customer_360 alone."""
+    from customer_hub.defs.golden import REFRESH_UNLESS_BLOCKED
+
+    @asset(name="customer_records")
+    def records() -> MaterializeResult:
+        return MaterializeResult()
+
+    @asset(name="golden_customers", deps=["customer_records"], automation_condition=AutomationCondition.eager())
+    def golden() -> MaterializeResult:
+        return MaterializeResult()
+
+    @asset(name="customer_360", deps=["golden_customers"], automation_condition=REFRESH_UNLESS_BLOCKED)
+    def view() -> MaterializeResult:
+        return MaterializeResult()
+
+    hub = {"hub": _hub_with(tmp_path)}
+    defs = Definitions(assets=[records, golden, view], asset_checks=[golden_duplicates], resources=hub)
+    instance = DagsterInstance.ephemeral()
+    materialize([records, golden, golden_duplicates, view], instance=instance, resources=hub)  # a clean hub: passes
+    first = evaluate_automation_conditions(defs=defs, instance=instance)
+    seed_hub(engine)  # a sync lands records that resolve to 2 duplicates in 5 records: ERROR at the 10% default
+    materialize([records], instance=instance)
+
+    tick = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert _requested(tick) == {"golden_customers", "golden_customers:duplicates", "customer_360"}
+
+    run = materialize([golden, golden_duplicates, view], instance=instance, resources=hub, raise_on_error=False)
+    assert not run.asset_materializations_for_node("customer_360")  # the ERROR stopped it in the run
+    after_run = evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    assert _requested(after_run) == set()
+
+    # someone materializes golden_customers alone from the UI; its check runs with it and fails again
+    materialize([golden, golden_duplicates], instance=instance, resources=hub, raise_on_error=False)
+    later = evaluate_automation_conditions(defs=defs, instance=instance, cursor=after_run.cursor)
+    assert "customer_360" not in _requested(later)  # plain eager would refresh it from the unchecked records

@@ -8,6 +8,7 @@ from datetime import timedelta
 from customer_hub.alerts.digest import duplicate_digest
 from customer_hub.golden.duplicates import duplicate_records, duplicate_sets
 from customer_hub.golden.reports import duplicate_report
+from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.lookup import format_360, lookup
 from customer_hub.quality import quality_settings
 from customer_hub.quality.evaluate import duplicates_check
@@ -25,7 +26,7 @@ def test_every_report_counts_the_same_duplicate_records(engine, land, run, confi
     assert figure == 2  # Wile twice in HubSpot, Acme twice in Stripe: the company record is no duplicate
 
     metric = next(m for m in compute_metrics(engine, config, now) if m.series == "duplicate_records/all")
-    check = duplicates_check(engine, quality_settings(config))
+    check = duplicates_check(engine, quality_settings(config), auto_merge_threshold(config))
     assert metric.value == check.value == figure
     assert metric.passed is check.passed is False  # a failing figure in the summary is an open incident
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from customer_hub.golden.view360 import customer_view, double_billed, number, subscriptions_of
+from customer_hub.golden.double_billing import describe_double_billing, double_billed
+from customer_hub.golden.view360 import customer_view, number, subscriptions_of
 
 
 def _record(tool: str, obj: str, source_id: str, **attributes) -> dict:
@@ -42,8 +43,28 @@ ACME = {
 
 RECORDS = [
     _record("hubspot", "companies", "1", company_name="Acme Corporation"),
-    _record("stripe", "subscriptions", "sub_1", subscription_status="active", mrr=499.0, product="Growth"),
-    _record("stripe", "subscriptions", "sub_2", subscription_status="active", mrr="499", product="Growth"),
+    _record(
+        "stripe",
+        "subscriptions",
+        "sub_2",
+        subscription_status="active",
+        mrr="499",
+        product="Growth",
+        currency="usd",
+        product_name="Growth plan",
+        started_at="2026-09-14T08:00:00+00:00",
+    ),
+    _record(
+        "stripe",
+        "subscriptions",
+        "sub_1",
+        subscription_status="active",
+        mrr=499.0,
+        product="Growth",
+        currency="usd",
+        product_name="Growth plan",
+        started_at="2025-02-01T08:00:00+00:00",
+    ),
     _record("stripe", "subscriptions", "sub_3", subscription_status="canceled", mrr=99.0, product="Starter"),
     _record("quickbooks", "customers", "58", balance=1500.0),
     _record("quickbooks", "invoices", "130", balance=1000.0, total_amount=1000.0, due_date="2026-10-01"),
@@ -87,12 +108,35 @@ def test_mrr_counts_only_billing_subscriptions_and_double_billing_is_flagged():
     assert view["double_billing"] == [
         {
             "product": "Growth",
-            "product_name": None,
-            "subscriptions": ["sub_1", "sub_2"],
+            "product_name": "Growth plan",
+            "subscriptions": ["sub_1", "sub_2"],  # oldest first
             "records": ["stripe:subscriptions:sub_1", "stripe:subscriptions:sub_2"],
+            "items": [
+                {
+                    "source_id": "sub_1",
+                    "record_id": "stripe:subscriptions:sub_1",
+                    "mrr": 499.0,
+                    "currency": "USD",
+                    "started_at": "2025-02-01T08:00:00+00:00",
+                    "status": "active",
+                },
+                {
+                    "source_id": "sub_2",
+                    "record_id": "stripe:subscriptions:sub_2",
+                    "mrr": 499.0,
+                    "currency": "USD",
+                    "started_at": "2026-09-14T08:00:00+00:00",
+                    "status": "active",
+                },
+            ],  # fmt: skip
             "mrr": 998.0,
+            "since": "2026-09-14T08:00:00+00:00",  # the second subscription's start: when the double billing began
         }
     ]
+    assert describe_double_billing(view["double_billing"][0]) == (
+        "Growth plan billed 2 times since 2026-09-14: sub_1 499.00 USD/month (from 2025-02-01), "
+        "sub_2 499.00 USD/month (from 2026-09-14)"
+    )
 
 
 def test_one_subscription_per_product_is_not_double_billing():

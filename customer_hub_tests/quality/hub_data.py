@@ -189,8 +189,21 @@ def seed_hub(engine: Engine) -> None:
     for sid in ("sub_1", "sub_2"):
         land(engine, "stripe", "subscriptions", sid)
         record(engine, f"stripe:subscriptions:{sid}", "GC1", is_account_only=True)
-    double_billing = [{"product": "Pro plan", "subscriptions": ["sub_1", "sub_2"], "mrr": 98.0}]
-    view(engine, "GC1", "Acme", "jane@acme.com", double_billing=double_billing)
+    double_billing = [
+        {
+            "product": "prod_PRO",
+            "product_name": "Pro plan",
+            "subscriptions": ["sub_1", "sub_2"],
+            "records": ["stripe:subscriptions:sub_1", "stripe:subscriptions:sub_2"],
+            "items": [
+                {"source_id": "sub_1", "mrr": 49.0, "currency": "USD", "started_at": "2024-01-10T09:00:00+00:00"},
+                {"source_id": "sub_2", "mrr": 49.0, "currency": "USD", "started_at": "2024-11-02T09:00:00+00:00"},
+            ],
+            "mrr": 98.0,
+            "since": "2024-11-02T09:00:00+00:00",
+        }
+    ]
+    view(engine, "GC1", "Acme", "jane@acme.com", active_subscriptions=2, double_billing=double_billing)
     view(engine, "GC2", "Beta", "bob@beta.io", double_billing=[])
     land(engine, "stripe", "invoices", "in_1")
     record(engine, "stripe:invoices:in_1", "GC1", is_account_only=True)

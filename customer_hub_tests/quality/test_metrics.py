@@ -10,6 +10,7 @@ from customer_hub.quality import (
     quality_settings,
     stream_check_results,
 )
+from customer_hub.quality.drift import payload_columns
 from customer_hub.store import engine_for
 from customer_hub.store.quality_store import append_metrics, latest_metrics
 from customer_hub_tests.quality.hub_data import NOW, golden, health, land, record, seed_hub, snapshot
@@ -62,7 +63,11 @@ def test_duplicates_completeness_invoices_and_billing_on_a_small_hub(hub_engine,
     assert billed.value == 1 and billed.passed is False
     [acme] = billed.detail["offenders"]
     assert acme["golden_customer_id"] == "GC1" and acme["subscriptions"] == ["sub_1", "sub_2"]
-    assert acme["summary"] == "Acme (GC1): Pro plan x2"
+    assert acme["summary"] == (
+        "Acme (GC1): Pro plan billed 2 times since 2024-11-02: sub_1 49.00 USD/month (from 2024-01-10), "
+        "sub_2 49.00 USD/month (from 2024-11-02)"
+    )
+    assert acme["records"] == ["stripe:subscriptions:sub_1", "stripe:subscriptions:sub_2"]
 
 
 def test_uptime_is_time_down_and_error_rate_is_failed_runs(engine, config):
@@ -192,3 +197,15 @@ def test_added_fields_only_warn_and_free_form_metadata_keys_are_not_schema(engin
     [drift] = [result for result in results if result.check == "schema_drift"]
     assert drift.figure == "stripe customers: added tax_ids"
     assert not drift.passed and drift.severity == "WARN"
+
+
+def test_a_streams_columns_are_its_snapshot_fields_with_their_kind_and_free_form_keys_left_out():
+    paths = ["id", "properties", "properties.email", "lines", "lines[].amount", "metadata", "metadata.plan"]
+    assert payload_columns(paths, ignore=["metadata.*"]) == [
+        ("id", "value"),
+        ("lines", "list"),
+        ("lines[].amount", "value"),
+        ("metadata", "value"),
+        ("properties", "object"),
+        ("properties.email", "value"),
+    ]

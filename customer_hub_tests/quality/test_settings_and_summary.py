@@ -3,12 +3,15 @@ from datetime import timedelta
 import pytest
 
 from customer_hub.alerts import observe_all
+from customer_hub.alerts.links import Links, UiAddress
 from customer_hub.config import ConfigError, load_config
 from customer_hub.quality import compute_metrics, evaluate_quality_checks, quality_settings, quality_summary
 from customer_hub.quality.reports import schema_drifts
 from customer_hub.store import engine_for
 from customer_hub.store.quality_store import accept_schema, append_metrics
 from customer_hub_tests.quality.hub_data import NOW, seed_hub, snapshot
+
+LINKS = Links(UiAddress("http://ui", "test"))
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def test_the_summary_shows_latest_figures_pass_fail_and_open_incidents(engine):
     seed_hub(engine)
     metrics = compute_metrics(engine, config, NOW)
     append_metrics(engine, metrics, NOW)
-    observe_all(engine, evaluate_quality_checks(metrics, quality_settings(config)), "http://ui", "#c", NOW)
+    observe_all(engine, evaluate_quality_checks(metrics, quality_settings(config)), LINKS, "#c", NOW)
     summary = quality_summary(engine, NOW + timedelta(minutes=1))
     assert "FAIL completeness [all]" in summary and "50.0%" in summary and "goal 95.0%" in summary
     assert "FAIL uptime [stripe]" in summary

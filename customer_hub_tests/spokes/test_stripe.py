@@ -142,6 +142,29 @@ def test_full_and_incremental_reads_send_only_documented_requests(sandbox, sqlit
     assert all("status=all" in r.request.path_url for r in subscriptions)  # cancelled subscriptions are kept
 
 
+def test_subscriptions_land_with_their_products_name_each_product_read_once(sandbox, sqlite_url, request_log):
+    """A subscription names its product by id only; the hub reads each product once and lands its name, on full and
+    incremental (event) reads alike, so a report can say "Pro" where Stripe says prod_..."""
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    request_log.attach(connector)
+    sync_stream(engine, connector, "subscriptions", mode="full")
+    changed = sandbox_admin(sandbox, "POST", "mutate", {"fraction": 0.02, "tools": ["stripe"]})["stripe"]
+    incremental = sync_stream(engine, connector, "subscriptions")
+
+    names = {product["id"]: product["name"] for product, _ in sandbox.state.extras["stripe_catalogue"]}
+    landed_subscriptions = {row["source_id"]: row["fields"] for row in landed(engine, "stripe", "subscriptions")}
+    assert incremental.mode_used == "incremental" and changed["subscriptions"]
+    assert {fields["product_name"] for fields in landed_subscriptions.values()} <= set(names.values())
+    assert all(
+        fields["product_name"] == names[fields["product_id"]] and fields["started_at"]
+        for fields in landed_subscriptions.values()
+    )
+    product_reads = [r for r in request_log.exchanges if r.request.path_url.startswith("/stripe/v1/products/")]
+    assert len(product_reads) == len({r.request.path_url for r in product_reads}) <= len(names)
+    assert spec_errors("stripe", request_log.exchanges) == []
+
+
 def test_deletion_events_mark_records_and_cancellations_update_them(sandbox, sqlite_url):
     from customer_hub.sandbox.mutation import emit_stripe_event
 

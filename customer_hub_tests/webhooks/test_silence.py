@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from customer_hub.alerts import observe_all, posted_alerts
+from customer_hub.alerts.links import Links, UiAddress
 from customer_hub.definitions import defs
 from customer_hub.store import webhook_store
 from customer_hub.store.health import health_rows
 from customer_hub.webhooks.events import parse_stripe
 from customer_hub.webhooks.settings import WebhookSettings
 from customer_hub.webhooks.silence import silence_results
+
+LINKS = Links(UiAddress("http://ui", "test"))
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -22,7 +25,7 @@ def stripe_delivery(engine, event_id: str, at: datetime) -> None:
 
 def judge(engine, now: datetime, settings: WebhookSettings) -> dict[str, str]:
     results = silence_results(webhook_store.last_received(engine), settings, now, "quality_metrics")
-    return observe_all(engine, results, "http://ui", "#alerts", now)
+    return observe_all(engine, results, LINKS, "#alerts", now)
 
 
 def test_a_silent_tool_alerts_once_and_resolves_when_events_return(engine):

@@ -102,6 +102,7 @@ class StripeApi(VendorApi):
         return [
             *(Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES),
             Route("/stripe/v1/payment_methods/<object_id>", self.retrieve_payment_method),
+            Route("/stripe/v1/products/<object_id>", self.retrieve_product),
             *(Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES),
             Route("/stripe/v1/customers/<object_id>", self.update_customer, ("POST",), writes=True),
         ]
@@ -210,6 +211,18 @@ class StripeApi(VendorApi):
         if method is None:
             return _error(404, f"No such PaymentMethod: '{object_id}'", code="resource_missing", param="payment_method")
         return Reply(method)
+
+    def retrieve_product(self, call: Call, object_id: str) -> Reply:
+        product = _product(call, object_id)
+        if product is None:
+            return _error(404, f"No such product: '{object_id}'", code="resource_missing", param="id")
+        return Reply(product)
+
+
+def _product(call: Call, product_id: str) -> Record | None:
+    """A product of the seeded catalogue (the sandbox lists no products; subscriptions name them by id)."""
+    catalogue = call.state.extras.get("stripe_catalogue", ())
+    return next((product for product, _ in catalogue if product["id"] == product_id), None)
 
 
 def _expanded(call: Call, record: Record, prefix: str) -> Record:
