@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from customer_hub.alerts.messages import _button, _context, _escape, _header, _section, asset_url
+from customer_hub.alerts.links import Links
+from customer_hub.alerts.messages import _button, _context, _escape, _header, _section
 from customer_hub.change_control.changes import DigestLine
 
 TICKET_KIND = "ticket"
@@ -32,7 +33,7 @@ def ticket_note(change: Mapping[str, Any], url: str | None, owner: str, created:
     return {"text": text, "blocks": [_section(section)]}
 
 
-def patch_digest_message(lines: Sequence[DigestLine], ui_url: str, now: datetime) -> dict[str, Any]:
+def patch_digest_message(lines: Sequence[DigestLine], links: Links, now: datetime) -> dict[str, Any]:
     """The weekly integration-patch digest: how many changes are open, the oldest age, then one line each."""
     oldest = max((line.age_days for line in lines), default=0)
     owners = sorted({line.owner for line in lines})
@@ -55,6 +56,6 @@ def patch_digest_message(lines: Sequence[DigestLine], ui_url: str, now: datetime
         )
     else:
         blocks.append(_section("No schema change waits for a patch. :tada:"))
-    blocks.append(_button("Open quality in Dagster", asset_url(ui_url, "quality_metrics")))
+    blocks.append(_button("Open quality in Dagster", links.asset("quality_metrics")))
     blocks.append(_context(f"integration patch digest · {now:%Y-%m-%d %H:%M} UTC"))
     return {"text": f"Weekly integration patches: {headline}", "blocks": blocks}

@@ -8,14 +8,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from customer_hub.alerts.messages import _button, _context, _escape, _header, _section, asset_url, records_block
+from customer_hub.alerts.links import Links
+from customer_hub.alerts.messages import _button, _context, _escape, _header, _section, records_blocks
 from customer_hub.spend.scan import SpendReport
 from customer_hub.store import alert_store
 
 ASSET = "saas_spend"
 
 
-def shadow_it_message(report: SpendReport, ui_url: str, now: datetime) -> dict[str, Any]:
+def shadow_it_message(report: SpendReport, links: Links, now: datetime) -> dict[str, Any]:
     """Counts first, then the unknown SaaS (largest monthly cost first) and the cost differences."""
     unknown, mismatches = report.unknown_saas, report.cost_mismatches
     headline = (
@@ -27,9 +28,7 @@ def shadow_it_message(report: SpendReport, ui_url: str, now: datetime) -> dict[s
     lines = [{"summary": vendor.summary()} for vendor in unknown]
     costs = [{"summary": tool.summary()} for tool in mismatches]
     for items, title in ((lines, "Paid for, not in the inventory"), (costs, "Cost differs from hub.yaml")):
-        block = records_block(items, len(items), title)
-        if block:
-            blocks.append(_section(block))
+        blocks += records_blocks(items, len(items), links, title)
     if unknown or mismatches:
         blocks.append(
             _section(
@@ -40,14 +39,14 @@ def shadow_it_message(report: SpendReport, ui_url: str, now: datetime) -> dict[s
         )
     else:
         blocks.append(_section("Every recurring SaaS charge belongs to a tool in the inventory. :tada:"))
-    blocks.append(_button("Open saas_spend in Dagster", asset_url(ui_url, ASSET)))
+    blocks.append(_button("Open saas_spend in Dagster", links.asset(ASSET)))
     as_of = f"books as of {report.as_of:%Y-%m-%d}" if report.as_of else "no purchases or bills landed"
     blocks.append(_context(f"shadow-IT scan · {as_of} · {now:%Y-%m-%d %H:%M} UTC"))
     return {"text": f"Quarterly shadow-IT scan: {headline}", "blocks": blocks}
 
 
-def queue_shadow_it_summary(engine: Engine, report: SpendReport, ui_url: str, now: datetime) -> int:
+def queue_shadow_it_summary(engine: Engine, report: SpendReport, links: Links, now: datetime) -> int:
     """Put the summary in the outbox (one per scan day); returns its id. Delivery is the outbox's job."""
-    message = shadow_it_message(report, ui_url, now)
+    message = shadow_it_message(report, links, now)
     with engine.begin() as conn:
         return alert_store.enqueue(conn, "digest", message, now, incident_key=f"shadow_it:{now:%Y-%m-%d}")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.alerts.change_control import patch_digest_message
+from customer_hub.alerts.links import links_for
 from customer_hub.change_control.changes import digest_lines
 from customer_hub.change_control.tickets import track_changes
 from customer_hub.config import HubConfig
@@ -19,7 +20,7 @@ def patch_digest(engine: Engine, config: HubConfig, now: datetime) -> dict[str, 
     """The digest message (text + blocks) of the open changes as the hub store tracks them."""
     owners = {tool: system.owner for tool, system in config.systems.items()}
     lines = digest_lines(change_store.read_changes(engine, change_store.OPEN), owners, now)
-    return patch_digest_message(lines, config.alerts.dagster_ui_url, now)
+    return patch_digest_message(lines, links_for(config), now)
 
 
 def queue_patch_digest(engine: Engine, config: HubConfig, now: datetime) -> int:

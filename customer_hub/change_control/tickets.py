@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from customer_hub.alerts.change_control import TICKET_KIND, ticket_note
+from customer_hub.alerts.links import ui_address
 from customer_hub.change_control.changes import (
     Reconciliation,
     changes_of,
@@ -165,7 +166,7 @@ def _owner(config: HubConfig, row: Mapping[str, Any]) -> str:
 
 
 def _ui(config: HubConfig) -> str:
-    return config.alerts.dagster_ui_url
+    return ui_address(config.alerts).url
 
 
 def _note_in_incident(

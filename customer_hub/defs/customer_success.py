@@ -25,6 +25,7 @@ from dagster import (
 )
 
 from customer_hub.alerts import observe
+from customer_hub.alerts.links import links_for
 from customer_hub.automation.settings import automation_settings
 from customer_hub.config import cached_config
 from customer_hub.customer_health.alert import ASSET as HEALTH_ASSET
@@ -84,7 +85,7 @@ def customer_health(context: AssetExecutionContext, hub: HubResource) -> Materia
         entry.records_in = entry.records_out = len(run.scores)
         at_risk = customer_health_store.latest_scores(engine, band="at_risk")
         result = at_risk_result(at_risk, health_settings(config.customer_health).bands.watch)
-        kind = observe(engine, result, config.alerts.dagster_ui_url, config.alerts.slack_channel, now)
+        kind = observe(engine, result, links_for(config), config.alerts.slack_channel, now)
     if kind:
         context.log.info(f"at-risk alert queued: {kind}")
     counts = run.band_counts()

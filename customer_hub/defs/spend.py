@@ -16,6 +16,7 @@ from dagster import (
     define_asset_job,
 )
 
+from customer_hub.alerts.links import links_for
 from customer_hub.alerts.shadow_it import ASSET, queue_shadow_it_summary
 from customer_hub.automation.settings import automation_settings
 from customer_hub.config import SPEND_STREAMS, cached_config
@@ -57,7 +58,7 @@ def saas_spend(context: AssetExecutionContext, hub: HubResource) -> MaterializeR
         report = scan_books(engine, config)
         entry.records_in = sum(vendor.charges for vendor in report.vendors)
         entry.records_out = len(report.unknown_saas) + len(report.cost_mismatches)
-        alert_id = queue_shadow_it_summary(engine, report, config.alerts.dagster_ui_url, now)
+        alert_id = queue_shadow_it_summary(engine, report, links_for(config), now)
     context.log.info(f"shadow-IT summary queued as alert #{alert_id}; slack_alert_delivery posts it")
     for problem in report.problems:
         context.log.warning(problem)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from customer_hub.alerts import deliver_pending, observe, slack_target
+from customer_hub.alerts.links import Links, UiAddress
 from customer_hub.change_control.digest import queue_patch_digest
 from customer_hub.change_control.tickets import sync_tickets, track_changes
 from customer_hub.config import SyncConfig, load_config
@@ -120,7 +121,9 @@ def test_the_ticket_is_named_in_the_drift_incidents_thread_and_the_digest_lists_
     _drifted(engine)
     config = load_config()
     [drift] = schema_drifts(engine)
-    observe(engine, check_drift(drift, QualitySettings()), "http://ui", "#customer-hub-alerts", T0)
+    observe(
+        engine, check_drift(drift, QualitySettings()), Links(UiAddress("http://ui", "test")), "#customer-hub-alerts", T0
+    )
 
     _sync(engine, asana)
     with SlackRecorder() as slack:

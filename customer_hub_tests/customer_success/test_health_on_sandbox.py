@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from customer_hub.alerts import observe
+from customer_hub.alerts.links import links_for
 from customer_hub.customer_health.alert import at_risk_result
 from customer_hub.customer_health.build import score_customers
 from customer_hub.lookup import format_360, lookup
@@ -16,7 +17,7 @@ from customer_hub.store.schema import customer_360, customer_health_history
 from .conftest import NOW
 
 ACME_DAY_ONE = [
-    ("double_billing", 25, "billed twice for prod_0ZGLlcjCJbxJjO (9,950.00 a month)"),
+    ("double_billing", 25, "billed twice for Hub Pro (9,950.00 a month)"),
     ("overdue_balance", 20, "QuickBooks: 1 invoice overdue, 4,975.00 owed, the oldest due 2026-01-01 (1 day ago)"),
 ]
 
@@ -28,7 +29,7 @@ def _acme(run):
 def _alert(engine, config, now) -> tuple[str | None, object]:
     """The at-risk check on the latest scores, observed as the customer_health asset does."""
     result = at_risk_result(customer_health_store.latest_scores(engine, band="at_risk"), 50)
-    return observe(engine, result, config.alerts.dagster_ui_url, config.alerts.slack_channel, now), result
+    return observe(engine, result, links_for(config), config.alerts.slack_channel, now), result
 
 
 def test_every_customer_scored_with_its_reasons_and_kept_for_the_day(hub, config):

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from customer_hub.alerts.links import Links, UiAddress
 from customer_hub.alerts.shadow_it import shadow_it_message
 from customer_hub.config import load_config
 from customer_hub.sandbox.state import SandboxState
@@ -79,7 +80,9 @@ def test_fixing_hub_yaml_clears_the_findings(books):
 def test_the_slack_summary_leads_with_counts_and_lists_what_to_fix(books):
     from datetime import UTC, datetime
 
-    message = shadow_it_message(_scan(books), "http://dagster:3000", datetime(2026, 1, 2, 7, tzinfo=UTC))
+    message = shadow_it_message(
+        _scan(books), Links(UiAddress("http://dagster:3000", "test")), datetime(2026, 1, 2, 7, tzinfo=UTC)
+    )
 
     assert message["text"] == (
         "Quarterly shadow-IT scan: 5 SaaS vendors billing outside the inventory ($586.90/month), "
