@@ -7,11 +7,11 @@ subscriptions are many per customer by nature and are left out by configuration.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from customer_hub.golden.double_billing import describe_double_billing
-from customer_hub.golden.duplicates import duplicate_groups, duplicate_records, duplicate_sets
+from customer_hub.golden.duplicates import duplicate_groups, duplicate_sets
 from customer_hub.quality.metric import Metric, split_record_id
 
 
@@ -54,28 +54,6 @@ def within_tool_duplicates(
     return found
 
 
-def entity_records(
-    xref: Iterable[Mapping[str, Any]],
-    attributes: Mapping[str, Mapping[str, Any]],
-    duplicate_objects: Mapping[str, list[str]],
-) -> int:
-    """How many live records the objects that stand for one customer or person hold: what duplicates are a share
-    of."""
-    return sum(
-        row["record_id"] in attributes and row["source_object"] in duplicate_objects.get(row["source_system"], ())
-        for row in xref
-    )
-
-
-def paying_customers(views: Iterable[Mapping[str, Any]]) -> int:
-    """Customers with at least one billing subscription, as their 360 views say: what double billings are a share
-    of."""
-    return sum(
-        bool((row.get("view") or {}).get("active_subscriptions") or (row.get("view") or {}).get("double_billing"))
-        for row in views
-    )
-
-
 def candidate_offenders(pairs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Open review-queue pairs (as `customer_hub.golden.review.open_pairs` explains them) as offending records: both
     record ids, their emails and companies, the score, the strongest evidence and why the pair was not merged, so
@@ -106,10 +84,11 @@ def candidate_offenders(pairs: Iterable[Mapping[str, Any]]) -> list[dict[str, An
 
 def double_billed(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Golden customers paying more than once for one product, as their customer 360 view reports it
-    (`double_billing`: two or more billing subscriptions to the same product), largest overcharge first."""
+    (`double_billing`: two or more billing subscriptions to the same product), largest overcharge first. `views`
+    hold golden_customer_id, name, email and the view's `double_billing` list."""
     found = []
     for row in views:
-        billed = (row.get("view") or {}).get("double_billing") or []
+        billed = row.get("double_billing") or []
         if not billed:
             continue
         label = row.get("name") or row.get("email") or row["golden_customer_id"]
@@ -132,20 +111,28 @@ def double_billed(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def duplicate_metrics(
-    groups: list[dict[str, Any]],
-    candidates: list[dict[str, Any]],
+    group_counts: Mapping[str, tuple[int, int]],
+    groups: Sequence[Mapping[str, Any]],
+    pair_counts: Mapping[str, int],
+    pairs: Sequence[Mapping[str, Any]],
     tools: Iterable[str],
     limit: int,
     goal: int | None = None,
 ) -> list[Metric]:
     """`duplicate_records` (extra copies within a tool) and `open_match_candidates` per tool and for `all`.
 
+    `group_counts` maps each tool to (duplicate groups, records beyond the first of each: what
+    `customer_hub.golden.duplicates.duplicate_records` counts); `pair_counts` the open pairs touching each tool and
+    in `all`. `groups` and `pairs` hold at least each tool's first `limit` offenders, in order.
     `duplicate_records/all` carries the duplicates check's goal, so summaries count it among the failing figures
     exactly when the check (and its incident) fails."""
     metrics = []
     for tool in [*tools, "all"]:
         mine = [group for group in groups if tool in ("all", group["tool"])]
-        extra = duplicate_records(mine)
+        if tool == "all":
+            counted, extra = sum(n for n, _ in group_counts.values()), sum(e for _, e in group_counts.values())
+        else:
+            counted, extra = group_counts.get(tool, (0, 0))
         checked = tool == "all" and goal is not None
         metrics.append(
             Metric(
@@ -154,13 +141,15 @@ def duplicate_metrics(
                 extra,
                 threshold=goal if checked else None,
                 passed=extra <= goal if checked and goal is not None else None,
-                detail={"groups": len(mine), "offenders": mine[:limit]},
+                detail={"groups": counted, "offenders": mine[:limit]},
             )
         )
-        pairs = [
+        pairs_of_tool = [
             pair
-            for pair in candidates
+            for pair in pairs
             if tool == "all" or tool in (split_record_id(pair["record_a"])[0], split_record_id(pair["record_b"])[0])
         ]
-        metrics.append(Metric("open_match_candidates", tool, len(pairs), detail={"offenders": pairs[:limit]}))
+        metrics.append(
+            Metric("open_match_candidates", tool, pair_counts.get(tool, 0), detail={"offenders": pairs_of_tool[:limit]})
+        )
     return metrics

@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from sqlalchemy import Engine
 
 from customer_hub.quality.checks import CheckResult, check_double_billing, check_drift, check_duplicates, check_parity
-from customer_hub.quality.duplicates import double_billed, entity_records, paying_customers, within_tool_duplicates
 from customer_hub.quality.metric import Metric
 from customer_hub.quality.parity import parity
 from customer_hub.quality.quarantine import quarantine_check
-from customer_hub.quality.reports import open_pairs, schema_drifts
+from customer_hub.quality.reports import double_billing_report, duplicate_groups, open_pairs, schema_drifts
 from customer_hub.quality.settings import QualitySettings
 from customer_hub.store import quality_store
 
@@ -20,17 +19,15 @@ from customer_hub.store import quality_store
 def duplicates_check(engine: Engine, settings: QualitySettings, auto_merge_threshold: float) -> CheckResult:
     """Duplicates within tools and open match candidates (each saying why it was not merged at
     `auto_merge_threshold`), as they stand after the golden layer's latest run."""
-    xref, attributes = quality_store.xref_rows(engine), quality_store.record_attributes(engine)
-    groups = within_tool_duplicates(xref, attributes, settings.duplicate_objects)
-    records = entity_records(xref, attributes, settings.duplicate_objects)
+    records = quality_store.entity_records(engine, settings.duplicate_objects)
+    groups = duplicate_groups(engine, settings)
     return check_duplicates(groups, open_pairs(engine, auto_merge_threshold), settings, records)
 
 
 def double_billing_check(engine: Engine, settings: QualitySettings) -> CheckResult:
     """Customers paying twice for one product, as the latest customer 360 views show them, against the customers
     paying at all."""
-    views = quality_store.customer_views(engine)
-    return check_double_billing(double_billed(views), settings, paying_customers(views))
+    return check_double_billing(double_billing_report(engine), settings, quality_store.paying_customers(engine))
 
 
 def stream_check_results(

@@ -2,11 +2,13 @@
 
 An invoice resolves to a golden customer; when no customer record (a Stripe or QuickBooks customer) shares that
 golden customer, the hub is billing someone it does not know, usually a customer typed by hand in the ledger.
+The store finds and counts them (`quality_store.unmatched_invoices_tally`); this module names them and holds the
+count against the goal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from customer_hub.quality.metric import Metric
@@ -14,47 +16,39 @@ from customer_hub.quality.metric import Metric
 INVOICE_TOOLS = ("stripe", "quickbooks")
 
 
-def unmatched_invoices(
-    xref: Iterable[Mapping[str, Any]], attributes: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Invoices whose golden customer has no record from a `customers` object, oldest record id first."""
-    rows = list(xref)
-    with_customer = {row["golden_customer_id"] for row in rows if row["source_object"] == "customers"}
-    found = []
-    for row in rows:
-        if row["source_system"] not in INVOICE_TOOLS or row["source_object"] != "invoices":
-            continue
-        if row["golden_customer_id"] in with_customer or row["record_id"] not in attributes:
-            continue
-        values = attributes[row["record_id"]]
-        who = values.get("email") or values.get("company_name") or values.get("full_name") or ""
-        found.append(
-            {
-                "record_id": row["record_id"],
-                "tool": row["source_system"],
-                "golden_customer_id": row["golden_customer_id"],
-                "email": values.get("email"),
-                "company_name": values.get("company_name"),
-                "summary": f"{row['record_id']} {who}".strip(),
-            }
-        )
-    return sorted(found, key=lambda item: item["record_id"])
+def unmatched_invoice(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One unmatched invoice (record_id, source_system, golden_customer_id, attributes) as an offender."""
+    values = row["attributes"] or {}
+    who = values.get("email") or values.get("company_name") or values.get("full_name") or ""
+    return {
+        "record_id": row["record_id"],
+        "tool": row["source_system"],
+        "golden_customer_id": row["golden_customer_id"],
+        "email": values.get("email"),
+        "company_name": values.get("company_name"),
+        "summary": f"{row['record_id']} {who}".strip(),
+    }
 
 
-def unmatched_invoice_metrics(found: list[dict[str, Any]], goal: int, limit: int) -> list[Metric]:
-    """`unmatched_invoices` per invoicing tool and for `all` (the goal is held on `all`)."""
+def unmatched_invoice_metrics(
+    counts: Mapping[str, int], first: Sequence[Mapping[str, Any]], goal: int, limit: int
+) -> list[Metric]:
+    """`unmatched_invoices` per invoicing tool and for `all` (the goal is held on `all`). `counts` are the unmatched
+    invoices per tool, `first` each tool's first ones by record id, in record id order."""
+    found = [unmatched_invoice(row) for row in first]
     metrics = []
     for tool in INVOICE_TOOLS:
         mine = [item for item in found if item["tool"] == tool]
-        metrics.append(Metric("unmatched_invoices", tool, len(mine), detail={"offenders": mine[:limit]}))
+        metrics.append(Metric("unmatched_invoices", tool, counts.get(tool, 0), detail={"offenders": mine[:limit]}))
+    total = sum(counts.get(tool, 0) for tool in INVOICE_TOOLS)
     metrics.append(
         Metric(
             "unmatched_invoices",
             "all",
-            len(found),
+            total,
             threshold=goal,
-            passed=len(found) <= goal,
-            detail={"offenders": found[:limit], "offender_count": len(found)},
+            passed=total <= goal,
+            detail={"offenders": found[:limit], "offender_count": total},
         )
     )
     return metrics

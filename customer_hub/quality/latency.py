@@ -4,7 +4,8 @@ For every record a tool changed in the window: source update -> landed in the hu
 in golden (the end of the first successful golden run that started after landing, else the golden record's own
 update time). A change not yet reflected counts as waiting until now, so a stalled pipeline shows as growing
 latency rather than no data.
-Changes older than the stream's first landing are the initial load, not latency, and are left out.
+Changes older than the stream's first landing are the initial load, not latency, and are left out (by the store,
+which reads only the window's changes).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from customer_hub.quality.metric import Metric, percentile
 
@@ -22,43 +23,43 @@ def _minutes(start: datetime, end: datetime) -> float:
     return max((end - start).total_seconds() / 60, 0.0)
 
 
+class Change(NamedTuple):
+    """A record a tool changed in the window, after the stream's first landing."""
+
+    tool: str
+    object: str
+    source_id: str
+    source_updated_at: datetime
+    last_changed_at: datetime
+    """When the hub landed the change."""
+    golden_updated_at: datetime | None
+    """Last update of the active golden record the record feeds (its person, else its customer), if any."""
+
+
 def change_latencies(
-    changes: Iterable[Mapping[str, Any]],
-    first_seen: Mapping[tuple[str, str], datetime],
-    golden_of: Mapping[str, str],
-    golden_updated: Mapping[str, datetime],
-    golden_runs: Sequence[tuple[datetime, datetime]],
-    now: datetime,
+    changes: Iterable[Change], golden_runs: Sequence[tuple[datetime, datetime]], now: datetime
 ) -> list[dict[str, Any]]:
     """One row per recent change: tool, record_id, minutes to land, minutes landed->golden, total, pending.
 
-    `golden_of` maps record ids to the golden record they feed (person, else customer); `golden_runs` are
-    (started, finished) times of successful golden runs, sorted by start.
+    `golden_runs` are (started, finished) times of successful golden runs, sorted by start.
     """
     starts = [started for started, _ in golden_runs]
     rows = []
     for change in changes:
-        tool, obj, updated = change["tool"], change["object"], change["source_updated_at"]
-        start = first_seen.get((tool, obj))
-        if updated is None or start is None or updated < start:
-            continue
-        record_id = f"{tool}:{obj}:{change['source_id']}"
-        landed_at = change["last_changed_at"]
+        landed_at = change.last_changed_at
         reflected = None
         index = bisect.bisect_left(starts, landed_at)
         if index < len(golden_runs):
             reflected = golden_runs[index][1]
-        else:
-            golden_at = golden_updated.get(golden_of.get(record_id, ""))
-            if golden_at is not None and golden_at >= landed_at:
-                reflected = golden_at
+        elif change.golden_updated_at is not None and change.golden_updated_at >= landed_at:
+            reflected = change.golden_updated_at
         rows.append(
             {
-                "tool": tool,
-                "record_id": record_id,
-                "to_hub_minutes": round(_minutes(updated, landed_at), 2),
+                "tool": change.tool,
+                "record_id": f"{change.tool}:{change.object}:{change.source_id}",
+                "to_hub_minutes": round(_minutes(change.source_updated_at, landed_at), 2),
                 "to_golden_minutes": round(_minutes(landed_at, reflected or now), 2),
-                "total_minutes": round(_minutes(updated, reflected or now), 2),
+                "total_minutes": round(_minutes(change.source_updated_at, reflected or now), 2),
                 "pending": reflected is None,
             }
         )

@@ -12,10 +12,10 @@ from customer_hub.quality.completeness import golden_completeness, record_comple
 from customer_hub.quality.deletions import deletion_metrics
 from customer_hub.quality.drift import drift_metric
 from customer_hub.quality.duplicates import duplicate_metrics
-from customer_hub.quality.invoices import unmatched_invoice_metrics, unmatched_invoices
+from customer_hub.quality.invoices import INVOICE_TOOLS, unmatched_invoice_metrics
 from customer_hub.quality.latency import change_latencies, latency_metrics
 from customer_hub.quality.metric import Metric
-from customer_hub.quality.reports import double_billing_report, duplicate_groups, open_pairs, schema_drifts
+from customer_hub.quality.reports import double_billing_report, duplicate_tally, open_pairs, schema_drifts
 from customer_hub.quality.settings import QualitySettings, quality_settings
 from customer_hub.quality.uptime import health_metrics, integration_health
 from customer_hub.store import quality_store
@@ -27,37 +27,35 @@ GOLDEN_RUN = "golden_customers"
 def compute_metrics(
     engine: Engine, config: HubConfig, now: datetime, settings: QualitySettings | None = None
 ) -> list[Metric]:
-    """Every metric except row-count parity (measured per stream at sync time, see `parity`), per tool and `all`."""
+    """Every metric except row-count parity (measured per stream at sync time, see `parity`), per tool and `all`.
+
+    Figures over the hub's records are counted in the database; only each figure's first offenders (at most
+    `offenders_limit` per tool) and the window's changes come back as rows, so memory does not grow with the hub."""
     settings = settings or quality_settings(config)
     limit = settings.offenders_limit
     tools = list(config.enabled_systems())
     since = now - timedelta(hours=settings.window_hours)
-    xref = quality_store.xref_rows(engine)
-    attributes = quality_store.record_attributes(engine)
 
+    group_counts, groups = duplicate_tally(engine, settings, limit)
+    pair_counts, _ = quality_store.open_candidates_tally(engine, tools, limit)
     pairs = open_pairs(engine, auto_merge_threshold(config))
-    metrics = duplicate_metrics(duplicate_groups(engine, settings), pairs, tools, limit, settings.duplicates_max)
+    metrics = duplicate_metrics(group_counts, groups, pair_counts, pairs, tools, limit, settings.duplicates_max)
 
-    golden = quality_store.golden_rows(engine, "customer")
-    metrics.append(golden_completeness(golden, settings.completeness_fields, settings.completeness_min, limit))
+    fields = settings.completeness_fields
+    golden_counts, incomplete = quality_store.golden_completeness_counts(engine, fields, limit)
+    metrics.append(golden_completeness(golden_counts, incomplete, fields, settings.completeness_min, limit))
     entity_streams = [(tool, obj) for tool, objects in settings.duplicate_objects.items() for obj in objects]
-    metrics += record_completeness(attributes, entity_streams, settings.completeness_fields)
+    metrics += record_completeness(quality_store.record_completeness_counts(engine, entity_streams, fields))
 
-    metrics += unmatched_invoice_metrics(unmatched_invoices(xref, attributes), settings.unmatched_invoices_max, limit)
+    invoice_counts, invoices = quality_store.unmatched_invoices_tally(engine, INVOICE_TOOLS, limit)
+    metrics += unmatched_invoice_metrics(invoice_counts, invoices, settings.unmatched_invoices_max, limit)
 
     rows, before = quality_store.health_window(engine, since)
     health = integration_health(rows, before, since, now)
     metrics += health_metrics(health, settings.uptime_min, settings.error_rate_max, limit)
 
-    golden_of = {row["record_id"]: row["golden_person_id"] or row["golden_customer_id"] for row in xref}
-    golden_updated = {row["golden_id"]: row["updated_at"] for row in quality_store.golden_rows(engine)}
     latencies = change_latencies(
-        quality_store.recent_changes(engine, since),
-        quality_store.stream_first_seen(engine),
-        golden_of,
-        golden_updated,
-        quality_store.successful_runs(engine, GOLDEN_RUN, since),
-        now,
+        quality_store.recent_changes(engine, since), quality_store.successful_runs(engine, GOLDEN_RUN, since), now
     )
     metrics += latency_metrics(latencies, settings.latency_max_minutes, limit)
 

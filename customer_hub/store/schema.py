@@ -330,9 +330,7 @@ customer_360 = Table(
     Column("open_conversations", Integer, nullable=True),
     Column("unpaid_invoices", Integer, nullable=True),
     Column("duplicate_records", Integer, nullable=True, doc="extra copies the tools hold (`duplicate_records`)"),
-    Column(
-        "double_billing", JSON(none_as_null=True), nullable=True, doc="the view's double billings; null when none"
-    ),
+    Column("double_billing", JSON(none_as_null=True), nullable=True, doc="the view's double billings; null when none"),
 )
 
 lookup_keys = Table(

@@ -134,6 +134,7 @@ def view(engine: Engine, golden_id: str, name: str, email: str, **view: Any) -> 
                 email=email,
                 view={"golden_customer_id": golden_id, **view},
                 updated_at=NOW,
+                double_billing=view.get("double_billing") or None,  # the column the hub keeps beside the view
             )
         )
 
