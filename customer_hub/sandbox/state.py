@@ -57,6 +57,10 @@ class SandboxState:
             "asana_projects": [],
             "quickbooks_invoices": [],
             "quickbooks_customers": [],
+            "hubspot_contacts": [],
+            "hubspot_companies": [],
+            "stripe_customers": [],
+            "intercom_contacts": [],
         }
         self.asana_jobs: dict[str, Record] = {}
         self.asana_events: list[tuple[str, Record]] = []  # (project gid, event), oldest first
@@ -115,7 +119,8 @@ class SandboxState:
             return {"faults": self.faults.snapshot(), "rate_limits": self.limiter.limits()}
 
     def writes(self) -> dict[str, list[Record]]:
-        """Records clients created through the API (Asana projects, QuickBooks invoices and customers)."""
+        """Records clients created through the API (Asana projects, QuickBooks invoices and customers, and the
+        HubSpot, Stripe and Intercom records the write-back's upsert creates)."""
         with self.lock:
             return {kind: list(records) for kind, records in self.written.items()}
 
