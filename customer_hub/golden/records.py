@@ -129,9 +129,12 @@ def build_customer_records(
     `matching`; the defaults when None). Returns counts for the run's metadata.
 
     The table is replaced as a whole in one transaction: at hub scale (tens of thousands of records) a full
-    rewrite is cheaper and simpler than diffing, and it can never drift from the landed data.
+    rewrite is cheaper and simpler than diffing, and it can never drift from the landed data. A record the
+    write-back created and nobody has changed since only confirms its golden customer (`writeback.created`).
     """
-    rows = customer_record_rows(golden_store.landed_rows(engine), settings)
+    from customer_hub.writeback.created import without_tool_defaults  # the write-back imports this module
+
+    rows = customer_record_rows(without_tool_defaults(engine, golden_store.landed_rows(engine)), settings)
     golden_store.replace_customer_records(engine, rows)
     live = [row for row in rows if row["deleted_at"] is None]
     return {

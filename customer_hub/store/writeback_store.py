@@ -14,20 +14,26 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from customer_hub.store.schema import landed_records, writeback_approvals, writeback_ledger, writeback_plans
-from customer_hub.writeback.planner import LastWrite
+from customer_hub.store.schema import (
+    customer_xref,
+    landed_records,
+    writeback_approvals,
+    writeback_creates,
+    writeback_ledger,
+    writeback_plans,
+)
+from customer_hub.writeback.planner import Create, CreateSent, LastWrite
 
 SENT = ("applied", "confirmed", "overwritten")
 """Statuses of a write the tool accepted: each one makes the record's next idempotency key new."""
 
 
 def landed(engine: Engine, tool: str, obj: str) -> dict[str, dict[str, Any]]:
-    """source id -> the live landed row (payload, fields, freshness) of one tool object."""
+    """source id -> the live landed row (payload and freshness) of one tool object."""
     table = landed_records
     query = select(
         table.c.source_id,
         table.c.payload,
-        table.c.fields,
         table.c.source_updated_at,
         table.c.last_changed_at,
         table.c.last_seen_at,
@@ -63,6 +69,111 @@ def add_pending(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         with engine.begin() as conn:
             conn.execute(insert(writeback_ledger), [{**row, "status": "pending"} for row in rows])
+
+
+def add_applied(engine: Engine, rows: Sequence[dict[str, Any]], at: datetime) -> None:
+    """Insert ledger rows of writes already made: the values a created record was created with."""
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(writeback_ledger), [{**row, "status": "applied", "applied_at": at} for row in rows])
+
+
+# --- creates (upsert targets) ------------------------------------------------------------------------------------
+
+
+def creates_sent(engine: Engine, tool: str, obj: str) -> dict[str, CreateSent]:
+    """golden id -> the create sent for it to this target, if any."""
+    table = writeback_creates
+    query = select(table.c.golden_id, table.c.status, table.c.attempt, table.c.idempotency_key).where(
+        table.c.tool == tool, table.c.object == obj
+    )
+    with engine.connect() as conn:
+        return {row.golden_id: CreateSent(row.status, row.attempt, row.idempotency_key) for row in conn.execute(query)}
+
+
+def save_creates(engine: Engine, run_id: str, tool: str, obj: str, creates: Sequence[Create], now: datetime) -> None:
+    """Mark these creates pending under `run_id` before their requests are sent: a new row per golden customer, or
+    the row of an earlier attempt re-armed (one row per golden customer and target, ever)."""
+    table = writeback_creates
+    values = {
+        c.golden_id: {"run_id": run_id, "status": "pending", "attempt": c.attempt, "idempotency_key":
+                      c.idempotency_key, "new_values": dict(c.values), "error": None}
+        for c in creates
+    }  # fmt: skip
+    with engine.begin() as conn:
+        known = set(
+            conn.execute(
+                select(table.c.golden_id).where(
+                    table.c.tool == tool, table.c.object == obj, table.c.golden_id.in_(list(values))
+                )
+            ).scalars()
+        )
+        new = [
+            {"tool": tool, "object": obj, "golden_id": golden_id, "created_at": now, **row}
+            for golden_id, row in values.items()
+            if golden_id not in known
+        ]
+        if new:
+            conn.execute(insert(table), new)
+        if known:
+            conn.execute(
+                update(table)
+                .where(table.c.tool == tool, table.c.object == obj, table.c.golden_id == bindparam("gid"))
+                .values({name: bindparam(f"v_{name}") for name in values[next(iter(known))]}),
+                [{"gid": g, **{f"v_{name}": value for name, value in values[g].items()}} for g in known],
+            )
+
+
+def finish_creates(engine: Engine, tool: str, obj: str, outcomes: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Record each create's outcome: applied (with the record's id), rejected, or still pending (answer lost)."""
+    table = writeback_creates
+    if not outcomes:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.tool == tool, table.c.object == obj, table.c.golden_id == bindparam("gid"))
+            .values(
+                status=bindparam("v_status"),
+                source_id=bindparam("v_source_id"),
+                error=bindparam("v_error"),
+                applied_at=bindparam("v_applied_at"),
+            ),
+            [
+                {
+                    "gid": row["golden_id"],
+                    "v_status": row["status"],
+                    "v_source_id": row.get("source_id"),
+                    "v_error": row.get("error"),
+                    "v_applied_at": now if row["status"] == "applied" else None,
+                }
+                for row in outcomes
+            ],
+        )
+
+
+def create_rows(engine: Engine, tool: str | None = None) -> list[dict[str, Any]]:
+    query = select(writeback_creates).order_by(writeback_creates.c.id)
+    if tool:
+        query = query.where(writeback_creates.c.tool == tool)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def anchor_records(engine: Engine, golden_ids: Sequence[str]) -> dict[str, str]:
+    """golden id -> one record linked to it (the most confident link, then the first id): the record a created
+    record is tied to, so the next golden run puts the created record with its golden customer."""
+    xref = customer_xref
+    query = (
+        select(xref.c.golden_customer_id, xref.c.record_id)
+        .where(xref.c.golden_customer_id.in_(list(golden_ids)))
+        .order_by(xref.c.golden_customer_id, xref.c.confidence.desc(), xref.c.record_id)
+    )
+    anchors: dict[str, str] = {}
+    with engine.connect() as conn:
+        for golden_id, record_id in conn.execute(query):
+            anchors.setdefault(golden_id, record_id)
+    return anchors
 
 
 def mark(
