@@ -106,15 +106,21 @@ def _stripe_update(client: ApiClient, obj: str, record: RecordWrite) -> None:
     client.post_json(f"/v1/{obj}/{record.source_id}", data=form, headers={"Idempotency-Key": record.idempotency_key})
 
 
-def _intercom_update(client: ApiClient, obj: str, record: RecordWrite) -> None:
+def nested_body(values: Mapping[str, str | None]) -> dict[str, Any]:
+    """Fields as a JSON body: `custom_attributes[plan]` as {"custom_attributes": {"plan": ...}}, `WebAddr[URI]` as
+    {"WebAddr": {"URI": ...}}, plain names as they are."""
     body: dict[str, Any] = {}
-    for name, value in record.values.items():
+    for name, value in values.items():
         nested = _NESTED.match(name)
         if nested:
             body.setdefault(nested.group(1), {})[nested.group(2)] = value
         else:
             body[name] = value
-    client.request("PUT", f"/{obj}/{record.source_id}", json=body)
+    return body
+
+
+def _intercom_update(client: ApiClient, obj: str, record: RecordWrite) -> None:
+    client.request("PUT", f"/{obj}/{record.source_id}", json=nested_body(record.values))
 
 
 QUICKBOOKS_ENTITIES = {"customers": "customer"}
@@ -140,15 +146,7 @@ def quickbooks_request_ids(idempotency_key: str) -> tuple[str, str]:
 
 def quickbooks_body(values: Mapping[str, str | None]) -> dict[str, Any]:
     """A sparse update's fields: `Notes` as is, `WebAddr[URI]` as {"WebAddr": {"URI": ...}}; empty clears."""
-    body: dict[str, Any] = {}
-    for name, value in values.items():
-        text = value if value is not None else ""
-        nested = _NESTED.match(name)
-        if nested:
-            body.setdefault(nested.group(1), {})[nested.group(2)] = text
-        else:
-            body[name] = text
-    return body
+    return nested_body({name: value if value is not None else "" for name, value in values.items()})
 
 
 def _quickbooks_update(client: ApiClient, obj: str, record: RecordWrite) -> None:
@@ -268,11 +266,11 @@ def _create_looking_first(finder: Finder, sender: Sender) -> Creator:
     return create
 
 
-def _holds_golden_id(record: Mapping[str, Any] | None, tool: str, field: str, golden_id: str) -> bool:
-    node: Any = record
+def _value_at(record: Any, tool: str, field: str) -> Any:
+    """A tool field's value in a record as the API returns it (HubSpot `properties`, `custom_attributes[...]`)."""
     for part in path_of(tool, field):
-        node = node.get(part) if isinstance(node, Mapping) else None
-    return node == golden_id
+        record = record.get(part) if isinstance(record, Mapping) else None
+    return record
 
 
 def _hubspot_find(client: ApiClient, obj: str, field: str, golden_ids: list[str]) -> dict[str, str]:
@@ -291,7 +289,7 @@ def _hubspot_find(client: ApiClient, obj: str, field: str, golden_ids: list[str]
             }
             answer = client.post_json(f"/crm/v3/objects/{obj}/search", json=body) or {}
             for record in answer.get("results") or []:
-                found.setdefault(str((record.get("properties") or {}).get(field)), str(record["id"]))
+                found.setdefault(str(_value_at(record, "hubspot", field)), str(record["id"]))
             after = ((answer.get("paging") or {}).get("next") or {}).get("after")
     return found
 
@@ -299,7 +297,9 @@ def _hubspot_find(client: ApiClient, obj: str, field: str, golden_ids: list[str]
 _EXISTING_ID = re.compile(r"(?:Existing ID: |already exists with id=)(\w+)")
 
 
-def _conflict_is_ours(client: ApiClient, path: str, tool: str, field: str, create: RecordCreate, error: ToolError):
+def _conflict_is_ours(
+    client: ApiClient, path: str, tool: str, field: str, create: RecordCreate, error: ToolError
+) -> str | None:
     """The id in a conflict's message when that record carries this golden id (an earlier create of ours whose
     answer was lost, not yet visible to search), else None."""
     match = _EXISTING_ID.search(error.message)
@@ -312,7 +312,7 @@ def _conflict_is_ours(client: ApiClient, path: str, tool: str, field: str, creat
         raise
     except ToolError:
         return None  # cannot tell: the conflict stands as a refusal
-    return match.group(1) if _holds_golden_id(record, tool, field, create.golden_id) else None
+    return match.group(1) if _value_at(record, tool, field) == create.golden_id else None
 
 
 def _hubspot_create_one(client: ApiClient, obj: str, create: RecordCreate) -> Created:
@@ -348,7 +348,7 @@ def _hubspot_send(client: ApiClient, obj: str, creates: list[RecordCreate]) -> d
                 pass  # answer lost: looked up before the next attempt
         return results
     field = creates[0].golden_id_field
-    ids = {str((r.get("properties") or {}).get(field)): str(r["id"]) for r in answer.get("results") or []}
+    ids = {str(_value_at(r, "hubspot", field)): str(r["id"]) for r in answer.get("results") or []}
     return {c.golden_id: Created(c.golden_id, "applied", ids[c.golden_id]) for c in creates if c.golden_id in ids}
 
 
@@ -361,10 +361,7 @@ def _intercom_find(client: ApiClient, obj: str, field: str, golden_ids: list[str
         while True:
             answer = client.post_json(f"/{obj}/search", json=body) or {}
             for record in answer.get("data") or []:
-                node: Any = record
-                for part in path_of("intercom", field):
-                    node = node.get(part) if isinstance(node, Mapping) else None
-                found.setdefault(str(node), str(record["id"]))
+                found.setdefault(str(_value_at(record, "intercom", field)), str(record["id"]))
             after = (((answer.get("pages") or {}).get("next")) or {}).get("starting_after")
             if not after:
                 break
@@ -372,31 +369,18 @@ def _intercom_find(client: ApiClient, obj: str, field: str, golden_ids: list[str
     return found
 
 
-def _intercom_body(values: Mapping[str, str | None]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for name, value in values.items():
-        nested = _NESTED.match(name)
-        if nested:
-            body.setdefault(nested.group(1), {})[nested.group(2)] = value
-        else:
-            body[name] = value
-    return body
-
-
 def _intercom_send(client: ApiClient, obj: str, creates: list[RecordCreate]) -> dict[str, Created]:
     """Intercom has no batch create: one POST per contact (role user); a lost answer ends the round here, so the
     records not yet sent are sent after the lookup."""
     results: dict[str, Created] = {}
     for create in creates:
+        body = {"role": "user", **nested_body(create.values)}
         try:
-            answer = client.post_json(f"/{obj}", json={"role": "user", **_intercom_body(create.values)},
-                                      idempotent=False) or {}  # fmt: skip
+            answer = client.post_json(f"/{obj}", json=body, idempotent=False) or {}
         except (ToolRequestError, ToolNotFoundError) as error:
             ours = _conflict_is_ours(client, f"/{obj}", "intercom", create.golden_id_field, create, error)
-            results[create.golden_id] = (
-                Created(create.golden_id, "applied", ours) if ours else Created(create.golden_id, "rejected",
-                                                                                error=str(error))
-            )  # fmt: skip
+            refused = Created(create.golden_id, "rejected", error=str(error))
+            results[create.golden_id] = Created(create.golden_id, "applied", ours) if ours else refused
             continue
         except ToolAuthError:
             raise
