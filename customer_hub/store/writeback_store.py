@@ -7,12 +7,13 @@ hub forgot it made.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Column, Engine, bindparam, func, insert, select, update
 
 from customer_hub.store.schema import (
     customer_xref,
@@ -22,14 +23,19 @@ from customer_hub.store.schema import (
     writeback_ledger,
     writeback_plans,
 )
+from customer_hub.writeback.fields import path_of, read_value
 from customer_hub.writeback.planner import Create, CreateSent, LastWrite
 
 SENT = ("applied", "confirmed", "overwritten")
 """Statuses of a write the tool accepted: each one makes the record's next idempotency key new."""
 
 
-def landed(engine: Engine, tool: str, obj: str) -> dict[str, dict[str, Any]]:
-    """source id -> the live landed row (payload and freshness) of one tool object."""
+IDS_PER_QUERY = 500
+"""Records read per `IN (...)` query: well inside every backend's limit on bound parameters."""
+
+
+def landed(engine: Engine, tool: str, obj: str, source_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """source id -> the live landed row (payload and freshness) of these records of one tool object."""
     table = landed_records
     query = select(
         table.c.source_id,
@@ -38,8 +44,65 @@ def landed(engine: Engine, tool: str, obj: str) -> dict[str, dict[str, Any]]:
         table.c.last_changed_at,
         table.c.last_seen_at,
     ).where(table.c.tool == tool, table.c.object == obj, table.c.deleted_at.is_(None))
+    ids = sorted(set(source_ids))
+    found: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
-        return {row.source_id: dict(row._mapping) for row in conn.execute(query)}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
+            found.update(
+                {row.source_id: dict(row._mapping) for row in conn.execute(query.where(table.c.source_id.in_(chunk)))}
+            )
+    return found
+
+
+def json_reads(engine: Engine, column: Column, path: tuple[str, ...]) -> tuple[Any, Any]:
+    """(value, kind) of the JSON at `path` in `column`, read by the database; turn them into the value with
+    `json_value`. The kind is the JSON type ("object", "null", ...), None when the path is missing."""
+    if engine.dialect.name == "sqlite":
+        json_path = "$" + "".join(f'."{part}"' for part in path)
+        return column[path].as_string(), func.json_type(column, json_path)
+    return column[path].as_string(), func.json_typeof(column[path])
+
+
+def json_value(value: Any, kind: str | None) -> Any:
+    """The value `json_reads` read, as JSON decoding would give it: SQLite hands scalars back as SQL values (a
+    true as 1), PostgreSQL as text, and both give containers as JSON text."""
+    if kind in ("true", "false"):
+        return kind == "true"
+    if value is None or not isinstance(value, str) or kind in ("text", "string"):
+        return value
+    if kind == "boolean":
+        return value == "true"
+    return json.loads(value)  # a number as PostgreSQL's text, an object or an array
+
+
+def landed_values(engine: Engine, tool: str, obj: str, fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """source id -> field -> the value each live landed record holds (`fields.landed_value`), for many records at
+    once: the database reads the fields out of the payloads, which never come into Python."""
+    table = landed_records
+    columns, reads = [], []
+    for field in fields:
+        path = path_of(tool, field)
+        if len(path) > 2:
+            raise ValueError(f"{tool} field {field!r}: the write-back reads at most two levels deep")
+        value, kind = json_reads(engine, table.c.payload, path)
+        parent = json_reads(engine, table.c.payload, path[:1])[1] if len(path) == 2 else None
+        columns += [value, kind] + ([parent] if parent is not None else [])
+        reads.append((field, len(path) == 2))
+    query = select(table.c.source_id, *columns).where(
+        table.c.tool == tool, table.c.object == obj, table.c.deleted_at.is_(None)
+    )
+    values: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            at, record = 1, {}
+            for field, nested in reads:
+                value, kind = row[at], row[at + 1]
+                parent = row[at + 2] if nested else None
+                at += 3 if nested else 2
+                record[field] = read_value(tool, field, kind is not None, json_value(value, kind), parent)
+            values[row[0]] = record
+    return values
 
 
 def last_writes(engine: Engine, tool: str, obj: str) -> dict[tuple[str, str], LastWrite]:

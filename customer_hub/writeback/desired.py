@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from customer_hub.store.schema import customer_xref, golden_customers, landed_records
+from customer_hub.store.writeback_store import json_reads, json_value
 from customer_hub.writeback.fields import as_text
 from customer_hub.writeback.planner import CreateWanted, Desired
 from customer_hub.writeback.settings import REQUIRED_ON_CREATE, FlowSettings, TargetSettings
@@ -25,8 +26,10 @@ GOLDEN_ID = "golden_id"
 def golden_desired(engine: Engine, tool: str, obj: str, target: TargetSettings) -> list[Desired]:
     """One Desired per mapped field (and the golden id field) of every record of `tool`/`obj` in the xref."""
     xref, golden = customer_xref, golden_customers
+    names = list(target.fields)
+    reads = [part for name in names for part in json_reads(engine, golden.c.fields, (name,))]
     links = (
-        select(xref.c.source_id, xref.c.golden_customer_id, xref.c.confidence, golden.c.fields)
+        select(xref.c.source_id, xref.c.golden_customer_id, xref.c.confidence, *reads)
         .join(golden, golden.c.golden_id == xref.c.golden_customer_id)
         .where(xref.c.source_system == tool, xref.c.source_object == obj)
         .where(golden.c.status == "active", golden.c.kind == "customer")
@@ -34,14 +37,13 @@ def golden_desired(engine: Engine, tool: str, obj: str, target: TargetSettings) 
     with engine.connect() as conn:
         rows = conn.execute(links.order_by(xref.c.source_id)).all()
     desired = []
-    for source_id, golden_id, confidence, fields in rows:
-        values = fields or {}
+    for source_id, golden_id, confidence, *read in rows:
         common = {"golden_id": golden_id, "confidence": confidence, "null_policy": target.null_policy}
         if target.golden_id_field:
             desired.append(Desired(source_id, target.golden_id_field, golden_id, origin=GOLDEN_ID, **common))
-        for golden_field, tool_field in target.fields.items():
-            value = as_text(values.get(golden_field))
-            desired.append(Desired(source_id, tool_field, value, origin=golden_field, **common))
+        for number, golden_field in enumerate(names):
+            value = as_text(json_value(read[2 * number], read[2 * number + 1]))
+            desired.append(Desired(source_id, target.fields[golden_field], value, origin=golden_field, **common))
     return desired
 
 

@@ -96,8 +96,6 @@ class Plan:
     linked_records: int = 0
     by_object: dict[str, list[Change]] = field(default_factory=dict)
     creates: dict[str, list[Create]] = field(default_factory=dict)  # object -> records to create
-    landed: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    """object -> record -> the landed row the changes were planned on (apply ledgers and sends from it)."""
     writes: dict[str, dict[str, int]] = field(default_factory=dict)
     """object -> record -> writes the tool accepted so far (keeps each new write's idempotency key new)."""
 

@@ -30,7 +30,7 @@ from customer_hub.store import alert_store, golden_store
 from customer_hub.store import writeback_store as store
 from customer_hub.writeback.desired import flow_desired, flows_for, golden_creates, golden_desired
 from customer_hub.writeback.echoes import recognise_own_writes
-from customer_hub.writeback.fields import echo_hash, landed_value
+from customer_hub.writeback.fields import echo_hash
 from customer_hub.writeback.planner import (
     Change,
     Create,
@@ -106,16 +106,15 @@ def plan_tool(engine: Engine, config: HubConfig, tool: str, settings: WritebackS
         desired = golden_desired(engine, tool, obj, target) if target else []
         for name, flow in flows_for(flows, tool, obj):
             desired += flow_desired(engine, name, flow)
-        landed = store.landed(engine, tool, obj)
+        landed = store.landed_values(engine, tool, obj, sorted({item.field for item in desired}))
         current = {
-            (item.source_id, item.field): landed_value(tool, landed[item.source_id]["payload"], item.field)
+            (item.source_id, item.field): landed[item.source_id][item.field]
             for item in desired
             if item.source_id in landed
         }
         ledger = store.last_writes(engine, tool, obj)
         plan_object(plan, obj, desired, current, ledger, threshold_of(config))
         changed = {change.source_id for change in plan.by_object[obj]}
-        plan.landed[obj] = {source_id: landed[source_id] for source_id in changed}
         plan.writes[obj] = {source_id: last.writes for (source_id, _), last in ledger.items() if source_id in changed}
         if target is not None and target.mode == "upsert":
             wanted = golden_creates(engine, tool, obj, target)
@@ -194,7 +193,8 @@ class _UpdateBatch:
 
     def prepare(self) -> list[RecordWrite]:
         run, tool = self.run, self.run.plan.tool
-        landed, writes_of = run.plan.landed[self.obj], run.plan.writes[self.obj]
+        landed = store.landed(run.engine, tool, self.obj, [source_id for source_id, _ in self.records])
+        writes_of = run.plan.writes[self.obj]
         rows, writes = [], []
         for source_id, changes in self.records:
             key = idempotency_key(tool, self.obj, source_id, changes, writes_of.get(source_id, 0))

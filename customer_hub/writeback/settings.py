@@ -82,7 +82,7 @@ def field_problem(tool: str, name: str, creating: bool = False) -> str | None:
                 f"addressed and sent to); the hub does not write it. QuickBooks takes {list(QUICKBOOKS_FIELDS)}"
             )
         return f"{name!r} is not a QuickBooks customer field the hub writes; use one of {list(QUICKBOOKS_FIELDS)}"
-    match = re.match(r"^(\w+)\[([^\[\]]{1,40})\]$", name)
+    match = re.match(r"^(\w+)\[([^\[\]\"]{1,40})\]$", name)  # no quote: the key is read by JSON path
     if match:
         if _NESTED.get(tool) != match.group(1):
             allowed = f"{_NESTED[tool]}[key]" if tool in _NESTED else "plain property names"
