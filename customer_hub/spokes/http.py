@@ -38,6 +38,7 @@ def _window_margin(interval: float) -> float:
     between sending and the vendor's count; any more is rate given away (5% of a one-second window)."""
     return min(_PACING_MARGIN_SECONDS, 0.02 * interval)
 
+
 _HUBSPOT_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
 
 _sleep = time.sleep
