@@ -61,6 +61,7 @@ def build_writeback(tool: str, config: HubConfig) -> tuple[list[AssetsDefinition
         return MaterializeResult(
             metadata={
                 "planned": summary["planned"],
+                "creates": summary["creates"],
                 "records_changed": summary["records_changed"],
                 "records_linked": summary["records_linked"],
                 "unchanged": summary["unchanged"],

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -164,6 +164,20 @@ def resolution_input_row(row: Mapping[str, Any], revision: int) -> dict[str, Any
     }
 
 
+def _created_records_confirming_only(engine: Engine) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A landed row as customer records should read it: a record the write-back created and nobody has changed
+    since only confirms its golden customer (`writeback.created`); other rows are as landed."""
+    from customer_hub.writeback.created import confirming_only, untouched_created  # the write-back imports us
+
+    created = untouched_created(engine)
+
+    def confirmed(row: dict[str, Any]) -> dict[str, Any]:
+        golden = created.get((row["tool"], row["object"], str(row["source_id"]))) if created else None
+        return row if golden is None else {**row, "fields": confirming_only(row["fields"] or {}, golden)}
+
+    return confirmed
+
+
 def build_customer_records(
     engine: Engine, settings: ResolutionSettings | Mapping[str, Any] | None = None, *, full: bool = False
 ) -> dict[str, Any]:
@@ -183,9 +197,10 @@ def build_customer_records(
     if not full and state and state.fingerprint == fingerprint and state.detail.get("landed") == landed_now:
         return {**state.detail["summary"], "changed": 0}
 
+    confirmed = _created_records_confirming_only(engine)
     landed_ids, identity, partial = [], [], []
     for row in golden_store.landed_batches(engine):
-        bare = _bare_row(row)
+        bare = _bare_row(confirmed(row))
         landed_ids.append(row["id"])
         identity.append([bare["attributes"].get(field) for field in ("record_id", *IDENTITY_FIELDS)])
         partial.append((bare["record_id"], bare["source_system"], bare["deleted_at"] is None, _row_hash(bare)))
@@ -199,7 +214,7 @@ def build_customer_records(
     revision = (state.revision if state else 0) + (1 if changed_at or full else 0)
     changed = []
     for row in golden_store.landed_by_id(engine, [landed_ids[position] for position in changed_at.values()]):
-        bare = _bare_row(row)
+        bare = _bare_row(confirmed(row))
         bare["attributes"][NORMALIZED_KEY] = normalized[changed_at[bare["record_id"]]]
         changed.append({**bare, "content_hash": hashes[bare["record_id"]], "revision": revision})
     summary = {

@@ -58,6 +58,10 @@ class SandboxState:
             "quickbooks_invoices": [],
             "quickbooks_customers": [],
             "asana_tasks": [],
+            "hubspot_contacts": [],
+            "hubspot_companies": [],
+            "stripe_customers": [],
+            "intercom_contacts": [],
         }
         self.asana_tasks: dict[str, Record] = {}  # gid -> task, in creation order (change control's tickets)
         self.asana_jobs: dict[str, Record] = {}
@@ -117,7 +121,8 @@ class SandboxState:
             return {"faults": self.faults.snapshot(), "rate_limits": self.limiter.limits()}
 
     def writes(self) -> dict[str, list[Record]]:
-        """Records clients created through the API (Asana projects and tasks, QuickBooks invoices and customers)."""
+        """Records clients created through the API (Asana projects and tasks, QuickBooks invoices and customers,
+        and the HubSpot, Stripe and Intercom records the write-back's upsert creates)."""
         with self.lock:
             return {kind: list(records) for kind, records in self.written.items()}
 

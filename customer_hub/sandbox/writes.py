@@ -1,9 +1,10 @@
-"""The vendors' update endpoints the hub's write-back uses: HubSpot object PATCH and batch update, Stripe customer
-update (form-encoded, `metadata[...]`, Idempotency-Key replay), Intercom contact PUT and QuickBooks' sparse
-Customer update (SyncToken check, `requestid` replay).
+"""The vendors' write endpoints the hub's write-back uses: HubSpot object PATCH, batch update and (batch) create,
+Stripe customer update and create (form-encoded, `metadata[...]`, Idempotency-Key replay), Intercom contact PUT and
+POST, and QuickBooks' sparse Customer update (SyncToken check, `requestid` replay; its create is in the vendor).
 
-Each stored value that actually changes is appended to `SandboxState.write_log`, so a test can tell a change applied
-once from one applied twice (a repeated HubSpot update changes nothing; a replayed Stripe request is not applied).
+Each stored value that actually changes, and each value a create sets, is appended to `SandboxState.write_log`, so a
+test can tell a change applied once from one applied twice (a repeated HubSpot update changes nothing; a replayed
+Stripe request is not applied), and a record created once from one created twice (`state.written`).
 """
 
 import copy
@@ -13,7 +14,10 @@ from typing import TYPE_CHECKING, Any
 from customer_hub.sandbox.clock import qbo_time
 from customer_hub.sandbox.events import emit_stripe_event
 from customer_hub.sandbox.routing import Call, Reply
-from customer_hub.sandbox.seeding.hubspot import stamp
+from customer_hub.sandbox.seeding.common import hex_id, token
+from customer_hub.sandbox.seeding.hubspot import new_record, stamp
+from customer_hub.sandbox.seeding.intercom import new_contact
+from customer_hub.sandbox.seeding.stripe import new_customer
 from customer_hub.sandbox.store import Record
 
 if TYPE_CHECKING:
@@ -51,6 +55,48 @@ def hubspot_update(state: "SandboxState", kind: str, record: Record, properties:
         state.stream("hubspot", kind).touch(record["id"], now_ms)
 
 
+def hubspot_create(state: "SandboxState", kind: str, properties: dict[str, str]) -> Record:
+    """A new CRM object with these properties (check `hubspot_conflict` first)."""
+    now_ms = state.clock.now_ms()
+    record_id = state.next_id("hubspot", kind)
+    record = new_record(record_id, kind, properties, now_ms, now_ms)
+    state.stream("hubspot", kind).add(record_id, record, now_ms)
+    log_created(state, "hubspot", kind, record, record["properties"], properties)
+    return record
+
+
+def hubspot_conflict(state: "SandboxState", kind: str, inputs: list[dict[str, str]]) -> str | None:
+    """The id of a live contact already holding one of these emails (HubSpot keeps contact emails unique,
+    case-insensitively), "batch" when two inputs share one, else None."""
+    if kind != "contacts":
+        return None
+    wanted = [str(properties.get("email") or "").strip().lower() for properties in inputs]
+    wanted = [email for email in wanted if email]
+    if len(set(wanted)) < len(wanted):
+        return "batch"
+    taken = set(wanted)
+    for record in state.stream("hubspot", kind):
+        email = str(record["properties"].get("email") or "").lower()
+        if email in taken and not record.get("archived"):
+            return record["id"]
+    return None
+
+
+def log_created(
+    state: "SandboxState", tool: str, obj: str, record: Record, stored: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    """Log each value a create set (as changed from nothing) and keep the record among the created ones."""
+    record_id = str(record.get("id", record.get("Id")))
+    for name, value in sent.items():
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if item not in (None, ""):
+                    state.write_log.append({"tool": tool, "id": record_id, "field": key, "old": None, "new": item})
+        elif name in stored and value not in (None, ""):
+            state.write_log.append({"tool": tool, "id": record_id, "field": name, "old": None, "new": stored[name]})
+    state.written[f"{tool}_{obj}"].append(record)
+
+
 def hubspot_properties_problem(properties: Any) -> str | None:
     if not isinstance(properties, dict) or not all(isinstance(v, str) for v in properties.values()):
         return "properties must be an object of property name -> string value"
@@ -80,6 +126,27 @@ def stripe_customer_update(call: Call, record: Record) -> str | None:
     return None
 
 
+def stripe_customer_create(call: Call) -> Record | str:
+    """Create a customer from a form-encoded body (`name`, `email`, `phone`, `description`, `metadata[key]`); the
+    new customer, or the name of a parameter the sandbox does not take. Emits `customer.created`."""
+    form = call.request.form
+    for key in form:
+        if key not in STRIPE_CUSTOMER_FIELDS and not _FORM_KEY.match(key):
+            return key
+    state = call.state
+    metadata = {match.group(1): value for key, value in form.items() if (match := _FORM_KEY.match(key)) and value}
+    values = {key: (form.get(key) or None) for key in STRIPE_CUSTOMER_FIELDS}
+    now_ms = state.clock.now_ms()
+    record = new_customer(
+        f"cus_{token(state.rng, 14)}", values["name"], values["email"], values["phone"], None, now_ms // 1000, metadata
+    )
+    record["description"] = values["description"]
+    state.stream("stripe", "customers").add(record["id"], record, now_ms)
+    log_created(state, "stripe", "customers", record, record, {**values, "metadata": metadata})
+    emit_stripe_event(state, "customer.created", record)
+    return record
+
+
 # --- Intercom --------------------------------------------------------------------------------------------------
 
 INTERCOM_CONTACT_FIELDS = {"name", "email", "phone", "custom_attributes"}
@@ -102,6 +169,48 @@ def intercom_contact_update(state: "SandboxState", record: Record, body: dict[st
         record["updated_at"] = now_ms // 1000
         state.stream("intercom", "contacts").touch(record["id"], now_ms)
     return None
+
+
+INTERCOM_CREATE_FIELDS = INTERCOM_CONTACT_FIELDS | {"role", "external_id"}
+
+
+def intercom_conflict(state: "SandboxState", body: dict[str, Any]) -> str | None:
+    """The id of a contact already holding this email or external id (Intercom refuses a second one)."""
+    email = str(body.get("email") or "").strip().lower()
+    external = body.get("external_id")
+    for record in state.stream("intercom", "contacts"):
+        if (email and str(record.get("email") or "").lower() == email) or (
+            external and record.get("external_id") == external
+        ):
+            return record["id"]
+    return None
+
+
+def intercom_contact_create(state: "SandboxState", body: dict[str, Any]) -> Record | str:
+    """A new contact (role `user` unless `lead`); the new contact, or the attribute the sandbox does not take."""
+    for key in body:
+        if key not in INTERCOM_CREATE_FIELDS:
+            return key
+    now_ms = state.clock.now_ms()
+    email = body.get("email") or None
+    record = new_contact(
+        hex_id(state.rng),
+        "lead" if body.get("role") == "lead" else "user",
+        body.get("name"),
+        email,
+        body.get("phone"),
+        None,
+        now_ms // 1000,
+        now_ms // 1000,
+        None,
+    )
+    record["external_id"] = body.get("external_id")
+    attributes = {key: value for key, value in (body.get("custom_attributes") or {}).items() if value is not None}
+    record["custom_attributes"] = attributes
+    state.stream("intercom", "contacts").add(record["id"], record, now_ms)
+    sent = {key: value for key, value in body.items() if key not in ("role", "custom_attributes")}
+    log_created(state, "intercom", "contacts", record, record, {**sent, "custom_attributes": attributes})
+    return record
 
 
 def stripe_replay(call: Call, key: str | None) -> Reply | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,13 @@ MAX_VENDOR_WAIT_SECONDS = 900.0
 """A vendor asking for a longer pause than this is treated as an outage: fail now, the next schedule retries."""
 _PACING_MARGIN_SECONDS = 0.05
 """Added to a vendor's reset time so the first request of the next window does not land a hair too early."""
+
+
+def _window_margin(interval: float) -> float:
+    """The margin for a "max per interval" window: 2% of it, at most _PACING_MARGIN_SECONDS. Enough for the jitter
+    between sending and the vendor's count; any more is rate given away (5% of a one-second window)."""
+    return min(_PACING_MARGIN_SECONDS, 0.02 * interval)
+
 
 _HUBSPOT_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
 
@@ -174,17 +182,39 @@ def reset_wait_seconds(headers: Mapping[str, str]) -> float | None:
 
 
 class _WindowPacer:
-    """Keeps send times of the last `max` requests so a "max per interval" limit (HubSpot) can be waited out.
+    """Keeps send times of the last `max` requests so a "max per interval" limit (HubSpot) is kept to.
 
     HubSpot sends the window size and what is left, not when the window resets; the oldest of the last `max`
     requests leaving the window is exactly when the next request is allowed, for fixed and rolling windows alike.
+    The limits seen in the headers are remembered, so the next request waits for its turn *before* it is sent:
+    with several requests in flight, what is left is known only after they all come back, too late to pace by.
     """
 
     def __init__(self) -> None:
         self.sent: deque[float] = deque(maxlen=1000)
+        self.limits: dict[str, tuple[int, float]] = {}  # window -> (max requests, interval seconds)
 
     def record(self, sent_at: float) -> None:
         self.sent.append(sent_at)
+
+    def learn(self, headers: Mapping[str, str]) -> None:
+        """Remember the window sizes a response announces."""
+        for name, max_header, interval_ms in (
+            ("interval", "X-HubSpot-RateLimit-Max", _number(headers, _HUBSPOT_INTERVAL)),
+            ("secondly", "X-HubSpot-RateLimit-Secondly", 1000.0),
+        ):
+            maximum = _number(headers, max_header)
+            if maximum and maximum >= 1 and interval_ms:
+                self.limits[name] = (int(maximum), interval_ms / 1000.0)
+
+    def next_slot(self, at: float) -> float:
+        """The earliest moment from `at` on when one more request keeps every known window within its maximum
+        (with a margin, so a request sent just as a window ends is not counted in it by the vendor)."""
+        slot = at
+        for maximum, interval in self.limits.values():
+            if 0 < maximum <= len(self.sent):
+                slot = max(slot, self.sent[-maximum] + interval + _window_margin(interval))
+        return slot
 
     def wait(self, headers: Mapping[str, str], now: float) -> float | None:
         """Seconds until the next request is allowed when a window's budget is used up, else None.
@@ -204,9 +234,9 @@ class _WindowPacer:
             interval = interval_ms / 1000.0
             maximum = _number(headers, max_header)
             if maximum and 0 < maximum <= len(self.sent):
-                waits.append(max(0.0, self.sent[-int(maximum)] + interval - now))
+                waits.append(max(0.0, self.sent[-int(maximum)] + interval + _window_margin(interval) - now))
             else:
-                waits.append(interval)
+                waits.append(interval + _window_margin(interval))
         return max(waits) if waits else None
 
 
@@ -246,6 +276,10 @@ class ApiClient:
     `requests_per_second` spaces requests evenly for vendors that send no rate-limit headers (Stripe), so a sync
     stays under the limit instead of discovering it through 429s. `context` carries values a connector's callers
     need to build paths on this client (QuickBooks: the company's realm id and minor version, for the write-back).
+
+    One client may be used from several threads at once (the write-back keeps a few requests in flight, so a
+    vendor's round-trip time does not cap the rate below its limit): each request reserves its send time under a
+    lock, so together they keep to the pacing one thread would.
     """
 
     def __init__(
@@ -275,7 +309,7 @@ class ApiClient:
         self.default_headers = {"Accept": "application/json", **(default_headers or {})}
         self.stats = RequestStats()
         self.log = logging.getLogger(f"customer_hub.spokes.{tool}")
-        self._secrets: list[str] = []
+        self._lock = threading.Lock()
         self._not_before = 0.0
         self._min_interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._last_sent = float("-inf")
@@ -307,14 +341,11 @@ class ApiClient:
         attempt = 0
         auth_retried = False
         while True:
+            auth_headers = self._auth_headers()  # first: a token refresh must not eat into the reserved send time
             self._pace()
-            auth_headers = self._auth_headers()
-            self._secrets = [value for value in auth_headers.values() if value] + _secret_values(data)
+            secrets = [value for value in auth_headers.values() if value] + _secret_values(data)
             call_headers = {**self.default_headers, **(headers or {}), **auth_headers}
-            sent_at = _clock()
-            self._last_sent = sent_at
-            self._window.record(sent_at)
-            self.stats.requests += 1
+            self._count("requests")
             try:
                 response = self.session.request(
                     method,
@@ -326,25 +357,25 @@ class ApiClient:
                     timeout=self.settings.timeout_seconds,
                 )
             except requests.Timeout as error:
-                self.stats.by_status["timeout"] += 1
+                self._count("timeout")
                 safe = idempotent or isinstance(error, requests.ConnectTimeout)
                 attempt = self._retry_or_raise(endpoint, attempt, "timed out", None, ToolUnavailableError, safe)
                 continue
             except requests.ConnectionError as error:
-                self.stats.by_status["connection_error"] += 1
+                self._count("connection_error")
                 reason = f"connection failed ({type(error).__name__})"
                 attempt = self._retry_or_raise(endpoint, attempt, reason, None, ToolUnavailableError, idempotent)
                 continue
 
             status = response.status_code
-            self.stats.by_status[str(status)] += 1
+            self._count(str(status))
             self._remember_pacing(response)
             if status < 400:
                 return response
             if status in RETRY_STATUSES:
                 error_class = ToolRateLimitedError if status == 429 else ToolUnavailableError
                 safe = idempotent or status == 429
-                message = self._vendor_message(response)
+                message = self._vendor_message(response, secrets)
                 attempt = self._retry_or_raise(endpoint, attempt, message, response, error_class, safe)
                 continue
             if status in (401, 403):
@@ -356,13 +387,15 @@ class ApiClient:
                 raise ToolAuthError(
                     self.tool,
                     endpoint,
-                    self._vendor_message(response),
+                    self._vendor_message(response, secrets),
                     credential_envs=self.credential_envs,
                     status=status,
                 )
             if status == 404:
-                raise ToolNotFoundError(self.tool, endpoint, self._vendor_message(response), setting_hint=setting_hint)
-            raise ToolRequestError(self.tool, endpoint, self._vendor_message(response), status=status)
+                raise ToolNotFoundError(
+                    self.tool, endpoint, self._vendor_message(response, secrets), setting_hint=setting_hint
+                )
+            raise ToolRequestError(self.tool, endpoint, self._vendor_message(response, secrets), status=status)
 
     def get_json(
         self,
@@ -401,6 +434,12 @@ class ApiClient:
             idempotent=idempotent,
         )
 
+    def pause_before_retry(self, attempt: int) -> None:
+        """Wait the backoff of retry `attempt`, for a caller retrying what this layer must not (a create without an
+        idempotency key, re-sent only after looking for what the lost attempt may have made)."""
+        self._count("retries")
+        self._wait(self._backoff(attempt))
+
     # --- internals ---------------------------------------------------------------------------------------------
 
     def _json(self, method: str, path: str, *, idempotent: bool = True, **kwargs: Any) -> Any:
@@ -416,7 +455,7 @@ class ApiClient:
                 if attempt == reads - 1:
                     break
                 wait = self._backoff(attempt)
-                self.stats.retries += 1
+                self._count("retries")
                 self.log.warning(
                     "%s %s: response is not JSON, re-reading (%d/%d) in %.2f s",
                     self.tool,
@@ -465,7 +504,7 @@ class ApiClient:
                 self.tool, endpoint, f"{reason}; the tool asks to wait {vendor_wait:.0f} s", status=status
             )
         wait = vendor_wait * random.uniform(1.0, 1.1) if vendor_wait is not None else self._backoff(attempt)
-        self.stats.retries += 1
+        self._count("retries")
         self.log.warning(
             "%s %s: %s, retry %d/%d in %.2f s",
             self.tool,
@@ -497,32 +536,47 @@ class ApiClient:
             reset = reset_wait_seconds(response.headers)
             if reset is not None:
                 return reset + _PACING_MARGIN_SECONDS
-        hubspot = self._window.wait(response.headers, _clock())
-        if hubspot is not None:
-            return hubspot + _PACING_MARGIN_SECONDS
-        return None
+        return self._window.wait(response.headers, _clock())
 
     def _remember_pacing(self, response: requests.Response) -> None:
-        """After a successful response that used up the budget, hold the next request until the window resets."""
+        """Learn the windows the headers announce; after a successful response that used up the budget, hold the
+        next request until the window resets."""
+        with self._lock:
+            self._window.learn(response.headers)
         if response.status_code >= 400:
             return
         wait = self._vendor_wait(response)
         if wait:
             wait = min(wait, MAX_VENDOR_WAIT_SECONDS)
-            self._not_before = max(self._not_before, _clock() + wait)
+            with self._lock:
+                self._not_before = max(self._not_before, _clock() + wait)
 
     def _pace(self) -> None:
-        wait = max(self._not_before, self._last_sent + self._min_interval) - _clock()
-        if wait > 0:
-            self.log.debug("%s: pausing %.2f s to stay within the rate limit", self.tool, wait)
-            self._wait(wait)
+        """Reserve this request's send time (after the previous one's, within every known window) and wait for it."""
+        with self._lock:
+            now = _clock()
+            slot = self._window.next_slot(max(now, self._not_before, self._last_sent + self._min_interval))
+            self._last_sent = slot
+            self._window.record(slot)
+        if slot > now:
+            self.log.debug("%s: pausing %.2f s to stay within the rate limit", self.tool, slot - now)
+            self._wait(slot - now)
+
+    def _count(self, what: str) -> None:
+        """Count a request, a retry or an answer's status in `stats` (safely from any thread)."""
+        with self._lock:
+            if what in ("requests", "retries"):
+                setattr(self.stats, what, getattr(self.stats, what) + 1)
+            else:
+                self.stats.by_status[what] += 1
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.stats.throttled_seconds += seconds
+            with self._lock:
+                self.stats.throttled_seconds += seconds
             _sleep(seconds)
 
-    def _vendor_message(self, response: requests.Response) -> str:
+    def _vendor_message(self, response: requests.Response, secrets: Sequence[str]) -> str:
         """The vendor's own error text (first 300 characters), with any credential value scrubbed out."""
         text = ""
         try:
@@ -533,16 +587,7 @@ class ApiClient:
             text = _message_from(body)
         if not text:
             text = (response.text or response.reason or "").strip()[:300] or f"HTTP {response.status_code}"
-        return self._scrub(text[:300])
-
-    def _scrub(self, text: str) -> str:
-        """Remove the credentials last sent from a text: vendors sometimes echo them in error messages, whole or
-        masked (`sk_live_********1234`: a masked echo still gives away the key's head and tail)."""
-        for value in self._secrets:
-            for secret in {value, value.split(" ", 1)[-1]}:
-                if secret and len(secret) >= 6:
-                    text = text.replace(secret, "[redacted]")
-        return mask_key_shapes(text)
+        return _scrub(text[:300], secrets)
 
     @staticmethod
     def _path_only(path: str) -> str:
@@ -551,6 +596,16 @@ class ApiClient:
         if path.startswith(("http://", "https://")):
             path = "/" + path.split("/", 3)[-1] if path.count("/") >= 3 else "/"
         return path if path.startswith("/") else f"/{path}"
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    """Remove the credentials a request sent from a text: vendors sometimes echo them in error messages, whole or
+    masked (`sk_live_********1234`: a masked echo still gives away the key's head and tail)."""
+    for value in secrets:
+        for secret in {value, value.split(" ", 1)[-1]}:
+            if secret and len(secret) >= 6:
+                text = text.replace(secret, "[redacted]")
+    return mask_key_shapes(text)
 
 
 _SECRET_FIELD_WORDS = ("token", "secret", "password", "key", "code")

@@ -52,6 +52,9 @@ BALANCE_REREAD_BATCH = 100
 """Customer ids per `where Id in (...)` query when re-reading balances (keeps the query text short)."""
 DEFAULT_MINOR_VERSION = 75
 DEFAULT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+DEFAULT_REQUESTS_PER_SECOND = 500 / 60
+"""QuickBooks Online allows 500 requests a minute per company and sends no rate-limit headers, so the client spaces
+its requests evenly instead of finding the limit through 429s; `settings.requests_per_second` overrides (0: off)."""
 DEFAULT_INVOICE_ITEM_ID = "1"
 """Every QuickBooks company starts with the "Services" item (id 1); `settings.invoice_item_id` picks another."""
 
@@ -113,6 +116,7 @@ class QuickBooksConnector(ConnectorBase):
             credential_envs=[envs[key] for key in ("client_id", "client_secret", "refresh_token") if key in envs],
             settings=sync,
             on_auth_failure=self.auth.refresh_after_rejection,
+            requests_per_second=float(settings.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)) or None,
             context={"realm_id": self.realm_id, "realm_env": self.realm_env, "minor_version": self.minor_version},
         )
 

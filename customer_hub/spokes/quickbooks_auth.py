@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -70,6 +71,7 @@ class RefreshTokenAuth:
         self._access_token: str | None = None
         self._expires_at = 0.0
         self._reply_lost = False  # a refresh timed out after sending: the token may have rotated unseen
+        self._lock = threading.RLock()
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self.client = ApiClient(
             self.tool,
@@ -86,16 +88,20 @@ class RefreshTokenAuth:
 
     def refresh_after_rejection(self) -> bool:
         """The API refused the access token (revoked, or expired early): get a fresh one and retry once."""
-        self._access_token = None
-        self.access_token()
+        with self._lock:
+            self._access_token = None
+            self.access_token()
         return True
 
     # --- tokens ------------------------------------------------------------------------------------------------
 
     def access_token(self) -> str:
-        if self._access_token is None or self._clock() >= self._expires_at:
-            return self._refresh()
-        return self._access_token
+        """A valid access token. One refresh at a time: requests in flight on several threads (the write-back)
+        would otherwise each exchange the same refresh token, and Intuit accepts a refresh token only once."""
+        with self._lock:
+            if self._access_token is None or self._clock() >= self._expires_at:
+                return self._refresh()
+            return self._access_token
 
     def stored_refresh_token(self) -> str | None:
         """The newest refresh token the hub holds, if any."""

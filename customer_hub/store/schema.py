@@ -490,6 +490,27 @@ Index(
     writeback_ledger.c.field,
 )
 
+writeback_creates = Table(
+    "writeback_creates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tool", String(32), nullable=False),
+    Column("object", String(64), nullable=False),
+    Column("golden_id", String(32), nullable=False, doc="the golden customer the record is created for"),
+    Column("run_id", String(64), nullable=False, doc="the run that last sent (or is sending) the create"),
+    Column("status", String(16), nullable=False, doc="pending (sent, answer not seen), applied, rejected"),
+    Column("attempt", Integer, nullable=False, doc="creates sent after rejections: keeps idempotency keys new"),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("source_id", String(128), nullable=True, doc="the created record's id in the tool"),
+    Column("new_values", JSON, nullable=False, doc="tool field -> value the create sets"),
+    Column("error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("applied_at", UtcDateTime, nullable=True),
+    UniqueConstraint("tool", "object", "golden_id", name="uq_writeback_create"),
+)
+"""Records the write-back's upsert creates: one row per golden customer and target, ever, so a record is created at
+most once even across lost replies and crashed runs (and never again after someone deletes it in the tool)."""
+
 writeback_plans = Table(
     "writeback_plans",
     metadata,

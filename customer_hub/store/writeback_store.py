@@ -7,33 +7,102 @@ hub forgot it made.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Column, Engine, bindparam, func, insert, select, update
 
-from customer_hub.store.schema import landed_records, writeback_approvals, writeback_ledger, writeback_plans
-from customer_hub.writeback.planner import LastWrite
+from customer_hub.store.schema import (
+    customer_xref,
+    landed_records,
+    writeback_approvals,
+    writeback_creates,
+    writeback_ledger,
+    writeback_plans,
+)
+from customer_hub.writeback.fields import path_of, read_value
+from customer_hub.writeback.planner import Create, CreateSent, LastWrite
 
 SENT = ("applied", "confirmed", "overwritten")
 """Statuses of a write the tool accepted: each one makes the record's next idempotency key new."""
 
 
-def landed(engine: Engine, tool: str, obj: str) -> dict[str, dict[str, Any]]:
-    """source id -> the live landed row (payload, fields, freshness) of one tool object."""
+IDS_PER_QUERY = 500
+"""Records read per `IN (...)` query: well inside every backend's limit on bound parameters."""
+
+
+def landed(engine: Engine, tool: str, obj: str, source_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """source id -> the live landed row (payload and freshness) of these records of one tool object."""
     table = landed_records
     query = select(
         table.c.source_id,
         table.c.payload,
-        table.c.fields,
         table.c.source_updated_at,
         table.c.last_changed_at,
         table.c.last_seen_at,
     ).where(table.c.tool == tool, table.c.object == obj, table.c.deleted_at.is_(None))
+    ids = sorted(set(source_ids))
+    found: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
-        return {row.source_id: dict(row._mapping) for row in conn.execute(query)}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
+            found.update(
+                {row.source_id: dict(row._mapping) for row in conn.execute(query.where(table.c.source_id.in_(chunk)))}
+            )
+    return found
+
+
+def json_reads(engine: Engine, column: Column, path: tuple[str, ...]) -> tuple[Any, Any]:
+    """(value, kind) of the JSON at `path` in `column`, read by the database; turn them into the value with
+    `json_value`. The kind is the JSON type ("object", "null", ...), None when the path is missing."""
+    if engine.dialect.name == "sqlite":
+        json_path = "$" + "".join(f'."{part}"' for part in path)
+        return column[path].as_string(), func.json_type(column, json_path)
+    return column[path].as_string(), func.json_typeof(column[path])
+
+
+def json_value(value: Any, kind: str | None) -> Any:
+    """The value `json_reads` read, as JSON decoding would give it: SQLite hands scalars back as SQL values (a
+    true as 1), PostgreSQL as text, and both give containers as JSON text."""
+    if kind in ("true", "false"):
+        return kind == "true"
+    if value is None or not isinstance(value, str) or kind in ("text", "string"):
+        return value
+    if kind == "boolean":
+        return value == "true"
+    return json.loads(value)  # a number as PostgreSQL's text, an object or an array
+
+
+def landed_values(engine: Engine, tool: str, obj: str, fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """source id -> field -> the value each live landed record holds (`fields.landed_value`), for many records at
+    once: the database reads the fields out of the payloads, which never come into Python."""
+    table = landed_records
+    columns, reads = [], []
+    for field in fields:
+        path = path_of(tool, field)
+        if len(path) > 2:
+            raise ValueError(f"{tool} field {field!r}: the write-back reads at most two levels deep")
+        value, kind = json_reads(engine, table.c.payload, path)
+        parent = json_reads(engine, table.c.payload, path[:1])[1] if len(path) == 2 else None
+        columns += [value, kind] + ([parent] if parent is not None else [])
+        reads.append((field, len(path) == 2))
+    query = select(table.c.source_id, *columns).where(
+        table.c.tool == tool, table.c.object == obj, table.c.deleted_at.is_(None)
+    )
+    values: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            at, record = 1, {}
+            for field, nested in reads:
+                value, kind = row[at], row[at + 1]
+                parent = row[at + 2] if nested else None
+                at += 3 if nested else 2
+                record[field] = read_value(tool, field, kind is not None, json_value(value, kind), parent)
+            values[row[0]] = record
+    return values
 
 
 def last_writes(engine: Engine, tool: str, obj: str) -> dict[tuple[str, str], LastWrite]:
@@ -63,6 +132,111 @@ def add_pending(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         with engine.begin() as conn:
             conn.execute(insert(writeback_ledger), [{**row, "status": "pending"} for row in rows])
+
+
+def add_applied(engine: Engine, rows: Sequence[dict[str, Any]], at: datetime) -> None:
+    """Insert ledger rows of writes already made: the values a created record was created with."""
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(writeback_ledger), [{**row, "status": "applied", "applied_at": at} for row in rows])
+
+
+# --- creates (upsert targets) ------------------------------------------------------------------------------------
+
+
+def creates_sent(engine: Engine, tool: str, obj: str) -> dict[str, CreateSent]:
+    """golden id -> the create sent for it to this target, if any."""
+    table = writeback_creates
+    query = select(table.c.golden_id, table.c.status, table.c.attempt, table.c.idempotency_key).where(
+        table.c.tool == tool, table.c.object == obj
+    )
+    with engine.connect() as conn:
+        return {row.golden_id: CreateSent(row.status, row.attempt, row.idempotency_key) for row in conn.execute(query)}
+
+
+def save_creates(engine: Engine, run_id: str, tool: str, obj: str, creates: Sequence[Create], now: datetime) -> None:
+    """Mark these creates pending under `run_id` before their requests are sent: a new row per golden customer, or
+    the row of an earlier attempt re-armed (one row per golden customer and target, ever)."""
+    table = writeback_creates
+    values = {
+        c.golden_id: {"run_id": run_id, "status": "pending", "attempt": c.attempt, "idempotency_key":
+                      c.idempotency_key, "new_values": dict(c.values), "error": None}
+        for c in creates
+    }  # fmt: skip
+    with engine.begin() as conn:
+        known = set(
+            conn.execute(
+                select(table.c.golden_id).where(
+                    table.c.tool == tool, table.c.object == obj, table.c.golden_id.in_(list(values))
+                )
+            ).scalars()
+        )
+        new = [
+            {"tool": tool, "object": obj, "golden_id": golden_id, "created_at": now, **row}
+            for golden_id, row in values.items()
+            if golden_id not in known
+        ]
+        if new:
+            conn.execute(insert(table), new)
+        if known:
+            conn.execute(
+                update(table)
+                .where(table.c.tool == tool, table.c.object == obj, table.c.golden_id == bindparam("gid"))
+                .values({name: bindparam(f"v_{name}") for name in values[next(iter(known))]}),
+                [{"gid": g, **{f"v_{name}": value for name, value in values[g].items()}} for g in known],
+            )
+
+
+def finish_creates(engine: Engine, tool: str, obj: str, outcomes: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Record each create's outcome: applied (with the record's id), rejected, or still pending (answer lost)."""
+    table = writeback_creates
+    if not outcomes:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.tool == tool, table.c.object == obj, table.c.golden_id == bindparam("gid"))
+            .values(
+                status=bindparam("v_status"),
+                source_id=bindparam("v_source_id"),
+                error=bindparam("v_error"),
+                applied_at=bindparam("v_applied_at"),
+            ),
+            [
+                {
+                    "gid": row["golden_id"],
+                    "v_status": row["status"],
+                    "v_source_id": row.get("source_id"),
+                    "v_error": row.get("error"),
+                    "v_applied_at": now if row["status"] == "applied" else None,
+                }
+                for row in outcomes
+            ],
+        )
+
+
+def create_rows(engine: Engine, tool: str | None = None) -> list[dict[str, Any]]:
+    query = select(writeback_creates).order_by(writeback_creates.c.id)
+    if tool:
+        query = query.where(writeback_creates.c.tool == tool)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def anchor_records(engine: Engine, golden_ids: Sequence[str]) -> dict[str, str]:
+    """golden id -> one record linked to it (the most confident link, then the first id): the record a created
+    record is tied to, so the next golden run puts the created record with its golden customer."""
+    xref = customer_xref
+    query = (
+        select(xref.c.golden_customer_id, xref.c.record_id)
+        .where(xref.c.golden_customer_id.in_(list(golden_ids)))
+        .order_by(xref.c.golden_customer_id, xref.c.confidence.desc(), xref.c.record_id)
+    )
+    anchors: dict[str, str] = {}
+    with engine.connect() as conn:
+        for golden_id, record_id in conn.execute(query):
+            anchors.setdefault(golden_id, record_id)
+    return anchors
 
 
 def mark(

@@ -82,16 +82,16 @@ def _plan(engine: Any, config: Any, tools: list[str], run_id: str, *, as_json: b
 def format_summary(summary: dict[str, Any]) -> str:
     """One tool's plan as a few readable lines: totals, a per-field table, sample rows."""
     skipped = ", ".join(f"{reason} {count}" for reason, count in summary["skipped"].items()) or "none"
+    creates = f"; {summary['creates']} new record(s) to create" if summary.get("creates") else ""
     lines = [
         f"{summary['tool']}: {summary['planned']} change(s) on {summary['records_changed']} of "
-        f"{summary['records_linked']} linked records; unchanged {summary['unchanged']}; skipped: {skipped}"
+        f"{summary['records_linked']} linked records{creates}; unchanged {summary['unchanged']}; skipped: {skipped}"
     ]
     if summary["fields"]:
-        lines.append(f"  {'field':<40}{'fill':>7}{'update':>8}{'clear':>7}")
+        lines.append(f"  {'field':<40}{'fill':>7}{'update':>8}{'clear':>7}{'create':>8}")
         for name, counts in summary["fields"].items():
-            lines.append(
-                f"  {name:<40}{counts.get('fill', 0):>7}{counts.get('update', 0):>8}{counts.get('clear', 0):>7}"
-            )
+            fill, update, clear, create = (counts.get(op, 0) for op in ("fill", "update", "clear", "create"))
+            lines.append(f"  {name:<40}{fill:>7}{update:>8}{clear:>7}{create:>8}")
     for row in summary["samples"][:5]:
         lines.append(f"  e.g. {row['object']} {row['record']} {row['field']}: {row['before']} -> {row['after']} "
                      f"({row['golden_id']})")  # fmt: skip

@@ -1,8 +1,10 @@
-"""What each linked tool record should hold: golden fields by the configured mappings, and the values of flows.
+"""What each linked tool record should hold: golden fields by the configured mappings, and the values of flows;
+and, for an upsert target, the records the tool should have and has not.
 
 A target record is one the cross-reference links to a golden customer; its confidence travels with each value so
 the planner can refuse weak links. A flow ("new Stripe payment -> HubSpot contact by email") is the same thing
-from a different source: the newest matching source record per target record, found by a shared field.
+from a different source: the newest matching source record per target record, found by a shared field. A golden
+customer with no record at all in the target object (not even a weakly linked one) is one to create.
 """
 
 from __future__ import annotations
@@ -13,37 +15,62 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from customer_hub.store.schema import customer_xref, golden_customers, landed_records
+from customer_hub.store.writeback_store import json_reads, json_value
 from customer_hub.writeback.fields import as_text
-from customer_hub.writeback.planner import Desired
-from customer_hub.writeback.settings import FlowSettings, TargetSettings
+from customer_hub.writeback.planner import CreateWanted, Desired
+from customer_hub.writeback.settings import REQUIRED_ON_CREATE, FlowSettings, TargetSettings
 
 GOLDEN_ID = "golden_id"
 
 
 def golden_desired(engine: Engine, tool: str, obj: str, target: TargetSettings) -> list[Desired]:
     """One Desired per mapped field (and the golden id field) of every record of `tool`/`obj` in the xref."""
-    xref = customer_xref
-    links = select(xref.c.source_id, xref.c.golden_customer_id, xref.c.confidence).where(
-        xref.c.source_system == tool, xref.c.source_object == obj
-    )
-    golden = select(golden_customers.c.golden_id, golden_customers.c.fields).where(
-        golden_customers.c.status == "active", golden_customers.c.kind == "customer"
+    xref, golden = customer_xref, golden_customers
+    names = list(target.fields)
+    reads = [part for name in names for part in json_reads(engine, golden.c.fields, (name,))]
+    links = (
+        select(xref.c.source_id, xref.c.golden_customer_id, xref.c.confidence, *reads)
+        .join(golden, golden.c.golden_id == xref.c.golden_customer_id)
+        .where(xref.c.source_system == tool, xref.c.source_object == obj)
+        .where(golden.c.status == "active", golden.c.kind == "customer")
     )
     with engine.connect() as conn:
-        fields = {row.golden_id: row.fields or {} for row in conn.execute(golden)}
         rows = conn.execute(links.order_by(xref.c.source_id)).all()
     desired = []
-    for source_id, golden_id, confidence in rows:
-        if golden_id not in fields:
-            continue
-        values = fields[golden_id]
+    for source_id, golden_id, confidence, *read in rows:
         common = {"golden_id": golden_id, "confidence": confidence, "null_policy": target.null_policy}
         if target.golden_id_field:
             desired.append(Desired(source_id, target.golden_id_field, golden_id, origin=GOLDEN_ID, **common))
-        for golden_field, tool_field in target.fields.items():
-            value = as_text(values.get(golden_field))
-            desired.append(Desired(source_id, tool_field, value, origin=golden_field, **common))
+        for number, golden_field in enumerate(names):
+            value = as_text(json_value(read[2 * number], read[2 * number + 1]))
+            desired.append(Desired(source_id, target.fields[golden_field], value, origin=golden_field, **common))
     return desired
+
+
+def golden_creates(engine: Engine, tool: str, obj: str, target: TargetSettings) -> list[CreateWanted]:
+    """One CreateWanted per active golden customer with no record of `tool`/`obj` in the cross-reference (and
+    matching `create_where`): its golden id, create fields and mapped fields as the new record's values."""
+    xref = customer_xref
+    linked = select(xref.c.golden_customer_id).where(xref.c.source_system == tool, xref.c.source_object == obj)
+    golden = select(golden_customers.c.golden_id, golden_customers.c.fields).where(
+        golden_customers.c.status == "active",
+        golden_customers.c.kind == "customer",
+        golden_customers.c.golden_id.not_in(linked.where(xref.c.golden_customer_id.is_not(None))),
+    )
+    required = REQUIRED_ON_CREATE[(tool, obj)]
+    mapped = {**target.fields, **target.create_fields}
+    wanted = []
+    with engine.connect() as conn:
+        rows = conn.execute(golden.order_by(golden_customers.c.golden_id)).all()
+    for golden_id, fields in rows:
+        fields = fields or {}
+        if not all(as_text(fields.get(key)) == as_text(value) for key, value in target.create_where.items()):
+            continue
+        values = {tool_field: as_text(fields.get(golden_field)) for golden_field, tool_field in mapped.items()}
+        values = {name: value for name, value in values.items() if value is not None}
+        values[str(target.golden_id_field)] = golden_id
+        wanted.append(CreateWanted(golden_id, values, identified=any(values.get(name) for name in required)))
+    return wanted
 
 
 def flow_desired(engine: Engine, name: str, flow: FlowSettings) -> list[Desired]:

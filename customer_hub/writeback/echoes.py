@@ -22,14 +22,14 @@ from customer_hub.writeback.fields import UNKNOWN, echo_hash, landed_value
 def recognise_own_writes(engine: Engine) -> int:
     """Confirm applied writes that a sync has read back since; returns how many records were echoes only."""
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    written: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in store.unconfirmed(engine):
         groups[(row["tool"], row["object"], row["source_id"], row["idempotency_key"])].append(row)
-    landed_cache: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        written[(row["tool"], row["object"])].add(row["source_id"])
+    landed_rows = {stream: store.landed(engine, *stream, sorted(ids)) for stream, ids in written.items()}
     updates, echoes = [], 0
     for (tool, obj, source_id, _), rows in groups.items():
-        if (tool, obj) not in landed_cache:
-            landed_cache[(tool, obj)] = store.landed(engine, tool, obj)
-        landed = landed_cache[(tool, obj)].get(source_id)
+        landed = landed_rows[(tool, obj)].get(source_id)
         applied_at = min(row["applied_at"] for row in rows)
         if landed is None or landed["last_seen_at"] < applied_at:
             continue  # not read back yet

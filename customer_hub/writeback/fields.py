@@ -54,6 +54,20 @@ def landed_value(tool: str, payload: Mapping[str, Any], field: str) -> Any:
     return as_text(node)
 
 
+def read_value(tool: str, field: str, found: bool, value: Any, parent: str | None) -> Any:
+    """`landed_value` from what the database read of a payload (`writeback_store.landed_values`): whether the
+    field's path exists, its value, and for a nested field the kind of its container ("object", another JSON kind,
+    or None when missing). Planning then never loads whole payloads into Python."""
+    path = path_of(tool, field)
+    if found:
+        return as_text(value)
+    if tool in OMITS_EMPTY and (len(path) == 1 or parent in (None, "object")):
+        return None
+    if len(path) == 2 and parent == "object" and tool != "hubspot":
+        return None  # a present container without the key (Stripe metadata without it): the tool holds nothing
+    return UNKNOWN
+
+
 def as_text(value: Any) -> str | None:
     """Values as the tools store them (text), so 1990.0 from the golden record equals "1990" from HubSpot."""
     if value is None or value == "":

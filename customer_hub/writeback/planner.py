@@ -3,7 +3,9 @@
 Pure Python over plain values, so every rule is tested without a database or Dagster. Only real changes are
 planned: a value the tool already holds, or one the hub wrote and no sync has contradicted, is `unchanged`; an
 empty golden value never overwrites a filled one (`keep`); a record linked below the auto-merge threshold is
-`skipped`, because a wrong link would write one customer's data into another's record.
+`skipped`, because a wrong link would write one customer's data into another's record. An `upsert` target also
+plans one create per golden customer the tool has no record of, once: a create sent before is never planned anew
+(only re-sent with its key when its answer was lost), so a record is created at most once per golden customer.
 """
 
 from __future__ import annotations
@@ -43,6 +45,33 @@ class LastWrite:
 
 
 @dataclass(frozen=True)
+class CreateWanted:
+    """A golden customer without a record in the target tool, and what its new record would hold."""
+
+    golden_id: str
+    values: dict[str, str]  # tool field -> value (empty values left out)
+    identified: bool = True  # holds one of the fields the tool identifies a new record by
+
+
+@dataclass(frozen=True)
+class CreateSent:
+    """The create row of a golden customer in a target (one per golden customer, ever)."""
+
+    status: str  # pending (answer not seen), applied, rejected
+    attempt: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Create:
+    golden_id: str
+    values: dict[str, str]
+    idempotency_key: str
+    attempt: int
+    resend: bool  # sent before without an answer: it may exist already, so look for it before creating
+
+
+@dataclass(frozen=True)
 class Change:
     source_id: str
     field: str
@@ -66,20 +95,35 @@ class Plan:
     skipped: Counter = field(default_factory=Counter)  # reason -> count
     linked_records: int = 0
     by_object: dict[str, list[Change]] = field(default_factory=dict)
+    creates: dict[str, list[Create]] = field(default_factory=dict)  # object -> records to create
+    writes: dict[str, dict[str, int]] = field(default_factory=dict)
+    """object -> record -> writes the tool accepted so far (keeps each new write's idempotency key new)."""
 
     @property
     def records_changed(self) -> int:
-        return len({(obj, change.source_id) for obj, changes in self.by_object.items() for change in changes})
+        updated = {(obj, change.source_id) for obj, changes in self.by_object.items() for change in changes}
+        return len(updated) + self.records_created
+
+    @property
+    def records_created(self) -> int:
+        return sum(len(creates) for creates in self.creates.values())
 
     def fingerprint(self) -> str:
         """The same changes give the same fingerprint: an approval covers re-running the plan it approved."""
         items = sorted((obj, c.source_id, c.field, c.new) for obj, changes in self.by_object.items() for c in changes)
-        return hashlib.sha256(json.dumps([self.tool, items]).encode()).hexdigest()
+        new = sorted(
+            (obj, c.golden_id, sorted(c.values.items())) for obj, creates in self.creates.items() for c in creates
+        )
+        return hashlib.sha256(json.dumps([self.tool, items, new] if new else [self.tool, items]).encode()).hexdigest()
 
     def summary(self) -> dict[str, Any]:
         per_field: dict[str, Counter] = defaultdict(Counter)
         for change in self.changes:
             per_field[change.field][change.operation] += 1
+        for creates in self.creates.values():
+            for create in creates:
+                for name in create.values:
+                    per_field[name]["create"] += 1
         samples = [
             {
                 "object": obj,
@@ -92,9 +136,16 @@ class Plan:
             for obj, changes in self.by_object.items()
             for c in changes[:SAMPLE_ROWS]
         ][:SAMPLE_ROWS]
+        samples += [
+            {"object": obj, "record": None, "field": "(new record)", "before": None, "after": c.values,
+             "golden_id": c.golden_id}
+            for obj, creates in self.creates.items()
+            for c in creates[:SAMPLE_ROWS]
+        ][: max(0, SAMPLE_ROWS - len(samples))]  # fmt: skip
         return {
             "tool": self.tool,
             "planned": len(self.changes),
+            "creates": self.records_created,
             "records_changed": self.records_changed,
             "records_linked": self.linked_records,
             "unchanged": self.unchanged,
@@ -144,6 +195,37 @@ def plan_object(
         changes.append(change)
         plan.changes.append(change)
     plan.linked_records += len(linked)
+
+
+def plan_creates(
+    plan: Plan, obj: str, tool: str, wanted: Iterable[CreateWanted], sent: Mapping[str, CreateSent]
+) -> None:
+    """Add one upsert target's creates to `plan`. `wanted` are the golden customers the tool has no linked record
+    of; `sent[golden_id]` the create sent for one before. A created record (applied) waits for the next sync to
+    link it and is never created again, even after someone deletes it in the tool; a pending one (its answer was
+    lost) is re-sent with the same key; a rejected one is tried again under a new key."""
+    creates = plan.creates.setdefault(obj, [])
+    for item in wanted:
+        before = sent.get(item.golden_id)
+        if before is not None and before.status == "applied":
+            plan.unchanged += 1
+            continue
+        if not item.identified:
+            plan.skipped["create_without_identity"] += 1
+            continue
+        if before is not None and before.status == "pending":
+            creates.append(Create(item.golden_id, item.values, before.idempotency_key, before.attempt, resend=True))
+            continue
+        attempt = before.attempt + 1 if before is not None else 0
+        creates.append(
+            Create(item.golden_id, item.values, create_key(tool, obj, item.golden_id, attempt), attempt, False)
+        )
+
+
+def create_key(tool: str, obj: str, golden_id: str, attempt: int) -> str:
+    """One key per create attempt: a lost answer's re-send carries the same key (Stripe replays, QuickBooks'
+    `requestid` too); a create tried again after the tool refused it gets a new one."""
+    return hashlib.sha256(json.dumps([tool, obj, "create", golden_id, attempt]).encode()).hexdigest()[:48]
 
 
 @dataclass(frozen=True)

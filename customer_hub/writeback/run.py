@@ -2,12 +2,21 @@
 
 Used alike by the `<tool>_writeback` assets, `customer-hub writeback plan|apply` and the demo, so the three can
 never disagree about what would be written.
+
+Applying keeps a few requests in flight (`writeback.concurrency`) on worker threads while this thread writes the
+ledger: each batch's rows are ledgered pending before its request leaves and marked when its answer is back. Sent
+one after another, a vendor's round trip (a HubSpot batch takes a few hundred milliseconds) plus the ledger's own
+writes would leave the rate limit unused between requests; the client's pacing keeps the requests in flight
+within it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,15 +24,25 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import HubConfig
+from customer_hub.golden.records import record_id
 from customer_hub.spokes.http import ApiClient
-from customer_hub.store import alert_store
+from customer_hub.store import alert_store, golden_store
 from customer_hub.store import writeback_store as store
-from customer_hub.writeback.desired import flow_desired, flows_for, golden_desired
+from customer_hub.writeback.desired import flow_desired, flows_for, golden_creates, golden_desired
 from customer_hub.writeback.echoes import recognise_own_writes
-from customer_hub.writeback.fields import echo_hash, landed_value
-from customer_hub.writeback.planner import Change, GuardDecision, Plan, guard, idempotency_key, plan_object
+from customer_hub.writeback.fields import echo_hash
+from customer_hub.writeback.planner import (
+    Change,
+    Create,
+    GuardDecision,
+    Plan,
+    guard,
+    idempotency_key,
+    plan_creates,
+    plan_object,
+)
 from customer_hub.writeback.settings import WritebackSettings, writeback_settings
-from customer_hub.writeback.writers import WRITERS, RecordWrite
+from customer_hub.writeback.writers import CREATORS, WRITERS, Created, Outcome, RecordCreate, RecordWrite
 
 log = logging.getLogger("customer_hub.writeback")
 DEFAULT_AUTO_MERGE_THRESHOLD = 0.92
@@ -42,16 +61,22 @@ class ApplyResult:
     planned: int = 0
     sent: int = 0
     applied: int = 0
+    created: int = 0
     unchanged: int = 0
     skipped: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
     applied_records: set[tuple[str, str]] = field(default_factory=set)  # (object, record id)
+    planning_seconds: float = 0.0
+    sending_seconds: float = 0.0
+    """Wall time of the plan, and from the first request to the last answer: the sending rate against the
+    tool's limit, apart from the planning that precedes it."""
 
     def metadata(self) -> dict[str, int]:
         return {
             "planned": self.planned,
             "sent": self.sent,
+            "created": self.created,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "rejected": self.rejected,
@@ -81,13 +106,19 @@ def plan_tool(engine: Engine, config: HubConfig, tool: str, settings: WritebackS
         desired = golden_desired(engine, tool, obj, target) if target else []
         for name, flow in flows_for(flows, tool, obj):
             desired += flow_desired(engine, name, flow)
-        landed = store.landed(engine, tool, obj)
+        landed = store.landed_values(engine, tool, obj, sorted({item.field for item in desired}))
         current = {
-            (item.source_id, item.field): landed_value(tool, landed[item.source_id]["payload"], item.field)
+            (item.source_id, item.field): landed[item.source_id][item.field]
             for item in desired
             if item.source_id in landed
         }
-        plan_object(plan, obj, desired, current, store.last_writes(engine, tool, obj), threshold_of(config))
+        ledger = store.last_writes(engine, tool, obj)
+        plan_object(plan, obj, desired, current, ledger, threshold_of(config))
+        changed = {change.source_id for change in plan.by_object[obj]}
+        plan.writes[obj] = {source_id: last.writes for (source_id, _), last in ledger.items() if source_id in changed}
+        if target is not None and target.mode == "upsert":
+            wanted = golden_creates(engine, tool, obj, target)
+            plan_creates(plan, obj, tool, wanted, store.creates_sent(engine, tool, obj))
     return plan
 
 
@@ -118,38 +149,163 @@ def apply_plan(
     run_id: str,
     settings: WritebackSettings,
 ) -> ApplyResult:
-    """Send the plan's changes, one request per batch (HubSpot) or per record, ledgering each before sending."""
+    """Send the plan's changes, one request per batch (HubSpot) or per record, ledgering each before sending; then
+    its creates, each recorded before it is sent."""
     result = ApplyResult(plan.tool, run_id, planned=len(plan.changes), unchanged=plan.unchanged)
     result.skipped = sum(plan.skipped.values())
-    writer, batched = WRITERS[plan.tool]
-    for obj, changes in plan.by_object.items():
-        landed = store.landed(engine, plan.tool, obj)
-        ledger = store.last_writes(engine, plan.tool, obj)
-        writes_of = {source_id: last.writes for (source_id, _), last in ledger.items()}
-        records = _by_record(changes)
-        for chunk in _chunks(records, settings.batch_size if batched else 25):
-            rows, writes = [], []
-            for source_id, record_changes in chunk:
-                key = idempotency_key(plan.tool, obj, source_id, record_changes, writes_of.get(source_id, 0))
-                rows += _ledger_rows(plan.tool, obj, run_id, key, landed[source_id], record_changes)
-                values = {c.field: c.new for c in record_changes}
-                writes.append(RecordWrite(source_id, values, key, landed[source_id]["payload"]))
-            store.add_pending(engine, rows)
-            changed = {write.source_id: len(write.values) for write in writes}
-            keys = {write.source_id: write.idempotency_key for write in writes}
-            applied = []
-            for outcome in writer(client, obj, writes):
-                if outcome.ok:
-                    applied.append(keys[outcome.source_id])
-                    result.applied_records.add((obj, outcome.source_id))
-                    result.sent += 1
-                    result.applied += changed[outcome.source_id]
-                else:
-                    store.mark(engine, run_id, [keys[outcome.source_id]], "rejected", error=outcome.error)
-                    result.rejected += changed[outcome.source_id]
-                    result.errors.append(f"{obj} {outcome.source_id}: {outcome.error}")
-            store.mark(engine, run_id, applied, "applied", at=datetime.now(UTC))
+    started = time.monotonic()
+    run = _Apply(engine, plan, client, run_id, result)
+    _, batched = WRITERS[plan.tool]
+    jobs: list[_UpdateBatch | _CreateBatch] = [
+        _UpdateBatch(run, obj, chunk)
+        for obj, changes in plan.by_object.items()
+        for chunk in _chunks(_by_record(changes), settings.batch_size if batched else PER_RECORD_CHUNK)
+    ]
+    _, batched = CREATORS[plan.tool]
+    jobs += [
+        _CreateBatch(run, obj, str(settings.targets[plan.tool][obj].golden_id_field), chunk)
+        for obj, creates in plan.creates.items()
+        for chunk in _chunks(creates, settings.batch_size if batched else PER_RECORD_CHUNK)
+    ]
+    _run_pipelined(jobs, settings.concurrency)
+    result.sending_seconds = time.monotonic() - started
     return result
+
+
+@dataclass
+class _Apply:
+    """What every batch of one apply shares."""
+
+    engine: Engine
+    plan: Plan
+    client: ApiClient
+    run_id: str
+    result: ApplyResult
+
+
+@dataclass
+class _UpdateBatch:
+    """Updates of a few records: ledgered pending, sent, then marked applied or rejected per record."""
+
+    run: _Apply
+    obj: str
+    records: Sequence[tuple[str, list[Change]]]
+
+    def prepare(self) -> list[RecordWrite]:
+        run, tool = self.run, self.run.plan.tool
+        landed = store.landed(run.engine, tool, self.obj, [source_id for source_id, _ in self.records])
+        writes_of = run.plan.writes[self.obj]
+        rows, writes = [], []
+        for source_id, changes in self.records:
+            key = idempotency_key(tool, self.obj, source_id, changes, writes_of.get(source_id, 0))
+            rows += _ledger_rows(tool, self.obj, run.run_id, key, landed[source_id], changes)
+            values = {c.field: c.new for c in changes}
+            writes.append(RecordWrite(source_id, values, key, landed[source_id]["payload"]))
+        store.add_pending(run.engine, rows)
+        return writes
+
+    def send(self, writes: list[RecordWrite]) -> list[Outcome]:
+        writer, _ = WRITERS[self.run.plan.tool]
+        return writer(self.run.client, self.obj, writes)
+
+    def finish(self, writes: list[RecordWrite], outcomes: list[Outcome]) -> None:
+        run, result = self.run, self.run.result
+        changed = {write.source_id: len(write.values) for write in writes}
+        keys = {write.source_id: write.idempotency_key for write in writes}
+        applied = []
+        for outcome in outcomes:
+            if outcome.ok:
+                applied.append(keys[outcome.source_id])
+                result.applied_records.add((self.obj, outcome.source_id))
+                result.sent += 1
+                result.applied += changed[outcome.source_id]
+            else:
+                store.mark(run.engine, run.run_id, [keys[outcome.source_id]], "rejected", error=outcome.error)
+                result.rejected += changed[outcome.source_id]
+                result.errors.append(f"{self.obj} {outcome.source_id}: {outcome.error}")
+        store.mark(run.engine, run.run_id, applied, "applied", at=datetime.now(UTC))
+
+
+@dataclass
+class _CreateBatch:
+    """Creates of a few records: recorded pending, sent, then recorded with their outcome. A created record's
+    values go into the ledger (applied) and a merge decision ties it to a record of its golden customer, so the
+    next golden run links it there instead of resolving it on its own."""
+
+    run: _Apply
+    obj: str
+    golden_id_field: str
+    creates: Sequence[Create]
+
+    def prepare(self) -> list[RecordCreate]:
+        run = self.run
+        store.save_creates(run.engine, run.run_id, run.plan.tool, self.obj, self.creates, datetime.now(UTC))
+        field = self.golden_id_field
+        return [RecordCreate(c.golden_id, c.values, c.idempotency_key, field, c.resend) for c in self.creates]
+
+    def send(self, creates: list[RecordCreate]) -> list[Created]:
+        creator, _ = CREATORS[self.run.plan.tool]
+        return creator(self.run.client, self.obj, creates)
+
+    def finish(self, sent: list[RecordCreate], outcomes: list[Created]) -> None:
+        run, tool, now = self.run, self.run.plan.tool, datetime.now(UTC)
+        store.finish_creates(run.engine, tool, self.obj, [vars(outcome) for outcome in outcomes], now)
+        by_golden = {create.golden_id: create for create in sent}
+        made = [outcome for outcome in outcomes if outcome.status == "applied"]
+        rows = [
+            {"run_id": run.run_id, "tool": tool, "object": self.obj, "source_id": outcome.source_id, "field": name,
+             "golden_id": outcome.golden_id, "origin": "create", "old_value": None, "new_value": value,
+             "idempotency_key": by_golden[outcome.golden_id].idempotency_key, "landed_updated_at": None,
+             "landed_changed_at": None, "echo_hash": None, "created_at": now}
+            for outcome in made
+            for name, value in by_golden[outcome.golden_id].values.items()
+        ]  # fmt: skip
+        store.add_applied(run.engine, rows, now)
+        anchors = store.anchor_records(run.engine, [outcome.golden_id for outcome in made])
+        decisions = [
+            {"record_a": record_id(tool, self.obj, str(outcome.source_id)), "record_b": anchors[outcome.golden_id],
+             "decision": "merge", "decided_by": "writeback",
+             "reason": f"created in {tool} by the write-back for {outcome.golden_id} (run {run.run_id})"}
+            for outcome in made
+            if outcome.golden_id in anchors
+        ]  # fmt: skip
+        if decisions:
+            golden_store.add_decisions(run.engine, decisions)
+        run.result.created += len(made)
+        for outcome in outcomes:
+            if outcome.status != "applied":
+                run.result.rejected += 1
+                run.result.errors.append(f"{self.obj} new record for {outcome.golden_id}: {outcome.error}")
+
+
+def _run_pipelined(jobs: Iterable[_UpdateBatch | _CreateBatch], size: int) -> None:
+    """Run batches with up to `size` sends in flight, preparing and finishing each in order on this thread (the
+    ledger). A send that raises (a missing scope, say) stops new sends; those in flight are still finished, then
+    the error is raised."""
+    failure: Exception | None = None
+    flight: deque[tuple[Future, _UpdateBatch | _CreateBatch, Any]] = deque()
+
+    def finish_oldest() -> Exception | None:
+        future, job, payload = flight.popleft()
+        try:
+            outcomes = future.result()
+        except Exception as error:  # noqa: BLE001 - raised once the batches in flight are finished
+            return error
+        job.finish(payload, outcomes)
+        return None
+
+    with ThreadPoolExecutor(max_workers=size, thread_name_prefix="writeback") as pool:
+        for job in jobs:
+            while len(flight) >= size and failure is None:
+                failure = finish_oldest()
+            if failure is not None:
+                break
+            payload = job.prepare()
+            flight.append((pool.submit(job.send, payload), job, payload))
+        while flight:
+            failure = finish_oldest() or failure
+    if failure is not None:
+        raise failure
 
 
 def apply_tool(
@@ -165,7 +321,9 @@ def apply_tool(
     """Plan, check the guard (ApprovalRequired when it blocks), apply, and raise rejections and flow summaries
     through the alert outbox."""
     settings = settings or settings_of(config)
+    started = time.monotonic()
     plan = plan_tool(engine, config, tool, settings)
+    planning_seconds = time.monotonic() - started
     save_plan(engine, plan, run_id)
     decision = check_guard(engine, plan, settings, approved)
     if decision.needs_approval:
@@ -174,6 +332,7 @@ def apply_tool(
             f"then run `customer-hub writeback approve {run_id}` (or set the run config approve: true)"
         )
     result = apply_plan(engine, plan, client, run_id, settings)
+    result.planning_seconds = planning_seconds
     _raise_alerts(engine, config, settings, plan, result)
     log.info("%s write-back %s: %s", tool, run_id, result.metadata())
     return result
@@ -235,6 +394,10 @@ def _by_record(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:
     for change in changes:
         grouped.setdefault(change.source_id, []).append(change)
     return list(grouped.items())
+
+
+PER_RECORD_CHUNK = 25
+"""Records one worker sends one after another, for tools that take one record per request."""
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

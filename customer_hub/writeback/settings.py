@@ -45,18 +45,36 @@ matches on). They are HubSpot's (field_ownership) and the accounting team's to c
 hub's: a wrong link would re-address another customer's invoices."""
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUICKBOOKS_NAME = re.compile(r"^[A-Za-z]+(\[[A-Za-z0-9]+\])?$")
 _NESTED = {"stripe": "metadata", "intercom": "custom_attributes"}
 """Tools whose free-form fields are written as `container[key]`."""
 TRANSFORMS = ("date",)
 """Suffixes a flow's source value may carry: `created_at|date` keeps the YYYY-MM-DD part."""
 
 
-def field_problem(tool: str, name: str) -> str | None:
+REQUIRED_ON_CREATE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("hubspot", "contacts"): ("email",),
+    ("hubspot", "companies"): ("name", "domain"),
+    ("stripe", "customers"): ("email", "name"),
+    ("intercom", "contacts"): ("email",),
+    ("quickbooks", "customers"): ("DisplayName",),
+}
+"""Tool fields a created record needs one of: what the tool (and a person) identifies it by. HubSpot and Intercom
+keep contact emails unique, QuickBooks display names; a record without any of them could not be found again."""
+_QUICKBOOKS_READ_ONLY = ("FullyQualifiedName",)
+
+
+def field_problem(tool: str, name: str, creating: bool = False) -> str | None:
     """Why `name` is not a field the tool can be written with, or None. HubSpot takes property names; Stripe
     top-level customer fields or `metadata[key]`; Intercom contact attributes or `custom_attributes[key]`;
-    QuickBooks the fields of QUICKBOOKS_FIELDS only."""
+    QuickBooks the fields of QUICKBOOKS_FIELDS only, and its identity fields too when `creating` a customer (a new
+    customer needs a name and an address; an existing one's are the accounting team's)."""
     if tool == "quickbooks":
         if name in QUICKBOOKS_FIELDS:
+            return None
+        if creating and _QUICKBOOKS_NAME.match(name) and name.split("[")[0] in QUICKBOOKS_IDENTITY:
+            if name in _QUICKBOOKS_READ_ONLY:
+                return f"{name!r} is set by QuickBooks itself"
             return None
         if name.split("[")[0] in QUICKBOOKS_IDENTITY:
             return (
@@ -64,7 +82,7 @@ def field_problem(tool: str, name: str) -> str | None:
                 f"addressed and sent to); the hub does not write it. QuickBooks takes {list(QUICKBOOKS_FIELDS)}"
             )
         return f"{name!r} is not a QuickBooks customer field the hub writes; use one of {list(QUICKBOOKS_FIELDS)}"
-    match = re.match(r"^(\w+)\[([^\[\]]{1,40})\]$", name)
+    match = re.match(r"^(\w+)\[([^\[\]\"]{1,40})\]$", name)  # no quote: the key is read by JSON path
     if match:
         if _NESTED.get(tool) != match.group(1):
             allowed = f"{_NESTED[tool]}[key]" if tool in _NESTED else "plain property names"
@@ -78,15 +96,24 @@ class _Strict(BaseModel):
 
 
 class TargetSettings(_Strict):
-    """Write-back into one tool object: golden field -> tool field, plus the golden id field."""
+    """Write-back into one tool object: golden field -> tool field, plus the golden id field. `upsert` also creates
+    a record for each golden customer the tool has none of; nothing is ever deleted or mirrored."""
 
     enabled: bool = False
-    mode: Literal["update"] = Field(
-        "update", description="update existing linked records only (creating records is not supported)"
+    mode: Literal["update", "upsert"] = Field(
+        "update",
+        description="update: linked records only; upsert: also create one for a golden customer the tool lacks",
     )
     golden_id_field: str | None = Field(None, description="tool field that receives the golden customer id")
     fields: dict[str, str] = Field(default_factory=dict, description="golden field -> tool field")
     null_policy: Literal["keep", "clear"] = Field("keep", description="keep: never overwrite a value with empty")
+    create_fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="upsert: golden field -> tool field a created record starts with (its name, email, ...)",
+    )
+    create_where: dict[str, str | float | bool] = Field(
+        default_factory=dict, description="upsert: create only for golden customers whose field equals the value"
+    )
 
 
 class FlowSource(_Strict):
@@ -131,6 +158,9 @@ class GuardSettings(_Strict):
 
 class WritebackSettings(_Strict):
     batch_size: int = Field(100, ge=1, le=100, description="records per batch request (HubSpot allows 100)")
+    concurrency: int = Field(
+        4, ge=1, le=10, description="requests in flight per tool (QuickBooks allows 10); pacing keeps them in limits"
+    )
     approval: GuardSettings = GuardSettings()
     targets: dict[str, dict[str, TargetSettings]] = Field(default_factory=dict)
     flows: dict[str, FlowSettings] = Field(default_factory=dict)
@@ -173,8 +203,8 @@ def problems(settings: WritebackSettings, field_ownership: Mapping[str, str | li
     found: list[str] = []
     written: dict[tuple[str, str, str], str] = {}
 
-    def claim(tool: str, obj: str, name: str, key: str) -> None:
-        problem = field_problem(tool, name)
+    def claim(tool: str, obj: str, name: str, key: str, checked: bool = False) -> None:
+        problem = None if checked else field_problem(tool, name)
         if problem:
             found.append(f"writeback.{key}: {problem}")
         elif (tool, obj, name) in written:
@@ -188,8 +218,16 @@ def problems(settings: WritebackSettings, field_ownership: Mapping[str, str | li
             if obj not in WRITABLE.get(tool, ()):
                 found.append(f"writeback.targets.{tool}.{obj}: cannot write there; writable: {WRITABLE}")
                 continue
+            found += _upsert_problems(tool, obj, target)
             if target.golden_id_field:
                 claim(tool, obj, target.golden_id_field, f"targets.{tool}.{obj}.golden_id_field")
+            for golden_field, tool_field in target.create_fields.items():
+                key = f"targets.{tool}.{obj}.create_fields.{golden_field}"
+                problem = field_problem(tool, tool_field, creating=True)
+                if problem:
+                    found.append(f"writeback.{key}: {problem}")
+                else:
+                    claim(tool, obj, tool_field, key, checked=True)
             for golden_field, tool_field in target.fields.items():
                 key = f"targets.{tool}.{obj}.fields.{golden_field}"
                 if tool in _owners(field_ownership, golden_field):
@@ -205,6 +243,25 @@ def problems(settings: WritebackSettings, field_ownership: Mapping[str, str | li
             continue
         for tool_field in flow.set:
             claim(flow.find.tool, flow.find.object, tool_field, f"flows.{name}.set.{tool_field}")
+    return found
+
+
+def _upsert_problems(tool: str, obj: str, target: TargetSettings) -> list[str]:
+    """An upsert target must stamp created records with the golden id (how a lost create is found again and the
+    next sync links the record) and give them what the tool identifies them by; create settings need upsert."""
+    key = f"writeback.targets.{tool}.{obj}"
+    if target.mode != "upsert":
+        unused = [name for name in ("create_fields", "create_where") if getattr(target, name)]
+        return [f"{key}.{name}: only used with mode: upsert (mode is {target.mode})" for name in unused]
+    found = []
+    if not target.golden_id_field:
+        found.append(f"{key}: mode upsert needs golden_id_field: created records carry the golden customer id")
+    required = REQUIRED_ON_CREATE[(tool, obj)]
+    if not set(required) & set(target.create_fields.values()):
+        found.append(
+            f"{key}.create_fields: mode upsert needs one of {list(required)} mapped (what {tool} identifies a new "
+            f"{obj} record by), e.g. create_fields: {{email: {required[0]}}}"
+        )
     return found
 
 

@@ -8,6 +8,7 @@ import requests
 
 from customer_hub.sandbox import SandboxServer, start_sandbox
 from customer_hub_tests.contracts.spec_validation import require_specs
+from customer_hub_tests.sandbox.clients import quickbooks_headers
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +26,9 @@ def sandbox(specs: Path) -> Iterator[SandboxServer]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def qbo(sandbox: SandboxServer, http: requests.Session) -> dict[str, str]:
+    """QuickBooks headers for the session's sandbox: its seeded refresh token can be exchanged only once."""
+    return quickbooks_headers(sandbox, http)

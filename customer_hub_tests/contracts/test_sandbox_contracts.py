@@ -21,7 +21,7 @@ from customer_hub_tests.contracts.spec_validation import (
     require_specs,
     response_errors,
 )
-from customer_hub_tests.sandbox.clients import quickbooks_headers, sheets_headers
+from customer_hub_tests.sandbox.clients import sheets_headers
 
 BEARER = {"Authorization": "Bearer sandbox-token", "Intercom-Version": "2.16"}
 WORKSPACE = SANDBOX_IDS["asana_workspace_gid"]
@@ -318,11 +318,6 @@ def test_stripe_events_match_their_schema_and_carry_objects_in_the_account_versi
             assert "current_period_end" not in target
             assert all(set(item) >= {"current_period_start", "current_period_end"} for item in target["items"]["data"])
     assert {"invoice", "subscription"} <= kinds
-
-
-@pytest.fixture(scope="module")
-def qbo(sandbox: SandboxServer, http: requests.Session) -> dict[str, str]:
-    return quickbooks_headers(sandbox, http)
 
 
 @pytest.mark.parametrize(

@@ -93,3 +93,92 @@ def test_quickbooks_writer_bodies_are_sparse_customer_updates_of_the_xsd(specs) 
         query = {"requestid": request_id, "minorversion": "75"}
         assert request_errors("quickbooks", "POST", url, query=query, body=body) == []
     assert request_errors("quickbooks", "POST", url, body={**body, "Balance": "x"})  # the check itself bites
+
+
+def test_hubspot_create_one_and_a_batch_and_a_taken_email_is_a_conflict(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    base = f"{sandbox.base_url('hubspot')}/crm/v3/objects/contacts"
+    one = {"properties": {"email": "first.created@example.org", "golden_customer_id": "GC-0000000101"},
+           "associations": []}  # fmt: skip
+    created = _checked("hubspot", "POST", http.post(base, json=one, headers=BEARER), one, 201)
+    assert created["properties"]["golden_customer_id"] == "GC-0000000101"
+    batch = {
+        "inputs": [
+            {"properties": {"email": f"batch{n}@example.org", "golden_customer_id": f"GC-000000020{n}"},
+             "associations": [], "objectWriteTraceId": f"key-{n}"}
+            for n in range(2)
+        ]
+    }  # fmt: skip
+    answer = _checked("hubspot", "POST", http.post(f"{base}/batch/create", json=batch, headers=BEARER), batch, 201)
+    assert sorted(r["properties"]["golden_customer_id"] for r in answer["results"]) == [
+        "GC-0000000200",
+        "GC-0000000201",
+    ]
+    stored = {record["id"] for record in sandbox.state.writes()["hubspot_contacts"]}
+    assert {created["id"], *(r["id"] for r in answer["results"])} <= stored
+
+    taken = {"inputs": [{"properties": {"email": "BATCH0@example.org"}, "associations": []}, *batch["inputs"][1:]]}
+    refused = http.post(f"{base}/batch/create", json=taken, headers=BEARER)
+    assert refused.status_code == 409 and refused.json()["category"] == "CONFLICT"
+    first = next(r["id"] for r in answer["results"] if r["properties"]["email"] == "batch0@example.org")
+    assert refused.json()["message"] == f"Contact already exists. Existing ID: {first}"
+    assert len(sandbox.state.writes()["hubspot_contacts"]) == len(stored)  # nothing of the batch was created
+    search = {"filterGroups": [{"filters": [{"propertyName": "golden_customer_id", "operator": "IN",
+                                             "values": ["GC-0000000200", "GC-0000000201"]}]}],
+              "properties": ["golden_customer_id"], "sorts": [], "limit": 100, "after": "0"}  # fmt: skip
+    found = _checked("hubspot", "POST", http.post(f"{base}/search", json=search, headers=BEARER), search, 200)
+    assert found["total"] == 2
+
+
+def test_stripe_customer_create_replays_a_repeated_idempotency_key(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    url = f"{sandbox.base_url('stripe')}/v1/customers"
+    form = {"email": "new.payer@example.org", "name": "New Payer", "metadata[golden_customer_id]": "GC-0000000301"}
+    headers = {**BEARER, "Idempotency-Key": "create-key-1"}
+    first = _checked("stripe", "POST", http.post(url, data=form, headers=headers), form, 200)
+    assert first["metadata"] == {"golden_customer_id": "GC-0000000301"} and first["email"] == form["email"]
+    again = http.post(url, data=form, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == first["id"]
+    assert [c["id"] for c in sandbox.state.writes()["stripe_customers"]].count(first["id"]) == 1
+    events = [e for e in sandbox.state.stream("stripe", "events") if e["type"] == "customer.created"]
+    assert events[-1]["data"]["object"]["id"] == first["id"]  # the incremental sync reads it from the events
+
+
+def test_intercom_contact_create_and_find_by_custom_attribute(sandbox: SandboxServer, http: requests.Session) -> None:
+    url = f"{sandbox.base_url('intercom')}/contacts"
+    body = {"role": "user", "email": "new.user@example.org", "name": "New User",
+            "custom_attributes": {"golden_customer_id": "GC-0000000401"}}  # fmt: skip
+    created = _checked("intercom", "POST", http.post(url, json=body, headers=BEARER), body, 200)
+    assert created["custom_attributes"] == {"golden_customer_id": "GC-0000000401"}
+    query = {"query": {"field": "custom_attributes.golden_customer_id", "operator": "IN",
+                       "value": ["GC-0000000401", "GC-0000000402"]}}  # fmt: skip
+    found = _checked("intercom", "POST", http.post(f"{url}/search", json=query, headers=BEARER), query, 200)
+    assert [contact["id"] for contact in found["data"]] == [created["id"]]
+    twice = http.post(url, json={**body, "email": "NEW.USER@example.org"}, headers=BEARER)
+    assert twice.status_code == 409 and created["id"] in twice.text
+
+
+def test_quickbooks_customer_create_with_the_golden_id_in_notes(
+    sandbox: SandboxServer, http: requests.Session, qbo: dict[str, str]
+) -> None:
+    from customer_hub.sandbox import SANDBOX_IDS
+    from customer_hub_tests.contracts.spec_validation import quickbooks_errors
+
+    body = {"DisplayName": "Created By The Hub Ltd", "PrimaryEmailAddr": {"Address": "books@created.example"},
+            "Notes": "GC-0000000501", "WebAddr": {"URI": "https://created.example"}}  # fmt: skip
+    url = f"{sandbox.base_url('quickbooks')}/v3/company/{SANDBOX_IDS['quickbooks_realm_id']}/customer"
+    query = {"requestid": "create-501", "minorversion": "75"}
+    assert request_errors("quickbooks", "POST", url, query=query, body=body) == []
+    answer = http.post(url, params=query, json=body, headers=qbo)
+    assert answer.status_code == 200, answer.text
+    assert quickbooks_errors(answer.json()) == []
+    customer = answer.json()["Customer"]
+    assert customer["Notes"] == "GC-0000000501" and customer["WebAddr"] == {"URI": "https://created.example"}
+    again = http.post(url, params=query, json=body, headers=qbo)
+    assert again.json()["Customer"]["Id"] == customer["Id"]  # same requestid: the first answer replayed
+    assert [c["Id"] for c in sandbox.state.writes()["quickbooks_customers"]].count(customer["Id"]) == 1
+    refused = http.post(url, params={"minorversion": "75"}, json={**body, "DisplayName": "Other", "Balance": 3},
+                        headers=qbo)  # fmt: skip
+    assert refused.status_code == 400 and "Balance" in refused.text

@@ -47,6 +47,7 @@ class StubServer:
     def __init__(self) -> None:
         self.responses: deque[Canned] = deque()
         self.requests: list[Seen] = []
+        self.arrived: list[float] = []  # time.monotonic() of each request's arrival
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -59,6 +60,7 @@ class StubServer:
 
     def _app(self, environ, start_response):
         request = Request(environ)
+        self.arrived.append(time.monotonic())
         self.requests.append(
             Seen(request.method, request.path, request.query_string.decode(), dict(request.headers), request.get_data())
         )
@@ -157,8 +159,8 @@ def connector_for(sandbox, tool: str, engine=None, *, settings: dict[str, Any] |
     """A connector for `tool` pointed at the sandbox, with placeholder credentials and quick retries.
 
     Sheets gets a service-account key the sandbox made. `settings` are merged into the system's hub.yaml settings;
-    Stripe's client-side pacing is off unless given, because the sandbox only limits rates when a test switches
-    limits on.
+    Stripe's and QuickBooks' client-side pacing is off unless given, because the sandbox only limits rates when a
+    test switches limits on.
     """
     from customer_hub.config import load_config
     from customer_hub.spokes.registry import build_connector
@@ -166,7 +168,8 @@ def connector_for(sandbox, tool: str, engine=None, *, settings: dict[str, Any] |
     config = load_config()
     quick = {"timeout_seconds": 2.0, "max_retries": 6, "backoff_seconds": 0.005, "max_backoff_seconds": 0.05}
     system = config.systems[tool]
-    tool_settings = {**system.settings, **({"requests_per_second": 0} if tool == "stripe" else {}), **(settings or {})}
+    unpaced = {"requests_per_second": 0} if tool in ("stripe", "quickbooks") else {}
+    tool_settings = {**system.settings, **unpaced, **(settings or {})}
     config = config.model_copy(
         update={
             "sync": config.sync.model_copy(update={**quick, **sync_overrides}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from email.utils import formatdate
 
@@ -201,14 +202,40 @@ def test_retries_are_logged_with_status_and_wait_but_no_secret(stub, fast_sync, 
     assert not any(TOKEN in line for line in lines)
 
 
-def test_requests_per_second_spaces_requests_for_vendors_without_headers(stub, fast_sync, no_sleep):
+def _from_threads(count: int, send) -> None:
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_requests_per_second_spaces_requests_for_vendors_without_headers(stub, fast_sync):
     client = ApiClient("stripe", stub.url, auth={}, credential_envs=["STRIPE_API_KEY"], settings=fast_sync,
-                       requests_per_second=4)  # fmt: skip
+                       requests_per_second=20)  # fmt: skip
 
-    for _ in range(3):
-        client.get_json("/v1/customers")
+    client.get_json("/v1/customers")
+    _from_threads(5, lambda: client.get_json("/v1/customers"))  # several in flight share one pace
 
-    assert len(no_sleep) == 2 and all(0.2 <= wait <= 0.25 for wait in no_sleep)
+    gaps = [later - earlier for earlier, later in zip(stub.arrived, stub.arrived[1:], strict=False)]
+    assert len(stub.arrived) == 6 and stub.arrived[-1] - stub.arrived[0] >= 0.24, gaps  # 5 gaps of 0.05 s
+    assert min(gaps) >= 0.025, gaps  # never two at once (arrival times jitter a little on a busy machine)
+    assert client.stats.requests == 6 and client.stats.by_status == {"200": 6}
+
+
+def test_hubspot_windows_are_kept_before_the_answers_come_back(stub, fast_sync):
+    window = {"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "200",
+              "X-HubSpot-RateLimit-Remaining": "50"}  # fmt: skip
+    stub.queue(200, {}, headers=window)
+    stub.queue(200, {}, headers=window, delay=0.3, times=8)  # slow answers: all eight are in flight at once
+    client = client_for(stub, fast_sync)
+
+    client.get_json("/crm/v3/objects/contacts")  # learns the window
+    _from_threads(8, lambda: client.get_json("/crm/v3/objects/contacts"))
+
+    arrived = stub.arrived
+    assert len(arrived) == 9
+    assert all(arrived[n + 3] - arrived[n] >= 0.18 for n in range(len(arrived) - 3)), arrived  # jitter: 0.02 s
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -38,7 +38,8 @@ def system(sandbox, monkeypatch):
     system = load_config().systems["quickbooks"]
     monkeypatch.delenv(system.base_url_env, raising=False)
     monkeypatch.setenv(system.settings["token_url_env"], sandbox.url + SANDBOX_IDS["quickbooks_token_path"])
-    return system.model_copy(update={"base_url": sandbox.base_url("quickbooks")})
+    unpaced = {**system.settings, "requests_per_second": 0}  # the sandbox here has no rate limit to keep to
+    return system.model_copy(update={"base_url": sandbox.base_url("quickbooks"), "settings": unpaced})
 
 
 def _credentials(**overrides: str) -> dict[str, str]:
@@ -325,3 +326,14 @@ def test_an_access_token_refused_by_the_api_is_refreshed_once(stub, stub_system,
     assert _stored_token(store) == "r2"
     connector.count("customers")  # the cached access token is reused: no further refresh
     assert len(_sent_refresh_tokens(stub)) == 2
+
+
+def test_requests_keep_to_500_a_minute_without_waiting_for_429s(stub, stub_system, tmp_path):
+    """QuickBooks sends no rate-limit headers: the client spaces requests at its documented 500 a minute."""
+    stub.queue(body=_token("t1"))
+    stub.queue(body={"QueryResponse": {"totalCount": 1}}, times=3)
+    connector = QuickBooksConnector(stub_system, SYNC, _credentials(), engine_for(f"sqlite:///{tmp_path}/hub.db"))
+    for _ in range(3):
+        connector.count("customers")
+    api = [at for at, seen in zip(stub.arrived, stub.requests, strict=True) if not seen.path.endswith("/bearer")]
+    assert len(api) == 3 and api[-1] - api[0] >= 2 * 60 / 500 - 0.01

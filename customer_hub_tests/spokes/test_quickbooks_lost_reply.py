@@ -25,7 +25,8 @@ def system(sandbox, monkeypatch):
     system = load_config().systems["quickbooks"]
     monkeypatch.delenv(system.base_url_env, raising=False)
     monkeypatch.setenv(system.settings["token_url_env"], sandbox.url + SANDBOX_IDS["quickbooks_token_path"])
-    return system.model_copy(update={"base_url": sandbox.base_url("quickbooks")})
+    unpaced = {**system.settings, "requests_per_second": 0}  # the sandbox here has no rate limit to keep to
+    return system.model_copy(update={"base_url": sandbox.base_url("quickbooks"), "settings": unpaced})
 
 
 @pytest.fixture(autouse=True)

@@ -48,7 +48,8 @@ def books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Books]:
         system = config.systems["quickbooks"]
         monkeypatch.delenv(system.base_url_env, raising=False)
         monkeypatch.setenv(system.settings["token_url_env"], sandbox.url + SANDBOX_IDS["quickbooks_token_path"])
-        system = system.model_copy(update={"base_url": sandbox.base_url("quickbooks")})
+        unpaced = {**system.settings, "requests_per_second": 0}  # the sandbox here has no rate limit to keep to
+        system = system.model_copy(update={"base_url": sandbox.base_url("quickbooks"), "settings": unpaced})
         sync = SyncConfig(timeout_seconds=0.15, max_retries=6, backoff_seconds=0.001, max_backoff_seconds=0.01)
         credentials = {
             "client_id": "sandbox-client",

@@ -38,7 +38,47 @@ def test_writing_a_field_into_its_owning_tool_is_refused_naming_the_key() -> Non
     [
         ({"targets": {"hubspot": {"contacts": {"fields": {"balance": "metadata[balance]"}}}}}, "hubspot takes plain"),
         ({"targets": {"stripe": {"invoices": {}}}}, "stripe.invoices: cannot write there"),
-        ({"targets": {"hubspot": {"contacts": {"mode": "upsert"}}}}, "mode"),
+        ({"targets": {"hubspot": {"contacts": {"mode": "mirror"}}}}, "mode"),
+        (
+            {"targets": {"hubspot": {"contacts": {"mode": "upsert", "create_fields": {"email": "email"}}}}},
+            r"contacts: mode upsert needs golden_id_field",
+        ),
+        (
+            {"targets": {"stripe": {"customers": {"mode": "upsert", "golden_id_field": "metadata[g]"}}}},
+            r"customers.create_fields: mode upsert needs one of \['email', 'name'\] mapped",
+        ),
+        (
+            {"targets": {"intercom": {"contacts": {"create_fields": {"email": "email"}}}}},
+            r"intercom.contacts.create_fields: only used with mode: upsert",
+        ),
+        (
+            {
+                "targets": {
+                    "quickbooks": {
+                        "customers": {
+                            "mode": "upsert",
+                            "golden_id_field": "Notes",
+                            "create_fields": {"company_name": "FullyQualifiedName"},
+                        }
+                    }
+                }
+            },
+            "set by QuickBooks itself",
+        ),
+        (
+            {
+                "targets": {
+                    "hubspot": {
+                        "contacts": {
+                            "mode": "upsert",
+                            "golden_id_field": "g",
+                            "create_fields": {"email": "email", "balance": "g"},
+                        }
+                    }
+                }
+            },
+            "already written",
+        ),
         (
             {"targets": {"quickbooks": {"customers": {"fields": {"email": "PrimaryEmailAddr[Address]"}}}}},
             r"PrimaryEmailAddr\[Address\]' is the QuickBooks customer's identity",
@@ -126,3 +166,75 @@ def test_quickbooks_targets_and_payloads() -> None:
     fields = ["Notes", "WebAddr[URI]"]
     assert echo_hash("quickbooks", before, fields) == echo_hash("quickbooks", after, fields)
     assert echo_hash("quickbooks", before, fields) != echo_hash("quickbooks", {**after, "ResaleNum": "1"}, fields)
+
+
+def test_an_upsert_target_may_seed_a_new_record_with_fields_its_tool_owns() -> None:
+    from customer_hub.writeback.settings import writeback_settings
+
+    section = {
+        "targets": {
+            "quickbooks": {
+                "customers": {
+                    "mode": "upsert",
+                    "golden_id_field": "Notes",
+                    "create_fields": {"company_name": "DisplayName", "email": "PrimaryEmailAddr[Address]"},
+                    "create_where": {"subscription_status": "active"},
+                }
+            },
+            "hubspot": {"contacts": {"mode": "upsert", "golden_id_field": "golden_customer_id",
+                                     "create_fields": {"email": "email", "first_name": "firstname"}}},
+        }
+    }  # fmt: skip
+    settings = writeback_settings(_config_with(section).writeback)
+    assert settings.targets["quickbooks"]["customers"].mode == "upsert"
+    with pytest.raises(ConfigError, match="identity"):  # an existing customer's name stays the accounting team's
+        _config_with({"targets": {"quickbooks": {"customers": {"fields": {"company_name": "DisplayName"}}}}})
+
+
+def test_creates_are_planned_once_per_golden_customer() -> None:
+    from customer_hub.writeback.planner import CreateSent, CreateWanted, create_key, plan_creates
+
+    wanted = [
+        CreateWanted("GC-1", {"email": "a@x.example", "golden_customer_id": "GC-1"}),  # never sent
+        CreateWanted("GC-2", {"email": "b@x.example", "golden_customer_id": "GC-2"}),  # created, not synced yet
+        CreateWanted("GC-3", {"email": "c@x.example", "golden_customer_id": "GC-3"}),  # answer lost
+        CreateWanted("GC-4", {"email": "d@x.example", "golden_customer_id": "GC-4"}),  # refused before
+        CreateWanted("GC-5", {"golden_customer_id": "GC-5"}, identified=False),  # nothing to find it by
+    ]
+    sent = {
+        "GC-2": CreateSent("applied", 0, "k2"),
+        "GC-3": CreateSent("pending", 1, "k3"),
+        "GC-4": CreateSent("rejected", 0, "k4"),
+    }
+    plan = Plan("hubspot")
+    plan_creates(plan, "contacts", "hubspot", wanted, sent)
+    creates = {c.golden_id: c for c in plan.creates["contacts"]}
+    assert sorted(creates) == ["GC-1", "GC-3", "GC-4"]
+    assert (creates["GC-1"].resend, creates["GC-1"].idempotency_key) == (
+        False,
+        create_key("hubspot", "contacts", "GC-1", 0),
+    )
+    assert (creates["GC-3"].resend, creates["GC-3"].idempotency_key) == (True, "k3")  # looked for, not made twice
+    assert creates["GC-4"].attempt == 1 and creates["GC-4"].idempotency_key not in (
+        "k4",
+        creates["GC-1"].idempotency_key,
+    )
+    assert plan.unchanged == 1 and dict(plan.skipped) == {"create_without_identity": 1}
+    summary = plan.summary()
+    assert summary["creates"] == 3 and summary["records_changed"] == 3
+    assert summary["fields"]["email"] == {"create": 3}
+
+
+def test_a_created_record_untouched_in_its_tool_only_confirms_its_golden_customer() -> None:
+    from customer_hub.writeback.created import confirming_only
+
+    landed = {"email": "ann@acme.example", "company_name": "Ann Smith", "balance": 0.0, "currency": "usd",
+              "shared_keys": "stripe_customer:cus_1"}  # fmt: skip
+    golden = {"email": "ann@acme.example", "company_name": "Acme Ltd"}
+    assert confirming_only(landed, golden) == {
+        "email": "ann@acme.example",
+        "company_name": None,  # Stripe's name field, read as a company: not news about Acme
+        "balance": None,  # the tool's default for a new customer
+        "currency": "usd",
+        "shared_keys": "stripe_customer:cus_1",
+    }

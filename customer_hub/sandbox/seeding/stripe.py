@@ -90,23 +90,26 @@ def new_customer(
     name: str | None,
     email: str | None,
     phone: str | None,
-    customer: Customer,
+    customer: Customer | None,
     created: int,
     metadata: dict[str, str],
 ) -> Record:
-    """A Stripe customer object."""
-    city, region, postal, country = customer.city[:4]
-    return {
-        "id": customer_id,
-        "object": "customer",
-        "address": {
+    """A Stripe customer object; without a seeded `customer` (created through the API) it has no address."""
+    address = None
+    if customer is not None:
+        city, region, postal, country = customer.city[:4]
+        address = {
             "city": city,
             "country": country,
             "line1": customer.street,
             "line2": None,
             "postal_code": postal,
             "state": region or None,
-        },
+        }
+    return {
+        "id": customer_id,
+        "object": "customer",
+        "address": address,
         "balance": 0,
         "created": created,
         "currency": "usd",

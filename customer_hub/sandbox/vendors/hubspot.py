@@ -1,5 +1,5 @@
-"""HubSpot CRM v3: objects (list with `after` paging, search with filters, read one), the associations batch read,
-and HubSpot's error bodies."""
+"""HubSpot CRM v3: objects (list with `after` paging, search with filters, read one, update and create, one or a
+batch), the associations batch read, and HubSpot's error bodies."""
 
 import uuid
 from typing import Any
@@ -9,7 +9,13 @@ from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, int_arg
 from customer_hub.sandbox.seeding.hubspot import ASSOCIATION_TYPES, MODIFIED_PROPERTY
 from customer_hub.sandbox.store import Record, Stream
-from customer_hub.sandbox.writes import HUBSPOT_BATCH_LIMIT, hubspot_properties_problem, hubspot_update
+from customer_hub.sandbox.writes import (
+    HUBSPOT_BATCH_LIMIT,
+    hubspot_conflict,
+    hubspot_create,
+    hubspot_properties_problem,
+    hubspot_update,
+)
 
 OBJECT_TYPES = {
     "contacts": "contacts",
@@ -61,6 +67,12 @@ def _error(status: int, category: str, message: str, **extra: Any) -> Reply:
     return Reply(body | extra, status)
 
 
+def _conflict(existing: str) -> Reply:
+    if existing == "batch":
+        return _error(409, "CONFLICT", "Duplicate emails found in the batch input.")
+    return _error(409, "CONFLICT", f"Contact already exists. Existing ID: {existing}")
+
+
 def _split(values: list[str]) -> list[str]:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
@@ -100,6 +112,8 @@ class HubSpotApi(VendorApi):
         base = "/hubspot/crm/v3/objects/<object_type>"
         return [
             Route(base, self.list_objects),
+            Route(base, self.create_object, ("POST",), writes=True),
+            Route(f"{base}/batch/create", self.batch_create, ("POST",), writes=True),
             Route(f"{base}/search", self.search, ("POST",)),
             Route(f"{base}/<object_id>", self.read_object),
             Route(f"{base}/<object_id>", self.update_object, ("PATCH",), writes=True),
@@ -247,6 +261,44 @@ class HubSpotApi(VendorApi):
             "links": {},
         }
         return Reply(body | {"numErrors": len(missing), "errors": [error]}, status=207)
+
+    def create_object(self, call: Call, object_type: str) -> Reply:
+        """POST one new object (201); a contact whose email another live contact has is a 409 CONFLICT."""
+        kind = self._object_type(object_type)
+        body = call.json_body() if kind else None
+        properties = body.get("properties") if isinstance(body, dict) else None
+        problem = hubspot_properties_problem(properties) if kind else f"Unable to infer object type from: {object_type}"
+        if problem:
+            return _error(400, "VALIDATION_ERROR", problem)
+        existing = hubspot_conflict(call.state, kind, [properties])
+        if existing:
+            return _conflict(existing)
+        record = hubspot_create(call.state, kind, properties)
+        return Reply(present(record, kind, list(properties), None), 201)
+
+    def batch_create(self, call: Call, object_type: str) -> Reply:
+        """Create up to 100 objects (201). As in HubSpot, one contact email already taken (or sent twice) refuses
+        the whole batch with a 409 CONFLICT and creates nothing."""
+        kind = self._object_type(object_type)
+        inputs = (call.json_body() or {}).get("inputs") if kind else None
+        if not isinstance(inputs, list):
+            return _error(400, "VALIDATION_ERROR", "inputs must be a list of {properties, associations}")
+        if len(inputs) > HUBSPOT_BATCH_LIMIT:
+            return _error(400, "VALIDATION_ERROR", f"Batch input limit exceeded: {len(inputs)} > {HUBSPOT_BATCH_LIMIT}")
+        for item in inputs:
+            problem = hubspot_properties_problem(item.get("properties") if isinstance(item, dict) else None)
+            if problem:
+                return _error(400, "VALIDATION_ERROR", problem)
+        existing = hubspot_conflict(call.state, kind, [item["properties"] for item in inputs])
+        if existing:
+            return _conflict(existing)
+        started = iso_ms(call.state.clock.now_ms())
+        results = []
+        for item in inputs:
+            record = hubspot_create(call.state, kind, item["properties"])
+            results.append(present(record, kind, list(item["properties"]), None))
+        body = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": started}
+        return Reply(body, 201)
 
     def search(self, call: Call, object_type: str) -> Reply:
         kind = self._object_type(object_type)

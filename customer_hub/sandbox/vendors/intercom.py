@@ -1,4 +1,4 @@
-"""Intercom 2.x: cursor-paged contacts and conversations, and their day-granular search."""
+"""Intercom 2.x: cursor-paged contacts and conversations, their day-granular search, contact update and create."""
 
 import math
 import uuid
@@ -7,7 +7,7 @@ from typing import Any
 from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, decode_cursor, encode_cursor, int_arg
 from customer_hub.sandbox.store import Record
-from customer_hub.sandbox.writes import intercom_contact_update
+from customer_hub.sandbox.writes import intercom_conflict, intercom_contact_create, intercom_contact_update
 
 VERSIONS = {
     "1.0",
@@ -154,7 +154,10 @@ class IntercomApi(VendorApi):
                 Route(f"/intercom/{name}/search", self.search, ("POST",), defaults={"name": name}),
                 Route(f"/intercom/{name}/<object_id>", self.retrieve, defaults={"name": name}),
             ]
-        return routes + [Route("/intercom/contacts/<object_id>", self.update_contact, ("PUT",), writes=True)]
+        return routes + [
+            Route("/intercom/contacts/<object_id>", self.update_contact, ("PUT",), writes=True),
+            Route("/intercom/contacts", self.create_contact, ("POST",), writes=True),
+        ]
 
     def authenticate(self, call: Call) -> Reply | None:
         version = call.request.headers.get("Intercom-Version")
@@ -269,3 +272,18 @@ class IntercomApi(VendorApi):
         if unknown:
             return _error(400, "parameter_invalid", f"{unknown} is not a contact attribute")
         return Reply(call.drift(record))
+
+    def create_contact(self, call: Call) -> Reply:
+        """POST /contacts: a user (or lead) with an email or external id; one taken already is a 409 conflict."""
+        body = call.json_body()
+        if not isinstance(body, dict):
+            return _error(400, "parameter_invalid", "Body must be a JSON object")
+        if not (body.get("email") or body.get("external_id") or body.get("role") == "lead"):
+            return _error(400, "parameter_not_found", "email or external_id is required for a user")
+        existing = intercom_conflict(call.state, body)
+        if existing:
+            return _error(409, "conflict", f"A contact matching those details already exists with id={existing}")
+        created = intercom_contact_create(call.state, body)
+        if isinstance(created, str):
+            return _error(400, "parameter_invalid", f"{created} is not a contact attribute")
+        return Reply(call.drift(created))

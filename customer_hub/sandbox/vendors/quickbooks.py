@@ -12,7 +12,7 @@ from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi
 from customer_hub.sandbox.seeding.quickbooks import new_customer, new_invoice, unique_display_name
 from customer_hub.sandbox.store import Record, Stream
-from customer_hub.sandbox.writes import quickbooks_customer_update
+from customer_hub.sandbox.writes import QUICKBOOKS_CUSTOMER_FIELDS, log_created, quickbooks_customer_update
 
 ENTITIES = {
     "customer": ("Customer", "customers"),
@@ -40,6 +40,11 @@ CONDITION = re.compile(
     re.IGNORECASE,
 )
 TIME_FIELDS = {"metadata.lastupdatedtime": "LastUpdatedTime", "metadata.createtime": "CreateTime"}
+EXTRA_CREATE_FIELDS = QUICKBOOKS_CUSTOMER_FIELDS - {
+    "DisplayName", "CompanyName", "GivenName", "FamilyName", "PrimaryEmailAddr", "PrimaryPhone", "BillAddr", "Active"
+}  # fmt: skip
+"""Customer fields a create takes beyond those `new_customer` shapes (Notes, WebAddr, ...), stored as sent."""
+CREATE_FIELDS = QUICKBOOKS_CUSTOMER_FIELDS | {"domain", "sparse"}
 
 
 def _server_time(call: Call) -> str:
@@ -438,6 +443,13 @@ class QuickBooksApi(VendorApi):
                 "Required parameter DisplayName is missing in the request",
                 code="2020",
             )
+        unknown = next((key for key in body if key not in CREATE_FIELDS), None)
+        if unknown:
+            return _validation(
+                "Request has invalid or unsupported property",
+                f"Property Name:{unknown} specified is unsupported or invalid",
+                code="2010",
+            )
         customers = state.stream("quickbooks", "customers")
         used = {record["DisplayName"].lower() for record in customers}
         if display.lower() in used:
@@ -461,6 +473,8 @@ class QuickBooksApi(VendorApi):
             now_ms // 1000,
             now_ms // 1000,
         )
+        extras = {key: value for key, value in body.items() if key in EXTRA_CREATE_FIELDS and value not in (None, "")}
+        record.update(copy.deepcopy(extras))
         customers.add(customer_id, record, now_ms)
-        state.written["quickbooks_customers"].append(record)
+        log_created(state, "quickbooks", "customers", record, record, body)
         return Reply({"Customer": record, "time": _server_time(call)})

@@ -1,4 +1,5 @@
-"""Stripe: cursor-paged lists (newest first) of customers, subscriptions, invoices and events."""
+"""Stripe: cursor-paged lists (newest first) of customers, subscriptions, invoices and events; customer update and
+create (Idempotency-Key replay)."""
 
 import copy
 import time
@@ -9,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from customer_hub.sandbox.rate_limits import RateDecision
 from customer_hub.sandbox.routing import Call, Reply, Route, VendorApi, int_arg
 from customer_hub.sandbox.store import Record, Stream
-from customer_hub.sandbox.writes import stripe_customer_update, stripe_remember, stripe_replay
+from customer_hub.sandbox.writes import stripe_customer_create, stripe_customer_update, stripe_remember, stripe_replay
 
 EVENT_RETENTION_SECONDS = 30 * 86400
 PAYMENT_METHOD_PATH = "invoice_settings.default_payment_method"
@@ -101,6 +102,7 @@ class StripeApi(VendorApi):
     def routes(self) -> list[Route]:
         return [
             *(Route(f"/stripe/v1/{name}", self.list_objects, defaults={"name": name}) for name in OBJECT_NAMES),
+            Route("/stripe/v1/customers", self.create_customer, ("POST",), writes=True),
             Route("/stripe/v1/payment_methods/<object_id>", self.retrieve_payment_method),
             Route("/stripe/v1/products/<object_id>", self.retrieve_product),
             *(Route(f"/stripe/v1/{name}/<object_id>", self.retrieve, defaults={"name": name}) for name in OBJECT_NAMES),
@@ -205,6 +207,18 @@ class StripeApi(VendorApi):
             return _error(400, f"Received unknown parameter: {unknown}", param=unknown)
         stripe_remember(call, key, record)
         return Reply(call.drift(record))
+
+    def create_customer(self, call: Call) -> Reply:
+        """POST /v1/customers: a repeated Idempotency-Key replays the first answer instead of creating another."""
+        key = call.request.headers.get("Idempotency-Key")
+        replay = stripe_replay(call, key)
+        if replay is not None:
+            return replay
+        created = stripe_customer_create(call)
+        if isinstance(created, str):
+            return _error(400, f"Received unknown parameter: {created}", param=created)
+        stripe_remember(call, key, created)
+        return Reply(call.drift(created))
 
     def retrieve_payment_method(self, call: Call, object_id: str) -> Reply:
         method = call.state.extras.get("stripe_payment_methods", {}).get(object_id)
