@@ -16,7 +16,7 @@ from customer_hub.lookup import (
     lookup,
     record_decision,
 )
-from customer_hub.store import engine_for, golden_store, keyed
+from customer_hub.store import engine_for, golden_store
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -91,7 +91,7 @@ def hub(tmp_path):
         if row["status"] == "active"
     ]
     rows = [view_row(view, NOW) for view in views]
-    golden_store.save_360(engine, rows, [], removed=(), state=keyed.StepState(0, "", {}), full=True)
+    golden_store.save_360(engine, rows, [])
     return engine
 
 

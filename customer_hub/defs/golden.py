@@ -205,15 +205,15 @@ def customer_360(context: AssetExecutionContext, hub: HubResource, config: Rebui
 
     engine = hub.engine()
     with health_logged(engine, what="customer_360", trigger=trigger_of(context), run_id=context.run.run_id) as entry:
-        views = build_customer_360(engine, full=config.full)
+        rebuilt = build_customer_360(engine, full=config.full)
         figures = golden_store.figures_360(engine)
-        entry.records_in = entry.records_out = len(views)
+        entry.records_in = entry.records_out = rebuilt
     billed_twice = double_billing_in(golden_store.double_billing_views(engine))
     duplicates = golden_store.duplicate_views(engine, limit=20)
     return MaterializeResult(
         metadata={
             "dagster/row_count": figures["customers"],
-            "rebuilt_this_run": len(views),
+            "rebuilt_this_run": rebuilt,
             "total_mrr": figures["total_mrr"],
             "paying_customers": figures["paying_customers"],
             "double_billed_customers": len(billed_twice),

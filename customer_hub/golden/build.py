@@ -330,6 +330,8 @@ def link_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 
 _ATTEMPTS = 3
+_SURVIVE_BATCH = 10_000
+"""Golden ids survived at a time: their records' full attributes are read per batch."""
 
 
 def build_golden(
@@ -411,14 +413,14 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool) ->
         survive_ids[kind] = refreshed
         touched_ids |= touched | refreshed
 
-    members = set(resolved.loc[resolved["golden_customer_id"].isin(survive_ids["customer"])
-                               | resolved["golden_person_id"].isin(survive_ids["person"]), "record_id"])  # fmt: skip
-    full_records = records_frame(golden_store.read_customer_records(engine, record_ids=members))
-    shown = shown_values(full_records)
     survived: list[dict[str, Any]] = []
     for kind, _prefix, column in LEVELS:
-        scope = resolved[resolved[column].isin(survive_ids[kind])]
-        survived += survived_rows(shown, scope, config.field_ownership, kind, column)
+        for batch in keyed.chunks(sorted(survive_ids[kind]), _SURVIVE_BATCH):  # one batch's records in memory
+            scope = resolved[resolved[column].isin(batch)]
+            shown = shown_values(
+                records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"]))
+            )
+            survived += survived_rows(shown, scope, config.field_ownership, kind, column)
 
     existing = golden_store.read_golden(engine, golden_ids=touched_ids)
     previous_members = frames.members_of(stored, touched_ids)

@@ -340,9 +340,8 @@ def view_row(view: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _history_by_id(engine: Engine, golden_ids: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
-    """Identity events (created, merged, split, retired) of `golden_ids` (of every id when None); field updates
-    stay in golden_history."""
+def _history_by_id(engine: Engine, golden_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Identity events (created, merged, split, retired) of `golden_ids`; field updates stay in golden_history."""
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in golden_store.history_for(engine, golden_ids, events=("created", "merged", "split", "retired")):
         events[event["golden_id"]].append(event)
@@ -359,32 +358,47 @@ def _free_mail_domains(emails: Iterable[Any]) -> frozenset[str]:
 STEP = "customer_360"
 
 
-def build_customer_360(engine: Engine, now: datetime | None = None, *, full: bool = False) -> list[dict[str, Any]]:
-    """Bring customer_360 (and the lookup keys built with it) up to date; returns the views written this run.
+_BATCH = 2_000
+"""Customers built at a time: memory holds one batch's records and views however large the hub."""
+
+
+def build_customer_360(engine: Engine, now: datetime | None = None, *, full: bool = False) -> int:
+    """Bring customer_360 (and the lookup keys built with it) up to date; returns how many views were written.
 
     Only the golden customers the golden runs touched since the last build are rebuilt (`golden_touched`: their
     records, links, fields or history moved); the rest keep their rows. A view also reads the calendar (an invoice
-    becomes overdue), so the first build of a day, the first build ever, and `full` rebuild every customer."""
+    becomes overdue), so the first build of a day, the first build ever, and `full` rebuild every customer. Either
+    way customers are built `_BATCH` at a time, each batch written by key."""
     now = now or datetime.now(UTC)
     state = keyed.read_state(engine, STEP)
     generation = golden_store.read_generation(engine)
     everything = full or state is None or state.detail.get("day") != now.date().isoformat()
-    if everything:
-        golden_ids = None
-    else:
-        golden_ids = golden_store.touched_customers(engine, after=state.revision)
-        if not golden_ids:
-            golden_store.save_360(engine, [], [], removed=(), state=keyed.StepState(generation, "", state.detail),
-                                  full=False)  # fmt: skip
-            return []
+    ids = (
+        golden_store.active_customer_ids(engine)
+        if everything
+        else golden_store.touched_customers(engine, after=state.revision)
+    )
+    written = 0
+    for batch in keyed.chunks(ids, _BATCH):
+        views = _views(engine, batch, now)
+        golden_store.save_360(engine, [view_row(view, now) for view in views],
+                              [row for view in views for row in lookup_key_rows(view)])  # fmt: skip
+        written += len(views)
+    golden_store.finish_360(
+        engine, keyed.StepState(generation, "", {"day": now.date().isoformat()}), ids=None if everything else ids
+    )
+    return written
+
+
+def _views(engine: Engine, golden_ids: Sequence[str], now: datetime) -> list[dict[str, Any]]:
+    """The 360 views of those of `golden_ids` that are active golden customers."""
     golden = golden_store.read_golden(engine, kind="customer", golden_ids=golden_ids)
     active = sorted(golden_id for golden_id, row in golden.items() if row["status"] == "active")
-    xref = golden_store.read_xref(engine, golden_customer_ids=None if everything else active)
+    xref = golden_store.read_xref(engine, golden_customer_ids=active)
     person_ids = {link["golden_person_id"] for link in xref if link["golden_person_id"]}
-    persons = golden_store.read_golden(engine, kind="person", golden_ids=None if everything else person_ids)
+    persons = golden_store.read_golden(engine, kind="person", golden_ids=person_ids)
     flat = {}
-    record_ids = None if everything else [link["record_id"] for link in xref]
-    for row in golden_store.read_customer_records(engine, record_ids=record_ids):
+    for row in golden_store.read_customer_records(engine, record_ids=[link["record_id"] for link in xref]):
         flat[row["record_id"]] = {
             **row["attributes"],
             "record_id": row["record_id"],
@@ -399,10 +413,8 @@ def build_customer_360(engine: Engine, now: datetime | None = None, *, full: boo
         links[link["golden_customer_id"]].append(link)
         if link["golden_person_id"]:
             person_of[link["golden_customer_id"]].add(link["golden_person_id"])
-    absorbed = golden_store.absorbed_into(engine, None if everything else active)
-    history = _history_by_id(
-        engine, None if everything else [*active, *(gid for ids in absorbed.values() for gid in ids)]
-    )
+    absorbed = golden_store.absorbed_into(engine, active)
+    history = _history_by_id(engine, [*active, *(gid for ids in absorbed.values() for gid in ids)])
     free_mail = _free_mail_domains(golden[golden_id]["fields"].get("email") for golden_id in active)
     duplicates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in duplicate_groups(xref):
@@ -426,12 +438,4 @@ def build_customer_360(engine: Engine, now: datetime | None = None, *, full: boo
                 free_mail_domains=free_mail,
             )
         )
-    golden_store.save_360(
-        engine,
-        [view_row(view, now) for view in views],
-        [row for view in views for row in lookup_key_rows(view)],
-        removed=sorted(set(golden) - set(active)),
-        state=keyed.StepState(generation, "", {"day": now.date().isoformat()}),
-        full=everything,
-    )
     return views

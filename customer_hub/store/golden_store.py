@@ -434,29 +434,37 @@ def absorbed_into(engine: Engine, golden_ids: Iterable[str] | None) -> dict[str,
     return absorbed
 
 
-def save_360(
-    engine: Engine,
-    rows: Sequence[dict[str, Any]],
-    key_rows: Sequence[dict[str, Any]],
-    *,
-    removed: Sequence[str],
-    state: keyed.StepState,
-    full: bool,
-) -> None:
-    """One 360 build in one transaction: the views of `rows` and their lookup keys replaced by golden customer id
-    (every view when `full`), the views of `removed` (merged or retired) customers dropped, the build's state saved
-    and the touched-customer entries it consumed pruned."""
-    c360, keys = customer_360.c, lookup_keys.c
+def active_customer_ids(engine: Engine) -> list[str]:
+    """Every active golden customer's id, in order."""
+    c = golden_customers.c
+    query = select(c.golden_id).where(c.kind == "customer", c.status == "active").order_by(c.golden_id)
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def save_360(engine: Engine, rows: Sequence[dict[str, Any]], key_rows: Sequence[dict[str, Any]]) -> None:
+    """A batch of 360 views and their lookup keys, replaced by golden customer id in one transaction."""
     with engine.begin() as conn:
-        if full:
-            conn.execute(delete(customer_360))
-            conn.execute(delete(lookup_keys))
-        else:
-            gone = [*removed, *(row["golden_customer_id"] for row in rows)]
-            keyed.delete_keys(conn, lookup_keys, keys.golden_customer_id, gone)
-            keyed.delete_keys(conn, customer_360, c360.golden_customer_id, removed)
-        keyed.replace_keys(conn, customer_360, c360.golden_customer_id, rows)
+        ids = [row["golden_customer_id"] for row in rows]
+        keyed.delete_keys(conn, lookup_keys, lookup_keys.c.golden_customer_id, ids)
+        keyed.replace_keys(conn, customer_360, customer_360.c.golden_customer_id, rows)
         _insert_all(conn, lookup_keys, key_rows)
+
+
+def finish_360(engine: Engine, state: keyed.StepState, *, ids: Sequence[str] | None) -> None:
+    """End a 360 build: drop the views (and lookup keys) of customers no longer active among `ids` (among all when
+    None, after a full build), save the build's state and prune the touched-customer entries it consumed."""
+    active = select(golden_customers.c.golden_id).where(
+        golden_customers.c.kind == "customer", golden_customers.c.status == "active"
+    )
+    with engine.begin() as conn:
+        for table, column in ((customer_360, customer_360.c.golden_customer_id),
+                              (lookup_keys, lookup_keys.c.golden_customer_id)):  # fmt: skip
+            if ids is None:
+                conn.execute(delete(table).where(column.not_in(active)))
+            else:
+                for chunk in keyed.chunks(list(ids)):
+                    conn.execute(delete(table).where(column.in_(chunk), column.not_in(active)))
         conn.execute(delete(golden_touched).where(golden_touched.c.generation <= state.revision))
         keyed.write_state(conn, "customer_360", state, datetime.now(UTC))
 

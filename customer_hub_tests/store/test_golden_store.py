@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from customer_hub.store import golden_store, keyed
+from customer_hub.store import golden_store
 
 T = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -122,7 +122,7 @@ def test_review_queue_keeps_when_a_pair_was_first_seen(hub_engine):
 def test_name_prefix_range_and_contains_are_exact_on_both_backends(hub_engine):
     names = ["acme", "acme corp", "acmeco", "acmf", "acm", "big acme", "100% acme", "a_b"]
     rows = [_view_row(f"G{i}", name) for i, name in enumerate(names)]
-    golden_store.save_360(hub_engine, rows, [], removed=(), state=keyed.StepState(0, "", {}), full=True)
+    golden_store.save_360(hub_engine, rows, [])
     found = [name for _, name in golden_store.names_in_range(hub_engine, "acme", "acmf", 10)]
     assert found == ["acme", "acme corp", "acmeco"]
     assert [name for _, name in golden_store.names_in_range(hub_engine, "acme", "acmf", 2)] == ["acme", "acme corp"]
