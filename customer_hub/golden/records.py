@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -212,23 +212,24 @@ def build_customer_records(
     }
     changed_at = {rid: position for position, (rid, *_rest) in enumerate(partial) if stored.get(rid) != hashes[rid]}
     revision = (state.revision if state else 0) + (1 if changed_at or full else 0)
-    changed = []
-    for row in golden_store.landed_by_id(engine, [landed_ids[position] for position in changed_at.values()]):
-        bare = _bare_row(confirmed(row))
-        bare["attributes"][NORMALIZED_KEY] = normalized[changed_at[bare["record_id"]]]
-        changed.append({**bare, "content_hash": hashes[bare["record_id"]], "revision": revision})
     summary = {
         "records": len(partial),
         "live": sum(live for _rid, _tool, live, _base in partial),
         "deleted": sum(not live for _rid, _tool, live, _base in partial),
         "live_per_tool": dict(sorted(Counter(tool for _rid, tool, live, _base in partial if live).items())),
     }
+
+    def changed_rows() -> Iterator[dict[str, Any]]:
+        for row in golden_store.landed_by_id(engine, [landed_ids[position] for position in changed_at.values()]):
+            bare = _bare_row(confirmed(row))
+            bare["attributes"][NORMALIZED_KEY] = normalized[changed_at[bare["record_id"]]]
+            yield {**bare, "content_hash": hashes[bare["record_id"]], "revision": revision}
+
     golden_store.save_customer_records(
         engine,
-        changed,
-        [resolution_input_row(row, revision) for row in changed if row["deleted_at"] is None],
-        gone=[row["record_id"] for row in changed if row["deleted_at"] is not None],
+        changed_rows(),
+        lambda row: resolution_input_row(row, revision),
         state=keyed.StepState(revision, fingerprint, {"landed": landed_now, "summary": summary}),
         full=full,
     )
-    return {**summary, "changed": len(changed)}
+    return {**summary, "changed": len(changed_at)}

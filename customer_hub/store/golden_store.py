@@ -7,7 +7,8 @@ one transaction with chunked multi-row inserts: readers see the old contents or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -112,23 +113,26 @@ def customer_record_hashes(engine: Engine) -> dict[str, str | None]:
 
 def save_customer_records(
     engine: Engine,
-    changed: Sequence[dict[str, Any]],
-    inputs: Sequence[dict[str, Any]],
+    changed: Iterable[dict[str, Any]],
+    matching_fields: Callable[[dict[str, Any]], dict[str, Any]],
     *,
-    gone: Sequence[str],
     state: keyed.StepState,
     full: bool = False,
 ) -> None:
-    """One customer-records run in one transaction: the `changed` rows replaced by record id (every row when
-    `full`), their live ones' matching fields in `resolution_input`, the `gone` (deleted) records taken out of it,
-    and the step's new state."""
+    """One customer-records run in one transaction: the `changed` rows (an iterable, written `_CHUNK` at a time so
+    memory holds one batch) replaced by record id (every row when `full`), each live one's `matching_fields` in
+    `resolution_input`, deleted ones taken out of it, and the step's new state."""
     with engine.begin() as conn:
         if full:
             conn.execute(delete(customer_records))
             conn.execute(delete(resolution_input))
-        keyed.replace_keys(conn, customer_records, customer_records.c.record_id, changed)
-        keyed.replace_keys(conn, resolution_input, resolution_input.c.record_id, inputs)
-        keyed.delete_keys(conn, resolution_input, resolution_input.c.record_id, gone)
+        rows = iter(changed)
+        while batch := list(itertools.islice(rows, _CHUNK)):
+            keyed.replace_keys(conn, customer_records, customer_records.c.record_id, batch)
+            live = [matching_fields(row) for row in batch if row["deleted_at"] is None]
+            keyed.replace_keys(conn, resolution_input, resolution_input.c.record_id, live)
+            gone = [row["record_id"] for row in batch if row["deleted_at"] is not None]
+            keyed.delete_keys(conn, resolution_input, resolution_input.c.record_id, gone)
         keyed.write_state(conn, "customer_records", state, datetime.now(UTC))
 
 
