@@ -99,6 +99,10 @@ class RebuildConfig(Config):
         default=False,
         description="Redo every customer, not only what changed since the last run (same result, more work).",
     )
+    retrain_model: bool = Field(
+        default=False,
+        description="golden_customers: train the match model again now rather than when the records drift.",
+    )
 
 
 def _golden_spec(key: str, description: str) -> AssetSpec:
@@ -151,7 +155,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource, config: R
     with health_logged(
         engine, what="golden_customers", trigger=trigger_of(context), run_id=context.run.run_id
     ) as entry:
-        summary = build_golden(engine, hub.config(), full=config.full)
+        summary = build_golden(engine, hub.config(), full=config.full, retrain=config.retrain_model)
         entry.records_in, entry.records_out = summary.records, summary.customers
     auto_merge = auto_merge_threshold(hub.config())
     yield MaterializeResult(

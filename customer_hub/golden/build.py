@@ -335,7 +335,7 @@ _SURVIVE_BATCH = 10_000
 
 
 def build_golden(
-    engine: Engine, config: HubConfig, now: datetime | None = None, *, full: bool = False
+    engine: Engine, config: HubConfig, now: datetime | None = None, *, full: bool = False, retrain: bool = False
 ) -> GoldenSummary:
     """Run resolution over the live customer records and persist every golden table.
 
@@ -346,12 +346,17 @@ def build_golden(
     link moved are rewritten. When neither the records, the settings nor the steward decisions changed, nothing
     runs at all. `full` redoes every step for every record (the same result, more work).
 
+    The match model is trained on the first run and kept (m, u and the prior; term frequencies are always the
+    records'), so a small change to the records does not move every pair's confidence; it is trained again when
+    the matching settings change, when the live records grew or shrank by more than `_RETRAIN_DRIFT`, or on
+    `retrain`.
+
     Idempotent: re-running on unchanged records changes no id and writes no history. Two runs at once (a manual run
     beside the eager one) are serialised by the store: the one that saves second finds the store changed, discards
     its result and resolves again from what the first saved, so no event is written twice."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return _build_once(engine, config, now or datetime.now(UTC), full)
+            return _build_once(engine, config, now or datetime.now(UTC), full, retrain)
         except golden_store.ConcurrentGoldenRun:
             if attempt == _ATTEMPTS:
                 raise golden_store.ConcurrentGoldenRun(
@@ -371,20 +376,47 @@ def _fingerprint(config: HubConfig, decisions: Sequence[Mapping[str, Any]]) -> s
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool) -> GoldenSummary:
+_RETRAIN_DRIFT = 0.10
+"""Share by which the live records may grow or shrink after the match model was trained before it is trained
+again: m and u describe the records, and a hub that grew by a tenth has new names, places and duplicates."""
+
+
+def _matching_fingerprint(config: HubConfig) -> str:
+    return hashlib.sha1(json.dumps(dict(config.matching), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def reusable_model(state: keyed.StepState | None, config: HubConfig, records: int) -> Mapping[str, Any] | None:
+    """The stored match model's estimates, when it was trained with these matching settings on about as many
+    records as there are now (`_RETRAIN_DRIFT`); None when it must be trained again."""
+    model = (state.detail.get("model") if state else None) or {}
+    trained_on = model.get("records") or 0
+    if not model.get("estimates") or model.get("settings") != _matching_fingerprint(config):
+        return None
+    return model["estimates"] if abs(records - trained_on) <= _RETRAIN_DRIFT * trained_on else None
+
+
+def stored_model(engine: Engine, config: HubConfig, records: int) -> Mapping[str, Any] | None:
+    """The match model the golden layer scores with now (None: a run would train one), for `explain`."""
+    return reusable_model(keyed.read_state(engine, STEP), config, records)
+
+
+def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, retrain: bool) -> GoldenSummary:
     generation = golden_store.read_generation(engine)
     decisions = golden_store.read_decisions(engine)
     revision = frames.records_revision(engine)
     fingerprint = _fingerprint(config, decisions)
     state = keyed.read_state(engine, STEP)
-    if not full and state and state.revision == revision and state.fingerprint == fingerprint:
+    if not (full or retrain) and state and state.revision == revision and state.fingerprint == fingerprint:
         log.info("no customer record, setting or steward decision changed since the last golden run; nothing to do")
         return GoldenSummary(**{**state.detail["summary"], **dict.fromkeys(_PER_RUN, 0), "unchanged": True})
     consumed = -1 if full or state is None else state.revision
 
     records = frames.resolution_frame(engine)
     log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
-    resolution = resolve_with_review(records, resolution_settings(config.matching, decisions))
+    kept_model = None if retrain else reusable_model(state, config, len(records))
+    resolution = resolve_with_review(records, resolution_settings(config.matching, decisions), kept_model)
+    if kept_model is None and resolution.model is not None:
+        log.info("match model trained on %d records; later runs reuse it until the records drift", len(records))
     resolved = resolution.records.copy()
     stored = frames.xref_frame(engine)
     golden = frames.golden_frame(engine)
@@ -457,6 +489,17 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool) ->
         rewritten=int(rewrite.sum()) + len(gone),
     )
     kept_summary = {key: value for key, value in asdict(summary).items() if key != "unchanged"}
+    model_state = (
+        state.detail.get("model")
+        if kept_model is not None and state is not None
+        else {
+            "estimates": resolution.model.estimates(),
+            "records": len(records),
+            "settings": _matching_fingerprint(config),
+        }
+        if resolution.model is not None
+        else None
+    )
     golden_store.save_golden_run(
         engine,
         (changes.inserts, changes.updates, changes.history),
@@ -466,7 +509,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool) ->
         removed_records=gone,
         touched_customers=sorted(customers_touched),
         full=full,
-        state=keyed.StepState(revision, fingerprint, {"summary": kept_summary}),
+        state=keyed.StepState(revision, fingerprint, {"summary": kept_summary, "model": model_state}),
     )
     return summary
 

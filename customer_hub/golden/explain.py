@@ -1,9 +1,9 @@
 """`customer-hub explain A B`: why two records are, or are not, one person and one customer.
 
 The answer is computed the way the golden run computes it - the same live records, steward decisions and
-`matching` settings, the model trained on them - so it shows the evidence behind today's golden record: each
-comparison's level and match weight (a waterfall from the prior to the total), the match probability against the
-thresholds, where each record ended up and the link that placed it there.
+`matching` settings, the match model the golden layer keeps - so it shows the evidence behind today's golden
+record: each comparison's level and match weight (a waterfall from the prior to the total), the match probability
+against the thresholds, where each record ended up and the link that placed it there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import HubConfig
-from customer_hub.golden.build import resolution_settings
-from customer_hub.golden.records import records_frame
+from customer_hub.golden.build import resolution_settings, stored_model
 from customer_hub.resolution import resolve_with_review
-from customer_hub.store import golden_store
+from customer_hub.store import frames, golden_store
 
 _SHOWN = ("full_name", "first_name", "last_name", "email", "phone", "company_name", "company_domain", "street",
           "city", "postcode")  # fmt: skip
@@ -29,10 +28,10 @@ class ExplainError(ValueError):
 
 def explain_records(engine: Engine, config: HubConfig, record_a: str, record_b: str) -> dict[str, Any]:
     """The explanation of one pair of live records (see the module docstring), as plain data."""
-    records = records_frame(golden_store.read_customer_records(engine))
+    records = frames.resolution_frame(engine)
     decisions = golden_store.read_decisions(engine)
     settings = resolution_settings(config.matching, decisions)
-    resolution = resolve_with_review(records, settings)
+    resolution = resolve_with_review(records, settings, stored_model(engine, config, len(records)))
     try:
         explained = resolution.explain(record_a, record_b)
     except KeyError as error:

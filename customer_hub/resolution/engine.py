@@ -156,9 +156,12 @@ def _explanations(size: int, person_links: Links, account_links: Links, is_perso
 
 
 def resolve_with_review(
-    records: pd.DataFrame, settings: ResolutionSettings | Mapping[str, Any] | None = None
+    records: pd.DataFrame,
+    settings: ResolutionSettings | Mapping[str, Any] | None = None,
+    estimated: Mapping[str, Any] | None = None,
 ) -> Resolution:
-    """Resolve `records` (canonical columns, `record_id` required) and collect the steward review queue."""
+    """Resolve `records` (canonical columns, `record_id` required) and collect the steward review queue. With
+    `estimated` (an earlier run's `model.estimates()`) the match model is reused rather than trained again."""
     config = coerce_settings(settings)
     features = prepare(records, config)
     size = features.size
@@ -167,7 +170,9 @@ def resolve_with_review(
 
     accounts = link_accounts(features, config, keep_apart=decisions.customer_apart, merges=decisions.customer_merge)
     context = RecordContext(features, accounts.clustering.labels, accounts.names)
-    linked_people = link_people(context, config, keep_apart=decisions.person_apart, merges=decisions.person_merge)
+    linked_people = link_people(
+        context, config, keep_apart=decisions.person_apart, merges=decisions.person_merge, estimated=estimated
+    )
     people, person_review = linked_people.clustering, linked_people.review
     joined = link_accounts_through_people(
         features, accounts, people.labels, config, keep_apart=decisions.customer_apart

@@ -21,8 +21,9 @@ same model, which keeps golden ids stable.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +106,18 @@ class MatchModel:
             + _numbers(self.probability(weights), 4)
             + "}"
         ).astype(object)
+
+    def estimates(self) -> dict[str, object]:
+        """What training estimated (m, u, the prior and what trained each m), exactly and as plain data: a later
+        run given these back (`train(..., estimated=...)`) scores pairs with the same model, so confidences do not
+        move with every small change to the records. Term frequencies are not in it: they are the records'."""
+        return {
+            "comparisons": [comparison.name for comparison in self.comparisons],
+            "m": [values.tolist() for values in self.m],
+            "u": [values.tolist() for values in self.u],
+            "prior": self.prior,
+            "trained_by": self.trained_by,
+        }
 
     def parameters(self) -> dict[str, object]:
         """The model as plain data: m, u and match weight per level, the prior and what trained each m."""
@@ -296,9 +309,21 @@ def train(
     people: np.ndarray,
     settings: ModelSettings,
     max_block_size: int,
+    estimated: Mapping[str, Any] | None = None,
 ) -> MatchModel:
-    """Estimate u, m and term frequencies over the records at `people`; the prior is set by `with_prior`."""
-    u = estimate_u(comparisons, context, people, settings)
-    m, trained_by = estimate_m(comparisons, sessions, context, people, u, settings, max_block_size)
+    """Estimate u, m and term frequencies over the records at `people`; the prior is set by `with_prior`. With
+    `estimated` (a model's `estimates()` for the same comparisons) m, u and the prior are taken from it and only
+    the term frequencies are counted."""
+    if estimated is not None:
+        if list(estimated["comparisons"]) != [comparison.name for comparison in comparisons]:
+            raise ValueError("the stored match model compares other things than this one; train it again")
+        u = tuple(np.asarray(values, dtype=np.float64) for values in estimated["u"])
+        m = tuple(np.asarray(values, dtype=np.float64) for values in estimated["m"])
+        trained_by = {name: list(sessions_) for name, sessions_ in dict(estimated["trained_by"]).items()}
+        prior = float(estimated["prior"])
+    else:
+        u = estimate_u(comparisons, context, people, settings)
+        m, trained_by = estimate_m(comparisons, sessions, context, people, u, settings, max_block_size)
+        prior = settings.prior_match_probability
     frequencies = term_frequencies(comparisons, context, people, u) if settings.term_frequency else (None,) * len(u)
-    return MatchModel(comparisons, m, u, settings.prior_match_probability, frequencies, trained_by)
+    return MatchModel(comparisons, m, u, prior, frequencies, trained_by)

@@ -12,8 +12,9 @@ and Jane Smith into one person, nor when they hold different addresses at one co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -297,9 +298,11 @@ def link_people(
     *,
     keep_apart: Sequence[tuple[int, int]] = (),
     merges: Sequence[tuple[int, int]] = (),
+    estimated: Mapping[str, Any] | None = None,
 ) -> PeopleResult:
     """Cluster person records: exact personal addresses first (unless two people share the mailbox), then
-    probabilistic links best first."""
+    probabilistic links best first. With `estimated` (a stored model's `estimates()`) the model is not trained
+    again."""
     features = context.features
     emails = np.where(features.is_person & ~context.shared_mailbox, features.person_email.codes, -1)
     email_hub, email_member = star_edges(np.arange(features.size), emails)
@@ -326,10 +329,17 @@ def link_people(
     scored = Links.empty()
     if len(people) >= 2:
         model = train(
-            PERSON_COMPARISONS, TRAINING_SESSIONS, context, people, settings.model, settings.blocking.max_block_size
+            PERSON_COMPARISONS,
+            TRAINING_SESSIONS,
+            context,
+            people,
+            settings.model,
+            settings.blocking.max_block_size,
+            estimated,
         )
         levels, weights, swapped = score_pairs(model, context, left, right)
-        model = _with_prior(model, weights, len(people), settings)
+        if estimated is None:
+            model = _with_prior(model, weights, len(people), settings)
         probability = model.probability(weights)
         log.info(
             "match model: prior %.2e, %d pairs at or above auto-merge %.2f, %d for review",

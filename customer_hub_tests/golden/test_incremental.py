@@ -106,3 +106,27 @@ def test_incremental_runs_end_where_full_rebuilds_end(backend, request, tmp_path
             assert _tables(incremental) == _tables(reference), f"round {round_number}"
         summary = build_golden(incremental, CONFIG, now=now)
         assert summary.unchanged and summary.rewritten == 0  # a run after no change does nothing
+
+
+def test_the_match_model_is_kept_until_the_records_drift_or_a_retrain(tmp_path):
+    """A small change scores with the stored model (confidences do not jitter); a hub that grew by more than a
+    tenth, or `retrain`, trains it again."""
+    from customer_hub.golden.build import STEP
+    from customer_hub.store import keyed
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with start_sandbox(seed=3, scale=0.03) as sandbox:
+        _sync(engine, sandbox.url)
+        _derive(engine, START, full=False)
+        trained = keyed.read_state(engine, STEP).detail["model"]
+        sandbox.state.mutate(0.02, create=2)
+        _sync(engine, sandbox.url)
+        _derive(engine, START + timedelta(hours=1), full=False)
+        assert keyed.read_state(engine, STEP).detail["model"] == trained  # kept: same estimates, same record count
+        build_golden(engine, CONFIG, now=START + timedelta(hours=2), retrain=True)
+        retrained = keyed.read_state(engine, STEP).detail["model"]
+        assert retrained["records"] != trained["records"]  # trained again, on today's records
+        sandbox.state.mutate(0.0, create=int(retrained["records"] * 0.2))  # a fifth more records
+        _sync(engine, sandbox.url)
+        _derive(engine, START + timedelta(hours=3), full=False)
+        assert keyed.read_state(engine, STEP).detail["model"]["records"] > retrained["records"] * 1.1
