@@ -10,15 +10,10 @@ from dataclasses import dataclass, field
 from customer_hub.sandbox.clock import BASE_TIME, HISTORY_SECONDS
 from customer_hub.sandbox.ids import ACME_CUSTOMER_KEY
 from customer_hub.sandbox.messiness import slug
+from customer_hub.sandbox.naming import Naming
 from customer_hub.sandbox.vocabulary import (
     CITIES,
-    COMMON_FIRST_NAMES,
-    COMMON_LAST_NAMES,
-    COMPANY_NOUNS,
-    COMPANY_WORDS,
-    FIRST_NAMES,
     JOB_TITLES,
-    LAST_NAMES,
     LEGAL_SUFFIXES,
     PERSONAL_EMAIL_DOMAINS,
     PLANS,
@@ -93,8 +88,10 @@ class World:
 
 
 def build_world(seed: int, scale: float) -> World:
-    """Create round(2000 * scale) customers deterministically from the seed."""
+    """Create round(2000 * scale) customers deterministically from the seed, with names drawn from pools that grow
+    with the scale and a mailbox of their own each (see `naming.py`)."""
     rng = random.Random(f"{seed}:world")
+    naming = Naming(seed, scale)
     count = max(20, round(2000 * scale))
     customers = [_acme()]
     used_stems = {"Acme"}
@@ -107,7 +104,7 @@ def build_world(seed: int, scale: float) -> World:
         status = rng.choices((PROSPECT, ACTIVE, PAST_DUE, CHURNED, OFFLINE), (46, 37, 3, 12, 2))[0]
         plan = rng.choices(range(len(PLANS)), (35, 40, 18, 7))[0]
         if rng.random() < 0.72:
-            stem = _unique_stem(rng, used_stems)
+            stem = naming.company_stem(rng, used_stems)
             domain = _unique_domain(rng, stem, city, used_domains)
             customer = Customer(
                 key,
@@ -125,17 +122,16 @@ def build_world(seed: int, scale: float) -> World:
             )
             pattern = rng.choice(("{f}.{l}", "{f0}{l}", "{f}", "{f}{l0}"))
             for _ in range(rng.choices((1, 2, 3, 4), (40, 30, 20, 10))[0]):
-                first, last = _name(rng)
+                first, last = naming.person(rng)
                 local = pattern.format(f=slug(first), l=slug(last), f0=slug(first)[0], l0=slug(last)[0])
+                email = naming.work_address(local, first, last, domain)
                 direct = _phone(rng, city) if rng.random() < 0.5 else None
-                customer.people.append(
-                    Person(f"P{person_seq:06d}", first, last, f"{local}@{domain}", direct, rng.choice(JOB_TITLES))
-                )
+                customer.people.append(Person(f"P{person_seq:06d}", first, last, email, direct, rng.choice(JOB_TITLES)))
                 person_seq += 1
         else:
-            first, last = _name(rng)
+            first, last = naming.person(rng)
             mailbox = f"{slug(first)}.{slug(last)}{rng.randrange(1, 99) if rng.random() < 0.5 else ''}"
-            email = f"{mailbox}@{rng.choice(PERSONAL_EMAIL_DOMAINS)}"
+            email = naming.personal_address(mailbox, first, last, rng.choice(PERSONAL_EMAIL_DOMAINS))
             phone = _phone(rng, city)
             customer = Customer(
                 key,
@@ -175,28 +171,6 @@ def _acme() -> Customer:
     acme.people.append(Person("P-acme-wile", "Wile", "Coyote", "wile.coyote@acme.com", "+15055550142", "COO"))
     acme.people.append(Person("P-acme-rita", "Rita", "Runner", "rita.runner@acme.com", None, "Controller"))
     return acme
-
-
-def _name(rng: random.Random) -> tuple[str, str]:
-    first = rng.choice(COMMON_FIRST_NAMES) if rng.random() < 0.25 else rng.choice(FIRST_NAMES)
-    last = rng.choice(COMMON_LAST_NAMES) if rng.random() < 0.25 else rng.choice(LAST_NAMES)
-    return first, last
-
-
-def _unique_stem(rng: random.Random, used: set[str]) -> str:
-    while True:
-        shape = rng.random()
-        if shape < 0.55:
-            stem = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_NOUNS)}"
-        elif shape < 0.8:
-            stem = f"{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_WORDS).lower()}"
-        else:
-            stem = f"{rng.choice(LAST_NAMES)} {rng.choice(COMPANY_NOUNS)}"
-        if stem in used:
-            stem = f"{stem} {rng.choice(CITIES)[0]}"
-        if stem not in used:
-            used.add(stem)
-            return stem
 
 
 def _unique_domain(rng: random.Random, stem: str, city: City, used: set[str]) -> str:
