@@ -430,6 +430,11 @@ Materials Mining Motors Music Nutrition Packaging Paper Pets Photography Plumbin
 Recruiting Renewables Research Resources Retail Roofing Sciences Shipping Staffing Storage Supply Telecom Tools
 Transport Water Wellness Aerospace Agency Apparel Courier Dairy Estates Flooring Glassworks Hospitality Jewelry
 Kitchens Leather Lumber Outdoor Pottery Vending Veterinary Yachts Orchestra Bikes Candles Coffee Textbooks Toys
+Acoustics Appliances Art Autos Beverages Boats Bridal Cabinetry Cargo Carpentry Childcare Cinema Crafts Cycling
+Dance Decor Diving Drones Eyewear Fabrics Ferries Flowers Footwear Fuel Genomics Gifts Golf Graphics Grocers
+Hardware Heating Hotels Hydraulics Infrastructure Irrigation Kayaks Knitwear Linens Locksmiths Luggage Masonry Meats
+Mortgage Moving Nursery Orthopedics Payments Perfumes Produce Radio Remodeling Rugs Safety Salons Seafood Seeds
+Skincare Surgical Surveying Tea Tents Theatre Towing Trucking Vehicles Yoga
 """
 )
 """Lines of business beyond COMPANY_NOUNS, taken in as the world grows; again no near-spellings."""
@@ -453,7 +458,17 @@ Pennant Peregrine Pewter Phoenix Pilgrim Pinnacle Plateau Prism Puffin Pyramid Q
 Reef Regal Relay Roadrunner Robin Ruby Saffron Sapling Sentinel Sequoia Serenity Shamrock Shoreline Sierra Signal
 Snowdrop Solstice Sphinx Springfield Steadfast Steppe Stork Strata Sunflower Sunrise Sycamore Tamarack Tandem
 Tangerine Tempest Terrace Topaz Tortoise Tower Triton Trinity Tulip Twilight Unity Upland Vertex Viking Vineyard
-Voyager Walnut Waterfall Waypoint Whistler Windmill Woodland Wren Yellowstone Yew Zephyr
+Voyager Walnut Waterfall Waypoint Whistler Windmill Woodland Wren Yellowstone Yew Zephyr Acre Alto Angora Arctic
+Auburn Aviary Ballast Banyan Baobab Barley Beech Bergamot Blizzard Bobcat Borealis Bracken Breeze Buckthorn Cairn
+Calypso Canary Caspian Cayenne Chinook Cinnabar Cliffside Cloudberry Comfrey Cormorant Corsair Crocus Cyan Cypher
+Dakota Damask Darby Denali Dolomite Drumlin Dynamo Easel Ebony Elbrus Encore Epoch Fiddle Figtree Firth Flamingo
+Flax Fresco Fuchsia Gambit Garland Ginger Gorse Grizzly Gryphon Gusto Hadley Harbinger Hearth Hemlock Henna Hibiscus
+Hyacinth Icarus Indus Infinity Jackal Jubilant Juno Kelp Kiln Kodiak Kudu Lemur Lichen Lindisfarne Llama Lyric
+Madrona Mako Malachite Maverick Mercury Mongoose Muskox Nebula Neptune Nettle Nomad Nordic Nugget Ocelot Oriole
+Outback Paddock Pampas Papyrus Pascal Peach Pegasus Pentagon Pepper Pilot Plaza Primrose Prospect Pumice Quasar
+Quince Radish Raptor Rattan Rhubarb Roost Runway Russet Salvia Savanna Scarab Scout Sedona Shepherd Sherwood Silo
+Sorrel Squall Stallion Stirrup Sundial Teal Tidewater Trojan Tuscan Uplift Urchin Vega Velox Verbena Vesper Vireo
+Vulcan Wagtail Walrus Wayfarer Wharf Whippet Wildcat Windward Wolverine Yukon Zebra Zinc Zodiac
 """
 )
 """Name words beyond COMPANY_WORDS, taken in as the world grows; none is a near-spelling of another word here
@@ -498,6 +513,8 @@ STREETS = (
     "Canal St",
     "Queen St",
 )
+STREET_TYPES = ("St", "Ave", "Rd", "Lane", "Way", "Blvd", "Drive", "Court", "Place")
+"""With COMPANY_WORDS, the streets a larger world's cities have beyond STREETS ('Cedar Lane', 'Harbor Court')."""
 
 PERSONAL_EMAIL_DOMAINS = (
     "gmail.com",
