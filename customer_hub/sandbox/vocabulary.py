@@ -1,12 +1,13 @@
 """Word lists the seeded world is built from.
 
 Common first and last names are deliberately over-represented so that strangers share names, as they do in a real
-customer base of a few thousand. The EXTRA_ lists are what a larger world draws on as well (see `naming.py`): a
+customer base of a few thousand. The EXTRA_ lists are what a larger world draws on as well (see `population.py`): a
 customer base twenty times the size holds more distinct names, not twenty times as many people per name.
 """
 
 
 def _words(text: str) -> tuple[str, ...]:
+    """The words of a long list written as one block of text."""
     return tuple(text.split())
 
 
