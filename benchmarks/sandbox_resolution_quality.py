@@ -3,7 +3,9 @@
 The synthetic benchmark (`resolution_benchmark.py`) measures scale; this one measures the whole path a user runs:
 real connectors land the sandbox's six tools into a fresh SQLite hub, the golden layer resolves them, and every
 record's golden customer (and golden person) is compared with the real customer (and person) the sandbox seeded it
-for. Prints pairwise precision, recall and F1, plus the Acme case.
+for. Prints pairwise precision, recall and F1, the Acme case, the review queue (open pairs, and how many of them the
+truth says are one customer) and the double-billing flags (and how many of them put subscriptions of different real
+customers together: a wrong merge, not a customer paying twice).
 
     .venv/bin/python benchmarks/sandbox_resolution_quality.py [--seed 42] [--scale 1.0]
 
@@ -18,7 +20,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,13 +30,16 @@ from sqlalchemy import select
 from customer_hub.config import load_config
 from customer_hub.golden.build import build_golden
 from customer_hub.golden.records import BASE_COLUMNS, build_customer_records, records_frame
+from customer_hub.golden.reports import double_billing
+from customer_hub.golden.view360 import double_billed, subscriptions_of
 from customer_hub.local_env import environment, sandbox_environment
 from customer_hub.sandbox import ACME_CUSTOMER_KEY, start_sandbox
+from customer_hub.sandbox.truth import RecordTruth
 from customer_hub.spokes.canonical import IDENTITY_FIELDS, LINK_FIELDS
 from customer_hub.spokes.registry import build_connectors, streams
 from customer_hub.spokes.sync import sync_stream
 from customer_hub.store import engine_for, golden_store
-from customer_hub.store.schema import customer_xref
+from customer_hub.store.schema import customer_records, customer_xref
 
 
 def pairwise(labels: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
@@ -68,6 +73,44 @@ def export(engine, truth, path: str) -> None:
     for column in [*IDENTITY_FIELDS, "true_person_id", "true_account_id"]:
         records[column] = records[column].astype(object).where(records[column].notna(), None)
     records.to_parquet(path)
+
+
+def _truth_of(record_id: str, truth: dict) -> RecordTruth | None:
+    """The truth behind a hub record id (`tool:object:source id`)."""
+    tool, obj, source_id = (record_id.split(":", 2) + ["", ""])[:3]
+    return truth.get((tool, obj, source_id))
+
+
+def review_pairs(engine, truth: dict) -> tuple[int, int]:
+    """Open review-queue pairs, and how many of them the truth says belong to one customer."""
+    same = 0
+    candidates = golden_store.read_candidates(engine, status="open")
+    for pair in candidates:
+        a, b = _truth_of(pair["record_id_a"], truth), _truth_of(pair["record_id_b"], truth)
+        same += bool(a and b and a.customer == b.customer)
+    return len(candidates), same
+
+
+def double_billing_flags(engine, truth: dict) -> tuple[int, int, int]:
+    """Double-billing flags (one per golden customer and product), how many of them join subscriptions of
+    different real customers, and how many double billings the sandbox seeded (the same rule applied to each real
+    customer's subscriptions)."""
+    flags = double_billing(engine)
+    wrong = sum(
+        len({real.customer for record in flag["records"] if (real := _truth_of(record, truth))}) > 1 for flag in flags
+    )
+    query = select(customer_records.c.attributes).where(
+        customer_records.c.source_system == "stripe",
+        customer_records.c.source_object == "subscriptions",
+        customer_records.c.deleted_at.is_(None),
+    )
+    by_customer: dict[str, list] = defaultdict(list)
+    with engine.connect() as conn:
+        for (attributes,) in conn.execute(query):
+            if real := _truth_of(attributes["record_id"], truth):
+                by_customer[real.customer].append(attributes)
+    seeded = sum(len(double_billed(subscriptions_of(subscriptions))) for subscriptions in by_customer.values())
+    return len(flags), wrong, seeded
 
 
 def shared_personal_addresses(conn) -> list[str]:
@@ -127,6 +170,8 @@ def main() -> None:
             ).all()
             shared = shared_personal_addresses(conn)
         truth = sandbox.state.truth.records
+        review, review_same = review_pairs(engine, truth)
+        flags, flags_wrong, seeded = double_billing_flags(engine, truth)
         accounts, people, unknown = [], [], 0
         for tool, obj, source_id, customer, person in rows:
             real = truth.get((tool, obj, source_id))
@@ -152,6 +197,11 @@ def main() -> None:
         print(f"{level:<10}{len(labels):>9}{precision:>11.3f}{recall:>9.3f}{f1:>8.3f}")
     print(f"Acme Corp records fall into {len(acme_ids)} golden customer(s): {sorted(acme_ids)}")
     print(f"personal addresses held by more than one golden customer: {len(shared)} {shared[:5]}")
+    print(f"review pairs open: {review} ({review_same} of them one real customer)")
+    print(
+        f"double-billing flags: {flags} ({flags_wrong} of them join different real customers; "
+        f"the sandbox seeded {seeded} double billings)"
+    )
 
 
 if __name__ == "__main__":

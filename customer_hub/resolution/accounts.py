@@ -18,7 +18,7 @@ import pandas as pd
 
 from customer_hub.resolution.blocking import combine_codes, pairs_in_blocks, star_edges
 from customer_hub.resolution.clustering import Clustering, Links, cluster
-from customer_hub.resolution.companies import company_similarity
+from customer_hub.resolution.companies import company_similarity, one_word_apart
 from customer_hub.resolution.prepare import Features
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
@@ -103,7 +103,7 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     compatible = (anchor[left] == _NO_DOMAIN) | (anchor[right] == _NO_DOMAIN) | (anchor[left] == anchor[right])
     left, right = left[compatible], right[compatible]
     similarity = company_similarity(names[left], names[right])
-    keep = similarity >= settings.review_threshold * 100
+    keep = (similarity >= settings.review_threshold * 100) & ~one_word_apart(names[left], names[right])
     similarity = similarity[keep]
     scores = np.array([f'{{"company": {round(value)}}}' for value in similarity], dtype=object)
     return Links.of(

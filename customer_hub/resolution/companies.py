@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from customer_hub.resolution.text import fold, map_unique, squash_spaces, words
 
@@ -100,3 +101,49 @@ def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
             scores = process.cpdist(trimmed[code_a[rows]], names[code_b[rows]], scorer=fuzz.ratio, workers=-1)
             similarity[rows] = np.maximum(similarity[rows], scores)
     return similarity
+
+
+def _could_be_one_word(a: str, b: str) -> bool:
+    """Whether two words can be one word as typed: slips of the keyboard (one edit; two when the longer word has six
+    letters or more, as each of two records may carry its own), a truncation ('tech', 'west'), an abbreviation made
+    of the word's letters ('intl', 'mfg') or another ending on one stem ('consulting', 'consultants')."""
+    short, long = sorted((a, b), key=len)
+    edits = OSA.distance(short, long)
+    if edits <= 1 or (edits == 2 and len(long) >= 6):
+        return True
+    if len(short) >= 3 and long.startswith(short):
+        return True
+    letters = iter(long[1:])
+    if len(short) <= 4 and len(long) >= 2 * len(short) and short[0] == long[0]:
+        return all(letter in letters for letter in short[1:])
+    return len(short) >= 6 and long[:5] == short[:5]
+
+
+def _one_word_apart(a: str, b: str) -> bool | None:
+    """True or False for names of as many words, None when the word counts differ (nothing to say)."""
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) != len(words_b):
+        return None
+    differing = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
+    return len(differing) == 1 and len(words_a) > 1 and not _could_be_one_word(*differing[0])
+
+
+def one_word_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """True where two normalised company names are the same words but one, and that one cannot be the same word
+    ('agate materials' and 'amber materials', 'mark miller' and 'maria miller'): different names that share a
+    common word, however alike they look as strings. Names are read without their noise tokens (see
+    `_noise_tokens`) first, so a misspelt legal form neither hides a difference ('sage manufacturing ocrporation',
+    'signal manufacturing') nor makes one ('webb digital ldt', 'webb digital tld'); as given when that leaves word
+    counts that differ. Element-wise."""
+    if len(left) == 0:
+        return np.zeros(0, dtype=bool)
+    noise = _noise_tokens(np.concatenate([left, right]))
+
+    def trimmed(name: str) -> str:
+        return " ".join(token for token in name.split() if token not in noise) or name
+
+    result = np.zeros(len(left), dtype=bool)
+    for i, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        apart = _one_word_apart(trimmed(a), trimmed(b))
+        result[i] = _one_word_apart(a, b) is True if apart is None else apart
+    return result

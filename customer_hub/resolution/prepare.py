@@ -199,11 +199,13 @@ def names_a_person(full_name: Coded, company: Coded, personal_address: np.ndarra
     A name is really a company's when it ends in a legal form ('Acme Inc') or equals the record's own company name
     (Stripe customers are often named after the company) - unless the record's address is a personal one at a
     free-mail provider: then the tool copied the buyer's name into the company field ('Lars Harris' buying as
-    himself), the name is a person's and the company field says nothing about an account."""
+    himself), the name is a person's and the company field says nothing about an account. The name is compared
+    as a company name, so a legal form that could be a surname ('Nova Consulting Co.') still makes it equal."""
     both = np.flatnonzero(full_name.present() & company.present())
     name_is_company = _per_record(names_a_company(pd.Series(full_name.values, dtype="str")), full_name)
+    as_company = normalize_company_names(pd.Series(full_name.values, dtype="str")).to_numpy(dtype=object)
     same = np.zeros(len(full_name.codes), dtype=bool)
-    same[both] = full_name.text(both) == company.text(both)
+    same[both] = as_company[full_name.codes[both]] == company.text(both)
     own_name = same & personal_address & ~name_is_company
     return ~(name_is_company | (same & ~own_name)), own_name
 

@@ -1,8 +1,15 @@
 """Word lists the seeded world is built from.
 
 Common first and last names are deliberately over-represented so that strangers share names, as they do in a real
-customer base of a few thousand.
+customer base of a few thousand. The EXTRA_ lists are what a larger world draws on as well (see `population.py`): a
+customer base twenty times the size holds more distinct names, not twenty times as many people per name.
 """
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The words of a long list written as one block of text."""
+    return tuple(text.split())
+
 
 COMMON_FIRST_NAMES = ("John", "Michael", "David", "Sarah", "Jennifer", "Maria", "James", "Anna", "Robert", "Laura")
 FIRST_NAMES = COMMON_FIRST_NAMES + (
@@ -197,6 +204,62 @@ LAST_NAMES = COMMON_LAST_NAMES + (
     "Zhang",
 )
 
+EXTRA_FIRST_NAMES = _words(
+    """
+Adam Ada Adele Adrienne Agnes Ahmad Aiden Akira Alba Albert Aleksandra Alex Alexander Alexandra Alexis Alfie Ali
+Alina Alison Allison Alma Amanda Amara Amelia Amy Ana Anders Andrew Andre Andrzej Angus Anika Anita Ann Anne Annika
+Anthony Antoine Anton Antonio Arash Ari Ariana Arnav Arthur Asha Astrid Aurelia Ava Axel Ayesha Barbara Beatriz
+Benedict Benjamin Bernard Beth Björn Blake Bogdan Boris Brenda Brian Bridget Bruno Caleb Camila Camille Cara Carl
+Carla Carmen Carol Cassandra Catalina Catherine Cecilia Celine Charles Charlotte Chiara Christian Christina
+Christine Christopher Clara Claudia Colin Connor Cristina Dalia Damian Dan Daniela Darius Darren Dave Dawn Deborah
+Declan Deepak Denise Dennis Derek Devon Diego Dina Dominic Donald Donna Dora Dylan Ebony Edgar Edith Eduardo Edward
+Eileen Eleanor Elias Elijah Elisa Elizabeth Ella Ellen Eloise Emil Emilia Enrique Erik Erin Esther Ethan Eva Evan
+Ezra Farah Fatih Federico Felipe Fernando Filip Florian Frances Francesca Francis Frank Freya Frida Gareth Gary
+Gemma George Georgia Gerald Gianna Gina Giorgio Giulia Gloria Gordon Greta Gustavo Hamza Hans Harriet Harry Hassan
+Heather Hector Heidi Helen Helena Henrik Henry Hugo Ida Ilya Imran Ingrid Irene Isabel Isabella Ishaan Ivy Jacob
+Jade Jake Jamal Jan Jana Jane Janet Jason Javed Jay Jean Jeff Jenna Jeremy Jerome Jill Joan Joao Joe Johan Jonathan
+Jordan Jose Joseph Joshua Joy Juan Judith Julian Julie Justin Kamal Kara Karim Karl Kate Katharina Kathleen Katie
+Keith Kenji Kenneth Kerry Khalid Kim Kiran Kirsten Kofi Krishna Kristin Kurt Kwame Lakshmi Lara Laurent Lea Leah Leo
+Leon Leonardo Lily Linda Lisa Lorenzo Louis Louise Luis Luisa Luke Lydia Magnus Mahmoud Malik Manuel Marcel Marcus
+Margaret Mariana Marie Marina Mario Marta Martin Martina Mary Mateo Mathias Matilda Matteo Matthew Max Maya Megan
+Melissa Mia Michelle Miguel Mikael Mila Milan Miriam Mohan Monica Morgan Nadine Naomi Natalia Natasha Nathan Neil
+Nicholas Nicola Nicole Niklas Nikolai Nora Oliver Olga Otto Pablo Pamela Patricia Patrick Paula Pavel Peter Philip
+Philippe Pierre Pietro Quentin Rafael Ravi Raymond Renata Richard Rita Robin Roger Roman Rory Rosalind Ruby Rui Ruth
+Sabrina Salma Sam Samantha Sana Sandra Santiago Sara Sean Sebastian Selin Sergei Seth Shanti Sharon Sheila Shirin
+Silvia Simon Simone Siobhan Sonia Stella Stephanie Steven Susan Svetlana Sven Tamara Tanya Teresa Theo Theodore
+Tobias Todd Tom Tony Tracy Trevor Ulrike Uma Ursula Vanessa Vera Veronica Vikram Vincent Viola Vivian Walter Wanda
+Wendy Xavier Yasmin Yuki Yuri Zara Zain Zofia
+"""
+)
+"""Given names beyond FIRST_NAMES, taken into the pool as the world grows (none repeats FIRST_NAMES)."""
+EXTRA_LAST_NAMES = _words(
+    """
+Abbott Acosta Aguilar Ali Allen Andersen Armstrong Arnold Ashworth Atkinson Austin Bachmann Banerjee Barker Barnes
+Bauer Bell Berg Bernard Bianchi Blanc Bose Boyle Brandt Braun Brennan Burke Burns Byrne Caldwell Carlsson Carroll
+Chan Chapman Chatterjee Cho Choi Christensen Colombo Conti Cohen Cole Conway Cunningham Dalton Das Dawson Dean
+Delgado Dixon Dominguez Doyle Duarte Duncan Dunn Eriksson Esposito Farrell Ferrari Ferreira Fitzgerald Flores Ford
+Fournier Fox Francis Fraser Fuchs Gallagher Garnier Gibson Gill Gomez Gordon Graham Grant Gupta Gustafsson Haas
+Hamilton Hart Hayes Henderson Herrera Hill Ho Holland Horvat Howard Huber Hunt Ito Iyer Jensen Jimenez Johansson
+Jones Jovanovic Kaiser Kelly Kennedy Khan Koch Kovacs Kraus Kruger Lambert Lang Larsson Lehmann Leroy Lewis Lindberg
+Lindqvist Lombardi Long Lorenz Lund Lynch Ma Mahmoud Maier Marino Marshall Martinez Mason Matthews Mendes Mendoza
+Menon Mertens Moreau Moreno Morris Murray Nair Nash Navarro Neumann Novak Nowak O'Connor O'Neill Oliveira Ortiz Owen
+Palmer Park Pereira Peters Petersen Pham Pillai Popescu Porter Powell Rao Reid Ricci Robinson Rodriguez Rojas Romano
+Rose Ross Roy Ruiz Ryan Saito Salazar Sato Schulz Schwarz Sen Shaw Simon Sokolov Sorensen Stewart Suzuki Svensson
+Thomas Torres Tran Vargas Vasquez Vogel Wagner Wallace Walsh Ward Webb Wells West Wolf Wood Wu Yang Yilmaz
+Zimmermann
+"""
+)
+"""Family names beyond LAST_NAMES, taken into the pool as the world grows (none repeats LAST_NAMES)."""
+SURNAME_ROOTS = _words(
+    """
+Ash Black Brad Brook Cald Chad Cran Craw Dun Elm Fair Gar Hal Hart Hol Kings Lang Lin Mar Mid Nor Pem Ray Red Rock
+Ros Sand Shel Stan Stock Thorn Wal Wel West Whit Win Wood Wy
+"""
+)
+SURNAME_ENDINGS = ("ford", "ley", "ton", "wood", "well", "field", "ham", "by", "more", "worth", "stone", "brook",
+                   "dale", "hurst", "combe", "ridge", "wick", "shaw")  # fmt: skip
+"""Place-name surnames ('Ashford', 'Thornley', 'Whitcombe') for the largest worlds, past the written-out lists."""
+
 COMPANY_WORDS = (
     "Acorn",
     "Alder",
@@ -359,6 +422,59 @@ COMPANY_NOUNS = (
     "Ventures",
     "Works",
 )
+EXTRA_COMPANY_NOUNS = _words(
+    """
+Advisory Architects Automation Aviation Brewing Catering Chemicals Clinic Coaching Collective Communications
+Contractors Dental Digital Distribution Education Electric Environmental Farms Fashion Finance Fitness Furniture
+Games Gardens Imaging Imports Instruments Interiors Landscaping Learning Lighting Machinery Marine Marketing
+Materials Mining Motors Music Nutrition Packaging Paper Pets Photography Plumbing Power Properties Publishing Realty
+Recruiting Renewables Research Resources Retail Roofing Sciences Shipping Staffing Storage Supply Telecom Tools
+Transport Water Wellness Aerospace Agency Apparel Courier Dairy Estates Flooring Glassworks Hospitality Jewelry
+Kitchens Leather Lumber Outdoor Pottery Vending Veterinary Yachts Orchestra Bikes Candles Coffee Textbooks Toys
+Acoustics Appliances Art Autos Beverages Boats Bridal Cabinetry Cargo Carpentry Childcare Cinema Crafts Cycling
+Dance Decor Diving Drones Eyewear Fabrics Ferries Flowers Footwear Fuel Genomics Gifts Golf Graphics Grocers
+Hardware Heating Hotels Hydraulics Infrastructure Irrigation Kayaks Knitwear Linens Locksmiths Luggage Masonry Meats
+Mortgage Moving Nursery Orthopedics Payments Perfumes Produce Radio Remodeling Rugs Safety Salons Seafood Seeds
+Skincare Surgical Surveying Tea Tents Theatre Towing Trucking Vehicles Yoga
+"""
+)
+"""Lines of business beyond COMPANY_NOUNS, taken in as the world grows; again no near-spellings."""
+EXTRA_COMPANY_WORDS = _words(
+    """
+Abbey Acacia Admiral Adobe Aegis Agate Albatross Alchemy Almond Alpaca Altitude Amethyst Anthem Anvil Apollo Apricot
+Aquila Archer Argent Argo Armada Artisan Ash Aster Atrium Augusta Avalon Axiom Azalea Balsam Bamboo Banner Basalt
+Bastion Bay Beaver Bellwether Beryl Bison Blossom Bonfire Bramble Brass Bristle Bronze Buckeye Buffalo Bulwark Butte
+Cactus Caliber Cambium Camden Camellia Candle Canopy Caravan Cardinal Carillon Carmine Cascade Catalyst Celadon
+Celestial Centaur Chalk Champion Chestnut Chimera Cinder Cirrus Citadel Clover Cobble Comet Condor Conifer
+Constellation Cornerstone Cottonwood Cougar Covenant Coyote Creekside Crown Cumulus Dahlia Dawn Daybreak Deer
+Dolphin Dove Dragonfly Dune Dusk Eastwind Eclipse Edelweiss Elkhorn Emerald Empire Endeavor Envoy Equinox Everest
+Fathom Feather Fieldstone Finch Fjord Flagship Flora Foothill Fortress Foundry Fountain Freedom Galleon Gateway
+Genesis Geyser Globe Gondola Grove Guardian Gull Hamlet Harvest Hawthorn Helix Heritage Heron Hickory Highland
+Hilltop Hollow Homestead Honeybee Hummingbird Icefield Impala Inkwell Inlet Jaguar Javelin Jetty Jubilee Kestrel
+Kingfisher Kite Knight Knoll Lagoon Lakeshore Landmark Lattice Lavender Legacy Lighthouse Lilac Lionheart Lodestar
+Lotus Lynx Magnolia Majestic Mallard Mammoth Mantis Marigold Marlin Matrix Mayflower Midland Millpond Minaret Mirage
+Monarch Monolith Moraine Mosaic Mulberry Mustang Myrtle Narwhal Nautilus Nectar Nest Nightingale Nutmeg Oasis
+Obsidian Octave Odyssey Olive Olympus Opal Orca Osprey Otter Outpost Overland Owl Paladin Palisade Pebble Pelican
+Pennant Peregrine Pewter Phoenix Pilgrim Pinnacle Plateau Prism Puffin Pyramid Quarry Rampart Ranger Rapids Redbird
+Reef Regal Relay Roadrunner Robin Ruby Saffron Sapling Sentinel Sequoia Serenity Shamrock Shoreline Sierra Signal
+Snowdrop Solstice Sphinx Springfield Steadfast Steppe Stork Strata Sunflower Sunrise Sycamore Tamarack Tandem
+Tangerine Tempest Terrace Topaz Tortoise Tower Triton Trinity Tulip Twilight Unity Upland Vertex Viking Vineyard
+Voyager Walnut Waterfall Waypoint Whistler Windmill Woodland Wren Yellowstone Yew Zephyr Acre Alto Angora Arctic
+Auburn Aviary Ballast Banyan Baobab Barley Beech Bergamot Blizzard Bobcat Borealis Bracken Breeze Buckthorn Cairn
+Calypso Canary Caspian Cayenne Chinook Cinnabar Cliffside Cloudberry Comfrey Cormorant Corsair Crocus Cyan Cypher
+Dakota Damask Darby Denali Dolomite Drumlin Dynamo Easel Ebony Elbrus Encore Epoch Fiddle Figtree Firth Flamingo
+Flax Fresco Fuchsia Gambit Garland Ginger Gorse Grizzly Gryphon Gusto Hadley Harbinger Hearth Hemlock Henna Hibiscus
+Hyacinth Icarus Indus Infinity Jackal Jubilant Juno Kelp Kiln Kodiak Kudu Lemur Lichen Lindisfarne Llama Lyric
+Madrona Mako Malachite Maverick Mercury Mongoose Muskox Nebula Neptune Nettle Nomad Nordic Nugget Ocelot Oriole
+Outback Paddock Pampas Papyrus Pascal Peach Pegasus Pentagon Pepper Pilot Plaza Primrose Prospect Pumice Quasar
+Quince Radish Raptor Rattan Rhubarb Roost Runway Russet Salvia Savanna Scarab Scout Sedona Shepherd Sherwood Silo
+Sorrel Squall Stallion Stirrup Sundial Teal Tidewater Trojan Tuscan Uplift Urchin Vega Velox Verbena Vesper Vireo
+Vulcan Wagtail Walrus Wayfarer Wharf Whippet Wildcat Windward Wolverine Yukon Zebra Zinc Zodiac
+"""
+)
+"""Name words beyond COMPANY_WORDS, taken in as the world grows; none is a near-spelling of another word here
+(a typo must not turn one company's name into another's more often than in a small world)."""
+
 LEGAL_SUFFIXES = ("Inc", "Inc.", "Corp", "Corporation", "LLC", "Ltd", "GmbH", "Co.", "")
 
 # (city, region, postal code, country code, phone country prefix, area code)
@@ -398,6 +514,8 @@ STREETS = (
     "Canal St",
     "Queen St",
 )
+STREET_TYPES = ("St", "Ave", "Rd", "Lane", "Way", "Blvd", "Drive", "Court", "Place")
+"""With COMPANY_WORDS, the streets a larger world's cities have beyond STREETS ('Cedar Lane', 'Harbor Court')."""
 
 PERSONAL_EMAIL_DOMAINS = (
     "gmail.com",

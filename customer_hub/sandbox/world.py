@@ -10,19 +10,13 @@ from dataclasses import dataclass, field
 from customer_hub.sandbox.clock import BASE_TIME, HISTORY_SECONDS
 from customer_hub.sandbox.ids import ACME_CUSTOMER_KEY
 from customer_hub.sandbox.messiness import slug
+from customer_hub.sandbox.population import Population
 from customer_hub.sandbox.vocabulary import (
     CITIES,
-    COMMON_FIRST_NAMES,
-    COMMON_LAST_NAMES,
-    COMPANY_NOUNS,
-    COMPANY_WORDS,
-    FIRST_NAMES,
     JOB_TITLES,
-    LAST_NAMES,
     LEGAL_SUFFIXES,
     PERSONAL_EMAIL_DOMAINS,
     PLANS,
-    STREETS,
 )
 
 City = tuple[str, str, str, str, str, str]
@@ -93,8 +87,10 @@ class World:
 
 
 def build_world(seed: int, scale: float) -> World:
-    """Create round(2000 * scale) customers deterministically from the seed."""
+    """Create round(2000 * scale) customers deterministically from the seed, with names drawn from pools that grow
+    with the scale, and a mailbox and phone number of their own each (see `population.py`)."""
     rng = random.Random(f"{seed}:world")
+    population = Population(seed, scale)
     count = max(20, round(2000 * scale))
     customers = [_acme()]
     used_stems = {"Acme"}
@@ -107,7 +103,7 @@ def build_world(seed: int, scale: float) -> World:
         status = rng.choices((PROSPECT, ACTIVE, PAST_DUE, CHURNED, OFFLINE), (46, 37, 3, 12, 2))[0]
         plan = rng.choices(range(len(PLANS)), (35, 40, 18, 7))[0]
         if rng.random() < 0.72:
-            stem = _unique_stem(rng, used_stems)
+            stem = population.company_stem(rng, used_stems)
             domain = _unique_domain(rng, stem, city, used_domains)
             customer = Customer(
                 key,
@@ -116,8 +112,8 @@ def build_world(seed: int, scale: float) -> World:
                 rng.choice(LEGAL_SUFFIXES),
                 domain,
                 city,
-                f"{rng.randrange(1, 999)} {rng.choice(STREETS)}",
-                _phone(rng, city),
+                population.street(rng),
+                population.phone(rng, city),
                 since,
                 status,
                 plan,
@@ -125,18 +121,17 @@ def build_world(seed: int, scale: float) -> World:
             )
             pattern = rng.choice(("{f}.{l}", "{f0}{l}", "{f}", "{f}{l0}"))
             for _ in range(rng.choices((1, 2, 3, 4), (40, 30, 20, 10))[0]):
-                first, last = _name(rng)
+                first, last = population.person(rng)
                 local = pattern.format(f=slug(first), l=slug(last), f0=slug(first)[0], l0=slug(last)[0])
-                direct = _phone(rng, city) if rng.random() < 0.5 else None
-                customer.people.append(
-                    Person(f"P{person_seq:06d}", first, last, f"{local}@{domain}", direct, rng.choice(JOB_TITLES))
-                )
+                email = population.work_address(local, first, last, domain)
+                direct = population.phone(rng, city) if rng.random() < 0.5 else None
+                customer.people.append(Person(f"P{person_seq:06d}", first, last, email, direct, rng.choice(JOB_TITLES)))
                 person_seq += 1
         else:
-            first, last = _name(rng)
+            first, last = population.person(rng)
             mailbox = f"{slug(first)}.{slug(last)}{rng.randrange(1, 99) if rng.random() < 0.5 else ''}"
-            email = f"{mailbox}@{rng.choice(PERSONAL_EMAIL_DOMAINS)}"
-            phone = _phone(rng, city)
+            email = population.personal_address(mailbox, first, last, rng.choice(PERSONAL_EMAIL_DOMAINS))
+            phone = population.phone(rng, city)
             customer = Customer(
                 key,
                 "individual",
@@ -144,7 +139,7 @@ def build_world(seed: int, scale: float) -> World:
                 "",
                 None,
                 city,
-                f"{rng.randrange(1, 999)} {rng.choice(STREETS)}",
+                population.street(rng),
                 phone,
                 since,
                 status,
@@ -177,28 +172,6 @@ def _acme() -> Customer:
     return acme
 
 
-def _name(rng: random.Random) -> tuple[str, str]:
-    first = rng.choice(COMMON_FIRST_NAMES) if rng.random() < 0.25 else rng.choice(FIRST_NAMES)
-    last = rng.choice(COMMON_LAST_NAMES) if rng.random() < 0.25 else rng.choice(LAST_NAMES)
-    return first, last
-
-
-def _unique_stem(rng: random.Random, used: set[str]) -> str:
-    while True:
-        shape = rng.random()
-        if shape < 0.55:
-            stem = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_NOUNS)}"
-        elif shape < 0.8:
-            stem = f"{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_WORDS).lower()}"
-        else:
-            stem = f"{rng.choice(LAST_NAMES)} {rng.choice(COMPANY_NOUNS)}"
-        if stem in used:
-            stem = f"{stem} {rng.choice(CITIES)[0]}"
-        if stem not in used:
-            used.add(stem)
-            return stem
-
-
 def _unique_domain(rng: random.Random, stem: str, city: City, used: set[str]) -> str:
     tld = {"DE": ".de", "GB": ".co.uk", "FR": ".fr", "NL": ".nl"}.get(city[3], ".com")
     base = slug(stem)
@@ -209,10 +182,3 @@ def _unique_domain(rng: random.Random, stem: str, city: City, used: set[str]) ->
     fallback = f"{base}{len(used)}.com"
     used.add(fallback)
     return fallback
-
-
-def _phone(rng: random.Random, city: City) -> str:
-    country, area = city[4], city[5]
-    if country == "1":
-        return f"+1{area}555{rng.randrange(100, 10000):04d}"
-    return f"+{country}{area}{rng.randrange(1000000, 9999999)}"

@@ -151,3 +151,20 @@ def test_guard_refusals_are_queued_for_review():
     refused = queued[queued["reason"] == "guard"]
     assert len(refused) == 1
     assert set(refused[["record_id_a", "record_id_b"]].iloc[0]) == {"initial", "jane"}
+
+
+def test_company_names_one_unlike_word_apart_are_not_queued_but_a_misspelt_word_still_is():
+    names = {
+        "agate": "Agate Materials Corp",
+        "amber": "Amber Materials Limited",
+        "mark": "Mark Linhurst",
+        "maria": "Maria Linhurst",
+        "suffix": "Sage Manufacturing oCrporation",
+        "signal": "Signal Manufacturing",
+        "games": "Lunar Games Inc",
+        "gmaes": "Lunar Gmaes",
+    }
+    records = frame(*({"record_id": key, "company_name": name, "is_account_only": True} for key, name in names.items()))
+    resolution = resolve_with_review(records, {"review_threshold": 0.75, "company_name_fuzzy_threshold": 99})
+    queued = {frozenset(pair) for pair in resolution.review[["record_id_a", "record_id_b"]].itertuples(index=False)}
+    assert queued == {frozenset({"games", "gmaes"})}

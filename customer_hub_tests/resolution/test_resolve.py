@@ -30,6 +30,23 @@ def test_account_records_name_no_person():
         assert resolved.loc[account_record, "golden_person_id"] is None
 
 
+def test_a_customer_named_after_its_company_names_no_person_whatever_its_legal_form():
+    records = frame(
+        *(
+            {
+                "record_id": f"stripe-{suffix}",
+                "full_name": f"Nova Consulting {suffix}",
+                "company_name": f"Nova Consulting {suffix}",
+                "email": "accounts@novaconsulting.co.uk",
+            }
+            for suffix in ("Co.", "Co", "Inc")
+        )
+    )
+    resolved = by_id(resolve(records))
+    assert resolved["golden_person_id"].isna().all()
+    assert resolved["golden_customer_id"].nunique() == 1
+
+
 def test_colleagues_sharing_a_switchboard_are_different_people_of_one_customer():
     resolved = by_id(resolve(acme_records()))
     assert resolved.loc["hs-ct-1", "golden_person_id"] != resolved.loc["hs-ct-2", "golden_person_id"]
