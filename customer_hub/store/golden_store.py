@@ -45,12 +45,6 @@ def _insert_all(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         conn.execute(insert(table), list(chunk))
 
 
-def _replace(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    with engine.begin() as conn:
-        conn.execute(delete(table))
-        _insert_all(conn, table, rows)
-
-
 # --- landed and customer records -------------------------------------------------------------------------------
 
 
