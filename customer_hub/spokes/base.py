@@ -6,7 +6,7 @@ Neither knows the other's details, which keeps both testable on their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -39,6 +39,11 @@ class IdListing:
     ids: set[str] = field(default_factory=set)
     archived: set[str] = field(default_factory=set)
     merged: dict[str, str] = field(default_factory=dict)
+
+
+EmptyRule = Callable[[Mapping[str, Any]], bool]
+"""Whether a record's canonical fields say its mapping left one field empty on purpose (a canceled subscription has
+no next billing date). The field guard reads such an emptiness as data, not as a vendor renaming the field."""
 
 
 def next_page(tool: str, endpoint: str, current: Any, following: Any) -> Any:
@@ -84,6 +89,10 @@ class Connector(Protocol):
 
     # Optional: `list_ids(obj) -> IdListing`, a listing cheaper than a full read (ids, deletions, merges) for the
     # reconciliation pass. A connector without it is reconciled by a full read, which catches deletions too.
+
+    # Optional: `empty_by_rule: Mapping[str, Mapping[str, EmptyRule]]`, per object the canonical fields its mapping
+    # empties on purpose, each with the rule that tells when. Without it every emptied field counts towards the
+    # field guard's rename detection.
 
     def source_updated_at(self, obj: str, payload: dict[str, Any]) -> datetime | None:
         """When the tool last changed the record (aware UTC)."""

@@ -6,12 +6,16 @@ empty a field that was filled on most of its already-known records is therefore 
 data: the field is quarantined (the last good canonical values are held, the raw payloads still land) until a
 person accepts the change, optionally naming the renamed payload path so the mapping reads it again.
 
+Some emptiness is the mapping's own rule, not a lost field: a canceled Stripe subscription has no next billing date.
+The sync passes, per record, the fields its connector explains that way (`base.EmptyRule`): those records are left
+out when the field is judged, so a page of cancellations is data while active subscriptions losing the date is not.
+
 Pure functions only: the sync engine (`sync.py`) decides when to call them and the store keeps the state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
@@ -53,17 +57,25 @@ def emptied_fields(
     after: Mapping[str, Mapping[str, Any]],
     *,
     exempt: Iterable[str] = (),
+    explained: Mapping[str, Collection[str]] | None = None,
     min_records: int = MIN_RECORDS,
     min_share: float = MIN_SHARE,
 ) -> list[Emptied]:
-    """Fields the new canonical values (`after`, by source id) would empty on most known records (`before`)."""
+    """Fields the new canonical values (`after`, by source id) would empty on most known records (`before`).
+
+    `explained` names, by source id, the fields the record's new values leave empty by the mapping's own rule. Such
+    a record says nothing about whether the field still maps, so it is left out when that field is judged: neither
+    counted as emptied nor as a record the field should be filled on.
+    """
+    explained = explained or {}
     known = sorted(source_id for source_id in after if source_id in before)
     skip = set(exempt)
     fields = sorted({name for sid in known for name, value in before[sid].items() if not is_empty(value)} - skip)
     found = []
     for name in fields:
-        filled = [sid for sid in known if not is_empty(before[sid].get(name))]
-        if len(filled) < max(min_records, min_share * len(known)):
+        judged = [sid for sid in known if name not in explained.get(sid, ())]
+        filled = [sid for sid in judged if not is_empty(before[sid].get(name))]
+        if len(filled) < max(min_records, min_share * len(judged)):
             continue
         emptied = [sid for sid in filled if is_empty(after[sid].get(name))]
         if emptied and len(emptied) >= min_share * len(filled):

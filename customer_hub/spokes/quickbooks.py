@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead
+from customer_hub.spokes.base import ConnectorBase, EmptyRule, Page, StreamRead
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import (
     ApiClient,
@@ -69,12 +69,22 @@ _NAME_LISTS = ("Customer", "Vendor")
 """Entities QuickBooks deletes by making them inactive (list entities), unlike transactions."""
 
 
+def paid_to_non_vendor(fields: Mapping[str, Any]) -> bool:
+    """Whether a purchase's canonical payee type says it was paid to someone other than a vendor (an employee, a
+    customer), which is why its mapping gives no vendor. An empty payee type explains nothing: it may be renamed."""
+    payee_type = fields.get("payee_type")
+    return bool(payee_type) and payee_type != "Vendor"
+
+
 class QuickBooksConnector(ConnectorBase):
     """Reads customers, invoices and spend (purchases, bills, vendors) of one QuickBooks company (realm) and drafts
     invoices for new customers."""
 
     tool = "quickbooks"
     objects = ("customers", "invoices", "purchases", "bills", "vendors")
+    empty_by_rule: Mapping[str, Mapping[str, EmptyRule]] = {
+        "purchases": {"vendor_id": paid_to_non_vendor, "vendor_name": paid_to_non_vendor}
+    }
 
     def __init__(
         self,

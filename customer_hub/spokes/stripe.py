@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from customer_hub.config import SyncConfig, SystemConfig
-from customer_hub.spokes.base import ConnectorBase, Page, StreamRead, next_page
+from customer_hub.spokes.base import ConnectorBase, EmptyRule, Page, StreamRead, next_page
 from customer_hub.spokes.canonical import canonical, join_keys, shared_key
 from customer_hub.spokes.http import ToolNotFoundError, ToolResponseError, bearer_client
 from customer_hub.timestamps import from_epoch_seconds, iso_from_epoch_seconds
@@ -47,6 +47,14 @@ ZERO_DECIMAL = frozenset(
 )  # amounts in these currencies are already in major units
 ACTIVE_STATUSES = frozenset({"active", "trialing", "past_due"})
 """Subscription statuses that bring in revenue, so count towards MRR."""
+
+
+def billing_ended(fields: Mapping[str, Any]) -> bool:
+    """Whether a subscription's canonical status says it bills no more, which is why its mapping gives no next
+    billing date. An empty status explains nothing: it may be the very field Stripe renamed."""
+    status = fields.get("subscription_status")
+    return bool(status) and status not in ACTIVE_STATUSES
+
 
 _LIST_PATHS = {"customers": "/v1/customers", "subscriptions": "/v1/subscriptions", "invoices": "/v1/invoices"}
 _OBJECT_TYPES = {"customers": "customer", "subscriptions": "subscription", "invoices": "invoice"}
@@ -84,6 +92,7 @@ class StripeConnector(ConnectorBase):
 
     tool = "stripe"
     objects = ("customers", "subscriptions", "invoices")
+    empty_by_rule: Mapping[str, Mapping[str, EmptyRule]] = {"subscriptions": {"next_billing_date": billing_ended}}
 
     def __init__(
         self,

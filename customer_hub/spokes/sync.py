@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -336,7 +336,8 @@ def _land_page(
         release_records(conn, tool, obj, [source_id for source_id in derived if source_id not in bad])
         before = landed_fields(conn, tool, obj, list(derived))
         after = {source_id: record.fields for source_id, record in derived.items()}
-        for emptied in emptied_fields(before, after, exempt=guard.open | guard.exempt):
+        explained = _empty_by_rule(connector, obj, after)
+        for emptied in emptied_fields(before, after, exempt=guard.open | guard.exempt, explained=explained):
             open_quarantine(conn, tool, obj, emptied.field, emptied.detail(), datetime.now(UTC))
             guard.open.add(emptied.field)
             log.warning(
@@ -346,13 +347,21 @@ def _land_page(
             )  # fmt: skip
         records = []
         for source_id, record in derived.items():
-            fields, held = hold(before.get(source_id), record.fields, guard.open)
+            fields, held = hold(before.get(source_id), record.fields, guard.open - explained.get(source_id, set()))
             held_total += len(held)
             guard.held.update(held)
             records.append(record if not held else replace(record, fields=fields))
         counts = upsert_records(conn, tool, obj, records, seen_at)
         deleted = mark_deleted(conn, tool, obj, page.deleted_ids, datetime.now(UTC))
     return counts, deleted, held_total, len(bad)
+
+
+def _empty_by_rule(connector: Connector, obj: str, after: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
+    """By source id, the fields the connector's mapping leaves empty on purpose in the new values (see
+    `base.EmptyRule`): the guard neither reads them as a rename nor holds a last good value the rule has ended."""
+    rules = getattr(connector, "empty_by_rule", {}).get(obj, {})
+    found = {source_id: {name for name, rule in rules.items() if rule(fields)} for source_id, fields in after.items()}
+    return {source_id: names for source_id, names in found.items() if names}
 
 
 def _reported_count(connector: Connector, obj: str, log: Any) -> int | None:

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from customer_hub.quality.quarantine import accept_new_mapping, quarantine_check
-from customer_hub.spokes.field_guard import apply_renames, emptied_fields, hold
+from customer_hub.spokes.field_guard import MIN_RECORDS, apply_renames, emptied_fields, hold
 from customer_hub.spokes.sync import sync_stream
-from customer_hub.store import quarantine_store
+from customer_hub.store import engine_for, quarantine_store
 from customer_hub.store.landing import landed
 from customer_hub_tests.spokes.conftest import connector_for, sandbox_admin
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
+PERIOD_END_RENAMED = {"stripe": {"schema_drift": {"rename": {"current_period_end": "period_end"}}}}
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +26,22 @@ def _faults_off(sandbox):
 
 def _emails(engine) -> dict[str, str | None]:
     return {row["source_id"]: row["fields"]["email"] for row in landed(engine, "hubspot", "contacts")}
+
+
+def _subscriptions(engine) -> dict[str, dict]:
+    return {row["source_id"]: row["fields"] for row in landed(engine, "stripe", "subscriptions")}
+
+
+def _cancel_with_customers(sandbox, engine, deleted: int, fraction: float) -> tuple[list[str], list[str]]:
+    """Delete Stripe customers (their subscriptions are canceled with them) and change `fraction` of the rest; the
+    changed subscriptions that had a next billing date in the hub: (now canceled, still billing)."""
+    body = {"fraction": fraction, "tools": ["stripe"], "delete": deleted}
+    changed = sandbox_admin(sandbox, "POST", "mutate", body)["stripe"]["subscriptions"]
+    source = sandbox.state.stream("stripe", "subscriptions").records
+    billing = [sid for sid in changed if _subscriptions(engine)[sid]["next_billing_date"]]
+    return [sid for sid in billing if source[sid]["status"] == "canceled"], [
+        sid for sid in billing if source[sid]["status"] != "canceled"
+    ]
 
 
 def test_a_renamed_email_field_is_quarantined_with_the_last_good_values_kept(sandbox, hub_engine):
@@ -89,6 +106,58 @@ def test_one_cleared_value_is_data_not_a_rename():
     assert (emptied.field, emptied.filled_before, emptied.emptied) == ("email", 10, 10)
     assert emptied_fields(before, renamed, exempt={"email"}) == []
     assert emptied_fields({k: before[k] for k in "012"}, renamed) == []  # three records say too little
+
+
+def test_an_emptiness_the_mapping_explains_is_data_while_the_unexplained_rest_is_still_a_rename():
+    before = {f"sub_{i}": {"status": "active", "next_billing_date": "2025-07-01"} for i in range(20)}
+    canceled = {sid: {"status": "canceled", "next_billing_date": None} for sid in before}
+    by_rule = {sid: {"next_billing_date"} for sid in canceled}
+    assert emptied_fields(before, canceled, explained=by_rule) == []
+
+    # six active subscriptions lose the date among fourteen cancellations: too few of twenty, but all the unexplained
+    renamed = {**canceled, **{f"sub_{i}": {"status": "active", "next_billing_date": None} for i in range(6)}}
+    [emptied] = emptied_fields(before, renamed, explained={sid: by_rule[sid] for sid in list(before)[6:]})
+    assert (emptied.field, emptied.filled_before, emptied.emptied) == ("next_billing_date", 6, 6)
+    other_field = emptied_fields(before, renamed, explained={sid: {"status"} for sid in before})
+    assert [(e.field, e.emptied) for e in other_field] == [("next_billing_date", 20)]  # explains nothing here
+
+
+def test_subscriptions_canceled_with_their_customers_lose_the_billing_date_without_a_quarantine(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    sync_stream(engine, connector, "subscriptions", mode="full")
+    canceled, billing = _cancel_with_customers(sandbox, engine, deleted=30, fraction=0.005)
+    assert len(canceled) >= MIN_RECORDS and len(canceled) > len(billing) > 0
+
+    result = sync_stream(engine, connector, "subscriptions")
+
+    landed_now = _subscriptions(engine)
+    assert result.mode_used == "incremental" and result.quarantined_fields == [] and result.held_values == 0
+    assert all(landed_now[sid]["next_billing_date"] is None and landed_now[sid]["mrr"] == 0.0 for sid in canceled)
+    assert all(landed_now[sid]["next_billing_date"] for sid in billing)
+    assert quarantine_check(engine, "stripe_subscriptions", "stripe", "subscriptions").passed
+
+    # the date really renamed away from the active subscriptions is still caught, and only theirs is held
+    sandbox_admin(sandbox, "POST", "faults", PERIOD_END_RENAMED)
+    renamed = sync_stream(engine, connector, "subscriptions", mode="full")
+
+    assert renamed.quarantined_fields == ["next_billing_date"] and renamed.held_values > 0
+    assert _subscriptions(engine) == landed_now
+
+
+def test_a_subscription_canceled_while_its_renamed_billing_date_is_held_still_loses_it(sandbox, sqlite_url):
+    engine = engine_for(sqlite_url)
+    connector = connector_for(sandbox, "stripe", engine)
+    sync_stream(engine, connector, "subscriptions", mode="full")
+    sandbox_admin(sandbox, "POST", "faults", PERIOD_END_RENAMED)
+    assert sync_stream(engine, connector, "subscriptions", mode="full").quarantined_fields == ["next_billing_date"]
+    canceled, _ = _cancel_with_customers(sandbox, engine, deleted=3, fraction=0)
+    assert canceled
+
+    result = sync_stream(engine, connector, "subscriptions")
+
+    assert result.quarantined_fields == ["next_billing_date"] and result.held_values == 0
+    assert all(_subscriptions(engine)[sid]["next_billing_date"] is None for sid in canceled)
 
 
 def test_hold_and_renames_touch_only_what_they_must():

@@ -16,7 +16,12 @@ from sqlalchemy import select
 from customer_hub.config import SyncConfig, load_config
 from customer_hub.sandbox import SANDBOX_IDS
 from customer_hub.spokes.http import ToolAuthError, ToolNotFoundError
-from customer_hub.spokes.quickbooks import QuickBooksConnector, customer_to_canonical, invoice_to_canonical
+from customer_hub.spokes.quickbooks import (
+    QuickBooksConnector,
+    customer_to_canonical,
+    invoice_to_canonical,
+    purchase_to_canonical,
+)
 from customer_hub.spokes.sync import sync_stream
 from customer_hub.store import engine_for
 from customer_hub.store.landing import landed
@@ -244,6 +249,18 @@ def test_invoice_mapping_links_the_customer():
         0.0,
         "paid",
     )
+
+
+def test_a_purchase_paid_to_an_employee_has_no_vendor_by_rule_which_a_lost_payee_does_not_explain():
+    rules = QuickBooksConnector.empty_by_rule["purchases"]
+    employee = purchase_to_canonical({"EntityRef": {"type": "Employee", "value": "55", "name": "Ann Lee"}})
+    vendor = purchase_to_canonical({"EntityRef": {"type": "Vendor", "value": "56", "name": "Slack"}})
+    lost = purchase_to_canonical({"Payee": {"type": "Vendor", "value": "56", "name": "Slack"}})  # EntityRef renamed
+
+    assert set(rules) == {"vendor_id", "vendor_name"}
+    assert all(employee[name] is None and rule(employee) for name, rule in rules.items())
+    assert all(vendor[name] and not rule(vendor) for name, rule in rules.items())
+    assert all(lost[name] is None and not rule(lost) for name, rule in rules.items())
 
 
 def test_requests_and_created_entities_match_intuits_schema(sandbox, connector, request_log):
