@@ -69,7 +69,7 @@ def hub(tmp_path):
         _xref("stripe:customers:cus_G", "GC-000003"),
         _xref("intercom:contacts:6f1", "GC-000004", "jobloggs@gmail.com"),
     ]
-    golden_store.save_golden_run(engine, (customers, [], []), links, [])
+    golden_store.save_golden_run(engine, [(customers, [], [])], [links], [])
     golden_store.replace_customer_records(
         engine,
         [

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -330,7 +331,7 @@ def link_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 
 _ATTEMPTS = 3
-_SURVIVE_BATCH = 10_000
+_SURVIVE_BATCH = 2_000
 """Golden ids survived at a time: their records' full attributes are read per batch."""
 
 
@@ -418,9 +419,16 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     if kept_model is None and resolution.model is not None:
         log.info("match model trained on %d records; later runs reuse it until the records drift", len(records))
     resolved = resolution.records.copy()
+    unresolved = {column: resolved[column].isna().to_numpy() for _kind, _prefix, column in LEVELS}
+    model, review = resolution.model, resolution.review
+    blocking = resolution.blocking.rules if resolution.blocking is not None else None
+    del resolution  # the normalised records and their pairs: what follows needs the room, not them
+    candidates = _candidate_rows(review, records, golden_store.read_candidates(engine), decisions, now)
+    content_changed = (records["revision"] > consumed).to_numpy()  # per record, in the order of `resolved`
+    identity = records[["record_id", "source_system", "source_object", "source_id", "email"]]
+    del records
     stored = frames.xref_frame(engine)
     golden = frames.golden_frame(engine)
-    content_changed = set(records.loc[records["revision"] > consumed, "record_id"])
 
     events: list[dict[str, Any]] = []
     survive_ids: dict[str, set[str]] = {}
@@ -436,109 +444,157 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         )
         kept = stored.set_index("record_id")[column].reindex(resolved["record_id"]).to_numpy()
         resolved[column] = np.where(in_changed, resolved["record_id"].map(result.ids()), kept)
-        resolved.loc[resolved[column].isna() | (resolution.records[column].isna()).to_numpy(), column] = None
+        resolved.loc[resolved[column].isna() | unresolved[column], column] = None
         moved = stored[stored[column].isin(touched)]
         before = dict(zip(moved["record_id"], moved[column], strict=True))
-        links = resolved[in_changed].set_index("record_id").to_dict("index")
+        merged = set(result.events.loc[result.events["event"] == "merged", "golden_id"])
+        explaining = in_changed & resolved[column].isin(merged)  # the links behind merges, not every record's
+        links = resolved[explaining].set_index("record_id").to_dict("index")
         events += identity_events(result, before, links, decisions)
-        refreshed = set(resolved.loc[in_changed | resolved["record_id"].isin(content_changed), column].dropna())
+        refreshed = set(resolved.loc[in_changed | content_changed, column].dropna())
         survive_ids[kind] = refreshed
         touched_ids |= touched | refreshed
 
-    survived: list[dict[str, Any]] = []
-    for kind, _prefix, column in LEVELS:
-        for batch in keyed.chunks(sorted(survive_ids[kind]), _SURVIVE_BATCH):  # one batch's records in memory
-            scope = resolved[resolved[column].isin(batch)]
-            shown = shown_values(
-                records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"]))
-            )
-            survived += survived_rows(shown, scope, config.field_ownership, kind, column)
-
-    existing = golden_store.read_golden(engine, golden_ids=touched_ids)
-    previous_members = frames.members_of(stored, touched_ids)
-    changes = golden_changes(existing, survived, events, now, previous_members)
-
     resolved["link_hash"] = link_hashes(resolved)
     stored_hash = stored.set_index("record_id")["link_hash"].reindex(resolved["record_id"]).to_numpy()
-    rewrite = (resolved["link_hash"].to_numpy() != stored_hash) | resolved["record_id"].isin(content_changed).to_numpy()
+    rewrite = (resolved["link_hash"].to_numpy() != stored_hash) | content_changed
     if full:
         rewrite[:] = True
     gone = sorted(set(stored["record_id"]) - set(resolved["record_id"]))
-    candidates = _candidate_rows(resolution.review, records, golden_store.read_candidates(engine), decisions, now)
     customers_touched = set(resolved.loc[rewrite, "golden_customer_id"]) | {
         gid for gid in touched_ids if gid.startswith("GC-")
     }
     customers_touched |= set(stored.loc[stored["record_id"].isin(gone), "golden_customer_id"])
     people_touched = resolved["golden_person_id"].isin({gid for gid in touched_ids if gid.startswith("GP-")})
     customers_touched |= set(resolved.loc[people_touched, "golden_customer_id"])
+    xref = xref_rows(identity[rewrite], resolved[rewrite], now)
 
-    linked = int((~resolved["match_rule"].isin(["singleton", "steward_merge"])).sum())
-    summary = GoldenSummary(
-        records=len(resolved),
-        customers=int(resolved["golden_customer_id"].nunique()),
-        persons=int(resolved["golden_person_id"].nunique()),
-        created=sum(1 for row in changes.history if row["event"] == "created"),
-        merges=sum(1 for row in changes.history if row["event"] == "merged" and "into" in row["detail"]),
-        splits=sum(1 for row in changes.history if row["event"] == "split" and "from" in row["detail"]),
-        updated=changes.count("updated"),
-        linked=linked,
-        candidates_open=sum(1 for row in candidates if row["status"] == "open"),
-        candidates_decided=sum(1 for row in candidates if row["status"] == "decided"),
-        model=resolution.model.parameters() if resolution.model is not None else None,
-        blocking=resolution.blocking.rules if resolution.blocking is not None else None,
-        rewritten=int(rewrite.sum()) + len(gone),
-    )
-    kept_summary = {key: value for key, value in asdict(summary).items() if key != "unchanged"}
-    model_state = (
-        state.detail.get("model")
-        if kept_model is not None and state is not None
-        else {
-            "estimates": resolution.model.estimates(),
-            "records": len(records),
-            "settings": _matching_fingerprint(config),
-        }
-        if resolution.model is not None
-        else None
-    )
+    tally: Counter[str] = Counter()
+    batches = _golden_batches(engine, config, resolved, stored, survive_ids, touched_ids, events, now, tally)
+
+    def final_state() -> keyed.StepState:
+        """The step's state once every batch is written: the summary counts are only known then."""
+        summary = GoldenSummary(
+            records=len(resolved),
+            customers=int(resolved["golden_customer_id"].nunique()),
+            persons=int(resolved["golden_person_id"].nunique()),
+            created=tally["created"],
+            merges=tally["merges"],
+            splits=tally["splits"],
+            updated=tally["updated"],
+            linked=int((~resolved["match_rule"].isin(["singleton", "steward_merge"])).sum()),
+            candidates_open=sum(1 for row in candidates if row["status"] == "open"),
+            candidates_decided=sum(1 for row in candidates if row["status"] == "decided"),
+            model=model.parameters() if model is not None else None,
+            blocking=blocking,
+            rewritten=int(rewrite.sum()) + len(gone),
+        )
+        summaries.append(summary)
+        kept_summary = {key: value for key, value in asdict(summary).items() if key != "unchanged"}
+        model_state = (
+            state.detail.get("model")
+            if kept_model is not None and state is not None
+            else {"estimates": model.estimates(), "records": len(resolved), "settings": _matching_fingerprint(config)}
+            if model is not None
+            else None
+        )
+        return keyed.StepState(revision, fingerprint, {"summary": kept_summary, "model": model_state})
+
+    summaries: list[GoldenSummary] = []
     golden_store.save_golden_run(
         engine,
-        (changes.inserts, changes.updates, changes.history),
-        xref_rows(records[rewrite], resolved[rewrite], now),
+        batches,
+        xref,
         candidates,
         generation=generation,
         removed_records=gone,
         touched_customers=sorted(customers_touched),
         full=full,
-        state=keyed.StepState(revision, fingerprint, {"summary": kept_summary, "model": model_state}),
+        state=final_state,
     )
-    return summary
+    return summaries[0]
+
+
+def _golden_batches(
+    engine: Engine,
+    config: HubConfig,
+    resolved: pd.DataFrame,
+    stored: pd.DataFrame,
+    survive_ids: Mapping[str, set[str]],
+    touched_ids: set[str],
+    events: Sequence[Mapping[str, Any]],
+    now: datetime,
+    tally: Counter[str],
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Golden rows to insert and update and history to keep, `_SURVIVE_BATCH` golden ids at a time: each batch's
+    records are read, survived and compared with its stored rows, then written before the next is made, so memory
+    holds one batch however many ids a run touches. Ids left with no records (merged away, retired) and the merge
+    and split events come last. Counts what it yields into `tally` (created, merges, splits, updated)."""
+
+    def counted(changes: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        for row in changes.history:
+            if row["event"] in ("created", "updated"):
+                tally[row["event"]] += 1
+            elif row["event"] == "merged" and "into" in row["detail"]:
+                tally["merges"] += 1
+            elif row["event"] == "split" and "from" in row["detail"]:
+                tally["splits"] += 1
+        return changes.inserts, changes.updates, changes.history
+
+    survived_ids: set[str] = set()
+    stored_ids = stored["record_id"].to_numpy()
+    for kind, _prefix, column in LEVELS:
+        rows_of = resolved.groupby(column, sort=False).indices  # golden id -> its records' rows, found once
+        stored_rows_of = stored.groupby(column, sort=False).indices
+        for batch in keyed.chunks(sorted(survive_ids[kind]), _SURVIVE_BATCH):
+            scope = resolved.iloc[np.sort(np.concatenate([rows_of[golden_id] for golden_id in batch]))]
+            shown = shown_values(
+                records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"]))
+            )
+            survived = survived_rows(shown, scope, config.field_ownership, kind, column)
+            survived_ids.update(row["golden_id"] for row in survived)
+            existing = golden_store.read_golden(engine, golden_ids=[row["golden_id"] for row in survived])
+            members = {
+                golden_id: set(stored_ids[stored_rows_of[golden_id]])
+                for golden_id in existing
+                if golden_id in stored_rows_of
+            }
+            yield counted(golden_changes(existing, survived, (), now, members))
+    left = touched_ids - survived_ids
+    yield counted(golden_changes(golden_store.read_golden(engine, golden_ids=left), (), events, now,
+                                 frames.members_of(stored, left)))  # fmt: skip
 
 
 _PER_RUN = ("created", "merges", "splits", "updated", "rewritten")
 """Summary counts that describe one run's work, zero in a run that had nothing to do."""
 
 
-def xref_rows(records: pd.DataFrame, resolved: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:
-    """customer_xref rows: each given record's golden ids, the link that placed it, its canonical email and the
-    hash of the link (`link_hashes`)."""
+_XREF_BATCH = 10_000
+"""Cross-reference rows made and written at a time."""
+
+
+def xref_rows(records: pd.DataFrame, resolved: pd.DataFrame, now: datetime) -> Iterator[list[dict[str, Any]]]:
+    """customer_xref rows in batches of `_XREF_BATCH`: each given record's golden ids, the link that placed it, its
+    canonical email and the hash of the link (`link_hashes`). Columns are turned into Python lists a batch at a
+    time: walking a text column value by value is what made rows slow."""
     emails = normalize_emails(records["email"])["email"].to_numpy()
     base = records[["record_id", "source_system", "source_object", "source_id"]].assign(email=emails)
     joined = base.merge(resolved, on="record_id", how="inner")
-    return [
-        {
-            "record_id": row["record_id"],
-            "source_system": row["source_system"],
-            "source_object": row["source_object"],
-            "source_id": row["source_id"],
-            "golden_customer_id": row["golden_customer_id"],
-            "golden_person_id": json_value(row["golden_person_id"]) or None,
-            "email": row["email"] or None,
-            "match_rule": row["match_rule"],
-            "confidence": float(row["confidence"]),
-            "match_scores": _parse_scores(row["match_scores"]),
-            "linked_to": row["linked_to"] or None,
-            "updated_at": now,
-            "link_hash": row["link_hash"],
-        }
-        for row in joined.to_dict("records")
-    ]
+    names = ["record_id", "source_system", "source_object", "source_id", "golden_customer_id", "golden_person_id",
+             "email", "match_rule", "confidence", "match_scores", "linked_to", "link_hash"]  # fmt: skip
+    for start in range(0, len(joined), _XREF_BATCH):
+        part = joined.iloc[start : start + _XREF_BATCH]
+        columns = [part[name].astype(object).tolist() for name in names]
+        rows = []
+        for values in zip(*columns, strict=True):
+            row = dict(zip(names, values, strict=True))
+            row.update(
+                golden_person_id=json_value(row["golden_person_id"]) or None,
+                email=row["email"] or None,
+                confidence=float(row["confidence"]),
+                match_scores=_parse_scores(row["match_scores"]),
+                linked_to=row["linked_to"] or None,
+                updated_at=now,
+            )
+            rows.append(row)
+        yield rows

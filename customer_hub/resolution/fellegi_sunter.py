@@ -58,6 +58,9 @@ class MatchModel:
     prior: float
     term_frequency: tuple[np.ndarray | None, ...]
     trained_by: dict[str, list[str]]
+    term_totals: tuple[float | None, ...] = ()
+    """Per comparison with term frequencies, the number of values they are shares of: the population the model was
+    trained on, kept with it so that a value's weight moves only when that value's own count does."""
 
     def weights(self, levels: np.ndarray, left: np.ndarray) -> np.ndarray:
         """Match weight in bits of every comparison for every pair (pairs x comparisons); 0 where a record does
@@ -110,13 +113,16 @@ class MatchModel:
     def estimates(self) -> dict[str, object]:
         """What training estimated (m, u, the prior and what trained each m), exactly and as plain data: a later
         run given these back (`train(..., estimated=...)`) scores pairs with the same model, so confidences do not
-        move with every small change to the records. Term frequencies are not in it: they are the records'."""
+        move with every small change to the records. Term frequencies are counted on the records each time, as
+        shares of the population the model was trained on (`term_totals`, kept here): were they shares of today's
+        count, one new record would shift every adjusted weight a little and rewrite every probabilistic link."""
         return {
             "comparisons": [comparison.name for comparison in self.comparisons],
             "m": [values.tolist() for values in self.m],
             "u": [values.tolist() for values in self.u],
             "prior": self.prior,
             "trained_by": self.trained_by,
+            "term_totals": list(self.term_totals),
         }
 
     def parameters(self) -> dict[str, object]:
@@ -140,7 +146,8 @@ class MatchModel:
 
 def _numbers(values: np.ndarray, decimals: int) -> np.ndarray:
     """Numbers as JSON text, rounded."""
-    return np.array([repr(value) for value in np.round(values, decimals).tolist()], dtype=object)
+    rounded = np.round(values.astype(np.float64), decimals)  # in float32, 8.7 would print as 8.699999809265137
+    return np.array([repr(value) for value in rounded.tolist()], dtype=object)
 
 
 def _normalised(counts: np.ndarray, prior: Sequence[float], pseudo: float) -> np.ndarray:
@@ -259,28 +266,37 @@ def estimate_m(
 
 
 def term_frequencies(
-    comparisons: tuple[Comparison, ...], context: RecordContext, people: np.ndarray, u: tuple[np.ndarray, ...]
-) -> tuple[np.ndarray | None, ...]:
+    comparisons: tuple[Comparison, ...],
+    context: RecordContext,
+    people: np.ndarray,
+    u: tuple[np.ndarray, ...],
+    totals: Sequence[float | None] = (),
+) -> tuple[tuple[np.ndarray | None, ...], tuple[float | None, ...]]:
     """Per comparison with a `tf`, each record's value frequency among the people's records, smoothed towards the
-    comparison's exact-level u (so a value seen twice in a tiny table is not taken for a rarity)."""
+    comparison's exact-level u (so a value seen twice in a tiny table is not taken for a rarity), and the number of
+    values it is a share of: `totals` where given (a kept model's), else the records' own count."""
     size = context.features.size
     smoothing = 1000.0
     frequencies: list[np.ndarray | None] = []
+    used: list[float | None] = []
     for column, comparison in enumerate(comparisons):
         if comparison.tf is None:
             frequencies.append(None)
+            used.append(None)
             continue
         codes = comparison.tf(context)
         mine = codes[people]
         present = mine[mine >= 0]
         counts = np.bincount(present, minlength=int(codes.max(initial=-1)) + 1).astype(np.float64)
-        total = float(len(present))
+        kept = totals[column] if column < len(totals) else None
+        total = float(len(present)) if kept is None else float(kept)
         per_value = (counts + smoothing * u[column][1]) / (total + smoothing)
         frequency = np.full(size, u[column][1])
         has = codes >= 0
         frequency[has] = per_value[codes[has]]
         frequencies.append(frequency)
-    return tuple(frequencies)
+        used.append(total)
+    return tuple(frequencies), tuple(used)
 
 
 def estimate_prior(model: MatchModel, weights: np.ndarray, people: int, settings: ModelSettings) -> float:
@@ -321,9 +337,15 @@ def train(
         m = tuple(np.asarray(values, dtype=np.float64) for values in estimated["m"])
         trained_by = {name: list(sessions_) for name, sessions_ in dict(estimated["trained_by"]).items()}
         prior = float(estimated["prior"])
+        totals = tuple(estimated.get("term_totals") or ())
     else:
         u = estimate_u(comparisons, context, people, settings)
         m, trained_by = estimate_m(comparisons, sessions, context, people, u, settings, max_block_size)
         prior = settings.prior_match_probability
-    frequencies = term_frequencies(comparisons, context, people, u) if settings.term_frequency else (None,) * len(u)
-    return MatchModel(comparisons, m, u, prior, frequencies, trained_by)
+        totals = ()
+    frequencies, totals = (
+        term_frequencies(comparisons, context, people, u, totals)
+        if settings.term_frequency
+        else ((None,) * len(u), (None,) * len(u))
+    )
+    return MatchModel(comparisons, m, u, prior, frequencies, trained_by, totals)

@@ -56,6 +56,15 @@ def _empty_xref() -> pd.DataFrame:
     return pd.DataFrame({**columns, "created_at": pd.Series(dtype="datetime64[us, UTC]")})
 
 
+def _size_and_first(frame: pd.DataFrame, keys: list[str], size: str) -> pd.DataFrame:
+    """Per group of `keys`: its number of records (`size`) and its smallest record_id (`first_record`). The smallest
+    is found by sorting once and keeping each group's first row: a grouped min over text runs in Python per group."""
+    ordered = frame.sort_values("record_id", kind="stable")
+    first = ordered.drop_duplicates(keys)[[*keys, "record_id"]].rename(columns={"record_id": "first_record"})
+    sizes = ordered.groupby(keys, sort=False).size().rename(size).reset_index()
+    return sizes.merge(first, on=keys, how="left")[[*keys, size, "first_record"]]
+
+
 def assign_stable_ids(
     resolved: pd.DataFrame,
     previous: pd.DataFrame | StableIdResult | None,
@@ -88,12 +97,7 @@ def assign_stable_ids(
     current = current.astype({"record_id": "object", "cluster_id": "object"}).reset_index(drop=True)
     joined = current.merge(before_active, on="record_id", how="left")
 
-    overlap = (
-        joined.dropna(subset=["golden_id"])
-        .groupby(["golden_id", "cluster_id"])["record_id"]
-        .agg(shared="size", first_record="min")
-        .reset_index()
-    )
+    overlap = _size_and_first(joined.dropna(subset=["golden_id"]), ["golden_id", "cluster_id"], "shared")
     # Each previous id goes to the cluster holding most of its records (ties: the one with the smallest record).
     heirs = overlap.sort_values(["golden_id", "shared", "first_record"], ascending=[True, False, True])
     heirs = heirs.drop_duplicates("golden_id")
@@ -104,17 +108,17 @@ def assign_stable_ids(
     absorbed = claims[claims.duplicated("cluster_id")]
 
     previous_size = before_active.groupby("golden_id").size()
-    clusters = current.groupby("cluster_id")["record_id"].agg(size="size", first_record="min").reset_index()
-    clusters = clusters.sort_values("first_record", ignore_index=True)
+    clusters = _size_and_first(current, ["cluster_id"], "size").sort_values("first_record", ignore_index=True)
     origin = overlap.sort_values(["cluster_id", "shared", "golden_id"], ascending=[True, False, True])
     origin = origin.drop_duplicates("cluster_id").set_index("cluster_id")["golden_id"]
 
     stable: dict[str, str] = {}
     born: dict[str, pd.Timestamp] = {}
     events: list[tuple[str, str, str | None, int]] = []
-    for cluster_id, size, first_record in clusters.itertuples(index=False):
-        if cluster_id in winners.index:
-            winner = winners.loc[cluster_id]
+    winner_of = winners[["golden_id", "created_at", "shared"]].to_dict("index")  # one lookup per cluster, no .loc
+    for cluster_id, size, first_record in clusters[["cluster_id", "size", "first_record"]].itertuples(index=False):
+        winner = winner_of.get(cluster_id)
+        if winner is not None:
             stable[cluster_id], born[cluster_id] = winner["golden_id"], winner["created_at"]
             same = winner["shared"] == size == previous_size.get(winner["golden_id"], -1)
             events.append(("unchanged" if same else "updated", winner["golden_id"], None, int(size)))

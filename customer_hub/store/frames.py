@@ -15,17 +15,22 @@ _BATCH = 50_000
 
 
 def read_frame(engine: Engine, query: Select) -> pd.DataFrame:
-    """A query's result as a DataFrame built column-wise from the driver's tuples: no dict per row, and none of
-    SQLAlchemy's per-value result processing (the callers convert the few typed columns they need, e.g. times with
-    `pd.to_datetime(..., utc=True)`, which reads SQLite's text and PostgreSQL's naive UTC alike). The query must
-    not take bound parameters."""
+    """A query's result as a DataFrame built from the driver's own cursor: plain tuples, no dict per row and none of
+    SQLAlchemy's per-row objects or per-value result processing (pandas probes each row it is given for named
+    fields, and on a SQLAlchemy row every probe is a failed key lookup: most of a large read's time). The callers
+    convert the few typed columns they need, e.g. times with `pd.to_datetime(..., utc=True)`, which reads SQLite's
+    text and PostgreSQL's naive UTC alike. The query must not take bound parameters."""
     sql = str(query.compile(dialect=engine.dialect))
     parts = []
     with engine.connect() as conn:
-        result = conn.exec_driver_sql(sql)
-        columns = list(result.keys())
-        while rows := result.fetchmany(_BATCH):  # a frame per batch: the driver's tuples never all held at once
-            parts.append(pd.DataFrame.from_records(rows, columns=columns, coerce_float=False))
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+            columns = [column[0] for column in cursor.description]
+            while rows := cursor.fetchmany(_BATCH):  # a frame per batch: the driver's tuples never all held at once
+                parts.append(pd.DataFrame.from_records(rows, columns=columns, coerce_float=False))
+        finally:
+            cursor.close()
     if not parts:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

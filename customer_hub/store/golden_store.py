@@ -67,7 +67,7 @@ def landed_batches(engine: Engine, size: int = 10_000) -> Iterator[dict[str, Any
     query = select(*_LANDED_COLUMNS).where(about_customers()).order_by(landed_records.c.id).limit(size)
     while True:
         with engine.connect() as conn:
-            page = [dict(row._mapping) for row in conn.execute(query.where(landed_records.c.id > after))]
+            page = list(keyed.dicts(conn.execute(query.where(landed_records.c.id > after))))
         yield from page
         if len(page) < size:
             return
@@ -78,8 +78,7 @@ def landed_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[dict[str, Any]]
     """The landed records with the given ids, read in chunks."""
     for chunk in keyed.chunks(sorted(ids)):
         with engine.connect() as conn:
-            yield from (dict(row._mapping) for row in conn.execute(select(*_LANDED_COLUMNS).where(
-                landed_records.c.id.in_(chunk))))  # fmt: skip
+            yield from keyed.dicts(conn.execute(select(*_LANDED_COLUMNS).where(landed_records.c.id.in_(chunk))))
 
 
 def replace_customer_records(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
@@ -139,11 +138,11 @@ def read_customer_records(
         query = query.where(customer_records.c.deleted_at.is_(None))
     with engine.connect() as conn:
         if record_ids is None:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            return list(keyed.dicts(conn.execute(query)))
         rows = [
-            dict(row._mapping)
+            row
             for chunk in keyed.chunks(sorted(set(record_ids)))
-            for row in conn.execute(query.where(customer_records.c.record_id.in_(chunk)))
+            for row in keyed.dicts(conn.execute(query.where(customer_records.c.record_id.in_(chunk))))
         ]
     return sorted(rows, key=lambda row: row["record_id"])
 
@@ -157,11 +156,11 @@ def read_golden(
         query = query.where(golden_customers.c.kind == kind)
     with engine.connect() as conn:
         if golden_ids is None:
-            return {row.golden_id: dict(row._mapping) for row in conn.execute(query)}
+            return {row["golden_id"]: row for row in keyed.dicts(conn.execute(query))}
         return {
-            row.golden_id: dict(row._mapping)
+            row["golden_id"]: row
             for chunk in keyed.chunks(sorted(set(golden_ids)))
-            for row in conn.execute(query.where(golden_customers.c.golden_id.in_(chunk)))
+            for row in keyed.dicts(conn.execute(query.where(golden_customers.c.golden_id.in_(chunk))))
         }
 
 
@@ -205,22 +204,29 @@ def _advance_generation(conn: Connection, read: int, now: datetime) -> None:
     raise ConcurrentGoldenRun("another golden run saved while this one was resolving")
 
 
+GoldenRows = tuple[Sequence[dict[str, Any]], Sequence[dict[str, Any]], Sequence[dict[str, Any]]]
+"""Golden rows to insert, golden rows to update and history rows to add."""
+
+
 def save_golden_run(
     engine: Engine,
-    golden: tuple[Sequence[dict[str, Any]], Sequence[dict[str, Any]], Sequence[dict[str, Any]]],
-    xref: Sequence[dict[str, Any]],
+    golden: Iterable[GoldenRows],
+    xref: Iterable[Sequence[dict[str, Any]]],
     candidates: Sequence[dict[str, Any]],
     *,
     generation: int | None = None,
     removed_records: Sequence[str] = (),
     touched_customers: Sequence[str] = (),
     full: bool = True,
-    state: keyed.StepState | None = None,
+    state: keyed.StepState | Callable[[], keyed.StepState] | None = None,
 ) -> None:
-    """Everything one golden run produces in one transaction: `golden` (inserts, updates, history), the
-    cross-reference rows that changed (`xref`, replaced by record id; `removed_records` taken out; with `full` the
-    whole table is `xref`), the whole review queue, the golden customers the run touched (for the 360 view) and the
-    step's state. A reader, or the next run, never sees ids from one run beside a cross-reference from another.
+    """Everything one golden run produces in one transaction: `golden` (batches of inserts, updates, history), the
+    cross-reference rows that changed (`xref`, batches of rows replaced by record id; `removed_records` taken out;
+    with `full` the whole table is `xref`), the whole review queue, the golden customers the run touched (for the
+    360 view) and the step's state (or a function giving it, called once every batch is written). Batches may be
+    made while they are written (generators), so a full rebuild never holds every row; they may read the store,
+    and see it as it was before this run. A reader, or the next run, never sees ids from one run beside a
+    cross-reference from another.
     `generation` is what `read_generation` said when the run read the store: if another run saved since, nothing is
     written and `ConcurrentGoldenRun` is raised (None: save regardless)."""
     now = datetime.now(UTC)
@@ -228,16 +234,18 @@ def save_golden_run(
         if generation is None:
             generation = conn.execute(select(golden_generation.c.generation)).scalar_one_or_none() or 0
         _advance_generation(conn, generation, now)
-        _write_golden(conn, *golden)
+        for inserts, updates, history in golden:
+            _write_golden(conn, inserts, updates, history)
         if full:
             conn.execute(delete(customer_xref))
         keyed.delete_keys(conn, customer_xref, customer_xref.c.record_id, removed_records)
-        keyed.replace_keys(conn, customer_xref, customer_xref.c.record_id, xref)
+        for batch in xref:
+            keyed.replace_keys(conn, customer_xref, customer_xref.c.record_id, batch)
         _replace_candidates(conn, candidates)
         touched = [{"generation": generation + 1, "golden_customer_id": gid} for gid in touched_customers]
         _insert_all(conn, golden_touched, touched)
         if state is not None:
-            keyed.write_state(conn, "golden", state, now)
+            keyed.write_state(conn, "golden", state() if callable(state) else state, now)
 
 
 def history_for(
@@ -249,11 +257,11 @@ def history_for(
         query = query.where(golden_history.c.event.in_(list(events)))
     with engine.connect() as conn:
         if golden_ids is None:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            return list(keyed.dicts(conn.execute(query)))
         rows = [
-            dict(row._mapping)
+            row
             for chunk in keyed.chunks(sorted(set(golden_ids)))
-            for row in conn.execute(query.where(golden_history.c.golden_id.in_(chunk)))
+            for row in keyed.dicts(conn.execute(query.where(golden_history.c.golden_id.in_(chunk))))
         ]
     return sorted(rows, key=lambda row: row["id"])
 
@@ -288,17 +296,17 @@ def read_xref(engine: Engine, *, golden_customer_ids: Iterable[str] | None = Non
     query = select(customer_xref).order_by(c.record_id)
     with engine.connect() as conn:
         if golden_customer_ids is None:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            return list(keyed.dicts(conn.execute(query)))
         ids = sorted(set(golden_customer_ids))
         rows = {
-            row.record_id: dict(row._mapping)
+            row["record_id"]: row
             for chunk in keyed.chunks(ids)
-            for row in conn.execute(query.where(c.golden_customer_id.in_(chunk)))
+            for row in keyed.dicts(conn.execute(query.where(c.golden_customer_id.in_(chunk))))
         }
         people = sorted({row["golden_person_id"] for row in rows.values() if row["golden_person_id"]})
         for chunk in keyed.chunks(people):
-            for row in conn.execute(query.where(c.golden_person_id.in_(chunk))):
-                rows.setdefault(row.record_id, dict(row._mapping))
+            for row in keyed.dicts(conn.execute(query.where(c.golden_person_id.in_(chunk)))):
+                rows.setdefault(row["record_id"], row)
     return [rows[record_id] for record_id in sorted(rows)]
 
 

@@ -52,6 +52,14 @@ def write_state(conn: Connection, step: str, state: StepState, now: datetime) ->
         conn.execute(insert(derived_state).values(step=step, **values))
 
 
+def dicts(result: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """A query result's rows as dicts, zipping each row with the column names once read: about twice as fast as
+    `dict(row._mapping)`, which looks the names up again for every row."""
+    names = list(result.keys())  # type: ignore[attr-defined]
+    for row in result:
+        yield dict(zip(names, row, strict=True))
+
+
 def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

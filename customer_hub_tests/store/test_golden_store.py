@@ -56,11 +56,13 @@ def test_customer_records_replace_round_trips_json_and_utc(hub_engine):
 def test_merged_ids_lead_to_the_surviving_customer(hub_engine):
     golden_store.save_golden_run(
         hub_engine,
-        (
-            [_golden("G1", "merged", "G2"), _golden("G2", "merged", "G3"), _golden("G3"), _golden("G4", "retired")],
-            [],
-            [{"golden_id": "G1", "event": "merged", "detail": {"into": "G2"}, "recorded_at": T}],
-        ),
+        [
+            (
+                [_golden("G1", "merged", "G2"), _golden("G2", "merged", "G3"), _golden("G3"), _golden("G4", "retired")],
+                [],
+                [{"golden_id": "G1", "event": "merged", "detail": {"into": "G2"}, "recorded_at": T}],
+            )
+        ],
         [],
         [],
     )
@@ -69,7 +71,7 @@ def test_merged_ids_lead_to_the_surviving_customer(hub_engine):
     assert golden_store.resolve_merged(hub_engine, "G4") == "G4"
     assert golden_store.resolve_merged(hub_engine, "nope") is None
     golden_store.save_golden_run(
-        hub_engine, ([], [{"golden_id": "G1", "status": "active", "merged_into": None}], []), [], []
+        hub_engine, [([], [{"golden_id": "G1", "status": "active", "merged_into": None}], [])], [], []
     )
     assert golden_store.read_golden(hub_engine)["G1"]["status"] == "active"
     assert [event["event"] for event in golden_store.history_for(hub_engine, ["G1", "G2"])] == ["merged"]
@@ -105,11 +107,11 @@ def test_review_queue_keeps_when_a_pair_was_first_seen(hub_engine):
         "status": "open",
         "created_at": T,
     }
-    golden_store.save_golden_run(hub_engine, ([], [], []), [], [pair])
+    golden_store.save_golden_run(hub_engine, [([], [], [])], [], [pair])
     later = T + timedelta(days=1)
     golden_store.save_golden_run(
         hub_engine,
-        ([], [], []),
+        [([], [], [])],
         [],
         [{**pair, "status": "decided", "created_at": later}, {**pair, "record_id_b": "a:c:3", "created_at": later}],
     )
@@ -150,8 +152,8 @@ def test_record_ids_tool_ids_person_ids_and_emails_find_golden_ids(hub_engine):
 
     golden_store.save_golden_run(
         hub_engine,
-        ([], [], []),
-        [link("hubspot:contacts:1", "G1", "P1", "a@x.com"), link("stripe:customers:1", "G2", None, "a@x.com")],
+        [([], [], [])],
+        [[link("hubspot:contacts:1", "G1", "P1", "a@x.com"), link("stripe:customers:1", "G2", None, "a@x.com")]],
         [],
     )
     assert golden_store.golden_ids_for_record(hub_engine, "hubspot:contacts:1") == {"G1": "record_id"}
