@@ -23,8 +23,8 @@ records that name a real person and are not flagged `is_account_only` (an input 
 golden_person_id and Splink's cluster id against the true person; accounts (engine only: the Splink model is a
 person dedupe) as golden_customer_id against the true account on every record.
 
-`--with-dob` also passes the labelled sets' dates of birth as `birth_date` to both engines (the engine as of this
-writing does not read that column; Splink compares it).
+`--with-dob` also passes the labelled sets' dates of birth as `birth_date` to both engines (both compare it). Without
+them rldata10000 holds names only, and the hub links none of its pairs: two records named alike prove nothing.
 
 Pairwise metrics count record pairs: a true pair shares a true id, a predicted pair a predicted cluster id;
 records without an id form no pairs. True positives are counted from cluster-size combinatorics, summing C(n, 2)

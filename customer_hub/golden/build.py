@@ -542,12 +542,14 @@ def _golden_batches(
         return changes.inserts, changes.updates, changes.history
 
     survived_ids: set[str] = set()
-    stored_ids = stored["record_id"].to_numpy()
     for kind, _prefix, column in LEVELS:
-        rows_of = resolved.groupby(column, sort=False).indices  # golden id -> its records' rows, found once
-        stored_rows_of = stored.groupby(column, sort=False).indices
+        wanted = resolved[resolved[column].isin(survive_ids[kind])]
+        rows_of = wanted.groupby(column, sort=False).indices  # golden id -> its records' rows, found once
+        previous = stored[stored[column].isin(survive_ids[kind])]
+        stored_ids = previous["record_id"].to_numpy()
+        stored_rows_of = previous.groupby(column, sort=False).indices
         for batch in keyed.chunks(sorted(survive_ids[kind]), _SURVIVE_BATCH):
-            scope = resolved.iloc[np.sort(np.concatenate([rows_of[golden_id] for golden_id in batch]))]
+            scope = wanted.iloc[np.sort(np.concatenate([rows_of[golden_id] for golden_id in batch]))]
             shown = shown_values(
                 records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"]))
             )
