@@ -209,3 +209,27 @@ def test_a_streams_columns_are_its_snapshot_fields_with_their_kind_and_free_form
         ("properties", "object"),
         ("properties.email", "value"),
     ]
+
+
+def test_a_run_after_no_change_keeps_the_stored_figures_and_a_change_counts_again(hub_engine, config, monkeypatch):
+    """The figures over stored records are counted once per change: a later run with nothing written between
+    gives the same figures without counting, while the clock-driven ones are measured anew."""
+    from customer_hub.store import quality_store
+
+    engine = hub_engine
+    seed_hub(engine)
+    first = _series(compute_metrics(engine, config, NOW))
+
+    def no_counting(*args, **kwargs):
+        raise AssertionError("counted again although nothing changed")
+
+    monkeypatch.setattr(quality_store, "unmatched_invoices_tally", no_counting)
+    again = _series(compute_metrics(engine, config, NOW + timedelta(minutes=5)))
+    assert {name: metric.value for name, metric in again.items()} == {
+        name: metric.value for name, metric in first.items()
+    }
+    monkeypatch.undo()
+
+    record(engine, "hubspot:contacts:105", "GC1", "GP1", email="jane@acme.com")
+    changed = _series(compute_metrics(engine, config, NOW + timedelta(minutes=10)))
+    assert changed["duplicate_records/hubspot"].value == first["duplicate_records/hubspot"].value + 1
