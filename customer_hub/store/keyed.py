@@ -81,11 +81,12 @@ def replace_keys(conn: Connection, table: Table, key: Column, rows: Sequence[Map
 
 
 def landed_fingerprint(engine: Engine) -> str:
-    """Changes whenever landing writes anything about customers: a new row, a re-read (last_seen_at), a deletion or
-    a restore."""
+    """Changes whenever landing changes what a customer record is made of: a new row, changed fields (a changed
+    payload, or one read through a changed mapping), a deletion or a restore. A re-read of an unchanged record
+    (only `last_seen_at` moves, on every incremental sync's overlap) leaves it as it was."""
     c = landed_records.c
     query = select(
-        func.count(), func.max(c.id), func.max(c.last_seen_at), func.count(c.deleted_at), func.max(c.deleted_at)
+        func.count(), func.max(c.id), func.max(c.fields_changed_at), func.count(c.deleted_at), func.max(c.deleted_at)
     ).where(about_customers())
     with engine.connect() as conn:
         return "|".join(str(value) for value in conn.execute(query).one())

@@ -125,6 +125,7 @@ def upsert_records(
                     "first_seen_at": now,
                     "last_seen_at": now,
                     "last_changed_at": now,
+                    "fields_changed_at": now,
                     "deleted_at": None,
                 }
                 for source_id in new_ids
@@ -141,7 +142,8 @@ def upsert_records(
         if row.content_hash == digests[source_id] and _plain(row.fields) == _plain(record.fields):
             touched.append(row.id)
         elif row.content_hash == digests[source_id]:  # same payload read through a changed mapping
-            remapped.append({"row_id": row.id, "fields": record.fields, "last_seen_at": now, "deleted_at": None})
+            remapped.append({"row_id": row.id, "fields": record.fields, "last_seen_at": now, "deleted_at": None,
+                             "fields_changed_at": now})  # fmt: skip
         else:
             changes.append(
                 {
@@ -152,6 +154,7 @@ def upsert_records(
                     "source_updated_at": record.source_updated_at,
                     "last_seen_at": now,
                     "last_changed_at": now,
+                    "fields_changed_at": now,
                     "deleted_at": None,
                 }
             )
@@ -167,6 +170,7 @@ def upsert_records(
                 source_updated_at=bindparam("source_updated_at"),
                 last_seen_at=bindparam("last_seen_at"),
                 last_changed_at=bindparam("last_changed_at"),
+                fields_changed_at=bindparam("fields_changed_at"),
                 deleted_at=bindparam("deleted_at"),
             ),
             changes,
@@ -176,7 +180,10 @@ def upsert_records(
             update(table)
             .where(table.c.id == bindparam("row_id"))
             .values(
-                fields=bindparam("fields"), last_seen_at=bindparam("last_seen_at"), deleted_at=bindparam("deleted_at")
+                fields=bindparam("fields"),
+                last_seen_at=bindparam("last_seen_at"),
+                deleted_at=bindparam("deleted_at"),
+                fields_changed_at=bindparam("fields_changed_at"),
             ),
             remapped,
         )

@@ -101,6 +101,12 @@ landed_records = Table(
     Column("first_seen_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("last_changed_at", UtcDateTime, nullable=False, doc="when the hub last landed a different payload"),
+    Column(
+        "fields_changed_at",
+        UtcDateTime,
+        nullable=True,
+        doc="when its canonical fields last changed: landed new or changed, or read through a changed mapping",
+    ),
     Column("deleted_at", UtcDateTime, nullable=True, doc="set when the record vanished from the tool; never deleted"),
     # also serves lookups by (tool, object): a second index there misleads PostgreSQL's planner on fresh tables
     UniqueConstraint("tool", "object", "source_id", name="uq_landed_source"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import insert
 
 from customer_hub.golden.records import build_customer_records, customer_record_rows, records_frame
@@ -152,3 +153,36 @@ def test_rows_stored_before_normalisation_still_make_a_frame():
     frame = records_frame([row])
     assert frame.loc[0, "phone"] == "(505) 555-0142"
     assert frame.loc[0, "phone_e164"] is None
+
+
+def test_a_sync_that_only_reads_records_again_leaves_nothing_to_rebuild(tmp_path, monkeypatch):
+    """Every incremental sync re-reads its overlap window: that moves no customer record, so the step skips its
+    pass over the whole hub. New fields from a changed mapping, a deletion and a restore all count."""
+    from datetime import timedelta
+
+    from customer_hub.store.landing import LandedRecord, mark_deleted, upsert_records
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+
+    def land(at: datetime, **fields: str) -> None:
+        record = LandedRecord("1", {"id": "1", "email": "a@x.com"}, {"email": "a@x.com", **fields}, T)
+        with engine.begin() as conn:
+            upsert_records(conn, "hubspot", "contacts", [record], at)
+
+    land(T)
+    assert build_customer_records(engine)["changed"] == 1
+    land(T + timedelta(hours=1))  # the same payload read again
+    with monkeypatch.context() as patch:
+        patch.setattr(golden_store, "landed_batches", lambda *args: pytest.fail("read the hub for nothing"))
+        assert build_customer_records(engine)["changed"] == 0
+    assert golden_store.read_customer_records(engine)[0]["attributes"].get("phone") is None
+    land(T + timedelta(hours=2), phone="+1 415 555 0100")  # same payload, read through a changed mapping
+    assert build_customer_records(engine)["changed"] == 1
+    assert golden_store.read_customer_records(engine)[0]["attributes"]["phone"] == "+1 415 555 0100"
+    with engine.begin() as conn:
+        mark_deleted(conn, "hubspot", "contacts", ["1"], T + timedelta(hours=3))
+    assert build_customer_records(engine)["changed"] == 1
+    assert golden_store.read_customer_records(engine) == []
+    land(T + timedelta(hours=4), phone="+1 415 555 0100")  # read again: restored
+    assert build_customer_records(engine)["changed"] == 1
+    assert len(golden_store.read_customer_records(engine)) == 1
