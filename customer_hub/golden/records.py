@@ -188,8 +188,9 @@ def build_customer_records(
     Only rows whose content moved are written (upserted by record id), each stamped with this run's revision so the
     golden layer and the 360 view can tell what changed since they last ran. Normalisation reads the whole hub, so
     every landed record is read, in two passes that keep memory bounded: the identity fields and a hash of the rest
-    of every record, then the whole of the changed ones only. When landing wrote nothing since the last run and the
-    settings are the same, nothing is read at all. `full` rewrites every row.
+    of every record, then the whole of the changed ones only. When landing changed nothing a customer record is made
+    of since the last run (a sync that only read records again changes nothing) and the settings are the same,
+    nothing is read at all. `full` rewrites every row.
     """
     fingerprint = _settings_fingerprint(settings)
     landed_now = keyed.landed_fingerprint(engine)
