@@ -472,9 +472,9 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     tally: Counter[str] = Counter()
     batches = _golden_batches(engine, config, resolved, stored, survive_ids, touched_ids, events, now, tally)
 
-    def final_state() -> keyed.StepState:
-        """The step's state once every batch is written: the summary counts are only known then."""
-        summary = GoldenSummary(
+    def summary() -> GoldenSummary:
+        """The run's counts; those of the golden rows and history are known once every batch is written."""
+        return GoldenSummary(
             records=len(resolved),
             customers=int(resolved["golden_customer_id"].nunique()),
             persons=int(resolved["golden_person_id"].nunique()),
@@ -489,8 +489,9 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
             blocking=blocking,
             rewritten=int(rewrite.sum()) + len(gone),
         )
-        summaries.append(summary)
-        kept_summary = {key: value for key, value in asdict(summary).items() if key != "unchanged"}
+
+    def final_state() -> keyed.StepState:
+        kept_summary = {key: value for key, value in asdict(summary()).items() if key != "unchanged"}
         model_state = (
             state.detail.get("model")
             if kept_model is not None and state is not None
@@ -500,7 +501,6 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         )
         return keyed.StepState(revision, fingerprint, {"summary": kept_summary, "model": model_state})
 
-    summaries: list[GoldenSummary] = []
     golden_store.save_golden_run(
         engine,
         batches,
@@ -512,7 +512,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         full=full,
         state=final_state,
     )
-    return summaries[0]
+    return summary()
 
 
 def _golden_batches(
