@@ -137,14 +137,7 @@ def read_customer_records(
     if live_only:
         query = query.where(customer_records.c.deleted_at.is_(None))
     with engine.connect() as conn:
-        if record_ids is None:
-            return list(keyed.dicts(conn.execute(query)))
-        rows = [
-            row
-            for chunk in keyed.chunks(sorted(set(record_ids)))
-            for row in keyed.dicts(conn.execute(query.where(customer_records.c.record_id.in_(chunk))))
-        ]
-    return sorted(rows, key=lambda row: row["record_id"])
+        return list(keyed.rows_in(conn, query, customer_records.c.record_id, record_ids))
 
 
 def read_golden(
@@ -155,13 +148,7 @@ def read_golden(
     if kind:
         query = query.where(golden_customers.c.kind == kind)
     with engine.connect() as conn:
-        if golden_ids is None:
-            return {row["golden_id"]: row for row in keyed.dicts(conn.execute(query))}
-        return {
-            row["golden_id"]: row
-            for chunk in keyed.chunks(sorted(set(golden_ids)))
-            for row in keyed.dicts(conn.execute(query.where(golden_customers.c.golden_id.in_(chunk))))
-        }
+        return {row["golden_id"]: row for row in keyed.rows_in(conn, query, golden_customers.c.golden_id, golden_ids)}
 
 
 def _write_golden(
@@ -256,14 +243,8 @@ def history_for(
     if events is not None:
         query = query.where(golden_history.c.event.in_(list(events)))
     with engine.connect() as conn:
-        if golden_ids is None:
-            return list(keyed.dicts(conn.execute(query)))
-        rows = [
-            row
-            for chunk in keyed.chunks(sorted(set(golden_ids)))
-            for row in keyed.dicts(conn.execute(query.where(golden_history.c.golden_id.in_(chunk))))
-        ]
-    return sorted(rows, key=lambda row: row["id"])
+        rows = list(keyed.rows_in(conn, query, golden_history.c.golden_id, golden_ids))
+    return rows if golden_ids is None else sorted(rows, key=lambda row: row["id"])
 
 
 def resolve_merged(engine: Engine, golden_id: str) -> str | None:

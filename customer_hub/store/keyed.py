@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Column, Connection, Engine, Select, Table, delete, func, insert, select, update
 
 from customer_hub.store.landing import about_customers
 from customer_hub.store.schema import derived_state, landed_records
@@ -58,6 +58,16 @@ def dicts(result: Iterable[Any]) -> Iterator[dict[str, Any]]:
     names = list(result.keys())  # type: ignore[attr-defined]
     for row in result:
         yield dict(zip(names, row, strict=True))
+
+
+def rows_in(conn: Connection, query: Select, key: Column, keys: Iterable[Any] | None) -> Iterator[dict[str, Any]]:
+    """The rows of `query` whose `key` is one of `keys` (every row when None), as dicts, asked a chunk of keys at a
+    time; a chunk's rows come in the query's order, chunks in key order."""
+    if keys is None:
+        yield from dicts(conn.execute(query))
+        return
+    for chunk in chunks(sorted(set(keys))):
+        yield from dicts(conn.execute(query.where(key.in_(chunk))))
 
 
 def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
