@@ -133,6 +133,12 @@ def _parse_scores(value: Any) -> Any:
     return json_value(value)
 
 
+def distinct(column: pd.Series) -> set[Any]:
+    """A column's values, missing ones left out, as a set: read as a list first, since walking a pyarrow-backed
+    column value by value costs microseconds a value (a second per golden run)."""
+    return set(column.dropna().tolist())
+
+
 def _entity_values_only(records: pd.DataFrame, resolved: pd.DataFrame, key: str) -> pd.DataFrame:
     """Records with the account fields (identity, balance) blanked on activity records (invoices, deals,
     conversations...) of golden ids that have an account or person record: an invoice's balance or billing email
@@ -142,7 +148,7 @@ def _entity_values_only(records: pd.DataFrame, resolved: pd.DataFrame, key: str)
         index=records.index,
     )
     golden = records["record_id"].map(resolved.set_index("record_id")[key])
-    with_entity = set(golden[is_entity].dropna())
+    with_entity = distinct(golden[is_entity])
     blank = ~is_entity & golden.isin(with_entity)
     masked = records.copy()
     for field in ACCOUNT_FIELDS:
@@ -316,9 +322,9 @@ def changed_clusters(current: pd.DataFrame, before: pd.DataFrame, column: str) -
     id_size = then.groupby("golden_id").size()
     intact = (per_cluster["ids"] == 1) & ~per_cluster["missing"].astype(bool)
     intact &= per_cluster["size"].to_numpy() == id_size.reindex(per_cluster["golden_id"]).fillna(-1).to_numpy()
-    changed = set(per_cluster.index[~intact])
-    kept = set(per_cluster.loc[intact, "golden_id"])
-    touched = set(then["golden_id"]) - kept
+    changed = set(per_cluster.index[~intact].tolist())
+    kept = distinct(per_cluster.loc[intact, "golden_id"])
+    touched = distinct(then["golden_id"]) - kept
     return changed, touched
 
 
@@ -429,6 +435,11 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     del records
     stored = frames.xref_frame(engine)
     golden = frames.golden_frame(engine)
+    stored_at = pd.Index(stored["record_id"]).get_indexer(resolved["record_id"])  # each record's stored row or -1
+
+    def stored_values(column: str) -> np.ndarray:
+        """A stored xref column in the order of `resolved`, None for records new to this run."""
+        return np.append(stored[column].to_numpy(dtype=object), None)[stored_at]  # -1 takes the None
 
     events: list[dict[str, Any]] = []
     survive_ids: dict[str, set[str]] = {}
@@ -436,37 +447,37 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     for kind, prefix, column in LEVELS:
         changed, touched = changed_clusters(resolved, stored, column)
         if full:
-            changed, touched = set(resolved[column].dropna()), set(stored[column].dropna())
+            changed, touched = distinct(resolved[column]), distinct(stored[column])
         in_changed = resolved[column].isin(changed)
         previous = previous_ids(stored, golden, kind, column, None if full else touched)
         result = assign_stable_ids(
-            resolved[in_changed], previous, prefix=prefix, column=column, now=now, issued=set(golden["golden_id"])
+            resolved[in_changed], previous, prefix=prefix, column=column, now=now, issued=distinct(golden["golden_id"])
         )
-        kept = stored.set_index("record_id")[column].reindex(resolved["record_id"]).to_numpy()
+        kept = stored_values(column)
         resolved[column] = np.where(in_changed, resolved["record_id"].map(result.ids()), kept)
         resolved.loc[resolved[column].isna() | unresolved[column], column] = None
         moved = stored[stored[column].isin(touched)]
-        before = dict(zip(moved["record_id"], moved[column], strict=True))
+        before = dict(zip(moved["record_id"].tolist(), moved[column].tolist(), strict=True))
         merged = set(result.events.loc[result.events["event"] == "merged", "golden_id"])
         explaining = in_changed & resolved[column].isin(merged)  # the links behind merges, not every record's
         links = resolved[explaining].set_index("record_id").to_dict("index")
         events += identity_events(result, before, links, decisions)
-        refreshed = set(resolved.loc[in_changed | content_changed, column].dropna())
+        refreshed = distinct(resolved.loc[in_changed | content_changed, column])
         survive_ids[kind] = refreshed
         touched_ids |= touched | refreshed
 
     resolved["link_hash"] = link_hashes(resolved)
-    stored_hash = stored.set_index("record_id")["link_hash"].reindex(resolved["record_id"]).to_numpy()
+    stored_hash = stored_values("link_hash")
     rewrite = (resolved["link_hash"].to_numpy() != stored_hash) | content_changed
     if full:
         rewrite[:] = True
-    gone = sorted(set(stored["record_id"]) - set(resolved["record_id"]))
-    customers_touched = set(resolved.loc[rewrite, "golden_customer_id"]) | {
+    gone = sorted(distinct(stored["record_id"]) - distinct(resolved["record_id"]))
+    customers_touched = distinct(resolved.loc[rewrite, "golden_customer_id"]) | {
         gid for gid in touched_ids if gid.startswith("GC-")
     }
-    customers_touched |= set(stored.loc[stored["record_id"].isin(gone), "golden_customer_id"])
+    customers_touched |= distinct(stored.loc[stored["record_id"].isin(gone), "golden_customer_id"])
     people_touched = resolved["golden_person_id"].isin({gid for gid in touched_ids if gid.startswith("GP-")})
-    customers_touched |= set(resolved.loc[people_touched, "golden_customer_id"])
+    customers_touched |= distinct(resolved.loc[people_touched, "golden_customer_id"])
     xref = xref_rows(identity[rewrite], resolved[rewrite], now)
 
     tally: Counter[str] = Counter()

@@ -27,9 +27,7 @@ _NO_DOMAIN = -1
 
 
 def _shared_key_edges(features: Features) -> Links:
-    keys = features.shared_keys.str.split(";").explode().str.strip()
-    keys = keys[keys.notna() & (keys != "")]
-    hub, member = star_edges(keys.index.to_numpy(dtype=np.int64), pd.factorize(keys)[0])
+    hub, member = star_edges(features.shared_keys.records, features.shared_keys.codes)
     return Links.of(hub, member, 1.0, "shared_key")
 
 

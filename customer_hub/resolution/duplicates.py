@@ -18,9 +18,9 @@ def within_tool_duplicates(
     """
     sources = records[["record_id", "source_system", "source_object"]].astype({"record_id": "str"})
     joined = sources.merge(resolved[["record_id", key]].astype({"record_id": "str"}), on="record_id")
+    grouping = [key, "source_system", "source_object"]
     joined = joined.dropna(subset=[key])
-    groups = joined.groupby([key, "source_system", "source_object"], dropna=False)["record_id"].agg(
-        record_count="size", record_ids=lambda ids: sorted(ids)
-    )
-    groups = groups[groups["record_count"] > 1].reset_index()
+    joined = joined[joined.duplicated(grouping, keep=False)].sort_values("record_id")  # only groups of two or more
+    groups = joined.groupby(grouping, dropna=False)["record_id"].agg(record_count="size", record_ids=list)
+    groups = groups.reset_index()
     return groups.sort_values(["record_count", key], ascending=[False, True], ignore_index=True)

@@ -60,7 +60,7 @@ class Features:
     postcode: Coded
     country: Coded
     birth_date: Coded
-    shared_keys: pd.Series
+    shared_keys: SharedKeys
     is_person: np.ndarray
     has_account_evidence: np.ndarray
 
@@ -210,15 +210,35 @@ def names_a_person(full_name: Coded, company: Coded, personal_address: np.ndarra
     return ~(name_is_company | (same & ~own_name)), own_name
 
 
-def shared_key_holders(shared: pd.Series, size: int) -> np.ndarray:
-    """True for records carrying a key that some other record carries too. A key only a record's own id produces
-    (a HubSpot contact's own id) links nothing, so it is no evidence of an account."""
-    keys = shared.str.split(";").explode().str.strip()
-    keys = keys[keys.notna() & (keys != "")]
-    holders = keys.groupby(keys).transform("size") > 1
-    flags = np.zeros(size, dtype=bool)
-    flags[keys.index[holders.to_numpy(dtype=bool)].to_numpy(dtype=np.int64)] = True
-    return flags
+@dataclass(frozen=True)
+class SharedKeys:
+    """The ids records carry of other records ('stripe_customer:cus_L'), one entry per record and key: the record's
+    position and the key's code. Split once here, as text, for both the account evidence and the links it makes."""
+
+    records: np.ndarray
+    codes: np.ndarray
+
+    @classmethod
+    def split(cls, shared: pd.Series) -> SharedKeys:
+        """From each record's ';'-separated keys (`shared`, indexed by record position)."""
+        records: list[int] = []
+        keys: list[str] = []
+        for record, text in zip(shared.index.tolist(), shared.tolist(), strict=True):
+            for key in text.split(";"):
+                if key := key.strip():
+                    records.append(record)
+                    keys.append(key)
+        codes = pd.factorize(np.array(keys, dtype=object))[0] if keys else np.zeros(0, dtype=np.int64)
+        return cls(np.array(records, dtype=np.int64), np.asarray(codes, dtype=np.int64))
+
+    def holders(self, size: int) -> np.ndarray:
+        """True for records carrying a key that some other record carries too. A key only a record's own id
+        produces (a HubSpot contact's own id) links nothing, so it is no evidence of an account."""
+        flags = np.zeros(size, dtype=bool)
+        if len(self.codes):
+            shared = np.bincount(self.codes)[self.codes] > 1
+            flags[self.records[shared]] = True
+        return flags
 
 
 def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
@@ -235,9 +255,9 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
     company = fields.company.where(~own_name)
 
     shared = as_text(_column(records, "shared_keys")).str.strip()
-    shared = shared[(shared != "").to_numpy(dtype=bool, copy=True)]
+    shared = SharedKeys.split(shared[(shared != "").to_numpy(dtype=bool, copy=True)])
     is_person = ~_account_only_flags(records) & (full_name.present() | personal)
-    has_shared_key = shared_key_holders(shared, fields.record_id.size)
+    has_shared_key = shared.holders(fields.record_id.size)
     return Features(
         record_id=fields.record_id,
         email=fields.email,

@@ -42,7 +42,10 @@ def _owners(ownership: Mapping[str, str | Sequence[str]], field: str) -> list[st
 
 
 def _present(values: pd.Series) -> np.ndarray:
-    """Non-empty values: not missing, not blank text, not an empty list."""
+    """Non-empty values: not missing, not blank text, not an empty list. A text column is checked as a whole;
+    only columns of mixed values are walked value by value."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return (values.notna() & (values.str.strip() != "")).to_numpy(dtype=bool)
 
     def filled(value: object) -> bool:
         if value is None or (isinstance(value, float) and np.isnan(value)):
