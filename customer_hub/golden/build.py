@@ -388,6 +388,13 @@ _RETRAIN_DRIFT = 0.10
 again: m and u describe the records, and a hub that grew by a tenth has new names, places and duplicates."""
 
 
+def _settings_fingerprint(config: HubConfig) -> str:
+    """What every golden id is made with: a change to it redoes every id, not only the changed clusters (a new
+    owner of a field moves that field in customers none of whose records changed)."""
+    text = json.dumps([dict(config.matching), dict(config.field_ownership)], sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
 def _matching_fingerprint(config: HubConfig) -> str:
     return hashlib.sha1(json.dumps(dict(config.matching), sort_keys=True, default=str).encode()).hexdigest()
 
@@ -416,6 +423,10 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     if not (full or retrain) and state and state.revision == revision and state.fingerprint == fingerprint:
         log.info("no customer record, setting or steward decision changed since the last golden run; nothing to do")
         return GoldenSummary(**{**state.detail["summary"], **dict.fromkeys(_PER_RUN, 0), "unchanged": True})
+    settings = _settings_fingerprint(config)
+    if not full and state is not None and state.detail.get("settings") != settings:
+        log.info("matching settings or field ownership changed since the last golden run; every id is made again")
+        full = True
     consumed = -1 if full or state is None else state.revision
 
     records = frames.resolution_frame(engine)
@@ -510,7 +521,9 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
             if model is not None
             else None
         )
-        return keyed.StepState(revision, fingerprint, {"summary": kept_summary, "model": model_state})
+        return keyed.StepState(
+            revision, fingerprint, {"summary": kept_summary, "model": model_state, "settings": settings}
+        )
 
     golden_store.save_golden_run(
         engine,

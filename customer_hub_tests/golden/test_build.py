@@ -3,13 +3,16 @@ the review queue, deleted records, and the Acme case (duplicates in HubSpot, dou
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from customer_hub.golden.build import build_golden
 from customer_hub.golden.reports import double_billing, duplicate_report
 from customer_hub.lookup import format_360, lookup, record_decision
 from customer_hub.store import golden_store
 
-from .conftest import BOTH_BACKENDS, landed
+from .conftest import BOTH_BACKENDS, START, landed
 
 ACME = [
     # HubSpot holds Acme three times, under three spellings: the company and Wile twice (work and Gmail address).
@@ -244,3 +247,17 @@ def test_lookup_by_contact_name_phone_in_any_format_and_a_typo(engine, land, run
     [view, *_] = lookup(engine, query)
     assert view["golden_customer_id"] == _ids(engine)["hubspot:companies:7"]
     assert view["match"]["on"] == found_by
+
+
+@BOTH_BACKENDS
+def test_a_change_of_field_ownership_is_applied_to_every_golden_record(engine, land, run, config):
+    """No record changed, yet golden values follow the new owner: hub.yaml's ownership is an input of every id."""
+    land(*ACME, *ROADRUNNER)
+    run(0)
+    [acme] = [row for row in golden_store.read_golden(engine, kind="customer").values()
+              if row["fields"].get("company_name") == "Acme Corp"]  # fmt: skip
+    assert acme["field_sources"]["email"].startswith("hubspot:")
+    owned_by_books = config.model_copy(update={"field_ownership": {**config.field_ownership, "email": "quickbooks"}})
+    build_golden(engine, owned_by_books, now=START + timedelta(days=1))
+    acme = golden_store.read_golden(engine, golden_ids=[acme["golden_id"]])[acme["golden_id"]]
+    assert (acme["fields"]["email"], acme["field_sources"]["email"]) == ("ap@acme.com", "quickbooks:customers:58")
