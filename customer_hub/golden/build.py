@@ -170,14 +170,21 @@ def shown_values(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def survived_rows(
-    records: pd.DataFrame, resolved: pd.DataFrame, ownership: Mapping[str, Any], kind: str, key: str
+    records: pd.DataFrame,
+    resolved: pd.DataFrame,
+    ownership: Mapping[str, Any],
+    kind: str,
+    key: str,
+    members: Mapping[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """One golden row per id: the surviving value of each field, the record it came from and the id's records.
-    Pass `shown_values(records)` so the values are the ones people should read."""
+    Pass `shown_values(records)` so the values are the ones people should read, and `members` (each id's sorted
+    record ids) when `resolved` holds only the records that can win (`records_to_survive`)."""
     wanted = [*IDENTITY_FIELDS, *ownership] if kind == "customer" else list(PERSON_FIELDS)
     fields = [field for field in dict.fromkeys(wanted) if field in records.columns]
     survived = survive(_entity_values_only(records, resolved, key), resolved, ownership, key=key, fields=fields)
-    members = resolved.dropna(subset=[key]).groupby(key)["record_id"].agg(lambda ids: sorted(ids))
+    if members is None:
+        members = resolved.dropna(subset=[key]).groupby(key)["record_id"].agg(lambda ids: sorted(ids)).to_dict()
     rows = []
     for row in survived.to_dict("records"):
         values = {field: json_value(row.get(field)) for field in fields}
@@ -454,6 +461,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
 
     events: list[dict[str, Any]] = []
     survive_ids: dict[str, set[str]] = {}
+    reshaped: dict[str, set[str]] = {}
     touched_ids: set[str] = set()
     for kind, prefix, column in LEVELS:
         changed, touched = changed_clusters(resolved, stored, column)
@@ -475,6 +483,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         events += identity_events(result, before, links, decisions)
         refreshed = distinct(resolved.loc[in_changed | content_changed, column])
         survive_ids[kind] = refreshed
+        reshaped[kind] = distinct(resolved.loc[in_changed, column])
         touched_ids |= touched | refreshed
 
     resolved["link_hash"] = link_hashes(resolved)
@@ -492,7 +501,10 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     xref = xref_rows(identity[rewrite], resolved[rewrite], now)
 
     tally: Counter[str] = Counter()
-    batches = _golden_batches(engine, config, resolved, stored, survive_ids, touched_ids, events, now, tally)
+    entity = [pair in ENTITY_OBJECTS for pair in zip(identity["source_system"].tolist(),
+                                                      identity["source_object"].tolist(), strict=True)]  # fmt: skip
+    survival = Survival(survive_ids, reshaped, content_changed, np.array(entity, dtype=bool))
+    batches = _golden_batches(engine, config, resolved, stored, survival, touched_ids, events, now, tally)
 
     def summary() -> GoldenSummary:
         """The run's counts; those of the golden rows and history are known once every batch is written."""
@@ -539,12 +551,49 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     return summary()
 
 
+@dataclass(frozen=True)
+class Survival:
+    """What a run's golden rows are made from, per level (customer, person): the ids to survive and those whose
+    records are not the ones they were last survived from (`reshaped`; every id in a full run); per record of the
+    run, whether its content changed since the last run and whether it is an account or person record."""
+
+    ids: Mapping[str, set[str]]
+    reshaped: Mapping[str, set[str]]
+    changed: np.ndarray
+    entity: np.ndarray
+
+
+def records_to_survive(
+    rows: np.ndarray,
+    stored: Mapping[str, Any] | None,
+    changed: np.ndarray,
+    entity: np.ndarray,
+    record_ids: np.ndarray,
+) -> np.ndarray:
+    """Which of one golden id's records (`rows`) its survivorship must read.
+
+    `stored` is the id's stored row when its records are the ones it was last made from (None otherwise). Its
+    `field_sources` name the record each field came from. When none of those records changed, every other
+    unchanged record lost to them before and loses again, so the changed records beside the winners decide, with
+    the id's first account or person record (whether it has one decides if activity records may name the
+    customer). When a winner changed, or there is no such row, every record is read."""
+    if stored is None or stored["status"] != "active":
+        return rows
+    members = record_ids[rows]
+    winners = set((stored["field_sources"] or {}).values())
+    if not winners <= set(members.tolist()) or winners & set(members[changed[rows]].tolist()):
+        return rows
+    keep = changed[rows] | np.isin(members, list(winners))
+    keep[np.flatnonzero(entity[rows])[:1]] = True
+    return rows[keep]
+
+
 def _golden_batches(
     engine: Engine,
     config: HubConfig,
     resolved: pd.DataFrame,
     stored: pd.DataFrame,
-    survive_ids: Mapping[str, set[str]],
+    survival: Survival,
     touched_ids: set[str],
     events: Sequence[Mapping[str, Any]],
     now: datetime,
@@ -552,8 +601,9 @@ def _golden_batches(
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]:
     """Golden rows to insert and update and history to keep, `_SURVIVE_BATCH` golden ids at a time: each batch's
     records are read, survived and compared with its stored rows, then written before the next is made, so memory
-    holds one batch however many ids a run touches. Ids left with no records (merged away, retired) and the merge
-    and split events come last. Counts what it yields into `tally` (created, merges, splits, updated)."""
+    holds one batch however many ids a run touches; only the records that can win are read (`records_to_survive`).
+    Ids left with no records (merged away, retired) and the merge and split events come last. Counts what it
+    yields into `tally` (created, merges, splits, updated)."""
 
     def counted(changes: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
         for row in changes.history:
@@ -567,25 +617,45 @@ def _golden_batches(
 
     survived_ids: set[str] = set()
     for kind, _prefix, column in LEVELS:
-        wanted = resolved[resolved[column].isin(survive_ids[kind])]
+        in_scope = resolved[column].isin(survival.ids[kind]).to_numpy()
+        wanted = resolved[in_scope]
+        changed, entity = survival.changed[in_scope], survival.entity[in_scope]
+        record_ids = wanted["record_id"].to_numpy(dtype=object)
         rows_of = wanted.groupby(column, sort=False).indices  # golden id -> its records' rows, found once
-        previous = stored[stored[column].isin(survive_ids[kind])]
+        previous = stored[stored[column].isin(survival.ids[kind])]
         stored_ids = previous["record_id"].to_numpy()
         stored_rows_of = previous.groupby(column, sort=False).indices
-        for batch in keyed.chunks(sorted(survive_ids[kind]), _SURVIVE_BATCH):
-            scope = wanted.iloc[np.sort(np.concatenate([rows_of[golden_id] for golden_id in batch]))]
+        read_count = 0
+        for batch in keyed.chunks(sorted(survival.ids[kind]), _SURVIVE_BATCH):
+            stored_rows = golden_store.read_golden(engine, golden_ids=batch)
+            read = [
+                records_to_survive(
+                    rows_of[golden_id],
+                    None if golden_id in survival.reshaped[kind] else stored_rows.get(golden_id),
+                    changed,
+                    entity,
+                    record_ids,
+                )
+                for golden_id in batch
+            ]
+            scope = wanted.iloc[np.sort(np.concatenate(read))]
+            read_count += len(scope)
             shown = shown_values(
                 records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"]))
             )
-            survived = survived_rows(shown, scope, config.field_ownership, kind, column)
+            everyone = {golden_id: sorted(record_ids[rows_of[golden_id]].tolist()) for golden_id in batch}
+            survived = survived_rows(shown, scope, config.field_ownership, kind, column, everyone)
             survived_ids.update(row["golden_id"] for row in survived)
-            existing = golden_store.read_golden(engine, golden_ids=[row["golden_id"] for row in survived])
+            existing = {row["golden_id"]: stored_rows[row["golden_id"]] for row in survived
+                        if row["golden_id"] in stored_rows}  # fmt: skip
             members = {
                 golden_id: set(stored_ids[stored_rows_of[golden_id]])
                 for golden_id in existing
                 if golden_id in stored_rows_of
             }
             yield counted(golden_changes(existing, survived, (), now, members))
+        log.info("%d %s ids survived from %d of their %d records", len(survival.ids[kind]), kind, read_count,
+                 len(wanted))  # fmt: skip
     left = touched_ids - survived_ids
     yield counted(golden_changes(golden_store.read_golden(engine, golden_ids=left), (), events, now,
                                  frames.members_of(stored, left)))  # fmt: skip

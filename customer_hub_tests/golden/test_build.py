@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
 
 from customer_hub.golden.build import build_golden
 from customer_hub.golden.reports import double_billing, duplicate_report
 from customer_hub.lookup import format_360, lookup, record_decision
 from customer_hub.store import golden_store
+from customer_hub.store.schema import landed_records
 
 from .conftest import BOTH_BACKENDS, START, landed
 
@@ -261,3 +263,37 @@ def test_a_change_of_field_ownership_is_applied_to_every_golden_record(engine, l
     build_golden(engine, owned_by_books, now=START + timedelta(days=1))
     acme = golden_store.read_golden(engine, golden_ids=[acme["golden_id"]])[acme["golden_id"]]
     assert (acme["fields"]["email"], acme["field_sources"]["email"]) == ("ap@acme.com", "quickbooks:customers:58")
+
+
+@BOTH_BACKENDS
+def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land, run, config):
+    """A changed record that wins no field is survived beside the stored winners only; an emptied winner makes the
+    id read every record again. Either way a full rebuild afterwards finds nothing to change."""
+    switchboard = landed("hubspot:contacts:13", phone="(505) 555-0199", shared_keys="hubspot_company:101")
+    land(*ACME, switchboard)  # a second phone, on a record that wins no field while the company has one
+    run(0)
+
+    def change(record_id: str, day: int, **fields) -> None:
+        tool, obj, source_id = record_id.split(":", 2)
+        c = landed_records.c
+        where = (c.tool == tool, c.object == obj, c.source_id == source_id)
+        with engine.begin() as conn:
+            row = conn.execute(select(landed_records.c.fields).where(*where)).scalar_one()
+            conn.execute(update(landed_records).where(*where).values(
+                fields={**row, **fields}, source_updated_at=START + timedelta(days=day),
+                fields_changed_at=START + timedelta(days=day), content_hash=f"{record_id}@{day}"))  # fmt: skip
+
+    def phone() -> tuple[str, str]:
+        [acme] = golden_store.read_golden(engine, kind="customer").values()
+        return acme["fields"].get("phone"), acme["field_sources"].get("phone")
+
+    assert phone() == ("+15055550100", "hubspot:companies:101")
+    change("quickbooks:invoices:131", 1, total_amount=750.0)  # wins nothing
+    run(1)
+    assert phone() == ("+15055550100", "hubspot:companies:101")
+    change("hubspot:companies:101", 2, phone=None)  # the phone's winner loses its phone
+    run(2)
+    assert phone() == ("+15055550199", "hubspot:contacts:13")
+    golden = golden_store.read_golden(engine)
+    build_golden(engine, config, now=START + timedelta(days=3), full=True)
+    assert golden_store.read_golden(engine) == golden
