@@ -40,8 +40,11 @@ def number(value: Any) -> float | None:
 
 def json_value(value: Any) -> Any:
     """A value safe for a JSON column: times as ISO strings, NaN as None, numpy scalars as Python ones."""
-    if value is None:
-        return None
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:  # what stored JSON holds: by far the most often
+        return value
+    if kind is float:
+        return None if math.isnan(value) else value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
@@ -66,14 +69,19 @@ def _of(records: Iterable[Mapping[str, Any]], tool: str, obj: str) -> list[Mappi
     return [r for r in records if r.get("source_system") == tool and r.get("source_object") == obj]
 
 
+def _present(values: Iterable[Any]) -> list[Any]:
+    """`values` made JSON-safe, without the empty ones."""
+    return [value for value in map(json_value, values) if value is not None and value != ""]
+
+
 def _latest(values: Iterable[Any]) -> Any:
-    present = [json_value(value) for value in values if json_value(value) not in (None, "")]
+    present = _present(values)
     return max(present, key=str) if present else None
 
 
 def _earliest(values: Iterable[Any]) -> str | None:
     """The earliest of ISO dates or times (as text, which orders them: the hub writes them all in UTC)."""
-    present = [str(json_value(value)) for value in values if json_value(value) not in (None, "")]
+    present = [str(value) for value in _present(values)]
     return min(present) if present else None
 
 
@@ -242,7 +250,8 @@ def customer_view(
     subscriptions = subscriptions_of(records)
     active = [sub for sub in subscriptions if sub["status"] in ACTIVE_SUBSCRIPTION]
     sheet_rows = _of(records, "sheets", "implementations")
-    implementation = _fields_with_sources(golden).get("implementation_status") or {
+    shown = _fields_with_sources(golden)
+    implementation = dict(shown.get("implementation_status") or {}) or {
         "value": _latest(record.get("implementation_status") for record in sheet_rows),
         "source": "sheets",
     }
@@ -270,7 +279,7 @@ def customer_view(
         "name": display_name(fields),
         "domain": domain,
         "email": str(email).lower() if email else None,
-        "fields": _fields_with_sources(golden),
+        "fields": shown,
         "mrr": round(float(sum(sub["mrr"] or 0.0 for sub in active)), 2),
         "mrr_by_currency": mrr_by_currency(subscriptions),
         "subscriptions": subscriptions,
