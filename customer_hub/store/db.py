@@ -75,6 +75,7 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
     add_missing_columns(engine)
+    add_missing_indexes(engine)
     return engine
 
 
@@ -97,6 +98,24 @@ def add_missing_columns(engine: Engine) -> list[str]:
                 conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
                 added.append(f"{table.name}.{column.name}")
     return added
+
+
+def add_missing_indexes(engine: Engine) -> list[str]:
+    """Create the indexes a newer hub defines on tables an older one created (`create_all` skips existing tables,
+    and their indexes with them). Returns the names of the indexes created."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    created = []
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if table.name not in existing:
+                continue
+            present = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(conn)
+                    created.append(index.name)
+    return created
 
 
 def redact_url(url: str) -> str:

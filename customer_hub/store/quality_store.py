@@ -6,6 +6,7 @@ return, so each rule is tested on a handful of dicts and all SQL for the quality
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -427,28 +428,41 @@ def successful_runs(engine: Engine, what: str, since: datetime) -> list[tuple[da
 def recent_changes(engine: Engine, since: datetime) -> list[Change]:
     """Live landed records the tool changed since `since`, leaving out the initial load (changes older than the
     stream's first landing are history, not latency), each with the update time of the active golden record it
-    feeds (its person, else its customer; None if it feeds none). In landing order."""
+    feeds (its person, else its customer; None if it feeds none). In landing order.
+
+    The window's rows are found through the update-time index and held against each stream's first landing in
+    Python: joined in SQL, the planner walks every landed row of each stream instead."""
     c, x, g = landed_records.c, customer_xref.c, golden_customers.c
-    first = (
-        select(c.tool, c.object, func.min(c.first_seen_at).label("first_seen_at"))
-        .group_by(c.tool, c.object)
-        .subquery("first_landed")
-    )
     record_id = c.tool + ":" + c.object + ":" + c.source_id
     golden_id = func.coalesce(func.nullif(x.golden_person_id, ""), x.golden_customer_id)
     query = (
         select(c.tool, c.object, c.source_id, c.source_updated_at, c.last_changed_at, g.updated_at)
         .select_from(
-            landed_records.join(first, and_(first.c.tool == c.tool, first.c.object == c.object))
-            .outerjoin(customer_xref, x.record_id == record_id)
-            .outerjoin(golden_customers, and_(g.golden_id == golden_id, g.status == "active"))
+            landed_records.outerjoin(customer_xref, x.record_id == record_id).outerjoin(
+                golden_customers, and_(g.golden_id == golden_id, g.status == "active")
+            )
         )
-        .where(c.source_updated_at >= since, c.deleted_at.is_(None), c.source_updated_at >= first.c.first_seen_at)
+        .where(c.source_updated_at >= since, c.deleted_at.is_(None))
         .where(about_customers())  # spend streams never reach a golden record: no latency to golden
         .order_by(c.id)
     )
+    first_landed = first_landings(engine)
     with engine.connect() as conn:
-        return [Change._make(row) for row in conn.execute(query)]
+        return [
+            Change._make(row)
+            for row in conn.execute(query)
+            if row.source_updated_at >= first_landed[(row.tool, row.object)]
+        ]
+
+
+def first_landings(engine: Engine) -> dict[tuple[str, str], datetime]:
+    """(tool, object) -> when the hub first landed a record of it: the landing time of its first row (ids grow in
+    landing order), found in the unique index rather than by reading every row's time."""
+    c = landed_records.c
+    first_ids = select(func.min(c.id)).group_by(c.tool, c.object).scalar_subquery()
+    query = select(c.tool, c.object, c.first_seen_at).where(c.id.in_(first_ids))
+    with engine.connect() as conn:
+        return {(tool, obj): first_seen for tool, obj, first_seen in conn.execute(query)}
 
 
 def live_counts(engine: Engine) -> dict[tuple[str, str], int]:
@@ -459,11 +473,15 @@ def live_counts(engine: Engine) -> dict[tuple[str, str], int]:
 
 
 def deletions_since(engine: Engine, since: datetime) -> dict[tuple[str, str], tuple[int, int]]:
-    """(tool, object) -> (records marked deleted since `since`, merges first seen since then)."""
+    """(tool, object) -> (records marked deleted since `since`, merges first seen since then). The deletions are
+    read row by row through the index of deleted rows (a window holds few) and counted here: grouped in SQL, the
+    planner scans every landed row in (tool, object) order instead."""
     c, m = landed_records.c, source_merges.c
-    deleted = select(c.tool, c.object, func.count().label("n")).where(c.deleted_at >= since).group_by(c.tool, c.object)
     merged = select(m.tool, m.object, func.count().label("n")).where(m.seen_at >= since).group_by(m.tool, m.object)
-    counts = {(row["tool"], row["object"]): (row["n"], 0) for row in _rows(engine, deleted)}
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.tool, c.object).where(c.deleted_at >= since))
+        deleted = Counter((tool, obj) for tool, obj in rows)
+    counts = {key: (n, 0) for key, n in deleted.items()}
     for row in _rows(engine, merged):
         key = (row["tool"], row["object"])
         counts[key] = (counts.get(key, (0, 0))[0], row["n"])

@@ -111,6 +111,15 @@ landed_records = Table(
     # also serves lookups by (tool, object): a second index there misleads PostgreSQL's planner on fresh tables
     UniqueConstraint("tool", "object", "source_id", name="uq_landed_source"),
 )
+# The quality metrics' window (changes and deletions of the last hours) without reading every landed payload. The
+# deletion index holds deleted rows only, so no query for live rows (`deleted_at IS NULL`) can be planned onto it.
+Index("ix_landed_updated", landed_records.c.source_updated_at)
+Index(
+    "ix_landed_deleted",
+    landed_records.c.deleted_at,
+    sqlite_where=landed_records.c.deleted_at.is_not(None),
+    postgresql_where=landed_records.c.deleted_at.is_not(None),
+)
 
 source_merges = Table(
     "source_merges",
