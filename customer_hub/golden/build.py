@@ -23,10 +23,11 @@ from sqlalchemy import Engine
 from customer_hub.config import HubConfig
 from customer_hub.golden.changes import golden_changes
 from customer_hub.golden.duplicates import ENTITY_OBJECTS
-from customer_hub.golden.records import records_frame
+from customer_hub.golden.records import read_with, records_frame
 from customer_hub.golden.view360 import json_value
 from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_stable_ids, resolve_with_review, survive
 from customer_hub.resolution.emails import normalize_emails
+from customer_hub.resolution.prepare import STORED_E164
 from customer_hub.resolution.stable_ids import XREF_COLUMNS
 from customer_hub.spokes.canonical import IDENTITY_FIELDS
 from customer_hub.store import frames, golden_store, keyed
@@ -437,6 +438,8 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     consumed = -1 if full or state is None else state.revision
 
     records = frames.resolution_frame(engine)
+    if not read_with(engine, config.matching):  # phones read under other settings: matching reads them again
+        records = records.drop(columns=[STORED_E164])
     log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
     kept_model = None if retrain else reusable_model(state, config, len(records))
     resolution = resolve_with_review(records, resolution_settings(config.matching, decisions), kept_model)

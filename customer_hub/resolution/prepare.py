@@ -189,8 +189,21 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
         company=Coded.normalise(_column(records, "company_name"), normalize_company_names),
         company_domain=Coded.choose(explicit_domain.present(), explicit_domain, email_domain.where(~email_is_free)),
         country=country,
-        phone=e164_coded(_column(records, "phone"), country, settings.default_phone_region),
+        phone=_phones(records, country, settings),
     )
+
+
+STORED_E164 = "phone_e164"
+"""An optional input column: each record's phone already read as E.164 with the same settings ('' where it is no
+valid number), as customer_records keeps it. Used only when every record has one."""
+
+
+def _phones(records: pd.DataFrame, country: Coded, settings: ResolutionSettings) -> Coded:
+    """The records' phones in E.164: as given in `STORED_E164`, else read from `phone` and the record's country."""
+    stored = records[STORED_E164].reset_index(drop=True) if STORED_E164 in records.columns else None
+    if stored is not None and not stored.isna().any():
+        return Coded.normalise(stored, lambda values: values)
+    return e164_coded(_column(records, "phone"), country, settings.default_phone_region)
 
 
 def names_a_person(full_name: Coded, company: Coded, personal_address: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 
 from customer_hub.store import keyed
 from customer_hub.store.landing import about_customers
@@ -104,6 +104,13 @@ def customer_record_hashes(engine: Engine) -> dict[str, str | None]:
         return {record_id: content_hash for record_id, content_hash in conn.execute(query)}
 
 
+def unread_phones(engine: Engine) -> list[str]:
+    """The records in `resolution_input` whose phone was never read ahead (stored by an older version)."""
+    query = select(resolution_input.c.record_id).where(resolution_input.c.phone_e164.is_(None))
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
 def save_customer_records(
     engine: Engine,
     changed: Iterable[dict[str, Any]],
@@ -111,11 +118,17 @@ def save_customer_records(
     *,
     state: keyed.StepState,
     full: bool = False,
+    phones: Mapping[str, str] | None = None,
 ) -> None:
     """One customer-records run in one transaction: the `changed` rows (an iterable, written `_CHUNK` at a time so
     memory holds one batch) replaced by record id (every row when `full`), each live one's `matching_fields` in
-    `resolution_input`, deleted ones taken out of it, and the step's new state."""
+    `resolution_input`, deleted ones taken out of it, `phones` (record id -> E.164) filled in where they were
+    never read, and the step's new state."""
     with engine.begin() as conn:
+        if phones:
+            fill = update(resolution_input).where(resolution_input.c.record_id == bindparam("record"))
+            values = [{"record": record, "e164": phone} for record, phone in phones.items()]
+            conn.execute(fill.values(phone_e164=bindparam("e164")), values)
         if full:
             conn.execute(delete(customer_records))
             conn.execute(delete(resolution_input))

@@ -213,6 +213,13 @@ resolution_input = Table(
     Column("source_id", String(128), nullable=False),
     *(Column(field, BoundedString(), nullable=True) for field in RESOLUTION_TEXT_FIELDS),
     Column("is_account_only", Boolean, nullable=False),
+    Column(
+        "phone_e164",
+        BoundedString(),
+        nullable=True,
+        doc="the phone as matching reads it ('' when it is no valid number), read once when the record changed; "
+        "null where not yet read",
+    ),
     Column("source_updated_at", UtcDateTime, nullable=True),
     Column("revision", Integer, nullable=False, index=True, doc="the customer-records run that last changed it"),
     comment="the live records' fields matching compares, one column each: a golden run reads them column-wise "

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
-from customer_hub.golden.records import build_customer_records, customer_record_rows, records_frame
-from customer_hub.store import engine_for, golden_store
-from customer_hub.store.schema import landed_records
+from customer_hub.golden.records import build_customer_records, customer_record_rows, read_with, records_frame
+from customer_hub.store import engine_for, frames, golden_store, keyed
+from customer_hub.store.schema import landed_records, resolution_input
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -186,3 +186,37 @@ def test_a_sync_that_only_reads_records_again_leaves_nothing_to_rebuild(tmp_path
     land(T + timedelta(hours=4), phone="+1 415 555 0100")  # read again: restored
     assert build_customer_records(engine)["changed"] == 1
     assert len(golden_store.read_customer_records(engine)) == 1
+
+
+def test_matching_reads_each_phone_as_customer_records_read_it_under_the_same_settings(tmp_path):
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with engine.begin() as conn:
+        conn.execute(insert(landed_records), [landed("hubspot", "contacts", "1", phone="030 1234567"),
+                                              landed("hubspot", "contacts", "2", email="jo@acme.com")])  # fmt: skip
+    german = {"default_phone_region": "DE"}
+    build_customer_records(engine, german)
+    frame = frames.resolution_frame(engine)
+    assert dict(zip(frame["record_id"], frame["phone_e164"], strict=True)) == {
+        "hubspot:contacts:1": "+49301234567",
+        "hubspot:contacts:2": "",  # read, and no number: not the same as never read
+    }
+    assert read_with(engine, german)
+    assert not read_with(engine, {"default_phone_region": "US"})  # a golden run would read the phones again
+
+
+def test_phones_stored_by_an_older_version_are_read_by_the_next_run_without_counting_as_changed(tmp_path):
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with engine.begin() as conn:
+        conn.execute(insert(landed_records), [landed("hubspot", "contacts", "1", phone="(505) 555-0142")])
+    build_customer_records(engine)
+    state = keyed.read_state(engine, "customer_records")
+    with engine.begin() as conn:  # as a store from before phones were read ahead
+        conn.execute(update(resolution_input).values(phone_e164=None))
+        detail = {key: value for key, value in state.detail.items() if key != "phones_read"}
+        keyed.write_state(conn, "customer_records", keyed.StepState(state.revision, state.fingerprint, detail), T)
+        conn.execute(insert(landed_records), [landed("hubspot", "contacts", "2", email="jo@acme.com")])
+
+    assert build_customer_records(engine)["changed"] == 1  # only the new record
+    frame = frames.resolution_frame(engine).set_index("record_id")
+    assert frame.loc["hubspot:contacts:1", "phone_e164"] == "+15055550142"
+    assert frame.loc["hubspot:contacts:1", "revision"] < frame.loc["hubspot:contacts:2", "revision"]

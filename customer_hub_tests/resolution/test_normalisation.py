@@ -181,3 +181,23 @@ def test_different_first_names_do_not_match_on_a_shared_surname():
     assert _evidence("Bill", "Smith", "William", "Smith")["first_name"][0] == "nickname"
     accents = _evidence("José", "Núñez", "jose", "NUNEZ")
     assert accents["first_name"][0] == accents["last_name"][0] == "exact"
+
+
+def test_phones_read_ahead_link_records_as_phones_read_now():
+    """customer_records keeps each phone in E.164 (`phone_e164`, '' for no valid number) so matching need not parse
+    them all again; a record that was never read (null) makes matching read every phone itself."""
+    records = frame(
+        {"record_id": "hubspot:contacts:1", "full_name": "Ana Lima", "phone": "(505) 555-0142"},
+        {"record_id": "stripe:customers:1", "full_name": "Ana Lima", "phone": "+1 505 555 0142"},
+        {"record_id": "intercom:contacts:1", "full_name": "Ana Lima", "phone": "not a number"},
+    )
+    parsed = resolve_with_review(records).records
+    read_ahead = resolve_with_review(records.assign(phone_e164=["+15055550142", "+15055550142", ""])).records
+    pd.testing.assert_frame_equal(read_ahead, parsed)
+    assert parsed["golden_person_id"].iloc[0] == parsed["golden_person_id"].iloc[1]
+
+    # the stored value is what is compared: different stored numbers keep the two apart
+    apart = resolve_with_review(records.assign(phone_e164=["+15055550142", "+15055550199", ""])).records
+    assert apart["golden_person_id"].iloc[0] != apart["golden_person_id"].iloc[1]
+    never_read = resolve_with_review(records.assign(phone_e164=["+15055550142", None, None])).records
+    pd.testing.assert_frame_equal(never_read, parsed)
