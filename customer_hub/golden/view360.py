@@ -407,7 +407,7 @@ def _views(engine: Engine, golden_ids: Sequence[str], now: datetime) -> list[dic
     person_ids = {link["golden_person_id"] for link in xref if link["golden_person_id"]}
     persons = golden_store.read_golden(engine, kind="person", golden_ids=person_ids)
     flat = {}
-    for row in golden_store.read_customer_records(engine, record_ids=[link["record_id"] for link in xref]):
+    for row in golden_store.records_of_customers(engine, active):
         flat[row["record_id"]] = {
             **row["attributes"],
             "record_id": row["record_id"],

@@ -153,6 +153,20 @@ def read_customer_records(
         return list(keyed.rows_in(conn, query, customer_records.c.record_id, record_ids))
 
 
+def records_of_customers(engine: Engine, golden_customer_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The live customer records linked to `golden_customer_ids`, found through the cross-reference a chunk of
+    customers at a time: one query per chunk, not one per chunk of their many record ids."""
+    x = customer_xref.c
+    query = (
+        select(customer_records)
+        .join(customer_xref, x.record_id == customer_records.c.record_id)
+        .where(customer_records.c.deleted_at.is_(None))
+    )
+    with engine.connect() as conn:
+        for chunk in keyed.chunks(sorted(set(golden_customer_ids))):
+            yield from keyed.dicts(conn.execute(query.where(x.golden_customer_id.in_(chunk))))
+
+
 def read_golden(
     engine: Engine, *, kind: str | None = None, golden_ids: Iterable[str] | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -458,13 +472,17 @@ def finish_360(engine: Engine, state: keyed.StepState, *, ids: Sequence[str] | N
         golden_customers.c.kind == "customer", golden_customers.c.status == "active"
     )
     with engine.begin() as conn:
+        if ids is not None:  # those of `ids` no longer active, found by key rather than against every active id
+            still = set()
+            for chunk in keyed.chunks(sorted(set(ids))):
+                still.update(conn.execute(active.where(golden_customers.c.golden_id.in_(chunk))).scalars())
+            gone = sorted(set(ids) - still)
         for table, column in ((customer_360, customer_360.c.golden_customer_id),
                               (lookup_keys, lookup_keys.c.golden_customer_id)):  # fmt: skip
             if ids is None:
                 conn.execute(delete(table).where(column.not_in(active)))
             else:
-                for chunk in keyed.chunks(list(ids)):
-                    conn.execute(delete(table).where(column.in_(chunk), column.not_in(active)))
+                keyed.delete_keys(conn, table, column, gone)
         conn.execute(delete(golden_touched).where(golden_touched.c.generation <= state.revision))
         keyed.write_state(conn, "customer_360", state, datetime.now(UTC))
 
