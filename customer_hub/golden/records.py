@@ -221,8 +221,7 @@ def build_customer_records(
     hashes = {
         rid: _hash_with(base, values) for (rid, _tool, _live, base), values in zip(partial, normalized, strict=True)
     }
-    positions = {rid: position for position, (rid, *_rest) in enumerate(partial)}
-    changed_at = {rid: position for rid, position in positions.items() if stored.get(rid) != hashes[rid]}
+    changed_at = {rid: position for position, (rid, *_rest) in enumerate(partial) if stored.get(rid) != hashes[rid]}
     revision = (state.revision if state else 0) + (1 if changed_at or full else 0)
     summary = {
         "records": len(partial),
@@ -232,9 +231,9 @@ def build_customer_records(
     }
 
     # rows stored before phones were read ahead get them now (looked for until a run finds none), not as changes
-    unread = [] if state and state.detail.get("phones_read") else golden_store.unread_phones(engine)
-    phones = {rid: normalized[positions[rid]]["phone_e164"] or "" for rid in unread
-              if rid in positions and rid not in changed_at}  # fmt: skip
+    unread = set() if state and state.detail.get("phones_read") else set(golden_store.unread_phones(engine))
+    phones = {rid: values["phone_e164"] or "" for (rid, *_rest), values in zip(partial, normalized, strict=True)
+              if rid in unread and rid not in changed_at} if unread else {}  # fmt: skip
 
     def changed_rows() -> Iterator[dict[str, Any]]:
         for row in golden_store.landed_by_id(engine, [landed_ids[position] for position in changed_at.values()]):
