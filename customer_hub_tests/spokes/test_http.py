@@ -219,7 +219,10 @@ def test_requests_per_second_spaces_requests_for_vendors_without_headers(stub, f
 
     gaps = [later - earlier for earlier, later in zip(stub.arrived, stub.arrived[1:], strict=False)]
     assert len(stub.arrived) == 6 and stub.arrived[-1] - stub.arrived[0] >= 0.24, gaps  # 5 gaps of 0.05 s
-    assert min(gaps) >= 0.025, gaps  # never two at once (arrival times jitter a little on a busy machine)
+    # never two at once: any three arrivals span at least one pace, even when a busy machine delays one of them
+    # (a late arrival shortens the gap after it, not the pair of gaps around it)
+    spans = [later - earlier for earlier, later in zip(stub.arrived, stub.arrived[2:], strict=False)]
+    assert min(spans) >= 0.05, gaps
     assert client.stats.requests == 6 and client.stats.by_status == {"200": 6}
 
 
