@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, Inspector, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -79,17 +79,21 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+def _existing_tables(engine: Engine) -> tuple[Inspector, list[Table]]:
+    """The hub's tables the store already holds, with an inspector to read what they hold now."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    return inspector, [table for table in metadata.sorted_tables if table.name in existing]
+
+
 def add_missing_columns(engine: Engine) -> list[str]:
     """Add the nullable columns a newer hub defines to tables an older one created (`create_all` makes missing
     tables only). Every such column is nullable and filled by the next run, so a store keeps working across an
     upgrade without a migration step. Returns the `table.column` names added."""
-    inspector = inspect(engine)
-    existing = set(inspector.get_table_names())
+    inspector, tables = _existing_tables(engine)
     added = []
     with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            if table.name not in existing:
-                continue
+        for table in tables:
             present = {column["name"] for column in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name in present or not column.nullable:
@@ -103,13 +107,10 @@ def add_missing_columns(engine: Engine) -> list[str]:
 def add_missing_indexes(engine: Engine) -> list[str]:
     """Create the indexes a newer hub defines on tables an older one created (`create_all` skips existing tables,
     and their indexes with them). Returns the names of the indexes created."""
-    inspector = inspect(engine)
-    existing = set(inspector.get_table_names())
+    inspector, tables = _existing_tables(engine)
     created = []
     with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            if table.name not in existing:
-                continue
+        for table in tables:
             present = {index["name"] for index in inspector.get_indexes(table.name)}
             for index in table.indexes:
                 if index.name not in present:
