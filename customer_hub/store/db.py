@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from customer_hub.config import ConfigError
-from customer_hub.store.schema import metadata
+from customer_hub.store.schema import RETIRED_INDEXES, metadata
 
 DATABASE_URL_ENV = "CUSTOMER_HUB_DATABASE_URL"
 _DRIVER_FOR = {"postgresql": "postgresql+psycopg2", "postgres": "postgresql+psycopg2"}
@@ -106,7 +106,8 @@ def add_missing_columns(engine: Engine) -> list[str]:
 
 def add_missing_indexes(engine: Engine) -> list[str]:
     """Create the indexes a newer hub defines on tables an older one created (`create_all` skips existing tables,
-    and their indexes with them). Returns the names of the indexes created."""
+    and their indexes with them), and drop those it replaced (`RETIRED_INDEXES`: each costs every write and a
+    wider one now answers its queries). Returns the names of the indexes created."""
     inspector, tables = _existing_tables(engine)
     created = []
     with engine.begin() as conn:
@@ -116,6 +117,9 @@ def add_missing_indexes(engine: Engine) -> list[str]:
                 if index.name not in present:
                     index.create(conn)
                     created.append(index.name)
+            for name in RETIRED_INDEXES.get(table.name, ()):
+                if name in present:
+                    conn.execute(text(f"DROP INDEX {name}"))
     return created
 
 

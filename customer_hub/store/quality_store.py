@@ -36,6 +36,7 @@ from customer_hub.quality.latency import Change
 from customer_hub.quality.metric import Metric
 from customer_hub.store.landing import about_customers
 from customer_hub.store.schema import (
+    RESOLUTION_TEXT_FIELDS,
     customer_360,
     customer_records,
     customer_xref,
@@ -44,6 +45,7 @@ from customer_hub.store.schema import (
     landed_records,
     match_candidates,
     quality_metrics,
+    resolution_input,
     schema_snapshots,
     source_merges,
 )
@@ -61,8 +63,9 @@ def stored_tables_state(engine: Engine) -> list[str]:
     """A few aggregates per table the stored-data metrics read (rows, newest change): they move whenever any of
     those tables is written, by a pipeline step or otherwise, and cost a fraction of counting the metrics."""
     c, x, g, m, v = customer_records.c, customer_xref.c, golden_customers.c, match_candidates.c, customer_360.c
-    aggregates = [
-        select(func.count(), func.max(c.revision), func.count(c.deleted_at)),
+    live = select(func.count()).select_from(resolution_input).scalar_subquery()
+    aggregates = [  # counts and maxima an index answers: a record's deletion shows as a row leaving the live input
+        select(func.count(), func.max(c.revision), live),
         select(func.count(), func.max(x.updated_at)),
         select(func.count(), func.max(g.updated_at)),
         select(func.count(), func.max(m.id), func.max(m.created_at)),
@@ -224,18 +227,30 @@ def golden_completeness_counts(
 def record_completeness_counts(
     engine: Engine, streams: Iterable[tuple[str, str]], fields: Sequence[str]
 ) -> dict[str, FieldCounts]:
-    """tool -> live customer records of its `streams`: how many, how many complete on `fields`, missing per field."""
-    c = customer_records.c
-    flags = (
-        select(c.source_system, *_filled_flags(engine, c.attributes, fields))
-        .where(c.deleted_at.is_(None), _stream_in(c.source_system, c.source_object, streams))
-        .subquery("flags")
-    )
+    """tool -> live customer records of its `streams`: how many, how many complete on `fields`, missing per field.
+
+    Fields matching reads are counted from `resolution_input`, which holds every live record's as plain columns:
+    reading them there, not from each record's JSON, made the count several times cheaper."""
+    if set(fields) <= set(RESOLUTION_TEXT_FIELDS):
+        r = resolution_input.c
+        filled = [_filled(r[name], engine).label(f"filled_{n}") for n, name in enumerate(fields)]
+        where = _stream_in(r.source_system, r.source_object, streams)
+    else:
+        c = customer_records.c
+        filled = _filled_flags(engine, c.attributes, fields)
+        where = and_(c.deleted_at.is_(None), _stream_in(c.source_system, c.source_object, streams))
+        r = c
+    flags = select(r.source_system, *filled).where(where).subquery("flags")
     per_tool: dict[str, FieldCounts] = {}
     with engine.connect() as conn:
         for tool, *filled, rows in conn.execute(select(*flags.c, func.count()).group_by(*flags.c)):
             per_tool[tool] = _add_pattern(per_tool.get(tool), fields, filled, rows)
     return per_tool
+
+
+def _live_xref() -> Any:
+    """The cross-reference rows of live records: those `resolution_input` holds (a deleted record leaves it)."""
+    return customer_xref.join(resolution_input, resolution_input.c.record_id == customer_xref.c.record_id)
 
 
 def duplicate_groups_tally(
@@ -254,11 +269,12 @@ def duplicate_groups_tally(
     x, r = customer_xref.c, customer_records.c
     live = customer_xref.join(customer_records, r.record_id == x.record_id)
     account_objects, person_objects = set(account_objects), set(person_objects)
-    # read once, grouped twice: looking up whether a record is deleted is the costly part
+    # read once, grouped twice: finding whether a record is live is the costly part, so it is asked of
+    # resolution_input's key (the live records' ids) rather than of each customer record's row
     entities = (
         select(x.source_system, x.source_object, x.golden_customer_id, x.golden_person_id)
-        .select_from(live)
-        .where(r.deleted_at.is_(None), _stream_in(x.source_system, x.source_object, account_objects | person_objects))
+        .select_from(_live_xref())
+        .where(_stream_in(x.source_system, x.source_object, account_objects | person_objects))
         .cte("entities")
     )
     levels = (
@@ -382,8 +398,8 @@ def unmatched_invoices_tally(
             func.row_number().over(partition_by=x.source_system, order_by=by_id).label("rank"),
             func.count().over(partition_by=x.source_system).label("of_tool"),
         )
-        .select_from(customer_xref.join(customer_records, r.record_id == x.record_id))
-        .where(r.deleted_at.is_(None), x.source_system.in_(tools), x.source_object == "invoices", ~known)
+        .select_from(_live_xref())
+        .where(x.source_system.in_(tools), x.source_object == "invoices", ~known)
         .subquery("found")
     )
     query = (

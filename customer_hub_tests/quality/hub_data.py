@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from customer_hub.golden.records import resolution_input_row
 from customer_hub.store.schema import (
     customer_360,
     customer_records,
@@ -15,6 +16,7 @@ from customer_hub.store.schema import (
     integration_health_log,
     landed_records,
     match_candidates,
+    resolution_input,
     schema_snapshots,
 )
 
@@ -57,18 +59,18 @@ def land(
 def record(
     engine: Engine, record_id: str, golden_customer: str, golden_person: str | None = None, **attributes: Any
 ) -> None:
-    """A customer record and its cross-reference row."""
+    """A customer record, its matching input and its cross-reference row."""
     tool, obj, source_id = record_id.split(":", 2)
+    row = {
+        "record_id": record_id,
+        "source_system": tool,
+        "source_object": obj,
+        "source_id": source_id,
+        "attributes": {"record_id": record_id, **attributes},
+    }
     with engine.begin() as conn:
-        conn.execute(
-            insert(customer_records).values(
-                record_id=record_id,
-                source_system=tool,
-                source_object=obj,
-                source_id=source_id,
-                attributes={"record_id": record_id, **attributes},
-            )
-        )
+        conn.execute(insert(customer_records).values(**row))
+        conn.execute(insert(resolution_input).values(resolution_input_row({**row, "source_updated_at": None}, 1)))
         conn.execute(
             insert(customer_xref).values(
                 record_id=record_id,

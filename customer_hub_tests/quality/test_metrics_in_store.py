@@ -4,14 +4,14 @@ values, deleted records, merged golden records, and offenders listed only up to 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from customer_hub.config import load_config
 from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.quality import compute_metrics, duplicates_check, quality_settings
 from customer_hub.quality.completeness import incomplete_customer
 from customer_hub.store.quality_store import _WHITESPACE
-from customer_hub.store.schema import customer_records, golden_customers
+from customer_hub.store.schema import customer_records, golden_customers, resolution_input
 from customer_hub_tests.quality.hub_data import NOW, candidate, golden, land, record, view
 
 
@@ -26,8 +26,10 @@ def _series(engine, config, limit: int = 20):
 
 
 def _delete_record(engine, record_id: str) -> None:
+    """As customer records mark a vanished record: kept, with `deleted_at`, and out of matching's input."""
     with engine.begin() as conn:
         conn.execute(update(customer_records).where(customer_records.c.record_id == record_id).values(deleted_at=NOW))
+        conn.execute(delete(resolution_input).where(resolution_input.c.record_id == record_id))
 
 
 def _merge_golden(engine, golden_id: str) -> None:
