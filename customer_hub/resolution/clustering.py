@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.union_find import ClusterMerger, MergeGuard, connected_components
 
 RULES = (
@@ -164,7 +165,7 @@ def cluster(
     order = np.flatnonzero(still_apart)[np.argsort(-pending.confidence[still_apart], kind="stable")]
     pending, guarded = pending.take(order), guarded[order]
 
-    touched = np.unique(np.concatenate([labels[pending.a], labels[pending.b]]))
+    touched = sorted_unique(np.concatenate([labels[pending.a], labels[pending.b]]))
     merger = ClusterMerger(labels, keep_apart, guard(labels, touched) if guard is not None else None)
     outcome = np.array(
         [

@@ -31,6 +31,7 @@ from customer_hub.resolution.pair_similarity import (
     phonetic_codes,
 )
 from customer_hub.resolution.prepare import Features
+from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.text import Coded
 
 CLOSE_JARO_WINKLER = 0.92
@@ -103,7 +104,7 @@ class RecordContext:
                 ]
             )
             different = alike < FUZZY_JARO_WINKLER
-            shared = np.unique(frame["email"].to_numpy(np.int64)[left[different]])
+            shared = sorted_unique(frame["email"].to_numpy(np.int64)[left[different]])
         else:
             shared = np.zeros(0, dtype=np.int64)
         return (email >= 0) & np.isin(email, shared)

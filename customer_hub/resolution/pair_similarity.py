@@ -16,6 +16,8 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from customer_hub.resolution.sorted_values import sorted_unique
+
 
 def distinct_pairs(codes_a: np.ndarray, codes_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (a, b) code pairs among pairs where both codes are present and differ, and for every input
@@ -98,7 +100,7 @@ def nicknames_agree(vocabulary: np.ndarray, codes_a: np.ndarray, codes_b: np.nda
     known = pd.DataFrame({"name": vocabulary, "code": np.arange(len(vocabulary))}).merge(_nickname_keys(), on="name")
     shared = known.merge(known, on="key")
     span = np.int64(len(vocabulary))
-    agreeing = np.unique(shared["code_x"].to_numpy(np.int64) * span + shared["code_y"].to_numpy(np.int64))
+    agreeing = sorted_unique(shared["code_x"].to_numpy(np.int64) * span + shared["code_y"].to_numpy(np.int64))
     agree = np.isin(left * span + right, agreeing)
     has = index >= 0
     out[has] = agree[index[has]]

@@ -28,6 +28,7 @@ from customer_hub.resolution.comparisons import (
 )
 from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
 from customer_hub.resolution.settings import ResolutionSettings
+from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.union_find import connected_components
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ def candidate_pairs(
         report.add("sorted neighbourhood", len(left))
         found.append(left * size + right)
     del left, right
-    encoded = np.unique(np.concatenate(found))
+    encoded = sorted_unique(np.concatenate(found))
     return encoded // size, encoded % size
 
 
