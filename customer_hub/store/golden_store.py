@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, inser
 
 from customer_hub.store import keyed
 from customer_hub.store.landing import about_customers
+from customer_hub.store.planner_statistics import refresh_statistics
 from customer_hub.store.schema import (
     customer_360,
     customer_records,
@@ -140,6 +141,7 @@ def save_customer_records(
             gone = [row["record_id"] for row in batch if row["deleted_at"] is not None]
             keyed.delete_keys(conn, resolution_input, resolution_input.c.record_id, gone)
         keyed.write_state(conn, "customer_records", state, datetime.now(UTC))
+    refresh_statistics(engine, (landed_records, customer_records, resolution_input))
 
 
 def read_customer_records(
@@ -260,6 +262,7 @@ def save_golden_run(
         _insert_all(conn, golden_touched, touched)
         if state is not None:
             keyed.write_state(conn, "golden", state() if callable(state) else state, now)
+    refresh_statistics(engine, (golden_customers, golden_history, customer_xref, match_candidates, golden_touched))
 
 
 def history_for(
@@ -485,6 +488,7 @@ def finish_360(engine: Engine, state: keyed.StepState, *, ids: Sequence[str] | N
                 keyed.delete_keys(conn, table, column, gone)
         conn.execute(delete(golden_touched).where(golden_touched.c.generation <= state.revision))
         keyed.write_state(conn, "customer_360", state, datetime.now(UTC))
+    refresh_statistics(engine, (customer_360, lookup_keys))
 
 
 def figures_360(engine: Engine) -> dict[str, float | int]:
