@@ -118,7 +118,29 @@ def measure(backend: str, scale: float, folder: str, postgres_url: str, seed: in
                              **figures})  # fmt: skip
                 print(f"  {run:<11} {step:<17} {figures['seconds']:8.2f} s {figures['peak_mib']:8.0f} MiB",
                       file=sys.stderr)  # fmt: skip
+                if step == "golden_customers" and run == "1% changed":
+                    print(f"  {run:<11} {reach(engine)}", file=sys.stderr)
     return rows
+
+
+def reach(engine) -> str:
+    """How far a change reaches once golden has run: the records whose content changed, and the customers the run
+    touched with every record they hold (what customer_360 rebuilds, and what survivorship may read)."""
+    with engine.connect() as conn:
+        changed = conn.execute(
+            text("SELECT count(*) FROM customer_records WHERE revision = (SELECT max(revision) FROM customer_records)")
+        ).scalar_one()
+        customers, held = conn.execute(
+            text(
+                "SELECT count(DISTINCT golden_customer_id), count(*) FROM customer_xref WHERE golden_customer_id IN "
+                "(SELECT golden_customer_id FROM golden_touched)"
+            )
+        ).one()
+        live = conn.execute(text("SELECT count(*) FROM customer_xref")).scalar_one()
+    return (
+        f"{changed} records changed; golden touched {customers} customers holding {held} records "
+        f"({held / max(live, 1):.0%} of {live})"
+    )
 
 
 def report(rows: list[dict[str, object]]) -> None:
