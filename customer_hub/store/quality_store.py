@@ -229,18 +229,18 @@ def record_completeness_counts(
 ) -> dict[str, FieldCounts]:
     """tool -> live customer records of its `streams`: how many, how many complete on `fields`, missing per field.
 
-    Fields matching reads are counted from `resolution_input`, which holds every live record's as plain columns:
-    reading them there, not from each record's JSON, made the count several times cheaper."""
+    Fields matching reads are counted from `resolution_input`, which holds those fields of every live record as
+    plain columns: reading them there, not from each record's JSON, made the count several times cheaper."""
     if set(fields) <= set(RESOLUTION_TEXT_FIELDS):
-        r = resolution_input.c
-        filled = [_filled(r[name], engine).label(f"filled_{n}") for n, name in enumerate(fields)]
-        where = _stream_in(r.source_system, r.source_object, streams)
+        columns = resolution_input.c
+        filled = [_filled(columns[name], engine).label(f"filled_{n}") for n, name in enumerate(fields)]
+        live = true()  # a deleted record leaves resolution_input
     else:
-        c = customer_records.c
-        filled = _filled_flags(engine, c.attributes, fields)
-        where = and_(c.deleted_at.is_(None), _stream_in(c.source_system, c.source_object, streams))
-        r = c
-    flags = select(r.source_system, *filled).where(where).subquery("flags")
+        columns = customer_records.c
+        filled = _filled_flags(engine, columns.attributes, fields)
+        live = columns.deleted_at.is_(None)
+    in_streams = _stream_in(columns.source_system, columns.source_object, streams)
+    flags = select(columns.source_system, *filled).where(live, in_streams).subquery("flags")
     per_tool: dict[str, FieldCounts] = {}
     with engine.connect() as conn:
         for tool, *filled, rows in conn.execute(select(*flags.c, func.count()).group_by(*flags.c)):

@@ -10,7 +10,7 @@ from customer_hub.config import load_config
 from customer_hub.golden.review import auto_merge_threshold
 from customer_hub.quality import compute_metrics, duplicates_check, quality_settings
 from customer_hub.quality.completeness import incomplete_customer
-from customer_hub.store.quality_store import _WHITESPACE
+from customer_hub.store.quality_store import _WHITESPACE, record_completeness_counts
 from customer_hub.store.schema import customer_records, golden_customers, resolution_input
 from customer_hub_tests.quality.hub_data import NOW, candidate, golden, land, record, view
 
@@ -82,6 +82,17 @@ def test_record_completeness_counts_live_records_of_the_entity_streams_per_tool(
     }
     assert metrics["completeness/stripe"].value == 1.0
     assert "completeness/intercom" not in metrics  # a tool without records has no figure
+
+
+def test_record_completeness_of_a_field_matching_does_not_read_counts_the_stored_attributes(hub_engine):
+    record(hub_engine, "stripe:customers:cus_1", "GC1", email="a@acme.com", payment_method="card")
+    record(hub_engine, "stripe:customers:cus_2", "GC2", email="b@beta.io", payment_method=" ")
+    record(hub_engine, "stripe:customers:cus_3", "GC3", email="c@gamma.org", payment_method="card")
+    _delete_record(hub_engine, "stripe:customers:cus_3")  # deleted: not counted
+
+    counts = record_completeness_counts(hub_engine, [("stripe", "customers")], ["email", "payment_method"])
+
+    assert counts == {"stripe": (2, 1, {"email": 0, "payment_method": 1})}
 
 
 def test_duplicates_are_counted_in_full_and_listed_up_to_the_limit_per_tool(hub_engine, config):
