@@ -120,16 +120,22 @@ def save_customer_records(
     state: keyed.StepState,
     full: bool = False,
     phones: Mapping[str, str] | None = None,
+    read_again: Sequence[Mapping[str, str]] = (),
 ) -> None:
     """One customer-records run in one transaction: the `changed` rows (an iterable, written `_CHUNK` at a time so
     memory holds one batch) replaced by record id (every row when `full`), each live one's `matching_fields` in
     `resolution_input`, deleted ones taken out of it, `phones` (record id -> E.164) filled in where they were
-    never read, and the step's new state."""
+    never read, the base hash and landed signature of records read again that did not change (`read_again`:
+    record, base, signature), and the step's new state."""
     with engine.begin() as conn:
         if phones:
             fill = update(resolution_input).where(resolution_input.c.record_id == bindparam("record"))
             values = [{"record": record, "e164": phone} for record, phone in phones.items()]
             conn.execute(fill.values(phone_e164=bindparam("e164")), values)
+        if read_again:
+            seen = update(customer_records).where(customer_records.c.record_id == bindparam("record"))
+            conn.execute(seen.values(base_hash=bindparam("base"), landed_signature=bindparam("signature")),
+                         list(read_again))  # fmt: skip
         if full:
             conn.execute(delete(customer_records))
             conn.execute(delete(resolution_input))

@@ -202,6 +202,18 @@ customer_records = Table(
     Column("deleted_at", UtcDateTime, nullable=True),
     Column("content_hash", String(40), nullable=True, doc="hash of the row: a rebuild rewrites only rows it changes"),
     Column("revision", Integer, nullable=True, index=True, doc="the customer-records run that last changed the row"),
+    Column(
+        "base_hash",
+        String(40),
+        nullable=True,
+        doc="hash of the row before normalisation: a run normalises an unchanged record again without reading it",
+    ),
+    Column(
+        "landed_signature",
+        String(16),
+        nullable=True,
+        doc="the landed row's payload hash, times and deletion when last read: a run reads only rows that moved",
+    ),
 )
 
 resolution_input = Table(

@@ -24,11 +24,13 @@ from customer_hub.spokes.sync import sync_stream
 from customer_hub.store import engine_for, golden_store
 from customer_hub.store.schema import (
     customer_360,
+    customer_records,
     customer_xref,
     golden_customers,
     golden_history,
     landed_records,
     lookup_keys,
+    resolution_input,
 )
 
 CONFIG = load_config(Path(__file__).resolve().parents[2] / "hub.yaml")
@@ -67,7 +69,14 @@ def _tables(engine) -> dict[str, object]:
         views = conn.execute(select(customer_360.c.golden_customer_id, customer_360.c.view,
                                     customer_360.c.mrr, customer_360.c.duplicate_records)).all()  # fmt: skip
         keys = conn.execute(select(lookup_keys.c.kind, lookup_keys.c.key, lookup_keys.c.golden_customer_id)).all()
+        # a landed signature hashes times as the driver gives them: comparable within one store, not across two
+        kept = [c for c in customer_records.c if c.name not in ("revision", "landed_signature")]
+        records = conn.execute(select(*kept).order_by(customer_records.c.record_id)).all()
+        matching = conn.execute(select(*(c for c in resolution_input.c if c.name != "revision"))
+                                .order_by(resolution_input.c.record_id)).all()  # fmt: skip
     return {
+        "customer_records": [tuple(row) for row in records],
+        "resolution_input": [tuple(row) for row in matching],
         "xref": [{k: v for k, v in row.items() if k not in ("updated_at",)} for row in xref],
         "golden": [{k: v for k, v in row.items() if k != "updated_at"} for row in golden],
         "history": sorted((row[0], row[1], repr(row[2]), row[3]) for row in history),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from customer_hub.golden.records import build_customer_records, customer_record_rows, read_with, records_frame
 from customer_hub.store import engine_for, frames, golden_store, keyed
@@ -220,3 +220,100 @@ def test_phones_stored_by_an_older_version_are_read_by_the_next_run_without_coun
     frame = frames.resolution_frame(engine).set_index("record_id")
     assert frame.loc["hubspot:contacts:1", "phone_e164"] == "+15055550142"
     assert frame.loc["hubspot:contacts:1", "revision"] < frame.loc["hubspot:contacts:2", "revision"]
+
+
+def _land(engine, at: datetime, source_id: str, **fields: str) -> None:
+    from customer_hub.store.landing import LandedRecord, upsert_records
+
+    record = LandedRecord(source_id, {"id": source_id, **fields}, dict(fields), T)
+    with engine.begin() as conn:
+        upsert_records(conn, "hubspot", "contacts", [record], at)
+
+
+def _reads(monkeypatch) -> list[int]:
+    """The landed row ids the customer-records step reads in full (fields decoded) from now on."""
+    read: list[int] = []
+    by_id, every = golden_store.landed_by_id, golden_store.landed_batches
+
+    def counted(engine, ids):
+        read.extend(ids)
+        return by_id(engine, ids)
+
+    def all_counted(engine, *args):
+        for row in every(engine, *args):
+            read.append(row["id"])
+            yield row
+
+    monkeypatch.setattr(golden_store, "landed_by_id", counted)
+    monkeypatch.setattr(golden_store, "landed_batches", all_counted)
+    return read
+
+
+def test_a_run_reads_again_only_the_records_whose_landed_row_moved(tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    for number in range(1, 6):
+        _land(engine, T, str(number), email=f"p{number}@x.com", first_name=f"Name{number}")
+    assert build_customer_records(engine)["changed"] == 5
+    read = _reads(monkeypatch)
+    _land(engine, T + timedelta(hours=1), "3", email="p3@x.com", first_name="Renamed")
+    assert build_customer_records(engine)["changed"] == 1
+    assert len(set(read)) == 1  # record 3, read once to learn it changed and to write it
+    by_id = {row["record_id"]: row for row in golden_store.read_customer_records(engine)}
+    assert by_id["hubspot:contacts:3"]["attributes"]["first_name"] == "Renamed"
+    assert by_id["hubspot:contacts:3"]["revision"] > by_id["hubspot:contacts:1"]["revision"]
+
+
+def test_a_record_nobody_changed_is_rewritten_when_the_hub_s_names_prove_it_swapped(tmp_path, monkeypatch):
+    """Whether first and last name were entered the wrong way round is read from the whole hub: records landed
+    later can prove it for a record whose landed row never moved, which is then rewritten without being read."""
+    from datetime import timedelta
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    _land(engine, T, "1", email="a@x.com", first_name="Smith", last_name="Johnson")
+    build_customer_records(engine)
+    assert golden_store.read_customer_records(engine)[0]["attributes"]["normalized"]["names_swapped"] is False
+    read = _reads(monkeypatch)
+    for number in range(2, 6):
+        _land(engine, T + timedelta(hours=1), str(number), email=f"j{number}@x.com", first_name="Johnson",
+              last_name="Smith")  # fmt: skip
+    with engine.connect() as conn:
+        first_id = conn.execute(select(landed_records.c.id).where(landed_records.c.source_id == "1")).scalar_one()
+    assert build_customer_records(engine)["changed"] == 5
+    swapped = golden_store.read_customer_records(engine, record_ids=["hubspot:contacts:1"])[0]
+    assert swapped["attributes"]["normalized"]["names_swapped"] is True
+    assert swapped["attributes"]["normalized"]["first_name_normalized"] == "johnson"
+    assert first_id in read  # read once, to be written; its identity came from what the last run stored
+    assert read.count(first_id) == 1
+
+
+def test_a_store_from_before_landed_signatures_is_read_once_and_nothing_counts_as_changed(tmp_path):
+    """An older version stored no base hash or landed signature: the first run reads every record again and finds
+    each row's hash as that version wrote it (the row before normalisation, then its normalised fields as sorted
+    JSON), so nothing is rewritten; the run after reads only what moved."""
+    import hashlib
+    import json
+
+    from customer_hub.golden.records import _bare_row, _row_hash
+    from customer_hub.store.schema import customer_records
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    for number in range(1, 4):
+        _land(engine, T, str(number), email=f"p{number}@x.com", last_name=f"Name{number}")
+    build_customer_records(engine)
+    row = golden_store.read_customer_records(engine, record_ids=["hubspot:contacts:2"])[0]
+    with engine.connect() as conn:
+        landed_row = dict(conn.execute(select(landed_records).where(landed_records.c.source_id == "2")).one()._mapping)
+    normalized = row["attributes"]["normalized"]
+    older = hashlib.sha1((_row_hash(_bare_row(landed_row)) + json.dumps(normalized, sort_keys=True)).encode())
+    assert row["content_hash"] == older.hexdigest()
+    state = keyed.read_state(engine, "customer_records")
+    with engine.begin() as conn:
+        conn.execute(update(customer_records).values(base_hash=None, landed_signature=None))
+        keyed.write_state(conn, "customer_records", keyed.StepState(state.revision, "older", state.detail), T)
+    assert build_customer_records(engine)["changed"] == 0
+    assert keyed.read_state(engine, "customer_records").revision == state.revision
+    with engine.connect() as conn:
+        assert conn.execute(select(customer_records.c.landed_signature).where(
+            customer_records.c.landed_signature.is_(None))).all() == []  # fmt: skip
