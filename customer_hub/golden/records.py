@@ -244,6 +244,8 @@ def build_customer_records(
     stored = _NO_KEYS if full else frames.customer_record_keys(engine)
     signature_then = stored["landed_signature"].reindex(ids).to_numpy(dtype=object)
     base_then = stored["base_hash"].reindex(ids).to_numpy(dtype=object)
+    content_then = stored["content_hash"].reindex(ids).to_numpy(dtype=object)
+    del stored
     again = (signature_then != landed["signature"].to_numpy(dtype=object)) | pd.isna(base_then)
     again |= frames.among(ids, confirming | set(state.detail.get("confirming", ()) if state else ()))
     known = _stored_identity(engine, landed[~again]) if not again.all() else _NO_IDENTITY
@@ -257,14 +259,14 @@ def build_customer_records(
         read_identity.append([_as_text(bare["attributes"].get(field)) for field in IDENTITY_FIELDS])
         base_now[bare["record_id"]] = _row_hash(bare)
     fresh = pd.DataFrame(read_identity, index=pd.Index(read_ids, name="record_id"), columns=list(IDENTITY_FIELDS))
-    identity = pd.concat([known[~frames.among(known.index, fresh.index)], fresh]).reindex(ids)
+    identity = pd.concat([known, fresh])  # apart by construction: `known` holds no record read again
     del known, fresh, read_identity
+    identity = identity.reindex(ids)
     normalized = Normalized(identity.reset_index(), settings)
     del identity
     ids = ids.tolist()  # walked value by value below: a list, not a text column
     base = [base_now[rid] if read else then for rid, read, then in zip(ids, again, base_then, strict=True)]
     content = normalized.content_hashes(base)
-    content_then = stored["content_hash"].reindex(ids).to_numpy(dtype=object)
     changed_at = {rid: position for position, rid in enumerate(ids) if content_then[position] != content[position]}
     signature = landed["signature"].to_numpy(dtype=object)
     refreshed = [  # read again and unchanged: remember what was read, so the next run need not read it
