@@ -87,6 +87,8 @@ def customer_records(context: AssetExecutionContext, hub: HubResource) -> Materi
             "dagster/row_count": summary["records"],
             "live_records": summary["live"],
             "deleted_records": summary["deleted"],
+            "changed_records": summary["changed"],
+            "landed_records_read": summary["read"],
             **{f"records_{tool}": count for tool, count in summary["live_per_tool"].items()},
         }
     )

@@ -221,7 +221,7 @@ def build_customer_records(
 ) -> dict[str, Any]:
     """Bring customer_records (and `resolution_input`, the columns matching reads) up to date with
     landed_records, normalised with the matching `settings` (hub.yaml `matching`; the defaults when None).
-    Returns counts for the run's metadata, `changed` among them.
+    Returns counts for the run's metadata, among them `changed` (rows written) and `read` (landed records decoded).
 
     Only rows whose content moved are written (upserted by record id), each stamped with this run's revision so the
     golden layer and the 360 view can tell what changed since they last ran. Only landed records whose landed row
@@ -236,7 +236,7 @@ def build_customer_records(
     landed_now = keyed.landed_fingerprint(engine)
     state = keyed.read_state(engine, STEP)
     if not full and state and state.fingerprint == fingerprint and state.detail.get("landed") == landed_now:
-        return {**state.detail["summary"], "changed": 0}
+        return {**state.detail["summary"], "changed": 0, "read": 0}
 
     confirmed, confirming = _created_records_confirming_only(engine)
     landed = frames.landed_index(engine)
@@ -307,7 +307,7 @@ def build_customer_records(
         phones=phones,
         read_again=refreshed,
     )
-    return {**summary, "changed": len(changed_at)}
+    return {**summary, "changed": len(changed_at), "read": int(again.sum())}
 
 
 _NO_IDENTITY = pd.DataFrame(columns=list(IDENTITY_FIELDS), index=pd.Index([], name="record_id"))
