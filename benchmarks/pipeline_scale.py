@@ -149,18 +149,23 @@ def report(rows: list[dict[str, object]]) -> None:
         print(f"{row['backend']:<11}{row['scale']:>6g}{row['records']:>9} {row['run']:<11} {row['step']:<17}"
               f"{row['seconds']:>9.2f}{row['peak_mib']:>10.0f}")  # fmt: skip
     print()
-    print("golden + 360 + quality, as a share of the full run's time:")
-    groups = sorted({(row["backend"], row["scale"]) for row in rows})
-    for backend, scale in groups:
+    for title, steps in (("golden + 360 + quality", DERIVED), ("every derived step, customer_records included", STEPS)):
+        print(f"{title}, as a share of the full run's time:")
+        share_of_full(rows, steps)
+
+
+def share_of_full(rows: list[dict[str, object]], steps: tuple[str, ...]) -> None:
+    """Per backend and scale, the time of `steps` after a 1% change and after no change, against the full run's."""
+    for backend, scale in sorted({(row["backend"], row["scale"]) for row in rows}):
         total = {
             run: sum(
                 r["seconds"]
                 for r in rows
-                if (r["backend"], r["scale"], r["run"]) == (backend, scale, run) and r["step"] in DERIVED
+                if (r["backend"], r["scale"], r["run"]) == (backend, scale, run) and r["step"] in steps
             )  # fmt: skip
             for run in ("full", "1% changed", "no change")
         }
-        peak = max(r["peak_mib"] for r in rows if (r["backend"], r["scale"]) == (backend, scale) and r["step"] in STEPS)
+        peak = max(r["peak_mib"] for r in rows if (r["backend"], r["scale"]) == (backend, scale) and r["step"] in steps)
         print(f"  {backend:<11} scale {scale:>4g}: full {total['full']:.1f} s, after 1% changed "
               f"{total['1% changed'] / total['full']:.1%}, after no change {total['no change'] / total['full']:.1%}; "
               f"peak {peak:.0f} MiB")  # fmt: skip
