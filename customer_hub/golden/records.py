@@ -28,8 +28,9 @@ from customer_hub.spokes.canonical import IDENTITY_FIELDS, LINK_FIELDS
 from customer_hub.store import frames, golden_store, keyed
 from customer_hub.store.schema import RESOLUTION_TEXT_FIELDS
 
-BASE_COLUMNS = ("record_id", "source_system", "source_object", "source_id")
 log = logging.getLogger(__name__)
+
+BASE_COLUMNS = ("record_id", "source_system", "source_object", "source_id")
 NORMALIZED_KEY = "normalized"
 """The attributes key holding a record's normalised fields."""
 NORMALIZED_FIELDS = tuple(column for column in NORMALIZED_COLUMNS if column != "record_id")
@@ -70,8 +71,8 @@ def customer_record_rows(
     """
     rows = [_bare_row(landed_row) for landed_row in landed]
     if rows:
-        normalized = Normalized(pd.DataFrame({field: [row["attributes"].get(field) for row in rows]
-                                              for field in ("record_id", *IDENTITY_FIELDS)}), settings)  # fmt: skip
+        identity = {field: [_as_text(row["attributes"].get(field)) for row in rows] for field in IDENTITY_FIELDS}
+        normalized = Normalized(pd.DataFrame({"record_id": [row["record_id"] for row in rows], **identity}), settings)
         for position, row in enumerate(rows):
             row["attributes"][NORMALIZED_KEY] = normalized.at(position)
     return rows
@@ -88,9 +89,6 @@ class Normalized:
         for field in NORMALIZED_FIELDS:
             values = normalized[field].tolist()
             self.columns[field] = values if normalized[field].dtype == bool else [value or None for value in values]
-
-    def __len__(self) -> int:
-        return len(self.columns[NORMALIZED_FIELDS[0]])
 
     def at(self, position: int) -> dict[str, Any]:
         """One record's normalised fields, as stored under `attributes["normalized"]`."""
