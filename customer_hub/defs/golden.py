@@ -89,6 +89,7 @@ def customer_records(context: AssetExecutionContext, hub: HubResource) -> Materi
             "deleted_records": summary["deleted"],
             "changed_records": summary["changed"],
             "landed_records_read": summary["read"],
+            "normalized_records": summary["normalized"],
             **{f"records_{tool}": count for tool, count in summary["live_per_tool"].items()},
         }
     )

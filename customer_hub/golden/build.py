@@ -340,8 +340,10 @@ def link_hashes(frame: pd.DataFrame) -> np.ndarray:
     """One hash per cross-reference row over what a link says (golden ids, rule, confidence, evidence, partner),
     so a run rewrites only the rows whose link moved."""
     values = frame[["golden_customer_id", "golden_person_id", "match_rule", "confidence", "match_scores", "linked_to"]]
-    hashed = pd.util.hash_pandas_object(values.astype("str"), index=False).to_numpy()
-    return np.char.mod("%016x", hashed)
+    codes, distinct_values = pd.factorize(values["confidence"])  # a few hundred values: each made text once
+    confidence = np.append(pd.Series(distinct_values).astype("str").to_numpy(dtype=object), None)[codes]
+    values = values.assign(confidence=pd.Series(confidence, index=values.index, dtype="str")).astype("str")
+    return frames.hex_digests(pd.util.hash_pandas_object(values, index=False).to_numpy())
 
 
 _ATTEMPTS = 3

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from customer_hub.resolution import NORMALIZED_COLUMNS, ResolutionSettings, normalize_records
+from customer_hub.resolution import (
+    NORMALIZED_COLUMNS,
+    NameUses,
+    ResolutionSettings,
+    name_parts,
+    normalize_records,
+    record_name_parts,
+)
 from customer_hub.spokes.canonical import IDENTITY_FIELDS, LINK_FIELDS
 from customer_hub.store import frames, golden_store, keyed
 from customer_hub.store.schema import RESOLUTION_TEXT_FIELDS
@@ -75,16 +82,24 @@ def customer_record_rows(
         normalized = Normalized(pd.DataFrame({"record_id": [row["record_id"] for row in rows], **identity}), settings)
         for position, row in enumerate(rows):
             row["attributes"][NORMALIZED_KEY] = normalized.at(position)
+            row.update(normalized.parts_at(position))
     return rows
 
 
 class Normalized:
-    """Every record's normalised fields ('' stored as null), normalised together in one vectorised pass, since some
-    read the whole hub (a name part's use as first or last name across all records decides a swap). Held column by
-    column: a run needs the dict of only the records it writes, and the hash of every one (`content_hashes`)."""
+    """Records' normalised fields ('' stored as null), normalised together in one vectorised pass. A swap is judged
+    from the hub's name uses: those of these records, or `uses` when they are only some of the hub's. Held column by
+    column: a run needs the dict of only the records it writes, and the hash of every one (`content_hashes`);
+    `parts` are each record's name parts as `NameUses` counts them."""
 
-    def __init__(self, identity: pd.DataFrame, settings: ResolutionSettings | Mapping[str, Any] | None) -> None:
-        normalized = normalize_records(identity, settings)
+    def __init__(
+        self,
+        identity: pd.DataFrame,
+        settings: ResolutionSettings | Mapping[str, Any] | None,
+        uses: NameUses | None = None,
+    ) -> None:
+        normalized = normalize_records(identity, settings, uses)
+        self.parts: tuple[np.ndarray, np.ndarray] = name_parts(normalized)
         self.columns: dict[str, list[Any]] = {}
         for field in NORMALIZED_FIELDS:
             values = normalized[field].tolist()
@@ -93,6 +108,10 @@ class Normalized:
     def at(self, position: int) -> dict[str, Any]:
         """One record's normalised fields, as stored under `attributes["normalized"]`."""
         return {field: self.columns[field][position] for field in NORMALIZED_FIELDS}
+
+    def parts_at(self, position: int) -> dict[str, str]:
+        """One record's name parts as customer_records stores them."""
+        return {"first_name_part": self.parts[0][position], "last_name_part": self.parts[1][position]}
 
     def content_hashes(self, bases: list[str]) -> list[str]:
         """Per record, the hash of its row: its base hash (`_row_hash`) followed by its normalised fields as sorted
@@ -211,7 +230,10 @@ def _created_records_confirming_only(engine: Engine) -> tuple[Callable[[dict[str
     return confirmed, {record_id(*key) for key in created}
 
 
-_NO_KEYS = pd.DataFrame(columns=["content_hash", "base_hash", "landed_signature"], index=pd.Index([], name="record_id"))
+_PARTS = ("first_name_part", "last_name_part")
+_NO_KEYS = pd.DataFrame(
+    columns=["content_hash", "base_hash", "landed_signature", *_PARTS], index=pd.Index([], name="record_id")
+)
 
 
 def build_customer_records(
@@ -219,35 +241,47 @@ def build_customer_records(
 ) -> dict[str, Any]:
     """Bring customer_records (and `resolution_input`, the columns matching reads) up to date with
     landed_records, normalised with the matching `settings` (hub.yaml `matching`; the defaults when None).
-    Returns counts for the run's metadata, among them `changed` (rows written) and `read` (landed records decoded).
+    Returns counts for the run's metadata, among them `changed` (rows written), `read` (landed records decoded)
+    and `normalized` (records normalised).
 
     Only rows whose content moved are written (upserted by record id), each stamped with this run's revision so the
     golden layer and the 360 view can tell what changed since they last ran. Only landed records whose landed row
-    moved since they were last read (`frames.landed_index` signatures) are read and decoded again; the others'
-    identity fields come from `resolution_input` (deleted ones from their stored attributes). Normalisation still
-    sees every record, since some of it reads the whole hub (a name part's use as first or last name decides a
-    swap), so a record nobody changed is rewritten when its normalised fields move. When landing changed nothing a
-    customer record is made of since the last run (a sync that only read records again changes nothing) and the
-    settings are the same, nothing is read at all. `full` reads and rewrites every row.
+    moved since they were last read (`frames.landed_index` signatures) are read, decoded and normalised again.
+    Normalisation reads the whole hub in one place: a name part's use as first or last name across all records
+    decides a swap (`NameUses`). Every record's name parts are stored, so the hub's uses are counted without
+    normalising anyone; when the changed records move a part's role, the records holding that part are normalised
+    again too (their identity fields from `resolution_input`, or a deleted one's stored attributes), and a record
+    nobody changed is rewritten when its names turn out swapped. When landing changed nothing a customer record is
+    made of since the last run (a sync that only read records again changes nothing) and the settings are the
+    same, nothing is read at all. With other settings, a store from before name parts were kept, or `full`, every
+    record is normalised again (`full` also reads and rewrites every row).
     """
     fingerprint = _settings_fingerprint(settings)
     landed_now = keyed.landed_fingerprint(engine)
     state = keyed.read_state(engine, STEP)
     if not full and state and state.fingerprint == fingerprint and state.detail.get("landed") == landed_now:
-        return {**state.detail["summary"], "changed": 0, "read": 0}
+        return {**state.detail["summary"], "changed": 0, "read": 0, "normalized": 0}
 
     confirmed, confirming = _created_records_confirming_only(engine)
     landed = frames.landed_index(engine)
     ids = landed["record_id"]
     stored = _NO_KEYS if full else frames.customer_record_keys(engine)
-    signature_then = stored["landed_signature"].reindex(ids).to_numpy(dtype=object)
-    base_then = stored["base_hash"].reindex(ids).to_numpy(dtype=object)
-    content_then = stored["content_hash"].reindex(ids).to_numpy(dtype=object)
-    del stored
+    at = stored.index.get_indexer(ids)  # each landed record's stored row, -1 for none: found once for every column
+    signature_then, base_then, content_then, *parts_then = (
+        np.append(stored[column].to_numpy(dtype=object), None)[at]
+        for column in ("landed_signature", "base_hash", "content_hash", *_PARTS)
+    )
+    del stored, at
     again = (signature_then != landed["signature"].to_numpy(dtype=object)) | pd.isna(base_then)
     again |= frames.among(ids, confirming | set(state.detail.get("confirming", ()) if state else ()))
-    known = _stored_identity(engine, landed[~again]) if not again.all() else _NO_IDENTITY
-    again |= ~frames.among(ids, known.index)  # what the store lacks is read from landing
+    every_part_kept = not pd.isna(parts_then[0][~again]).any() and not pd.isna(parts_then[1][~again]).any()
+    by_parts = bool(
+        not full and not again.all() and every_part_kept
+        and state and state.fingerprint == fingerprint and state.detail.get("phones_read")
+    )  # fmt: skip
+    known = _stored_identity(engine, landed[~again], by_key=False) if not (again.all() or by_parts) else _NO_IDENTITY
+    if not by_parts:
+        again |= ~frames.among(ids, known.index)  # what the store lacks is read from landing
     log.info("%d of %d landed records moved since they were last read; reading them", again.sum(), len(landed))
 
     read_ids, read_identity, base_now = [], [], {}
@@ -257,21 +291,32 @@ def build_customer_records(
         read_identity.append([_as_text(bare["attributes"].get(field)) for field in IDENTITY_FIELDS])
         base_now[bare["record_id"]] = _row_hash(bare)
     fresh = pd.DataFrame(read_identity, index=pd.Index(read_ids, name="record_id"), columns=list(IDENTITY_FIELDS))
-    identity = pd.concat([known, fresh])  # apart by construction: `known` holds no record read again
-    del known, fresh, read_identity
-    identity = identity.reindex(ids)
-    normalized = Normalized(identity.reset_index(), settings)
+    del read_identity
+    if by_parts:
+        redo, uses, fresh = _judged_again(engine, landed, again, fresh, parts_then, settings)
+    else:
+        redo, uses = np.ones(len(landed), dtype=bool), None
+        fresh = pd.concat([known, fresh])  # apart by construction: `known` holds no record read again
+    del known
+    if not again.all():
+        log.info("normalising %d records: those read again and those whose names the change may swap", redo.sum())
+    positions = np.flatnonzero(redo)  # the records this run normalises, as positions in `landed`
+    identity = fresh.reindex(ids.to_numpy()[positions])
+    del fresh
+    normalized = Normalized(identity.reset_index(), settings, uses)
     del identity
-    ids = ids.tolist()  # walked value by value below: a list, not a text column
-    base = [base_now[rid] if read else then for rid, read, then in zip(ids, again, base_then, strict=True)]
+    sub_ids = ids.to_numpy(dtype=object)[positions].tolist()  # walked value by value below: a list
+    base = [base_now[rid] if again[at] else base_then[at] for rid, at in zip(sub_ids, positions, strict=True)]
     content = normalized.content_hashes(base)
-    changed_at = {rid: position for position, rid in enumerate(ids) if content_then[position] != content[position]}
     signature = landed["signature"].to_numpy(dtype=object)
-    refreshed = [  # read again and unchanged: remember what was read, so the next run need not read it
-        {"record": rid, "base": base[position], "signature": signature[position]}
-        for position, rid in enumerate(ids)
-        if again[position] and rid not in changed_at
-        and (signature_then[position] != signature[position] or base_then[position] != base[position])
+    changed_at = {rid: local for local, (rid, at) in enumerate(zip(sub_ids, positions, strict=True))
+                  if content_then[at] != content[local]}  # fmt: skip
+    refreshed = [  # unchanged: remember what was read (and the name parts), so the next run need not read it
+        {"record": rid, "base": base[local], "signature": signature[at], **normalized.parts_at(local)}
+        for local, (rid, at) in enumerate(zip(sub_ids, positions, strict=True))
+        if rid not in changed_at
+        and (signature_then[at] != signature[at] or base_then[at] != base[local]
+             or parts_then[0][at] != normalized.parts[0][local] or parts_then[1][at] != normalized.parts[1][local])
     ]  # fmt: skip
     revision = (state.revision if state else 0) + (1 if changed_at or full else 0)
     summary = {
@@ -283,17 +328,19 @@ def build_customer_records(
 
     # rows stored before phones were read ahead get them now (looked for until a run finds none), not as changes
     unread = set() if state and state.detail.get("phones_read") else set(golden_store.unread_phones(engine))
-    phones = {rid: phone or "" for rid, phone in zip(ids, normalized.columns["phone_e164"], strict=True)
+    phones = {rid: phone or "" for rid, phone in zip(sub_ids, normalized.columns["phone_e164"], strict=True)
               if rid in unread and rid not in changed_at} if unread else {}  # fmt: skip
     landed_ids = landed["id"].to_numpy()
 
     def changed_rows() -> Iterator[dict[str, Any]]:
-        for row in golden_store.landed_by_id(engine, [int(landed_ids[position]) for position in changed_at.values()]):
+        wanted = [int(landed_ids[positions[local]]) for local in changed_at.values()]
+        for row in golden_store.landed_by_id(engine, wanted):
             bare = _bare_row(confirmed(row))
-            position = changed_at[bare["record_id"]]
-            bare["attributes"][NORMALIZED_KEY] = normalized.at(position)
-            yield {**bare, "content_hash": content[position], "base_hash": base[position],
-                   "landed_signature": signature[position], "revision": revision}  # fmt: skip
+            local = changed_at[bare["record_id"]]
+            bare["attributes"][NORMALIZED_KEY] = normalized.at(local)
+            yield {**bare, "content_hash": content[local], "base_hash": base[local],
+                   "landed_signature": signature[positions[local]], "revision": revision,
+                   **normalized.parts_at(local)}  # fmt: skip
 
     detail = {"landed": landed_now, "summary": summary, "phones_read": True, "confirming": sorted(confirming)}
     golden_store.save_customer_records(
@@ -305,17 +352,58 @@ def build_customer_records(
         phones=phones,
         read_again=refreshed,
     )
-    return {**summary, "changed": len(changed_at), "read": int(again.sum())}
+    return {**summary, "changed": len(changed_at), "read": int(again.sum()), "normalized": len(positions)}
+
+
+def _judged_again(
+    engine: Engine,
+    landed: pd.DataFrame,
+    again: np.ndarray,
+    fresh: pd.DataFrame,
+    parts_then: list[np.ndarray],
+    settings: ResolutionSettings | Mapping[str, Any] | None,
+) -> tuple[np.ndarray, NameUses, pd.DataFrame]:
+    """Which records a run normalises when every unread record's name parts are stored: those read again (`fresh`
+    holds their identity fields) and those holding a name part whose role their change moved; the hub's name uses
+    now; and the identity fields of both kinds."""
+    read = np.flatnonzero(again)
+    parts_now = [part.copy() for part in parts_then]
+    if len(read):
+        parts_now[0][read], parts_now[1][read] = record_name_parts(
+            fresh.reindex(landed["record_id"].to_numpy()[read]).reset_index(), settings
+        )
+    kept_then = ~pd.isna(parts_then[0])  # a record new to the store had no parts then
+    uses_then = NameUses.of(parts_then[0][kept_then], parts_then[1][kept_then])
+    uses = NameUses.of(*parts_now)
+    deciding = uses.deciding(uses_then)
+    holders = ~again & (frames.among(pd.Index(parts_now[0]), deciding) | frames.among(pd.Index(parts_now[1]), deciding))
+    if holders.any():
+        stored = _stored_identity(engine, landed[holders], by_key=True)
+        lacking = landed["id"][holders & ~frames.among(landed["record_id"], stored.index)]
+        if len(lacking):  # a store written by hand, say: read them as landed
+            log.warning("%d records have no stored identity fields; reading them from landing", len(lacking))
+            rows = [_bare_row(row) for row in golden_store.landed_by_id(engine, lacking.tolist())]
+            stored = pd.concat([stored, pd.DataFrame(
+                [[_as_text(row["attributes"].get(field)) for field in IDENTITY_FIELDS] for row in rows],
+                index=pd.Index([row["record_id"] for row in rows], name="record_id"), columns=list(IDENTITY_FIELDS),
+            )])  # fmt: skip
+        fresh = pd.concat([fresh, stored])
+    return again | holders, uses, fresh
 
 
 _NO_IDENTITY = pd.DataFrame(columns=list(IDENTITY_FIELDS), index=pd.Index([], name="record_id"))
 
 
-def _stored_identity(engine: Engine, kept: pd.DataFrame) -> pd.DataFrame:
+def _stored_identity(engine: Engine, kept: pd.DataFrame, *, by_key: bool) -> pd.DataFrame:
     """The identity fields of the `kept` landed records (`frames.landed_index` rows) as the last run stored them:
-    live ones from `resolution_input`, deleted ones from their customer record's attributes."""
-    live = frames.live_identity(engine)
-    live = live[frames.among(live.index, kept.loc[kept["live"], "record_id"])]
+    live ones from `resolution_input` (read by key when `by_key`: a few among many), deleted ones from their
+    customer record's attributes."""
+    wanted = kept.loc[kept["live"], "record_id"]
+    if by_key:
+        live = frames.live_identity(engine, wanted.tolist())
+    else:
+        live = frames.live_identity(engine)
+        live = live[frames.among(live.index, wanted)]
     gone = golden_store.read_customer_records(engine, live_only=False,
                                               record_ids=kept.loc[~kept["live"], "record_id"].tolist())  # fmt: skip
     deleted = pd.DataFrame(

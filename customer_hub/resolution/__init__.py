@@ -9,7 +9,13 @@ matching compares (for stewards and stored customer records).
 
 from customer_hub.resolution.duplicates import within_tool_duplicates
 from customer_hub.resolution.engine import Resolution, find_candidates, resolve, resolve_with_review
-from customer_hub.resolution.normalized import NORMALIZED_COLUMNS, normalize_records
+from customer_hub.resolution.normalized import (
+    NORMALIZED_COLUMNS,
+    NameUses,
+    name_parts,
+    normalize_records,
+    record_name_parts,
+)
 from customer_hub.resolution.settings import BlockingSettings, Decision, ModelSettings, ResolutionSettings
 from customer_hub.resolution.stable_ids import StableIdResult, assign_stable_ids
 from customer_hub.resolution.survivorship import DEFAULT_OWNERSHIP, survive
@@ -20,12 +26,15 @@ __all__ = [
     "BlockingSettings",
     "Decision",
     "ModelSettings",
+    "NameUses",
     "Resolution",
     "ResolutionSettings",
     "StableIdResult",
     "assign_stable_ids",
     "find_candidates",
+    "name_parts",
     "normalize_records",
+    "record_name_parts",
     "resolve",
     "resolve_with_review",
     "survive",

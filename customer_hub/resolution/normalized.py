@@ -8,7 +8,8 @@ from `prepare.normalise`, the same vectorised pass matching uses, so this view a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,23 +48,76 @@ def _crossed(first: Coded, last: Coded, other_first: Coded, other_last: Coded) -
     return both & (own_first == other_last.text()) & (own_last == other_first.text())
 
 
-def _used_the_other_way(first: Coded, last: Coded) -> np.ndarray:
-    """Where the other records mostly use this record's first name as a surname and its surname as a first name."""
-    parts, vocabulary = pd.factorize(np.concatenate([first.values, last.values]))
-    first_part = np.append(parts[: len(first.values)], -1)[first.codes]
-    last_part = np.append(parts[len(first.values) :], -1)[last.codes]
-    both = (first_part >= 0) & (last_part >= 0)
-    as_first = np.bincount(first_part[first_part >= 0], minlength=len(vocabulary))
-    as_last = np.bincount(last_part[last_part >= 0], minlength=len(vocabulary))
-    surname = (as_last >= SWAP_MIN_USES) & (as_last >= SWAP_RATIO * as_first)
-    first_name = (as_first >= SWAP_MIN_USES) & (as_first >= SWAP_RATIO * as_last)
-    swapped = np.zeros(len(first.codes), dtype=bool)
-    swapped[both] = surname[first_part[both]] & first_name[last_part[both]]
-    return swapped
+@dataclass(frozen=True)
+class NameUses:
+    """How many records use each name part as a first name and as a last name: the hub-wide evidence that one
+    record's names were entered the other way round. Kept apart from the records it judges, so a run can judge a
+    few changed records against the whole hub's counts without normalising every record again."""
+
+    as_first: pd.Series
+    as_last: pd.Series
+
+    @classmethod
+    def of(cls, first: Iterable[str | None], last: Iterable[str | None]) -> NameUses:
+        """Counted from each record's first and last name part, before any swap ('' or None where it has none)."""
+
+        def counts(parts: Iterable[str | None]) -> pd.Series:
+            values = pd.Series(list(parts), dtype="str")
+            return values[values.notna() & (values != "")].value_counts()
+
+        return cls(counts(first), counts(last))
+
+    def roles(self) -> pd.DataFrame:
+        """Per name part, whether the records prove it a surname and whether they prove it a first name."""
+        parts = self.as_first.index.union(self.as_last.index)
+        as_first = self.as_first.reindex(parts, fill_value=0).to_numpy()
+        as_last = self.as_last.reindex(parts, fill_value=0).to_numpy()
+        return pd.DataFrame(
+            {
+                "surname": (as_last >= SWAP_MIN_USES) & (as_last >= SWAP_RATIO * as_first),
+                "first_name": (as_first >= SWAP_MIN_USES) & (as_first >= SWAP_RATIO * as_last),
+            },
+            index=parts,
+        )
+
+    def swapped(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """Where a record's first name is proven a surname and its surname a first name ('' where it has none)."""
+        roles = self.roles()
+        surname = roles["surname"].reindex(pd.Index(first, dtype="str"), fill_value=False).to_numpy(dtype=bool)
+        given = roles["first_name"].reindex(pd.Index(last, dtype="str"), fill_value=False).to_numpy(dtype=bool)
+        return (first != "") & (last != "") & surname & given
+
+    def deciding(self, other: NameUses) -> list[str]:
+        """The name parts whose role (surname, first name, neither) differs between these uses and `other`: only
+        records holding one of them can be judged differently."""
+        mine, theirs = self.roles(), other.roles()
+        parts = mine.index.union(theirs.index)
+        moved = mine.reindex(parts, fill_value=False) != theirs.reindex(parts, fill_value=False)
+        return parts[moved.any(axis=1).to_numpy()].tolist()
+
+
+def record_name_parts(
+    records: pd.DataFrame, settings: ResolutionSettings | Mapping[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each of `records`' first and last name part as `NameUses` counts them, before their swaps can be judged
+    (which needs the hub's counts, these included). Phones are not read: no name depends on them."""
+    without_phones = records.drop(columns=["phone"], errors="ignore")
+    return name_parts(normalize_records(without_phones, settings, NameUses.of((), ())))
+
+
+def name_parts(normalized: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's first and last name part as `NameUses` counts them (before any swap; '' where none), from
+    `normalize_records`' output."""
+    first = normalized["first_name_normalized"].fillna("").to_numpy(dtype=object)
+    last = normalized["last_name_normalized"].fillna("").to_numpy(dtype=object)
+    swapped = normalized["names_swapped"].to_numpy(dtype=bool)
+    return np.where(swapped, last, first), np.where(swapped, first, last)
 
 
 def normalize_records(
-    records: pd.DataFrame, settings: ResolutionSettings | Mapping[str, Any] | None = None
+    records: pd.DataFrame,
+    settings: ResolutionSettings | Mapping[str, Any] | None = None,
+    uses: NameUses | None = None,
 ) -> pd.DataFrame:
     """One row per record, in input order, with the normalised form of each identity field ('' where the record
     has no usable value):
@@ -85,7 +139,7 @@ def normalize_records(
       free-mail record (an individual customer, not a company).
     - `names_swapped`: first and last name were entered the other way round and are given back in their right
       places. Evidence: the record's own full name says so, or the other records use its first name as a surname
-      and its surname as a first name (see `SWAP_RATIO`).
+      and its surname as a first name (see `SWAP_RATIO`): those of `records`, or the hub's as counted in `uses`.
 
     Same settings as `resolve` (`role_mailboxes`, `free_mail_domains`, `default_phone_region`); `record_id` is
     required and unique.
@@ -97,7 +151,9 @@ def normalize_records(
     is_named, own_name = names_a_person(joined_names(first, last)[0], fields.company, personal)
     first, last = first.where(is_named), last.where(is_named)
     company = fields.company.where(~own_name)
-    swapped = _crossed(first, last, fields.split_first, fields.split_last) | _used_the_other_way(first, last)
+    own_first, own_last = first.text(), last.text()
+    uses = uses if uses is not None else NameUses.of(own_first, own_last)
+    swapped = _crossed(first, last, fields.split_first, fields.split_last) | uses.swapped(own_first, own_last)
     first, last = Coded.choose(~swapped, first, last), Coded.choose(~swapped, last, first)
 
     def text(column: Coded) -> pd.Series:

@@ -125,8 +125,8 @@ def save_customer_records(
     """One customer-records run in one transaction: the `changed` rows (an iterable, written `_CHUNK` at a time so
     memory holds one batch) replaced by record id (every row when `full`), each live one's `matching_fields` in
     `resolution_input`, deleted ones taken out of it, `phones` (record id -> E.164) filled in where they were
-    never read, the base hash and landed signature of records read again that did not change (`read_again`:
-    record, base, signature), and the step's new state."""
+    never read, the base hash, landed signature and name parts of records read again that did not change
+    (`read_again`: record, base, signature, first_name_part, last_name_part), and the step's new state."""
     with engine.begin() as conn:
         if phones:
             fill = update(resolution_input).where(resolution_input.c.record_id == bindparam("record"))
@@ -134,8 +134,9 @@ def save_customer_records(
             conn.execute(fill.values(phone_e164=bindparam("e164")), values)
         if read_again:
             seen = update(customer_records).where(customer_records.c.record_id == bindparam("record"))
-            conn.execute(seen.values(base_hash=bindparam("base"), landed_signature=bindparam("signature")),
-                         list(read_again))  # fmt: skip
+            values = {"base_hash": bindparam("base"), "landed_signature": bindparam("signature")}
+            values |= {part: bindparam(part) for part in ("first_name_part", "last_name_part")}
+            conn.execute(seen.values(**values), list(read_again))
         if full:
             conn.execute(delete(customer_records))
             conn.execute(delete(resolution_input))

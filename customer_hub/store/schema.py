@@ -214,6 +214,16 @@ customer_records = Table(
         nullable=True,
         doc="the landed row's payload hash, times and deletion when last read: a run reads only rows that moved",
     ),
+    *(
+        Column(
+            f"{part}_name_part",
+            BoundedString(),
+            nullable=True,
+            doc=f"the {part} name as the hub-wide swap evidence counts it, before any swap ('' where none; null where "
+            "not yet recorded): a run judges changed records against every record's without normalising them again",
+        )
+        for part in ("first", "last")
+    ),
 )
 
 resolution_input = Table(

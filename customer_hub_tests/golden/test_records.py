@@ -259,7 +259,8 @@ def test_a_run_reads_again_only_the_records_whose_landed_row_moved(tmp_path, mon
     read = _reads(monkeypatch)
     _land(engine, T + timedelta(hours=1), "3", email="p3@x.com", first_name="Renamed")
     assert build_customer_records(engine) | {"live_per_tool": None} == {
-        "records": 5, "live": 5, "deleted": 0, "live_per_tool": None, "changed": 1, "read": 1}  # fmt: skip
+        "records": 5, "live": 5, "deleted": 0, "live_per_tool": None, "changed": 1, "read": 1,
+        "normalized": 1}  # fmt: skip
     assert len(set(read)) == 1  # record 3, read once to learn it changed and to write it
     by_id = {row["record_id"]: row for row in golden_store.read_customer_records(engine)}
     assert by_id["hubspot:contacts:3"]["attributes"]["first_name"] == "Renamed"
@@ -281,7 +282,8 @@ def test_a_record_nobody_changed_is_rewritten_when_the_hub_s_names_prove_it_swap
               last_name="Smith")  # fmt: skip
     with engine.connect() as conn:
         first_id = conn.execute(select(landed_records.c.id).where(landed_records.c.source_id == "1")).scalar_one()
-    assert build_customer_records(engine)["changed"] == 5
+    summary = build_customer_records(engine)
+    assert (summary["changed"], summary["normalized"]) == (5, 5)  # the four new records, and the one they swap
     swapped = golden_store.read_customer_records(engine, record_ids=["hubspot:contacts:1"])[0]
     assert swapped["attributes"]["normalized"]["names_swapped"] is True
     assert swapped["attributes"]["normalized"]["first_name_normalized"] == "johnson"
@@ -318,3 +320,29 @@ def test_a_store_from_before_landed_signatures_is_read_once_and_nothing_counts_a
     with engine.connect() as conn:
         assert conn.execute(select(customer_records.c.landed_signature).where(
             customer_records.c.landed_signature.is_(None))).all() == []  # fmt: skip
+
+
+def test_the_hub_s_name_uses_are_counted_from_stored_parts_and_a_change_of_role_reaches_every_holder(tmp_path):
+    """Once a name part's role moves (four records now use 'Johnson' as a first name), every record holding it is
+    judged again, including ones nobody touched; records holding none of the moved parts are not normalised. A
+    store from before name parts were kept normalises every record once, then only what changed."""
+    from datetime import timedelta
+
+    from customer_hub.store.schema import customer_records
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    _land(engine, T, "1", email="a@x.com", first_name="Smith", last_name="Johnson")
+    _land(engine, T, "2", email="b@x.com", first_name="Ada", last_name="Lovelace")
+    for number in range(3, 6):
+        _land(engine, T, str(number), email=f"j{number}@x.com", first_name="Johnson", last_name="Smith")
+    build_customer_records(engine)
+    with engine.begin() as conn:
+        conn.execute(update(customer_records).values(first_name_part=None, last_name_part=None))
+    _land(engine, T + timedelta(hours=1), "2", email="b@x.com", first_name="Ada", last_name="King")
+    assert build_customer_records(engine)["normalized"] == 5  # parts unknown: the whole hub, once
+    _land(engine, T + timedelta(hours=2), "6", email="j6@x.com", first_name="Johnson", last_name="Smith")
+    summary = build_customer_records(engine)
+    assert (summary["normalized"], summary["changed"]) == (5, 2)  # 6 new, 1 swapped, 3-5 judged; Ada untouched
+    by_id = {row["record_id"]: row["attributes"]["normalized"] for row in golden_store.read_customer_records(engine)}
+    assert by_id["hubspot:contacts:1"]["names_swapped"] is True
+    assert [by_id[f"hubspot:contacts:{n}"]["names_swapped"] for n in range(3, 7)] == [False] * 4
