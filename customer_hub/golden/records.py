@@ -312,7 +312,7 @@ def build_customer_records(
     changed_at = {rid: local for local, (rid, at) in enumerate(zip(sub_ids, positions, strict=True))
                   if content_then[at] != content[local]}  # fmt: skip
     refreshed = [  # unchanged: remember what was read (and the name parts), so the next run need not read it
-        {"record": rid, "base": base[local], "signature": signature[at], **normalized.parts_at(local)}
+        {"record_id": rid, "base_hash": base[local], "landed_signature": signature[at], **normalized.parts_at(local)}
         for local, (rid, at) in enumerate(zip(sub_ids, positions, strict=True))
         if rid not in changed_at
         and (signature_then[at] != signature[at] or base_then[at] != base[local]

@@ -126,17 +126,14 @@ def save_customer_records(
     memory holds one batch) replaced by record id (every row when `full`), each live one's `matching_fields` in
     `resolution_input`, deleted ones taken out of it, `phones` (record id -> E.164) filled in where they were
     never read, the base hash, landed signature and name parts of records read again that did not change
-    (`read_again`: record, base, signature, first_name_part, last_name_part), and the step's new state."""
+    (`read_again`: record_id, base_hash, landed_signature, first_name_part, last_name_part), and the step's new
+    state."""
     with engine.begin() as conn:
         if phones:
             fill = update(resolution_input).where(resolution_input.c.record_id == bindparam("record"))
             values = [{"record": record, "e164": phone} for record, phone in phones.items()]
             conn.execute(fill.values(phone_e164=bindparam("e164")), values)
-        if read_again:
-            seen = update(customer_records).where(customer_records.c.record_id == bindparam("record"))
-            values = {"base_hash": bindparam("base"), "landed_signature": bindparam("signature")}
-            values |= {part: bindparam(part) for part in ("first_name_part", "last_name_part")}
-            conn.execute(seen.values(**values), list(read_again))
+        keyed.update_keys(conn, customer_records, customer_records.c.record_id, read_again)
         if full:
             conn.execute(delete(customer_records))
             conn.execute(delete(resolution_input))

@@ -53,6 +53,30 @@ def test_customer_records_replace_round_trips_json_and_utc(hub_engine):
     assert len(golden_store.read_customer_records(hub_engine, live_only=False)) == 2
 
 
+def test_many_rows_are_updated_by_key_through_a_staging_table_and_others_are_left_alone(hub_engine):
+    from sqlalchemy import select
+
+    from customer_hub.store import keyed
+    from customer_hub.store.schema import customer_records
+
+    rows = [
+        {"record_id": f"x:y:{n}", "source_system": "x", "source_object": "y", "source_id": str(n),
+         "attributes": {}, "source_updated_at": T, "deleted_at": None}
+        for n in range(7)
+    ]  # fmt: skip
+    golden_store.replace_customer_records(hub_engine, rows)
+    changes = [{"record_id": f"x:y:{n}", "base_hash": f"b{n}", "first_name_part": "ann"} for n in range(5)]
+    with hub_engine.begin() as conn:
+        keyed.update_keys(conn, customer_records, customer_records.c.record_id, changes)
+        keyed.update_keys(conn, customer_records, customer_records.c.record_id, [])  # twice in one transaction
+        keyed.update_keys(conn, customer_records, customer_records.c.record_id, changes[:1])
+    c = customer_records.c
+    with hub_engine.connect() as conn:
+        stored = conn.execute(select(c.record_id, c.base_hash, c.first_name_part).order_by(c.record_id)).all()
+    assert [tuple(row) for row in stored] == [(f"x:y:{n}", f"b{n}", "ann") for n in range(5)] + [
+        ("x:y:5", None, None), ("x:y:6", None, None)]  # fmt: skip
+
+
 def test_merged_ids_lead_to_the_surviving_customer(hub_engine):
     golden_store.save_golden_run(
         hub_engine,
