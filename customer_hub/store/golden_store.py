@@ -191,9 +191,11 @@ def _write_golden(
     history: Sequence[dict[str, Any]],
 ) -> None:
     _insert_all(conn, golden_customers, inserts)
-    for row in updates:
-        values = {key: value for key, value in row.items() if key != "golden_id"}
-        conn.execute(update(golden_customers).where(golden_customers.c.golden_id == row["golden_id"]), values)
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in updates:  # rows that set the same columns are updated together
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    for rows in by_columns.values():
+        keyed.update_keys(conn, golden_customers, golden_customers.c.golden_id, rows)
     _insert_all(conn, golden_history, history)
 
 
