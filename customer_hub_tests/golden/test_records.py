@@ -346,3 +346,45 @@ def test_the_hub_s_name_uses_are_counted_from_stored_parts_and_a_change_of_role_
     by_id = {row["record_id"]: row["attributes"]["normalized"] for row in golden_store.read_customer_records(engine)}
     assert by_id["hubspot:contacts:1"]["names_swapped"] is True
     assert [by_id[f"hubspot:contacts:{n}"]["names_swapped"] for n in range(3, 7)] == [False] * 4
+
+
+def test_a_run_that_only_normalises_what_moved_stores_what_normalising_every_record_would(tmp_path):
+    """A part that loses its role (one of the records using 'Johnson' as a first name is renamed) un-swaps the
+    record it had swapped; deleting and adding records moves the counts too. After each change the stored rows are
+    the ones a full rebuild writes."""
+    from datetime import timedelta
+
+    from customer_hub.store.landing import mark_deleted
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    _land(engine, T, "1", email="a@x.com", first_name="Smith", last_name="Johnson")
+    for number in range(2, 6):
+        _land(engine, T, str(number), email=f"j{number}@x.com", first_name="Johnson", last_name="Smith")
+    build_customer_records(engine)
+
+    def stored() -> dict[str, dict]:
+        return {
+            row["record_id"]: row["attributes"] for row in golden_store.read_customer_records(engine, live_only=False)
+        }
+
+    assert stored()["hubspot:contacts:1"]["normalized"]["names_swapped"] is True
+
+    def delete(at: datetime) -> None:
+        with engine.begin() as conn:
+            mark_deleted(conn, "hubspot", "contacts", ["4"], at)
+
+    changes = [  # 'johnson' as a first name: 3 uses (unswaps 1), 4 (swaps it), 4 (a deleted record still counts), 3
+        lambda at: _land(engine, at, "3", email="j3@x.com", first_name="Ann", last_name="Lee"),
+        lambda at: _land(engine, at, "6", email="j6@x.com", first_name="Johnson", last_name="Smith"),
+        delete,
+        lambda at: _land(engine, at, "5", email="j5@x.com", first_name="Bea", last_name="Lee"),
+    ]
+    swaps = []
+    for hours, change in enumerate(changes, start=1):
+        change(T + timedelta(hours=hours))
+        assert build_customer_records(engine)["normalized"] < 6
+        incremental = stored()
+        swaps.append(incremental["hubspot:contacts:1"]["normalized"]["names_swapped"])
+        build_customer_records(engine, full=True)
+        assert incremental == stored()
+    assert swaps == [False, True, True, False]
