@@ -382,11 +382,8 @@ def _judged_again(
         lacking = landed["id"][holders & ~frames.among(landed["record_id"], stored.index)]
         if len(lacking):  # a store written by hand, say: read them as landed
             log.warning("%d records have no stored identity fields; reading them from landing", len(lacking))
-            rows = [_bare_row(row) for row in golden_store.landed_by_id(engine, lacking.tolist())]
-            stored = pd.concat([stored, pd.DataFrame(
-                [[_as_text(row["attributes"].get(field)) for field in IDENTITY_FIELDS] for row in rows],
-                index=pd.Index([row["record_id"] for row in rows], name="record_id"), columns=list(IDENTITY_FIELDS),
-            )])  # fmt: skip
+            landed_rows = golden_store.landed_by_id(engine, lacking.tolist())
+            stored = pd.concat([stored, _identity_of(_bare_row(row) for row in landed_rows)])
         fresh = pd.concat([fresh, stored])
     return again | holders, uses, fresh
 
@@ -406,12 +403,19 @@ def _stored_identity(engine: Engine, kept: pd.DataFrame, *, by_key: bool) -> pd.
         live = live[frames.among(live.index, wanted)]
     gone = golden_store.read_customer_records(engine, live_only=False,
                                               record_ids=kept.loc[~kept["live"], "record_id"].tolist())  # fmt: skip
-    deleted = pd.DataFrame(
-        [[_as_text(row["attributes"].get(field)) for field in IDENTITY_FIELDS] for row in gone],
-        index=pd.Index([row["record_id"] for row in gone], name="record_id"),
+    deleted = _identity_of(gone)
+    return pd.concat([live, deleted]) if len(deleted) else live
+
+
+def _identity_of(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The identity fields of rows shaped like customer records (`record_id`, `attributes`) as `resolution_input`
+    stores them, indexed by record id."""
+    rows = list(rows)
+    return pd.DataFrame(
+        [[_as_text(row["attributes"].get(field)) for field in IDENTITY_FIELDS] for row in rows],
+        index=pd.Index([row["record_id"] for row in rows], name="record_id"),
         columns=list(IDENTITY_FIELDS),
     )
-    return pd.concat([live, deleted]) if len(deleted) else live
 
 
 def _landed_rows(engine: Engine, landed_ids: pd.Series, *, every: bool) -> Iterator[dict[str, Any]]:

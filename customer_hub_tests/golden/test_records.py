@@ -388,3 +388,24 @@ def test_a_run_that_only_normalises_what_moved_stores_what_normalising_every_rec
         build_customer_records(engine, full=True)
         assert incremental == stored()
     assert swaps == [False, True, True, False]
+
+
+def test_a_record_to_judge_again_whose_stored_identity_is_missing_is_read_from_landing(tmp_path, caplog):
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from customer_hub.store.schema import resolution_input
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    _land(engine, T, "1", email="a@x.com", first_name="Smith", last_name="Johnson")
+    for number in range(2, 5):
+        _land(engine, T, str(number), email=f"j{number}@x.com", first_name="Johnson", last_name="Smith")
+    build_customer_records(engine)
+    with engine.begin() as conn:  # a store someone edited by hand
+        conn.execute(delete(resolution_input).where(resolution_input.c.record_id == "hubspot:contacts:1"))
+    _land(engine, T + timedelta(hours=1), "5", email="j5@x.com", first_name="Johnson", last_name="Smith")
+    assert build_customer_records(engine)["normalized"] == 5
+    [row] = golden_store.read_customer_records(engine, record_ids=["hubspot:contacts:1"])
+    assert row["attributes"]["normalized"]["names_swapped"] is True
+    assert "1 records have no stored identity fields" in caplog.text
