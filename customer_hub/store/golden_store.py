@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
 from customer_hub.store import keyed
 from customer_hub.store.landing import about_customers
@@ -129,10 +129,8 @@ def save_customer_records(
     (`read_again`: record_id, base_hash, landed_signature, first_name_part, last_name_part), and the step's new
     state."""
     with engine.begin() as conn:
-        if phones:
-            fill = update(resolution_input).where(resolution_input.c.record_id == bindparam("record"))
-            values = [{"record": record, "e164": phone} for record, phone in phones.items()]
-            conn.execute(fill.values(phone_e164=bindparam("e164")), values)
+        phone_rows = [{"record_id": record, "phone_e164": phone} for record, phone in (phones or {}).items()]
+        keyed.update_keys(conn, resolution_input, resolution_input.c.record_id, phone_rows)
         keyed.update_keys(conn, customer_records, customer_records.c.record_id, read_again)
         if full:
             conn.execute(delete(customer_records))
