@@ -12,9 +12,17 @@ This script measures how much of the hub a change could move, by the graph an in
   candidate pairs, with the clusters joining them): what a matcher that kept only its blocks would have to score
   and cluster again.
 
+It then matches a region around the change alone, as an incremental matcher would, and counts the region's
+records that end up clustered otherwise than when the whole hub is matched. The region is the stored customers,
+people and open review pairs holding a changed record or one of its neighbours, by two readings of "neighbour":
+
+- **blocking neighbours**: every record blocking pairs with a changed one;
+- **strong neighbours**: the records whose pair with a changed one scores at the review threshold or above, and
+  those sharing a personal address, company or company domain with one (exact keys link without a score).
+
 It builds a sandbox hub on SQLite (full sync, customer_records, golden), changes records as `pipeline_scale.py`
 does (1% changed, 0.1% created, 0.05% deleted, two merges), syncs and rebuilds customer_records, then matches the
-hub once more with the stored model, as the next golden run would.
+hub once more with the stored model, as the next golden run would, and the regions with the same model.
 
     .venv/bin/python benchmarks/matching_reach.py [--scale 5] [--seed 42]
 """
@@ -37,7 +45,7 @@ from customer_hub.resolution.accounts import link_accounts
 from customer_hub.resolution.blocking import BlockingReport
 from customer_hub.resolution.comparisons import RecordContext
 from customer_hub.resolution.engine import resolve_with_review
-from customer_hub.resolution.people import candidate_pairs
+from customer_hub.resolution.people import candidate_pairs, score_pairs
 from customer_hub.resolution.prepare import prepare
 from customer_hub.resolution.union_find import connected_components
 from customer_hub.sandbox import start_sandbox
@@ -78,7 +86,9 @@ def main() -> None:
         stored = frames.xref_frame(engine)
         settings = resolution_settings(config.matching, golden_store.read_decisions(engine))
         model = reusable_model(state, config, len(records))
+        started = time.perf_counter()
         resolution = resolve_with_review(records, settings, model)
+        resolve_seconds = time.perf_counter() - started
 
     size = len(records)
     changed = (records["revision"] > state.revision).to_numpy().copy()
@@ -119,6 +129,79 @@ def main() -> None:
     ):
         count, largest = reached(labels, changed)
         print(f"{name:<40}{count:>16}{count / size:>8.1%}{largest:>15}")
+
+    # what the previous run knew: its customers, people and open review pairs, as components
+    old_strong = stored_components(records, stored, golden_store.read_candidates(engine, "open"))
+    print(f"whole-hub re-resolve: {size} records in {resolve_seconds:.1f} s")
+    local_resolve("blocking neighbours", records, settings, model, resolved, old_strong, changed | touches(changed,
+                  left, right))  # fmt: skip
+    seeds = changed[left] | changed[right]
+    _, weights, _ = score_pairs(resolution.model, context, left[seeds], right[seeds])
+    scored = resolution.model.probability(weights) >= settings.review_threshold
+    near = changed | touches(changed, left[seeds][scored], right[seeds][scored])
+    for codes in (features.person_email.codes, features.company.codes, features.company_domain.codes):
+        near |= np.isin(codes, np.unique(codes[changed & (codes >= 0)]))  # an exact shared key links without a score
+    print(f"{int(seeds.sum())} candidate pairs touch a change; {int(scored.sum())} of them score for review or more")
+    local_resolve("strong neighbours", records, settings, model, resolved, old_strong, near)
+
+
+def touches(changed: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The records paired with a changed record by the pairs `left`-`right`."""
+    near = np.zeros(len(changed), dtype=bool)
+    near[right[changed[left]]] = True
+    near[left[changed[right]]] = True
+    return near
+
+
+def stored_components(records: pd.DataFrame, stored: pd.DataFrame, review: list[dict]) -> np.ndarray:
+    """Per live record, a label of the component the stored run's customers, people and open pairs join it into."""
+    size = len(records)
+    at = pd.Index(records["record_id"])
+    nodes = at.get_indexer(stored["record_id"])
+    live = nodes >= 0
+    customer = pd.factorize(stored["golden_customer_id"])[0][live]
+    person = pd.factorize(stored["golden_person_id"].fillna(stored["golden_customer_id"]))[0][live]
+    pair_a = at.get_indexer([row["record_id_a"] for row in review])
+    pair_b = at.get_indexer([row["record_id_b"] for row in review])
+    kept = (pair_a >= 0) & (pair_b >= 0)
+    return connected_components(
+        size * 3,
+        np.concatenate([nodes[live], nodes[live], pair_a[kept]]),
+        np.concatenate([customer + size, person + 2 * size, pair_b[kept]]),
+    )[:size]
+
+
+def partition_differences(local: np.ndarray, whole: np.ndarray) -> tuple[int, int]:
+    """Records the `local` labelling puts in a cluster joining several `whole` clusters, and records it splits off
+    from their `whole` cluster."""
+    pairs = pd.DataFrame({"local": local, "whole": whole})
+    joined = pairs.groupby("local")["whole"].transform("nunique") > 1
+    split = pairs.groupby("whole")["local"].transform("nunique") > 1
+    return int(joined.sum()), int(split.sum())
+
+
+def local_resolve(name, records, settings, model, resolved, old_strong, near) -> None:
+    """Match only the region around a change and compare it with matching the whole hub.
+
+    The region is what an incremental matcher could know before matching: the records `near` a change and every
+    record the stored run's customers, people and open review pairs join to them. Matched alone, it has its own
+    term frequencies, blocks and counted keys; the records it clusters otherwise than the whole hub does measure
+    how far matching depends on the rest of the hub."""
+    region = np.isin(old_strong, np.unique(old_strong[near]))
+    started = time.perf_counter()
+    local = resolve_with_review(records[region].reset_index(drop=True), settings, model).records
+    seconds = time.perf_counter() - started
+    whole = resolved[region].reset_index(drop=True)
+    print(f"region of {name}: {int(region.sum())} records ({region.mean():.1%}), matched alone in {seconds:.1f} s")
+    for level in ("golden_customer_id", "golden_person_id"):
+        joined, split = partition_differences(
+            pd.factorize(local[level].fillna(local["golden_customer_id"] + "/"))[0],
+            pd.factorize(whole[level].fillna(whole["golden_customer_id"] + "/"))[0],
+        )
+        ids = resolved[level]
+        crossing = len(set(ids[region].dropna()) & set(ids[~region].dropna()))
+        print(f"  {level}: {joined} of its records joined, {split} split off, against the whole hub's clusters; "
+              f"{crossing} whole-hub clusters reach outside it")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -275,14 +275,12 @@ def _candidate_rows(
     """The review queue: this run's open pairs (one row per pair, its best level) and every pair a steward has
     decided since it was queued, marked decided."""
     decided = {frozenset((d["record_id_a"], d["record_id_b"])): d for d in decisions}
-    side = records.set_index("record_id")
-    shown = [column for column in SIDE_BY_SIDE if column != "record_id" and column in side.columns]
+    shown = [column for column in SIDE_BY_SIDE if column in records.columns]
+    paired = records.loc[frames.among(records["record_id"], [*review["record_id_a"], *review["record_id_b"]]), shown]
+    side = {row["record_id"]: row for row in paired.astype(object).to_dict("records")}  # the pairs' records only
 
     def view(record_id: str) -> dict[str, Any]:
-        if record_id not in side.index:
-            return {"record_id": record_id}
-        row = side.loc[record_id]
-        return {"record_id": record_id, **{column: json_value(row[column]) for column in shown}}
+        return {column: json_value(value) for column, value in side.get(record_id, {"record_id": record_id}).items()}
 
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for row in previous:
