@@ -33,7 +33,9 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ from customer_hub.resolution.comparisons import RecordContext
 from customer_hub.resolution.engine import resolve_with_review
 from customer_hub.resolution.people import candidate_pairs, score_pairs
 from customer_hub.resolution.prepare import prepare
+from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
 from customer_hub.sandbox import start_sandbox
 from customer_hub.spokes.registry import streams
@@ -153,7 +156,7 @@ def touches(changed: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
     return near
 
 
-def stored_components(records: pd.DataFrame, stored: pd.DataFrame, review: list[dict]) -> np.ndarray:
+def stored_components(records: pd.DataFrame, stored: pd.DataFrame, review: list[dict[str, Any]]) -> np.ndarray:
     """Per live record, a label of the component the stored run's customers, people and open pairs join it into."""
     size = len(records)
     at = pd.Index(records["record_id"])
@@ -180,7 +183,15 @@ def partition_differences(local: np.ndarray, whole: np.ndarray) -> tuple[int, in
     return int(joined.sum()), int(split.sum())
 
 
-def local_resolve(name, records, settings, model, resolved, old_strong, near) -> None:
+def local_resolve(
+    name: str,
+    records: pd.DataFrame,
+    settings: ResolutionSettings,
+    model: Mapping[str, Any] | None,
+    resolved: pd.DataFrame,
+    old_strong: np.ndarray,
+    near: np.ndarray,
+) -> None:
     """Match only the region around a change and compare it with matching the whole hub.
 
     The region is what an incremental matcher could know before matching: the records `near` a change and every
