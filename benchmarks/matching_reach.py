@@ -20,6 +20,9 @@ people and open review pairs holding a changed record or one of its neighbours, 
 - **strong neighbours**: the records whose pair with a changed one scores at the review threshold or above, and
   those sharing a personal address, company or company domain with one (exact keys link without a score).
 
+Each region is matched twice: with its own term frequencies, and with the whole hub's (what an incremental matcher
+would carry from run to run). Each run also compares the link that explains each record, and the review pairs.
+
 It builds a sandbox hub on SQLite (full sync, customer_records, golden), changes records as `pipeline_scale.py`
 does (1% changed, 0.1% created, 0.05% deleted, two merges), syncs and rebuilds customer_records, then matches the
 hub once more with the stored model, as the next golden run would, and the regions with the same model.
@@ -34,8 +37,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -43,10 +49,12 @@ import pandas as pd
 from customer_hub.config import load_config
 from customer_hub.golden.build import STEP, build_golden, resolution_settings, reusable_model
 from customer_hub.golden.records import build_customer_records
+from customer_hub.resolution import fellegi_sunter
 from customer_hub.resolution.accounts import link_accounts
 from customer_hub.resolution.blocking import BlockingReport
 from customer_hub.resolution.comparisons import RecordContext
-from customer_hub.resolution.engine import resolve_with_review
+from customer_hub.resolution.engine import Resolution, resolve_with_review
+from customer_hub.resolution.fellegi_sunter import MatchModel
 from customer_hub.resolution.people import candidate_pairs, score_pairs
 from customer_hub.resolution.prepare import prepare
 from customer_hub.resolution.settings import ResolutionSettings
@@ -136,7 +144,7 @@ def main() -> None:
     # what the previous run knew: its customers, people and open review pairs, as components
     old_strong = stored_components(records, stored, golden_store.read_candidates(engine, "open"))
     print(f"whole-hub re-resolve: {size} records in {resolve_seconds:.1f} s")
-    local_resolve("blocking neighbours", records, settings, model, resolved, old_strong, changed | touches(changed,
+    local_resolve("blocking neighbours", records, settings, model, resolution, old_strong, changed | touches(changed,
                   left, right))  # fmt: skip
     seeds = changed[left] | changed[right]
     _, weights, _ = score_pairs(resolution.model, context, left[seeds], right[seeds])
@@ -145,7 +153,7 @@ def main() -> None:
     for codes in (features.person_email.codes, features.company.codes, features.company_domain.codes):
         near |= np.isin(codes, np.unique(codes[changed & (codes >= 0)]))  # an exact shared key links without a score
     print(f"{int(seeds.sum())} candidate pairs touch a change; {int(scored.sum())} of them score for review or more")
-    local_resolve("strong neighbours", records, settings, model, resolved, old_strong, near)
+    local_resolve("strong neighbours", records, settings, model, resolution, old_strong, near)
 
 
 def touches(changed: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -183,12 +191,19 @@ def partition_differences(local: np.ndarray, whole: np.ndarray) -> tuple[int, in
     return int(joined.sum()), int(split.sum())
 
 
+def hub_frequencies(hub: MatchModel, rows: np.ndarray, *_: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """In place of `fellegi_sunter.term_frequencies` for a region: each of its records' term frequencies as the
+    whole hub's matching counted them (`rows`: the region's records in the hub), as an incremental matcher would
+    carry them."""
+    return tuple(None if each is None else each[rows] for each in hub.term_frequency), tuple(hub.term_totals)
+
+
 def local_resolve(
     name: str,
     records: pd.DataFrame,
     settings: ResolutionSettings,
     model: Mapping[str, Any] | None,
-    resolved: pd.DataFrame,
+    whole_hub: Resolution,
     old_strong: np.ndarray,
     near: np.ndarray,
 ) -> None:
@@ -197,22 +212,40 @@ def local_resolve(
     The region is what an incremental matcher could know before matching: the records `near` a change and every
     record the stored run's customers, people and open review pairs join to them. Matched alone, it has its own
     term frequencies, blocks and counted keys; the records it clusters otherwise than the whole hub does measure
-    how far matching depends on the rest of the hub."""
+    how far matching depends on the rest of the hub. It is matched once more with the whole hub's term frequencies,
+    and each run's links (the one that explains each record) and review pairs are compared as well."""
     region = np.isin(old_strong, np.unique(old_strong[near]))
-    started = time.perf_counter()
-    local = resolve_with_review(records[region].reset_index(drop=True), settings, model).records
-    seconds = time.perf_counter() - started
-    whole = resolved[region].reset_index(drop=True)
-    print(f"region of {name}: {int(region.sum())} records ({region.mean():.1%}), matched alone in {seconds:.1f} s")
-    for level in ("golden_customer_id", "golden_person_id"):
-        joined, split = partition_differences(
-            pd.factorize(local[level].fillna(local["golden_customer_id"] + "/"))[0],
-            pd.factorize(whole[level].fillna(whole["golden_customer_id"] + "/"))[0],
-        )
-        ids = resolved[level]
-        crossing = len(set(ids[region].dropna()) & set(ids[~region].dropna()))
-        print(f"  {level}: {joined} of its records joined, {split} split off, against the whole hub's clusters; "
-              f"{crossing} whole-hub clusters reach outside it")  # fmt: skip
+    rows = np.flatnonzero(region)
+    whole = whole_hub.records.iloc[rows].reset_index(drop=True)
+    print(f"region of {name}: {len(rows)} records ({region.mean():.1%})")
+    assert whole_hub.model is not None
+    for frequencies, patched in (
+        ("its own term frequencies", nullcontext()),
+        ("the hub's term frequencies", patch.object(fellegi_sunter, "term_frequencies",
+                                                    partial(hub_frequencies, whole_hub.model, rows))),
+    ):  # fmt: skip
+        started = time.perf_counter()
+        with patched:
+            local = resolve_with_review(records.iloc[rows].reset_index(drop=True), settings, model)
+        print(f"  matched alone with {frequencies} in {time.perf_counter() - started:.1f} s")
+        for level in ("golden_customer_id", "golden_person_id"):
+            joined, split = partition_differences(
+                pd.factorize(local.records[level].fillna(local.records["golden_customer_id"] + "/"))[0],
+                pd.factorize(whole[level].fillna(whole["golden_customer_id"] + "/"))[0],
+            )
+            ids = whole_hub.records[level]
+            crossing = len(set(ids[region].dropna()) & set(ids[~region].dropna()))
+            print(f"    {level}: {joined} of its records joined, {split} split off, against the whole hub's "
+                  f"clusters; {crossing} whole-hub clusters reach outside it")  # fmt: skip
+        link = ["match_rule", "linked_to", "confidence"]
+        other_links = int((local.records[link] != whole[link]).any(axis=1).sum())
+        inside = set(whole_hub.records["record_id"].iloc[rows])
+        pair = ["record_id_a", "record_id_b", "level", "confidence"]
+        hub_review = whole_hub.review[whole_hub.review["record_id_a"].isin(inside)
+                                      & whole_hub.review["record_id_b"].isin(inside)]  # fmt: skip
+        own, theirs = set(map(tuple, local.review[pair].to_numpy())), set(map(tuple, hub_review[pair].to_numpy()))
+        print(f"    {other_links} records explained by another link; review pairs: {len(own)} here, "
+              f"{len(theirs)} of the whole hub's inside the region, {len(own ^ theirs)} not in both")  # fmt: skip
 
 
 if __name__ == "__main__":
