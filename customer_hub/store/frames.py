@@ -14,6 +14,7 @@ from customer_hub.spokes.canonical import IDENTITY_FIELDS
 from customer_hub.store import keyed
 from customer_hub.store.landing import about_customers
 from customer_hub.store.schema import (
+    RESOLUTION_TEXT_FIELDS,
     customer_records,
     customer_xref,
     golden_customers,
@@ -106,8 +107,11 @@ def records_revision(engine: Engine) -> int:
 
 def resolution_frame(engine: Engine) -> pd.DataFrame:
     """Every live record's matching fields (`resolution_input`), column-wise, in record-id order, with the
-    revision that last changed each."""
+    revision that last changed each. The text fields are Arrow text whatever a batch held: a batch in which a field
+    is always empty (one tool's records) would leave it Python objects, twice the memory at scale."""
     frame = read_frame(engine, select(resolution_input).order_by(resolution_input.c.record_id))
+    for field in RESOLUTION_TEXT_FIELDS:
+        frame[field] = frame[field].astype("str")
     frame["is_account_only"] = frame["is_account_only"].astype(bool)
     frame["source_updated_at"] = pd.to_datetime(frame["source_updated_at"], utc=True)
     frame["revision"] = frame["revision"].astype("int64")

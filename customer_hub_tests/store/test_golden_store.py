@@ -185,3 +185,24 @@ def test_record_ids_tool_ids_person_ids_and_emails_find_golden_ids(hub_engine):
     assert golden_store.golden_ids_for_record(hub_engine, "P1") == {"G1": "golden_person_id"}
     assert sorted(golden_store.golden_ids_for_email(hub_engine, ["a@x.com"])) == ["G1", "G2"]
     assert golden_store.read_xref(hub_engine)[0]["match_scores"] == {"email": 100.0}
+
+
+def test_the_matching_fields_read_as_text_even_when_a_batch_of_records_never_fills_one(hub_engine, monkeypatch):
+    from sqlalchemy import insert
+
+    from customer_hub.store import frames
+    from customer_hub.store.schema import RESOLUTION_TEXT_FIELDS, resolution_input
+
+    rows = [
+        {"record_id": f"t:o:{n}", "source_system": "t", "source_object": "o", "source_id": str(n),
+         **dict.fromkeys(RESOLUTION_TEXT_FIELDS), "street": "1 Main St" if n < 2 else None, "is_account_only": False,
+         "revision": 1}
+        for n in range(4)
+    ]  # fmt: skip
+    with hub_engine.begin() as conn:
+        conn.execute(insert(resolution_input), rows)
+    monkeypatch.setattr(frames, "_BATCH", 2)  # the second batch holds no street at all
+    frame = frames.resolution_frame(hub_engine)
+    assert all(str(frame[field].dtype) == "str" for field in RESOLUTION_TEXT_FIELDS)
+    assert frame["street"].tolist()[:2] == ["1 Main St", "1 Main St"]
+    assert frame["street"].isna().tolist() == [False, False, True, True]
