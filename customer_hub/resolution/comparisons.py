@@ -30,7 +30,7 @@ from customer_hub.resolution.pair_similarity import (
     nicknames_agree,
     phonetic_codes,
 )
-from customer_hub.resolution.prepare import Features
+from customer_hub.resolution.prepare import UNREAD_PHONE, Features
 from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.text import Coded
 
@@ -85,11 +85,12 @@ class RecordContext:
     def shared_mailbox(self) -> np.ndarray:
         """True for records whose personal address is also on a record with a clearly different surname: a mailbox
         two people use ('robert@flint.example' for Robert Petrov and Robert Nguyen), which proves nothing about
-        either person."""
+        either person. Only names the records state count: a name read from the address itself ('michaell.ee+billing@'
+        reads as Michaell Ee) is the mailbox's own spelling, not a second holder."""
         features = self.features
         email = features.person_email.codes
         vocabulary, first, last, _ = self.name_vocabulary
-        holders = np.flatnonzero((email >= 0) & (last >= 0))
+        holders = np.flatnonzero((email >= 0) & (last >= 0) & features.states_name)
         frame = pd.DataFrame({"email": email[holders], "first": first[holders], "last": last[holders]})
         frame = frame.drop_duplicates(["email", "last"])
         if frame["email"].duplicated().any():
@@ -190,6 +191,16 @@ def _exact_levels(coded: Coded, view: PairView) -> np.ndarray:
     return np.select([agreement == 1, agreement == -1], [1, 2], 0).astype(np.int8)
 
 
+def phone_levels(view: PairView) -> np.ndarray:
+    """1 same number, 2 different numbers, 0 where either is empty or only one of the two could be read as E.164:
+    a number as written cannot be told apart from a read one that is the same number in another format."""
+    phone = view.context.features.phone
+    levels = _exact_levels(phone, view)
+    unread = np.append(pd.Series(phone.values, dtype="str").str.startswith(UNREAD_PHONE).to_numpy(bool), False)
+    per_record = unread[phone.codes]
+    return np.where((levels == 2) & (per_record[view.left] != per_record[view.right]), 0, levels).astype(np.int8)
+
+
 def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0, edits_max: int = -1) -> np.ndarray:
     """1 same value, 2 close (Jaro-Winkler at least `jaro_winkler_min`, or at most `edits_max` edits), 3 different,
     0 where either is empty."""
@@ -285,7 +296,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "phone",
         ("exact", "different"),
-        lambda view: _exact_levels(view.context.features.phone, view),
+        phone_levels,
         m_prior=(0.80, 0.20),
         u_prior=(0.0001, 0.9999),
         tf=_codes("phone"),

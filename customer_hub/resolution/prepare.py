@@ -63,6 +63,9 @@ class Features:
     shared_keys: SharedKeys
     is_person: np.ndarray
     has_account_evidence: np.ndarray
+    states_name: np.ndarray
+    """True where the record's name is its own (given or in its full name), False where it was read from its
+    address ('chloe.cook@') or there is none."""
 
     @property
     def size(self) -> int:
@@ -206,6 +209,25 @@ def _phones(records: pd.DataFrame, country: Coded, settings: ResolutionSettings)
     return e164_coded(_column(records, "phone"), country, settings.default_phone_region)
 
 
+UNREAD_PHONE = "unread:"
+"""Marks a phone matching compares as written because it could not be read as E.164 (`_phones_as_compared`)."""
+
+
+def _phones_as_compared(records: pd.DataFrame, e164: Coded) -> Coded:
+    """Phones as matching compares them: E.164 where the number could be read, and where libphonenumber rejects it
+    (a digit short, a range it does not know) the digits as written, with an international '00' read as '+': the
+    same unreadable number on two records still agrees. Under seven digits, or one digit repeated, is no number.
+    Only matching sees these; the hub shows and writes back E.164 alone."""
+    codes, uniques = pd.factorize(_column(records, "phone"))
+    text = as_text(pd.Series(uniques)).str.strip()
+    digits = text.str.replace(r"\D", "", regex=True)
+    international = text.str.startswith("+") | digits.str.startswith("00")
+    digits = digits.where(~digits.str.startswith("00"), digits.str[2:])
+    usable = (digits.str.len() >= 7) & ~digits.str.fullmatch(r"(\d)\1*")
+    written = (UNREAD_PHONE + international.map({True: "+", False: ""}).astype("str") + digits).where(usable, "")
+    return Coded.choose(e164.present(), e164, Coded.from_unique(codes, written))
+
+
 def names_a_person(full_name: Coded, company: Coded, personal_address: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which records' names are people's, and which records' company name is only their own name.
 
@@ -286,7 +308,7 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         last_initial=_initials(last),
         company=company,
         company_domain=fields.company_domain,
-        phone=fields.phone,
+        phone=_phones_as_compared(records, fields.phone),
         street=Coded.normalise(_column(records, "street"), normalize_streets),
         city=Coded.normalise(_column(records, "city"), normalize_cities),
         postcode=Coded.normalise(_column(records, "postcode"), normalize_postcodes),
@@ -295,4 +317,5 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         shared_keys=shared,
         is_person=is_person,
         has_account_evidence=company.present() | fields.company_domain.present() | has_shared_key,
+        states_name=~unnamed & full_name.present(),
     )

@@ -5,8 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from customer_hub.resolution import ResolutionSettings, resolve
+from customer_hub.resolution import ResolutionSettings, resolve, resolve_with_review
 from customer_hub.resolution.engine import OUTPUT_COLUMNS
+from customer_hub.resolution.phones import normalize_phone
 
 from .records import acme_records, by_id, frame
 
@@ -148,6 +149,41 @@ def test_a_shared_phone_alone_does_not_make_two_names_one_person():
     )
     resolved = by_id(resolve(records))
     assert resolved.loc["a", "golden_person_id"] != resolved.loc["b", "golden_person_id"]
+
+
+def test_two_people_stating_different_surnames_on_one_mailbox_stay_two_people():
+    records = frame(
+        {"record_id": "petrov", "full_name": "Robert Petrov", "email": "robert@flint.example"},
+        {"record_id": "nguyen", "full_name": "Robert Nguyen", "email": "robert@flint.example"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["petrov", "golden_person_id"] != resolved.loc["nguyen", "golden_person_id"]
+
+
+def test_a_nameless_record_whose_address_reads_as_another_name_does_not_make_the_mailbox_shared():
+    # Gmail ignores dots, so the billing address is Michael Lee's mailbox; read as 'first.last' it says Michaell Ee
+    records = frame(
+        {"record_id": "crm", "full_name": "Michael Lee", "email": "michael.lee@gmail.com"},
+        {"record_id": "support", "full_name": "Michael Lee", "email": "michael.lee@gmail.com", "city": "London"},
+        {"record_id": "billing", "email": "michaell.ee+billing@gmail.com"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["support", "golden_person_id"]
+    assert resolved.loc["crm", "match_rule"] == "exact_email"
+
+
+def test_the_same_unreadable_phone_on_two_records_is_evidence_the_hub_does_not_show():
+    # a London number a digit short: libphonenumber rejects it, yet both tools hold the same digits
+    records = frame(
+        {"record_id": "crm", "full_name": "Omar Okafor", "phone": "0044 20 2834 487", "city": "London",
+         "email": "omar.okafor@glacierbakery.co.uk", "company_name": "Glacier Bakery"},
+        {"record_id": "support", "full_name": "Omar Okafor", "phone": "+44202834487", "city": "London"},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["support", "golden_person_id"]
+    assert resolution.explain("crm", "support")["pair"]["evidence"]["phone"][0] == "exact"
+    assert normalize_phone("+44202834487", "GB") == ""  # shown and written back only as E.164
 
 
 def test_chain_of_fuzzy_matches_cannot_join_two_people_at_one_company():
