@@ -23,6 +23,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from customer_hub.resolution.blocking import pairs_in_blocks
+from customer_hub.resolution.emails import one_typo_apart
 from customer_hub.resolution.pair_similarity import (
     damerau_levenshtein,
     distinct_pairs,
@@ -215,16 +216,23 @@ def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0
 
 
 def email_levels(view: PairView) -> np.ndarray:
-    """1 same personal address, 2 same local part where one address is at a free-mail provider
-    (jane.doe@gmail.com / jane.doe@acme.com), 3 different addresses; 0 (says nothing) where either address is a
-    shared mailbox. Two work addresses at different companies
-    sharing 'john.smith' say only that the names agree, which the name comparisons already count."""
+    """1 same personal address, 2 one typo apart (`emails.one_typo_apart`), 3 same local part where one address is
+    at a free-mail provider (jane.doe@gmail.com / jane.doe@acme.com), 4 different addresses; 0 (says nothing) where
+    either address is a shared mailbox. Two work addresses at different companies sharing 'john.smith' say only
+    that the names agree, which the name comparisons already count."""
     features = view.context.features
     shared = view.context.shared_mailbox
     exact = np.where(shared[view.left] | shared[view.right], 0, _exact_levels(features.person_email, view))
+    apart = np.flatnonzero(exact == 2)
+    typo = np.zeros(len(exact), dtype=bool)
+    codes_a, codes_b, index = distinct_pairs(
+        features.person_email.codes[view.left[apart]], features.person_email.codes[view.right[apart]]
+    )
+    addresses = np.asarray(features.person_email.values, dtype=object)
+    typo[apart] = np.append(one_typo_apart(addresses[codes_a], addresses[codes_b]), False)[index]
     free = features.email_is_free[view.left] | features.email_is_free[view.right]
     same_local = view.context.email_local.same(view.left, view.right) & free
-    return np.where((exact == 2) & same_local, 2, np.where(exact == 2, 3, exact)).astype(np.int8)
+    return np.select([exact != 2, typo, same_local], [exact, 2, 3], 4).astype(np.int8)
 
 
 def account_levels(view: PairView) -> np.ndarray:
@@ -288,10 +296,10 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison(
         "email",
-        ("exact", "same_local_part", "different"),
+        ("exact", "one_typo", "same_local_part", "different"),
         email_levels,
-        m_prior=(0.60, 0.15, 0.25),
-        u_prior=(0.00001, 0.0001, 0.99989),
+        m_prior=(0.60, 0.05, 0.12, 0.23),
+        u_prior=(0.00001, 0.00001, 0.0001, 0.99988),
     ),
     Comparison(
         "phone",

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein, Hamming
 
 from customer_hub.resolution.text import map_unique, squash_spaces, words
 
@@ -26,6 +29,7 @@ ROLE_MAILBOXES = words(
 """Local parts (with '.', '-' and '_' removed) that name a function rather than a person."""
 
 _VALID_EMAIL = r"[^@ ]+@[^@ ]+\.[^@ ]+"
+_DIGITS = re.compile(r"\D")
 
 
 def _normalise_emails(values: pd.Series, role_mailboxes: frozenset[str]) -> pd.DataFrame:
@@ -62,3 +66,19 @@ def normalize_email(value: str | None) -> str:
 def is_role_mailbox(value: str | None, extra_role_mailboxes: Iterable[str] = ()) -> bool:
     """Whether an address is a shared function mailbox (billing@, info@...) rather than a person's."""
     return bool(normalize_emails(pd.Series([value]), extra_role_mailboxes)["email_is_role"][0])
+
+
+def one_typo_apart(addresses_a: np.ndarray, addresses_b: np.ndarray) -> np.ndarray:
+    """Per pair, whether two different addresses are one slip of the keyboard apart: a letter dropped or doubled,
+    two letters swapped ('laura.sngh@' for 'laura.singh@', 'martinlabs.com' typed 'marrtinlabs.com'). A letter
+    changed for another is not counted, nor any digit: 'robertt@' and 'robertw@', 'jsmith@' and 'jsmith2@' are how
+    a company tells colleagues with one first name, or namesakes, apart."""
+    typo = np.zeros(len(addresses_a), dtype=bool)
+    if not len(addresses_a):
+        return typo
+    edits = process.cpdist(addresses_a, addresses_b, scorer=DamerauLevenshtein.distance, score_cutoff=1, workers=-1)
+    near = np.flatnonzero(np.asarray(edits) == 1)  # few: only these are read letter by letter
+    for position, a, b in zip(near.tolist(), addresses_a[near].tolist(), addresses_b[near].tolist(), strict=True):
+        substituted = len(a) == len(b) and Hamming.distance(a, b) == 1
+        typo[position] = not substituted and _DIGITS.sub("", a) == _DIGITS.sub("", b)
+    return typo

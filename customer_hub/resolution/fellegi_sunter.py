@@ -332,6 +332,16 @@ def estimate_prior(model: MatchModel, weights: np.ndarray, people: int, settings
     return prior
 
 
+def estimates_fit(estimated: Mapping[str, Any], comparisons: tuple[Comparison, ...]) -> bool:
+    """Whether a stored model's `estimates()` were made for these comparisons, level for level: a release that adds
+    a level to a comparison (an email one typo apart) cannot score with m and u estimated without it."""
+    names = [comparison.name for comparison in comparisons]
+    levels = [len(comparison.levels) for comparison in comparisons]
+    return list(estimated.get("comparisons") or ()) == names and [len(m) for m in estimated.get("m") or ()] == [
+        count + 1 for count in levels
+    ]
+
+
 def train(
     comparisons: tuple[Comparison, ...],
     sessions: Sequence[TrainingSession],
@@ -345,7 +355,7 @@ def train(
     `estimated` (a model's `estimates()` for the same comparisons) m, u and the prior are taken from it and only
     the term frequencies are counted."""
     if estimated is not None:
-        if list(estimated["comparisons"]) != [comparison.name for comparison in comparisons]:
+        if not estimates_fit(estimated, comparisons):
             raise ValueError("the stored match model compares other things than this one; train it again")
         u = tuple(np.asarray(values, dtype=np.float64) for values in estimated["u"])
         m = tuple(np.asarray(values, dtype=np.float64) for values in estimated["m"])

@@ -26,6 +26,7 @@ from customer_hub.resolution.comparisons import (
     RecordContext,
     comparison_levels,
 )
+from customer_hub.resolution.emails import one_typo_apart
 from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.sorted_values import sorted_unique
@@ -218,6 +219,7 @@ class PersonGuard:
     ):
         features = context.features
         self._size, self._weights, self._floor = features.size, pair_weights, floor
+        self._emails = np.asarray(features.person_email.values, dtype=object)
         members = np.flatnonzero(np.isin(labels, touched) & features.is_person)
         personal_work = features.person_email.present() & ~features.email_is_free
         work_domain = np.where(personal_work, features.email_domain.codes, -1)
@@ -230,10 +232,11 @@ class PersonGuard:
                 self._addresses.setdefault(label, set()).add(address)
 
     def allows(self, root_a: int, root_b: int) -> bool:
-        """Merge allowed unless colleagues or a pair scored as two people would end up in one cluster."""
+        """Merge allowed unless colleagues or a pair scored as two people would end up in one cluster. Addresses
+        one slip of the keyboard apart (`one_typo_apart`) are one address mistyped, not two colleagues."""
         for email_a, domain_a in self._addresses.get(root_a, ()):
             for email_b, domain_b in self._addresses.get(root_b, ()):
-                if domain_a == domain_b and email_a != email_b:
+                if domain_a == domain_b and email_a != email_b and not self._mistyped(email_a, email_b):
                     return False
         size, weights, floor = self._size, self._weights, self._floor
         for a in self._members.get(root_a, ()):
@@ -242,6 +245,9 @@ class PersonGuard:
                 if weight is not None and weight < floor:
                     return False
         return True
+
+    def _mistyped(self, email_a: int, email_b: int) -> bool:
+        return bool(one_typo_apart(self._emails[[email_a]], self._emails[[email_b]])[0])
 
     def merged(self, kept: int, absorbed: int) -> None:
         """Carry the absorbed cluster's members and addresses over."""

@@ -139,3 +139,31 @@ def test_the_match_model_is_kept_until_the_records_drift_or_a_retrain(tmp_path):
         _sync(engine, sandbox.url)
         _derive(engine, START + timedelta(hours=3), full=False)
         assert keyed.read_state(engine, STEP).detail["model"]["records"] > retrained["records"] * 1.1
+
+
+def test_a_stored_model_made_for_other_comparison_levels_is_trained_again_not_used(tmp_path):
+    """A release that adds a level to a comparison finds the previous release's stored model: the golden run trains
+    a new one (the old m and u have no entry for the new level) instead of failing or misreading them."""
+    from customer_hub.golden.build import STEP
+    from customer_hub.resolution.comparisons import PERSON_COMPARISONS
+    from customer_hub.resolution.fellegi_sunter import estimates_fit
+    from customer_hub.store import keyed
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with start_sandbox(seed=3, scale=0.03) as sandbox:
+        _sync(engine, sandbox.url)
+        _derive(engine, START, full=False)
+        state = keyed.read_state(engine, STEP)
+        model = state.detail["model"]
+        email = model["estimates"]["comparisons"].index("email")
+        for table in ("m", "u"):  # the email comparison as it was before 'one_typo': one level fewer
+            del model["estimates"][table][email][2]
+        with engine.begin() as conn:
+            keyed.write_state(conn, STEP, state, START)
+        sandbox.state.mutate(0.02, create=2)
+        _sync(engine, sandbox.url)
+        build_customer_records(engine, CONFIG.matching)
+        summary = build_golden(engine, CONFIG, now=START + timedelta(hours=1))
+    stored = keyed.read_state(engine, STEP).detail["model"]["estimates"]
+    assert estimates_fit(stored, PERSON_COMPARISONS)
+    assert summary.model is not None and "one_typo" in summary.model["comparisons"]["email"]

@@ -1,12 +1,13 @@
 """Normalisers: the forms that decide which values count as equal."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from customer_hub.resolution import resolve_with_review
 from customer_hub.resolution.companies import normalize_company_name
 from customer_hub.resolution.domains import is_free_mail, normalize_domain
-from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails
+from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails, one_typo_apart
 from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import normalize_phone, normalize_phones
 
@@ -201,3 +202,18 @@ def test_phones_read_ahead_link_records_as_phones_read_now():
     assert apart["golden_person_id"].iloc[0] != apart["golden_person_id"].iloc[1]
     never_read = resolve_with_review(records.assign(phone_e164=["+15055550142", None, None])).records
     pd.testing.assert_frame_equal(never_read, parsed)
+
+
+@pytest.mark.parametrize(
+    ("address_a", "address_b", "typo"),
+    [
+        ("laura.sngh@brookstudio.com", "laura.singh@brookstudio.com", True),  # a letter dropped
+        ("dmitri@marrtinlabs.com", "dmitri@martinlabs.com", True),  # a letter doubled, in the domain
+        ("amri@pioneerstudio.com", "amir@pioneerstudio.com", True),  # two letters swapped
+        ("robertt@meadow.com", "robertw@meadow.com", False),  # a letter changed: two colleagues named Robert
+        ("jsmith@acme.com", "jsmith2@acme.com", False),  # a digit: namesakes told apart
+        ("jane@acme.com", "jane.doe@acme.com", False),  # more than one keystroke
+    ],
+)
+def test_one_typo_apart_is_a_slip_of_the_keyboard_not_a_colleague(address_a, address_b, typo):
+    assert one_typo_apart(np.array([address_a], dtype=object), np.array([address_b], dtype=object)).tolist() == [typo]

@@ -186,6 +186,21 @@ def test_the_same_unreadable_phone_on_two_records_is_evidence_the_hub_does_not_s
     assert normalize_phone("+44202834487", "GB") == ""  # shown and written back only as E.164
 
 
+def test_a_work_address_typed_with_a_letter_missing_is_the_same_person_not_a_colleague():
+    records = frame(
+        {"record_id": "crm", "full_name": "Laura Singh", "email": "laura.sngh@brookstudio.com",
+         "company_name": "Brook Studio Co.", "city": "Boston"},
+        {"record_id": "support", "full_name": "Laura Singh", "email": "laura.singh@brookstudio.com", "city": "Boston"},
+        {"record_id": "robert-t", "full_name": "Robert Turner", "email": "robertt@brookstudio.com"},
+        {"record_id": "robert-w", "full_name": "Robert Wilson", "email": "robertw@brookstudio.com"},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["support", "golden_person_id"]
+    assert resolution.explain("crm", "support")["pair"]["evidence"]["email"][0] == "one_typo"
+    assert resolved.loc["robert-t", "golden_person_id"] != resolved.loc["robert-w", "golden_person_id"]
+
+
 def test_chain_of_fuzzy_matches_cannot_join_two_people_at_one_company():
     records = frame(
         {"record_id": "john", "first_name": "John", "last_name": "Smith", "email": "john@acme.com"},
