@@ -39,6 +39,8 @@ CLOSE_JARO_WINKLER = 0.92
 FUZZY_JARO_WINKLER = 0.80
 SIMILAR_COMPANY = 85.0
 """Edit similarity (0-100) at which two accounts' names count as one company spelt two ways."""
+_SURNAMES_COMPARED = 50
+"""Surnames on one address or phone beyond which it is a shared one without comparing them pair by pair."""
 SWAP_MARGIN = 0.05
 """How much better the crossed orientation must score before first and last name are read as swapped."""
 
@@ -84,32 +86,41 @@ class RecordContext:
 
     @cached_property
     def shared_mailbox(self) -> np.ndarray:
-        """True for records whose personal address is also on a record with a clearly different surname: a mailbox
-        two people use ('robert@flint.example' for Robert Petrov and Robert Nguyen), which proves nothing about
-        either person. Only names the records state count: a name read from the address itself ('michaell.ee+billing@'
-        reads as Michaell Ee) is the mailbox's own spelling, not a second holder."""
+        """True for records whose personal address is a mailbox two people use ('robert@flint.example' for Robert
+        Petrov and Robert Nguyen), which proves nothing about either person (`held_by_two_surnames`)."""
+        return self.held_by_two_surnames(self.features.person_email.codes)
+
+    @cached_property
+    def shared_phone(self) -> np.ndarray:
+        """True for person records whose phone is a line two people use (a company's switchboard on Nadia Müller
+        and on Nadia O'Brien), which proves nothing about either person (`held_by_two_surnames`)."""
         features = self.features
-        email = features.person_email.codes
+        return self.held_by_two_surnames(np.where(features.is_person, features.phone.codes, -1))
+
+    def held_by_two_surnames(self, codes: np.ndarray) -> np.ndarray:
+        """True for records whose value (`codes`, -1 where none) is also on a record with a clearly different
+        surname. Only names the records state count: a name read from an address ('michaell.ee+billing@' reads as
+        Michaell Ee) is the address's own spelling, not a second holder. A value held under more than
+        `_SURNAMES_COMPARED` surnames is shared without comparing them."""
         vocabulary, first, last, _ = self.name_vocabulary
-        holders = np.flatnonzero((email >= 0) & (last >= 0) & features.states_name)
-        frame = pd.DataFrame({"email": email[holders], "first": first[holders], "last": last[holders]})
-        frame = frame.drop_duplicates(["email", "last"])
-        if frame["email"].duplicated().any():
-            rows = np.arange(len(frame), dtype=np.int64)
-            left, right = pairs_in_blocks(rows, frame["email"].to_numpy(np.int64), len(frame))
-            lasts, firsts = frame["last"].to_numpy(np.int64), frame["first"].to_numpy(np.int64)
-            alike = np.fmax.reduce(
-                [
-                    jaro_winkler(vocabulary, lasts[left], lasts[right]),
-                    jaro_winkler(vocabulary, lasts[left], firsts[right]),  # names entered swapped
-                    jaro_winkler(vocabulary, firsts[left], lasts[right]),
-                ]
-            )
-            different = alike < FUZZY_JARO_WINKLER
-            shared = sorted_unique(frame["email"].to_numpy(np.int64)[left[different]])
-        else:
-            shared = np.zeros(0, dtype=np.int64)
-        return (email >= 0) & np.isin(email, shared)
+        holders = np.flatnonzero((codes >= 0) & (last >= 0) & self.features.states_name)
+        frame = pd.DataFrame({"key": codes[holders], "first": first[holders], "last": last[holders]})
+        frame = frame.drop_duplicates(["key", "last"])
+        surnames = frame.groupby("key")["last"].transform("size").to_numpy()
+        crowded = frame["key"].to_numpy(np.int64)[surnames > _SURNAMES_COMPARED]
+        frame = frame[(surnames > 1) & (surnames <= _SURNAMES_COMPARED)]
+        rows = np.arange(len(frame), dtype=np.int64)
+        left, right = pairs_in_blocks(rows, frame["key"].to_numpy(np.int64), _SURNAMES_COMPARED)
+        lasts, firsts = frame["last"].to_numpy(np.int64), frame["first"].to_numpy(np.int64)
+        alike = np.fmax.reduce(
+            [
+                jaro_winkler(vocabulary, lasts[left], lasts[right]),
+                jaro_winkler(vocabulary, lasts[left], firsts[right]),  # names entered swapped
+                jaro_winkler(vocabulary, firsts[left], lasts[right]),
+            ]
+        )
+        different = frame["key"].to_numpy(np.int64)[left[alike < FUZZY_JARO_WINKLER]]
+        return (codes >= 0) & np.isin(codes, sorted_unique(np.concatenate([crowded, different])))
 
     @cached_property
     def account_size(self) -> np.ndarray:
@@ -193,10 +204,12 @@ def _exact_levels(coded: Coded, view: PairView) -> np.ndarray:
 
 
 def phone_levels(view: PairView) -> np.ndarray:
-    """1 same number, 2 different numbers, 0 where either is empty or only one of the two could be read as E.164:
-    a number as written cannot be told apart from a read one that is the same number in another format."""
+    """1 same number, 2 different numbers, 0 where either is empty, a line two people use
+    (`RecordContext.shared_phone`), or only one of the two could be read as E.164: a number as written cannot be
+    told apart from a read one that is the same number in another format."""
     phone = view.context.features.phone
-    levels = _exact_levels(phone, view)
+    shared = view.context.shared_phone
+    levels = np.where(shared[view.left] | shared[view.right], 0, _exact_levels(phone, view))
     unread = np.append(pd.Series(phone.values, dtype="str").str.startswith(UNREAD_PHONE).to_numpy(bool), False)
     per_record = unread[phone.codes]
     return np.where((levels == 2) & (per_record[view.left] != per_record[view.right]), 0, levels).astype(np.int8)

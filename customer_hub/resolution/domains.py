@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
+from customer_hub.resolution.pair_similarity import one_slip_apart
 from customer_hub.resolution.text import map_unique, words
 
 FREE_MAIL_DOMAINS = words(
@@ -57,7 +61,27 @@ def _free_mail_mask(domains: pd.Series, extra: frozenset[str]) -> pd.Series:
     first_label = domains.str.replace(r"\..*$", "", regex=True)
     short_suffix = domains.str.fullmatch(r"[^.]+(?:\.[a-z]{2,3})+")
     family = first_label.isin(FREE_MAIL_FAMILIES) & short_suffix
-    return domains.isin(FREE_MAIL_DOMAINS | extra) | family
+    providers = FREE_MAIL_DOMAINS | extra
+    return domains.isin(providers) | family | _mistyped_providers(domains, sorted(providers))
+
+
+_MISTYPED_PROVIDER_MIN = 8
+"""Shorter domains are not read as a mistyped provider: 'gmx.at' and 'gmx.it' are both somebody's."""
+
+
+def _mistyped_providers(domains: pd.Series, providers: list[str]) -> np.ndarray:
+    """True where a domain is a provider's typed with a slip of the keyboard ('ahoo.com', 'gmial.com',
+    `one_slip_apart`): the address is someone's personal one, mistyped, and no company's domain."""
+    mistyped = np.zeros(len(domains), dtype=bool)
+    candidates = np.flatnonzero((domains.str.len() >= _MISTYPED_PROVIDER_MIN).to_numpy(dtype=bool))
+    if not len(candidates):
+        return mistyped
+    typed = domains.to_numpy(dtype=object)[candidates]
+    edits = process.cdist(typed, providers, scorer=DamerauLevenshtein.distance, score_cutoff=1, workers=-1)
+    rows, columns = np.nonzero(np.asarray(edits) == 1)
+    slips = one_slip_apart(typed[rows], np.asarray(providers, dtype=object)[columns])
+    mistyped[candidates[rows[slips]]] = True
+    return mistyped
 
 
 def free_mail_mask(domains: pd.Series, extra: Iterable[str] = ()) -> pd.Series:

@@ -13,9 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein, Hamming
 
+from customer_hub.resolution.pair_similarity import one_slip_apart
 from customer_hub.resolution.text import map_unique, squash_spaces, words
 
 ROLE_MAILBOXES = words(
@@ -69,16 +68,11 @@ def is_role_mailbox(value: str | None, extra_role_mailboxes: Iterable[str] = ())
 
 
 def one_typo_apart(addresses_a: np.ndarray, addresses_b: np.ndarray) -> np.ndarray:
-    """Per pair, whether two different addresses are one slip of the keyboard apart: a letter dropped or doubled,
-    two letters swapped ('laura.sngh@' for 'laura.singh@', 'martinlabs.com' typed 'marrtinlabs.com'). A letter
-    changed for another is not counted, nor any digit: 'robertt@' and 'robertw@', 'jsmith@' and 'jsmith2@' are how
-    a company tells colleagues with one first name, or namesakes, apart."""
-    typo = np.zeros(len(addresses_a), dtype=bool)
-    if not len(addresses_a):
-        return typo
-    edits = process.cpdist(addresses_a, addresses_b, scorer=DamerauLevenshtein.distance, score_cutoff=1, workers=-1)
-    near = np.flatnonzero(np.asarray(edits) == 1)  # few: only these are read letter by letter
-    for position, a, b in zip(near.tolist(), addresses_a[near].tolist(), addresses_b[near].tolist(), strict=True):
-        substituted = len(a) == len(b) and Hamming.distance(a, b) == 1
-        typo[position] = not substituted and _DIGITS.sub("", a) == _DIGITS.sub("", b)
+    """Per pair, whether two different addresses are one slip of the keyboard apart (`one_slip_apart`: a letter
+    dropped, doubled, two swapped: 'laura.sngh@' for 'laura.singh@', 'marrtinlabs.com' for 'martinlabs.com') with
+    the same digits. A changed letter or a digit is how a company tells colleagues with one first name ('robertt@',
+    'robertw@') or namesakes ('jsmith@', 'jsmith2@') apart."""
+    typo = one_slip_apart(addresses_a, addresses_b)
+    for position in np.flatnonzero(typo).tolist():
+        typo[position] = _DIGITS.sub("", addresses_a[position]) == _DIGITS.sub("", addresses_b[position])
     return typo

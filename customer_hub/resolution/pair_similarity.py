@@ -14,7 +14,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, Hamming, JaroWinkler
 
 from customer_hub.resolution.sorted_values import sorted_unique
 
@@ -66,6 +66,22 @@ def damerau_levenshtein(vocabulary: np.ndarray, codes_a: np.ndarray, codes_b: np
         ).astype(np.float64)
     out = _spread(distances, index, codes_a, codes_b)
     return np.where((codes_a >= 0) & (codes_a == codes_b), 0.0, out)
+
+
+def one_slip_apart(values_a: np.ndarray, values_b: np.ndarray) -> np.ndarray:
+    """Per pair, whether two strings are one slip of the keyboard apart: a character dropped or doubled, or two
+    swapped ('sngh' / 'singh', 'ahoo.com' / 'yahoo.com'). A character changed for another is not a slip: it is
+    how 'robertt' and 'robertw' differ. Only pairs one edit apart are read character by character."""
+    slips = np.zeros(len(values_a), dtype=bool)
+    if not len(values_a):
+        return slips
+    edits = np.asarray(
+        process.cpdist(values_a, values_b, scorer=DamerauLevenshtein.distance, score_cutoff=1, workers=-1)
+    )
+    for position in np.flatnonzero(edits == 1).tolist():
+        a, b = values_a[position], values_b[position]
+        slips[position] = len(a) != len(b) or Hamming.distance(a, b) != 1
+    return slips
 
 
 def phonetic_codes(vocabulary: np.ndarray) -> np.ndarray:

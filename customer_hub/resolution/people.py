@@ -148,11 +148,14 @@ TRAINING_SESSIONS: tuple[TrainingSession, ...] = (
     TrainingSession(
         "account",
         lambda c: np.where(c.features.has_account_evidence, c.account, -1),
-        frozenset({"account", "email", "phone"}),
+        frozenset({"account", "email", "phone", "street", "postcode", "city", "country"}),
     ),
     TrainingSession("birth date", lambda c: c.features.birth_date.codes, frozenset({"birth_date"})),
 )
-"""Expectation-maximisation sessions: pairs of one key train m for the comparisons the key does not fix."""
+"""Expectation-maximisation sessions: pairs of one key train m for the comparisons the key does not fix. A key fixes
+what its non-matches share too: colleagues share an account and, at one office, its street, postcode and city, so
+the account session trains names only (trained on places, its 'match' class became 'same office', and a different
+surname weighed under two bits against a person)."""
 
 
 def _sorted_neighbours(context: RecordContext, people: np.ndarray, window: int) -> Keys:

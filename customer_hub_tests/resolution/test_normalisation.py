@@ -6,7 +6,7 @@ import pytest
 
 from customer_hub.resolution import resolve_with_review
 from customer_hub.resolution.companies import normalize_company_name
-from customer_hub.resolution.domains import is_free_mail, normalize_domain
+from customer_hub.resolution.domains import free_mail_mask, is_free_mail, normalize_domain
 from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails, one_typo_apart
 from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import normalize_phone, normalize_phones
@@ -217,3 +217,11 @@ def test_phones_read_ahead_link_records_as_phones_read_now():
 )
 def test_one_typo_apart_is_a_slip_of_the_keyboard_not_a_colleague(address_a, address_b, typo):
     assert one_typo_apart(np.array([address_a], dtype=object), np.array([address_b], dtype=object)).tolist() == [typo]
+
+
+@pytest.mark.parametrize(
+    ("domain", "free"),
+    [("ahoo.com", True), ("gmial.com", True), ("hotmaill.com", True), ("martinlabs.com", False), ("gmx.it", True)],
+)
+def test_a_mailbox_provider_typed_with_a_slip_is_still_no_company(domain, free):
+    assert free_mail_mask(pd.Series([domain])).tolist() == [free]

@@ -201,6 +201,19 @@ def test_a_work_address_typed_with_a_letter_missing_is_the_same_person_not_a_col
     assert resolved.loc["robert-t", "golden_person_id"] != resolved.loc["robert-w", "golden_person_id"]
 
 
+def test_a_switchboard_two_colleagues_share_is_no_evidence_that_they_are_one_person():
+    records = frame(
+        {"record_id": "mueller", "full_name": "Nadia Müller", "phone": "+33 1 16 65 43 00", "city": "Paris",
+         "email": "nadia@pewtersnowdrop.fr", "company_name": "Pewtersnowdrop"},
+        {"record_id": "obrien", "full_name": "Nadia O'Brien", "phone": "+33 1 16 65 43 00", "city": "Paris",
+         "company_name": "Pewtersnowdrop"},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["mueller", "golden_person_id"] != resolved.loc["obrien", "golden_person_id"]
+    assert "phone" not in resolution.explain("mueller", "obrien")["pair"]["evidence"]
+
+
 def test_chain_of_fuzzy_matches_cannot_join_two_people_at_one_company():
     records = frame(
         {"record_id": "john", "first_name": "John", "last_name": "Smith", "email": "john@acme.com"},
