@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from customer_hub.resolution.birth_dates import normalize_birth_dates
+from customer_hub.resolution.blocking import pairs_in_blocks
 from customer_hub.resolution.companies import names_a_company, normalize_company_names
 from customer_hub.resolution.domains import free_mail_mask, normalize_domains
 from customer_hub.resolution.emails import normalize_emails
 from customer_hub.resolution.names import normalize_person_names, split_full_names
+from customer_hub.resolution.pair_similarity import one_slip_apart
 from customer_hub.resolution.phones import e164_coded
 from customer_hub.resolution.places import (
     normalize_cities,
@@ -26,6 +28,7 @@ from customer_hub.resolution.places import (
 )
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.text import Coded, as_text
+from customer_hub.resolution.union_find import connected_components
 
 _TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
 
@@ -209,6 +212,36 @@ def _phones(records: pd.DataFrame, country: Coded, settings: ResolutionSettings)
     return e164_coded(_column(records, "phone"), country, settings.default_phone_region)
 
 
+def _domains_read_through_slips(company: Coded, domain: Coded) -> Coded:
+    """Company domains one slip of the keyboard (`one_slip_apart`) from another domain found under the same company
+    name, read as the more common of the two: a work address typed 'karen@pririezenith.de' at Prairiezenith would
+    otherwise give the company a second domain, and a name that two domains carry is trusted for neither."""
+    both = np.flatnonzero(company.present() & domain.present())
+    pairs = pd.DataFrame({"name": company.codes[both], "domain": domain.codes[both]}).drop_duplicates()
+    if not pairs["name"].duplicated().any():
+        return domain
+    rows = np.arange(len(pairs), dtype=np.int64)
+    left, right = pairs_in_blocks(rows, pairs["name"].to_numpy(np.int64), _DOMAINS_PER_NAME)
+    domains_a, domains_b = pairs["domain"].to_numpy(np.int64)[left], pairs["domain"].to_numpy(np.int64)[right]
+    values = np.asarray(domain.values, dtype=object)
+    slips = one_slip_apart(values[domains_a], values[domains_b])
+    if not slips.any():
+        return domain
+    held = np.bincount(domain.codes[domain.present()], minlength=len(values))
+    a, b = domains_a[slips], domains_b[slips]
+    rare, common = np.where(held[a] < held[b], a, b), np.where(held[a] < held[b], b, a)
+    labels = connected_components(len(values), rare, common)  # a chain of slips reads as its most common domain
+    order = np.lexsort((np.arange(len(values)), -held))
+    first = np.full(len(values), len(values), dtype=np.int64)
+    np.minimum.at(first, labels[order], np.arange(len(values)))
+    read_as = order[first[labels]]
+    return Coded(np.where(domain.codes >= 0, read_as[np.maximum(domain.codes, 0)], -1), domain.values)
+
+
+_DOMAINS_PER_NAME = 20
+"""Distinct domains under one company name beyond which the name is not searched for mistyped ones."""
+
+
 UNREAD_PHONE = "unread:"
 """Marks a phone matching compares as written because it could not be read as E.164 (`_phones_as_compared`)."""
 
@@ -288,6 +321,7 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
     is_named, own_name = names_a_person(full_name, fields.company, personal & fields.email_is_free)
     first, last, full_name, name_key = (part.where(is_named) for part in (first, last, full_name, name_key))
     company = fields.company.where(~own_name)
+    company_domain = _domains_read_through_slips(company, fields.company_domain)
 
     shared = as_text(_column(records, "shared_keys")).str.strip()
     shared = SharedKeys.split(shared[(shared != "").to_numpy(dtype=bool, copy=True)])
@@ -307,7 +341,7 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         first_initial=_initials(first),
         last_initial=_initials(last),
         company=company,
-        company_domain=fields.company_domain,
+        company_domain=company_domain,
         phone=_phones_as_compared(records, fields.phone),
         street=Coded.normalise(_column(records, "street"), normalize_streets),
         city=Coded.normalise(_column(records, "city"), normalize_cities),
@@ -316,6 +350,6 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         birth_date=Coded.normalise(_column(records, "birth_date"), normalize_birth_dates),
         shared_keys=shared,
         is_person=is_person,
-        has_account_evidence=company.present() | fields.company_domain.present() | has_shared_key,
+        has_account_evidence=company.present() | company_domain.present() | has_shared_key,
         states_name=~unnamed & full_name.present(),
     )

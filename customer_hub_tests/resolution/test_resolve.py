@@ -225,6 +225,19 @@ def test_chain_of_fuzzy_matches_cannot_join_two_people_at_one_company():
     assert resolved.loc["john", "golden_person_id"] != resolved.loc["jane", "golden_person_id"]
 
 
+def test_a_work_address_whose_domain_was_typed_with_a_slip_still_joins_its_company():
+    records = frame(
+        {"record_id": "company", "company_name": "Prairiezenith", "company_domain": "prairiezenith.de",
+         "is_account_only": True},
+        {"record_id": "chloe", "full_name": "Chloe Green", "email": "chloeg@prairiezenith.de",
+         "company_name": "Prairiezenith"},
+        {"record_id": "karen", "full_name": "Karen Smith", "email": "karens@pririezenith.de",
+         "company_name": "Prairiezenith Corporation"},
+    )  # fmt: skip
+    resolved = by_id(resolve(records))
+    assert resolved.loc["karen", "golden_customer_id"] == resolved.loc["company", "golden_customer_id"]
+
+
 def test_namesake_companies_with_different_domains_stay_apart():
     records = frame(
         {
