@@ -78,9 +78,10 @@ def format_explanation(explained: Mapping[str, Any]) -> str:
     pair = explained.get("pair")
     if pair:
         lines.append(f"{'prior (how often two records are one person)':<46} {pair['prior']:+7.2f}")
-        for name, (level, weight) in pair["evidence"].items() if isinstance(pair["evidence"], dict) else []:
-            if name == "names_swapped":
+        for name, said in pair["evidence"].items() if isinstance(pair["evidence"], dict) else []:
+            if name == "names_swapped":  # a flag beside the levels, said below them
                 continue
+            level, weight = said
             bar = ("+" if weight > 0 else "-") * min(int(abs(weight)), 20)
             lines.append(f"  {name:<14} {level:<28} {weight:+7.2f}  {bar}")
         if pair["evidence"].get("names_swapped"):

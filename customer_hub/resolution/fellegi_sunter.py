@@ -67,14 +67,22 @@ class MatchModel:
         not say. `left` gives each pair's first record, whose value frequency adjusts exact agreements."""
         weights = np.zeros(levels.shape, dtype=np.float32)  # ten weights a pair, millions of pairs: 0.01 bit is plenty
         for column in range(len(self.comparisons)):
-            table = np.log2(self.m[column]) - np.log2(self.u[column])
-            table[0] = 0.0
+            table = self.level_weights(column)
             weights[:, column] = table[levels[:, column]]
             frequency = self.term_frequency[column]
             if frequency is not None:
                 exact = np.flatnonzero(levels[:, column] == 1)
                 weights[exact, column] += np.log2(self.u[column][1]) - np.log2(frequency[left[exact]])
         return weights
+
+    def level_weights(self, column: int) -> np.ndarray:
+        """log2(m / u) per level of one comparison (0 for 'does not say'), no partial agreement weighing more than
+        the exact one: a level random pairs never reached in training has u at its floor, and an address one
+        typo from another would otherwise prove more than the same address."""
+        table = np.log2(self.m[column]) - np.log2(self.u[column])
+        table[0] = 0.0
+        table[2:-1] = np.minimum(table[2:-1], table[1])
+        return table
 
     @property
     def prior_weight(self) -> float:
@@ -134,7 +142,7 @@ class MatchModel:
                     level: {
                         "m": round(float(self.m[column][index]), 6),
                         "u": round(float(self.u[column][index]), 8),
-                        "weight": round(float(np.log2(self.m[column][index] / self.u[column][index])), 2),
+                        "weight": round(float(self.level_weights(column)[index]), 2),
                     }
                     for index, level in enumerate(comparison.levels, start=1)
                 }

@@ -147,6 +147,20 @@ def test_explain_shows_the_waterfall_behind_a_link_and_why_a_pair_stays_apart(en
         explain_records(engine, config, "hubspot:contacts:1", "nope:x:1")
 
 
+def test_explain_prints_a_pair_whose_names_were_compared_the_other_way_round():
+    explained = {
+        "record_a": {"record_id": "hubspot:contacts:1", "full_name": "Santos Fatima"},
+        "record_b": {"record_id": "intercom:contacts:2", "full_name": "Fatima Santos"},
+        "pair": {"prior": -14.2, "evidence": {"first_name": ["exact", 6.1], "last_name": ["exact", 6.4],
+                                              "names_swapped": True},
+                 "match_weight": -1.7, "probability": 0.24},
+        "auto_merge_threshold": 0.92, "review_threshold": 0.8, "same_person": False, "same_customer": False,
+        "placed_by": {"hubspot:contacts:1": {"rule": "singleton", "linked_to": None}},
+    }  # fmt: skip
+    text = format_explanation(explained)
+    assert "first_name" in text and "(first and last name compared the other way round)" in text
+
+
 @BOTH_BACKENDS
 def test_two_golden_runs_at_once_write_each_event_once(engine, land, run, config, monkeypatch):
     """A second run saves while the first is still resolving: the first must not save over it (duplicate history,
