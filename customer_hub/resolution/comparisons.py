@@ -97,6 +97,14 @@ class RecordContext:
         features = self.features
         return self.held_by_two_surnames(np.where(features.is_person, features.phone.codes, -1))
 
+    @cached_property
+    def unread_phone(self) -> np.ndarray:
+        """True for records whose phone is compared as written, libphonenumber having rejected it
+        (`prepare.UNREAD_PHONE`); worked out once, not for every chunk of pairs scored."""
+        phone = self.features.phone
+        unread = pd.Series(phone.values, dtype="str").str.startswith(UNREAD_PHONE).to_numpy(bool)
+        return np.append(unread, False)[phone.codes]
+
     def held_by_two_surnames(self, codes: np.ndarray) -> np.ndarray:
         """True for records whose value (`codes`, -1 where none) is also on a record with a clearly different
         surname. Only names the records state count: a name read from an address ('michaell.ee+billing@' reads as
@@ -207,12 +215,10 @@ def phone_levels(view: PairView) -> np.ndarray:
     """1 same number, 2 different numbers, 0 where either is empty, a line two people use
     (`RecordContext.shared_phone`), or only one of the two could be read as E.164: a number as written cannot be
     told apart from a read one that is the same number in another format."""
-    phone = view.context.features.phone
-    shared = view.context.shared_phone
-    levels = np.where(shared[view.left] | shared[view.right], 0, _exact_levels(phone, view))
-    unread = np.append(pd.Series(phone.values, dtype="str").str.startswith(UNREAD_PHONE).to_numpy(bool), False)
-    per_record = unread[phone.codes]
-    return np.where((levels == 2) & (per_record[view.left] != per_record[view.right]), 0, levels).astype(np.int8)
+    context = view.context
+    shared, unread = context.shared_phone, context.unread_phone
+    levels = np.where(shared[view.left] | shared[view.right], 0, _exact_levels(context.features.phone, view))
+    return np.where((levels == 2) & (unread[view.left] != unread[view.right]), 0, levels).astype(np.int8)
 
 
 def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0, edits_max: int = -1) -> np.ndarray:
