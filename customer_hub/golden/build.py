@@ -32,7 +32,7 @@ from customer_hub.resolution.fellegi_sunter import estimates_fit
 from customer_hub.resolution.prepare import STORED_E164
 from customer_hub.resolution.stable_ids import XREF_COLUMNS
 from customer_hub.spokes.canonical import IDENTITY_FIELDS
-from customer_hub.store import frames, golden_store, keyed
+from customer_hub.store import frames, golden_store, keyed, resolution_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -442,7 +442,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         full = True
     consumed = -1 if full or state is None else state.revision
 
-    records = frames.resolution_frame(engine)
+    records = resolution_snapshot.resolution_frame(engine, rebuild=full)
     if not read_with(engine, config.matching):  # phones read under other settings: matching reads them again
         records = records.drop(columns=[STORED_E164])
     log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))

@@ -107,15 +107,30 @@ def records_revision(engine: Engine) -> int:
 
 def resolution_frame(engine: Engine) -> pd.DataFrame:
     """Every live record's matching fields (`resolution_input`), column-wise, in record-id order, with the
-    revision that last changed each. The text fields are Arrow text whatever a batch held: a batch in which a field
-    is always empty (one tool's records) would leave it Python objects, twice the memory at scale."""
-    frame = read_frame(engine, select(resolution_input).order_by(resolution_input.c.record_id))
-    for field in RESOLUTION_TEXT_FIELDS:
+    revision that last changed each, read row by row through the driver; a golden run reads them through
+    `resolution_snapshot`, which gives the same frame."""
+    query = select(resolution_input).order_by(resolution_input.c.record_id)
+    return in_record_order(typed_resolution_rows(read_frame(engine, query)))
+
+
+def typed_resolution_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """`resolution_input` rows as read by `read_frame`, with the column types matching expects. The text fields are
+    Arrow text whatever a batch held: a batch in which a field is always empty (one tool's records) would leave it
+    Python objects, twice the memory at scale."""
+    for field in ("record_id", "source_system", "source_object", "source_id", *RESOLUTION_TEXT_FIELDS, "phone_e164"):
         frame[field] = frame[field].astype("str")
     frame["is_account_only"] = frame["is_account_only"].astype(bool)
     frame["source_updated_at"] = pd.to_datetime(frame["source_updated_at"], utc=True)
     frame["revision"] = frame["revision"].astype("int64")
     return frame
+
+
+def in_record_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by record id as Python orders text (by code point), on every backend: a database orders by its
+    collation, and matching must see the records in one order however they were read."""
+    if frame["record_id"].is_monotonic_increasing:  # as SQLite, and most collations on the hub's ids, give them
+        return frame.reset_index(drop=True)
+    return frame.sort_values("record_id", kind="stable", ignore_index=True)
 
 
 def xref_frame(engine: Engine) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
-from customer_hub.store import keyed
+from customer_hub.store import keyed, resolution_snapshot
 from customer_hub.store.landing import about_customers
 from customer_hub.store.planner_statistics import refresh_statistics
 from customer_hub.store.schema import (
@@ -131,6 +131,8 @@ def save_customer_records(
     with engine.begin() as conn:
         phone_rows = [{"record_id": record, "phone_e164": phone} for record, phone in (phones or {}).items()]
         keyed.update_keys(conn, resolution_input, resolution_input.c.record_id, phone_rows)
+        if phone_rows:  # rows changed without a new revision: a golden run's kept copy of them is stale
+            resolution_snapshot.drop(conn)
         keyed.update_keys(conn, customer_records, customer_records.c.record_id, read_again)
         if full:
             conn.execute(delete(customer_records))

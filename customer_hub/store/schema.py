@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -246,6 +247,19 @@ resolution_input = Table(
     Column("revision", Integer, nullable=False, index=True, doc="the customer-records run that last changed it"),
     comment="the live records' fields matching compares, one column each: a golden run reads them column-wise "
     "instead of decoding every record's attributes; kept by the customer-records step beside customer_records",
+)
+
+resolution_snapshot = Table(
+    "resolution_snapshot",
+    metadata,
+    Column("name", String(32), primary_key=True, doc="which frame: 'resolution_input'"),
+    Column("revision", Integer, nullable=False, doc="the newest record revision it holds"),
+    Column("records", Integer, nullable=False),
+    Column("frame", LargeBinary, nullable=False, doc="the frame as a zstd-compressed Arrow IPC stream"),
+    Column("written_at", UtcDateTime, nullable=False),
+    comment="resolution_input as a golden run last read it, column-wise in one value: the next run reads it with "
+    "the rows changed since (by revision) instead of every row through the driver; a cache, checked against the "
+    "live row count and rebuilt from resolution_input whenever it does not add up",
 )
 
 derived_state = Table(
