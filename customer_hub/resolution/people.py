@@ -27,7 +27,7 @@ from customer_hub.resolution.comparisons import (
     comparison_levels,
 )
 from customer_hub.resolution.emails import one_typo_apart
-from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
+from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, random_pairs, train
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.union_find import connected_components
@@ -349,7 +349,7 @@ def link_people(
         )
         levels, weights, swapped = score_pairs(model, context, left, right)
         if estimated is None:
-            model = _with_prior(model, weights, len(people), settings)
+            model = _with_prior(model, context, people, (left, right, weights), settings)
         probability = model.probability(weights)
         log.info(
             "match model: prior %.2e, %d pairs at or above auto-merge %.2f, %d for review",
@@ -384,5 +384,23 @@ def link_people(
     return PeopleResult(clustering, scored.take(~automatic), model, report)
 
 
-def _with_prior(model: MatchModel, weights: np.ndarray, people: int, settings: ResolutionSettings) -> MatchModel:
-    return replace(model, prior=estimate_prior(model, weights, people, settings.model))
+def _with_prior(
+    model: MatchModel,
+    context: RecordContext,
+    people: np.ndarray,
+    scored: tuple[np.ndarray, np.ndarray, np.ndarray],
+    settings: ResolutionSettings,
+) -> MatchModel:
+    """The model with the prior estimated over every pair of `people`: the `scored` candidate pairs (left, right,
+    weights) and a random sample of the pairs blocking did not propose (`model.random_pairs` drawn, the candidates
+    among them left out), scored like them."""
+    left, right, weights = scored
+    size = np.int64(context.features.size)
+    rng = np.random.default_rng(settings.model.seed + 1)  # not the pairs u was counted on
+    first, second = random_pairs(len(people), settings.model.random_pairs, rng)
+    low, high = np.minimum(people[first], people[second]), np.maximum(people[first], people[second])
+    proposed = np.minimum(left, right) * size + np.maximum(left, right)
+    outside = ~np.isin(low * size + high, proposed)
+    _, sample, _ = score_pairs(model, context, low[outside], high[outside])
+    unscored = sample.sum(axis=1, dtype=np.float64)
+    return replace(model, prior=estimate_prior(model, weights, len(people), settings.model, unscored))

@@ -18,3 +18,21 @@ def test_no_partial_agreement_weighs_more_than_the_same_value():
     weights = model.weights(np.array([[1], [2], [3], [4]], dtype=np.int8), np.zeros(4, dtype=np.int64))[:, 0]
     assert weights[1] == weights[0] > weights[2] > 0 > weights[3]
     assert model.parameters()["comparisons"]["email"]["one_typo"]["weight"] == round(float(weights[0]), 2)
+
+
+def test_the_prior_counts_the_matches_blocking_did_not_propose():
+    """One person on many records fills a block past its cap, so most of their pairs are never scored: the prior
+    must count them through the sample of unscored pairs, or it stays capped at the candidates' share of all
+    pairs and keeps apart records whose every field agrees."""
+    from customer_hub.resolution.fellegi_sunter import estimate_prior
+    from customer_hub.resolution.settings import ModelSettings
+
+    settings = ModelSettings()
+    scored = np.full((100, 1), 30.0)  # 100 candidate pairs, all certain matches
+    sample = np.where(np.arange(1_000) < 10, 30.0, -30.0)  # 1% of the unscored pairs are matches too
+    model = MatchModel((), (), (), settings.prior_match_probability, (), {}, ())
+    candidates_only = estimate_prior(model, scored, 1_000, settings)
+    everything = estimate_prior(model, scored, 1_000, settings, sample)
+    # 100 + 1% of the 499,400 unscored pairs, over 499,500 pairs (and a little smoothing)
+    assert 0.009 < everything < 0.011
+    assert everything > 20 * candidates_only
