@@ -29,7 +29,7 @@ from sqlalchemy import Engine, Table, func, select
 from customer_hub.export.columns import arrow_schema, describe_table, to_batch
 from customer_hub.export.settings import export_settings
 from customer_hub.key_shapes import mask_key_shapes
-from customer_hub.store.schema import landed_records, metadata, oauth_tokens, schema_snapshots
+from customer_hub.store.schema import landed_records, metadata, oauth_tokens, resolution_snapshot, schema_snapshots
 
 if TYPE_CHECKING:  # customer_hub.config validates the export section with ExportSettings: no import cycle
     from customer_hub.config import HubConfig
@@ -37,8 +37,9 @@ if TYPE_CHECKING:  # customer_hub.config validates the export section with Expor
 MANIFEST = "manifest.json"
 SCHEMA = "schema.json"
 FORMAT_VERSION = 1
-EXCLUDED_TABLES = (oauth_tokens.name,)
-"""Tables never exported, and why: oauth_tokens holds live credentials."""
+EXCLUDED_TABLES = (oauth_tokens.name, resolution_snapshot.name)
+"""Tables never exported, and why: oauth_tokens holds live credentials; resolution_snapshot is a binary copy of
+`resolution_input` that the next golden run makes again."""
 _BATCH = 5_000
 ERROR_COLUMNS = {"integration_health_log": ("error",), "alert_outbox": ("last_error",), "onboarding_flows": ("error",)}
 """Error texts may quote a vendor's masked echo of a key; rows written before that was redacted at the source are

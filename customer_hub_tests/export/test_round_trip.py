@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import JSON, Boolean, Float, Integer, Table, insert, select
+from sqlalchemy import JSON, Boolean, Float, Integer, LargeBinary, Table, insert, select
 
 from customer_hub.export.monthly import export_hub, exported_tables
 from customer_hub.export.reimport import ExportImportError, import_export
@@ -34,6 +34,8 @@ def _value(table: Table, column, i: int):
         }
     if isinstance(kind, Boolean):
         return i % 2 == 0
+    if isinstance(kind, LargeBinary):
+        return bytes([i, 0, 255])
     if isinstance(kind, Integer):
         return i + 1 if column.primary_key else (i * 7919) - 3
     if isinstance(kind, Float):
