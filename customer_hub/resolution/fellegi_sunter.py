@@ -46,6 +46,10 @@ class TrainingSession:
     fixes: frozenset[str]
 
 
+_NAME_PARTS = ("first_name", "last_name")
+"""The comparisons whose values trade places when a pair's names are read swapped."""
+
+
 @dataclass(frozen=True)
 class MatchModel:
     """Estimated m and u per comparison level (arrays indexed by level, entry 0 unused), the prior match
@@ -62,17 +66,32 @@ class MatchModel:
     """Per comparison with term frequencies, the number of values they are shares of: the population the model was
     trained on, kept with it so that a value's weight moves only when that value's own count does."""
 
-    def weights(self, levels: np.ndarray, left: np.ndarray) -> np.ndarray:
+    def weights(
+        self, levels: np.ndarray, left: np.ndarray, right: np.ndarray | None = None, swapped: np.ndarray | None = None
+    ) -> np.ndarray:
         """Match weight in bits of every comparison for every pair (pairs x comparisons); 0 where a record does
-        not say. `left` gives each pair's first record, whose value frequency adjusts exact agreements."""
+        not say. `left` gives each pair's first record, whose value frequency adjusts exact agreements. Where a
+        pair's names were read `swapped`, an exact first name is the `right` record's last name: it weighs as the
+        more common of the two uses, or a surname written in the first-name field ('Yoshizawa Hideo') would count
+        as a rare first name."""
         weights = np.zeros(levels.shape, dtype=np.float32)  # ten weights a pair, millions of pairs: 0.01 bit is plenty
+        names = [comparison.name for comparison in self.comparisons]
+        partner: dict[int, int] = {}
+        if all(part in names for part in _NAME_PARTS):
+            first, last = (names.index(part) for part in _NAME_PARTS)
+            partner = {first: last, last: first}
         for column in range(len(self.comparisons)):
             table = self.level_weights(column)
             weights[:, column] = table[levels[:, column]]
             frequency = self.term_frequency[column]
             if frequency is not None:
                 exact = np.flatnonzero(levels[:, column] == 1)
-                weights[exact, column] += np.log2(self.u[column][1]) - np.log2(frequency[left[exact]])
+                used = frequency[left[exact]]
+                other = self.term_frequency[partner[column]] if column in partner else None
+                if other is not None and swapped is not None and right is not None:
+                    crossed = swapped[exact]
+                    used = np.where(crossed, np.maximum(used, other[right[exact]]), used)
+                weights[exact, column] += np.log2(self.u[column][1]) - np.log2(used)
         return weights
 
     def level_weights(self, column: int) -> np.ndarray:

@@ -297,7 +297,7 @@ def score_pairs(
         chunk_left, chunk_right = left[start : start + _SCORING_CHUNK], right[start : start + _SCORING_CHUNK]
         chunk_levels, chunk_swapped = comparison_levels(model.comparisons, context, chunk_left, chunk_right)
         levels.append(chunk_levels)
-        weights.append(model.weights(chunk_levels, chunk_left))
+        weights.append(model.weights(chunk_levels, chunk_left, chunk_right, chunk_swapped))
         swapped.append(chunk_swapped)
     return np.concatenate(levels), np.concatenate(weights), np.concatenate(swapped)
 
