@@ -273,3 +273,45 @@ def attach_people(
                     own = inherits & (person == person[record])
                     final[own] = np.flatnonzero(own)[0]
     return final
+
+
+def accounts_named_after_people(
+    features: Features,
+    person: np.ndarray,
+    account: np.ndarray,
+    unplaced: np.ndarray,
+    keep_apart: Sequence[tuple[int, int]] = (),
+) -> Links:
+    """Links from records nothing else places (`unplaced`: no person named, no company evidence shared with any
+    other record) whose company name is a person's name to a record of that person: an Asana project 'Priya
+    Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, an individual customer whose
+    own records carry no company name. The name must point at one person: the only one in the hub who states it,
+    or else the only individual customer among them (a company's projects are named after the company, so a
+    namesake who is a contact at one is not who the project is for). Two individual Priya Millers leave the project
+    alone, and so does a steward's customer-level keep-apart naming the record. `account` is each record's account
+    label, to tell individuals (an account no record gives a company name or domain) from company contacts."""
+    keys = features.name_key
+    named = np.zeros(features.size, dtype=bool)
+    named[account[features.company.present() | features.company_domain.present()]] = True
+    holders = np.flatnonzero(features.is_person & features.states_name & keys.present())
+    people = pd.DataFrame(
+        {
+            "key": keys.text(holders),
+            "person": person[holders],
+            "record": holders,
+            "individual": ~named[account[holders]],
+        }
+    )
+    anyone = people.groupby("key").agg(people=("person", "nunique"), record=("record", "min"))
+    individuals = (
+        people[people["individual"]].groupby("key").agg(people=("person", "nunique"), record=("record", "min"))
+    )
+    partner_of = anyone.loc[anyone["people"] == 1, "record"].combine_first(
+        individuals.loc[individuals["people"] == 1, "record"]
+    )
+    decided = np.zeros(features.size, dtype=bool)
+    decided[[record for pair in keep_apart for record in pair]] = True
+    candidates = np.flatnonzero(unplaced & features.company_as_name.present() & ~decided)
+    partner = partner_of.reindex(features.company_as_name.text(candidates)).to_numpy(dtype=np.float64)
+    found = ~np.isnan(partner)
+    return Links.of(candidates[found], partner[found].astype(np.int64), 0.95, "named_after_person")

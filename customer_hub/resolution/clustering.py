@@ -24,6 +24,7 @@ RULES = (
     "company_name",
     "same_person_company",
     "company_name_fuzzy",
+    "named_after_person",
     "probabilistic",
 )
 """Every `match_rule`, most specific first: between links of equal confidence the earlier rule explains a record
@@ -35,6 +36,7 @@ _CONSTANT_SCORES = {
     "shared_key": '{"shared_key": 100}',
     "company_domain": '{"domain": 100}',
     "company_name": '{"company": 100}',
+    "named_after_person": '{"named_after_person": 100}',
 }
 
 

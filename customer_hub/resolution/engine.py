@@ -17,7 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from customer_hub.resolution.accounts import attach_people, link_accounts, link_accounts_through_people
+from customer_hub.resolution.accounts import (
+    accounts_named_after_people,
+    attach_people,
+    link_accounts,
+    link_accounts_through_people,
+)
 from customer_hub.resolution.blocking import BlockingReport
 from customer_hub.resolution.clustering import Links
 from customer_hub.resolution.comparisons import RecordContext
@@ -181,10 +186,18 @@ def resolve_with_review(
     account_labels = attach_people(
         joined.labels, features.has_account_evidence | clustered, people.labels, is_person, decisions.customer_apart
     )
+    alone = np.bincount(account_labels, minlength=size)[account_labels] == 1
+    unplaced = alone & ~is_person & ~features.company_domain.present()
+    named_after = accounts_named_after_people(
+        features, people.labels, account_labels, unplaced, decisions.customer_apart
+    )
+    account_labels[named_after.a] = account_labels[named_after.b]
 
     record_id = features.record_id
     order = record_id.argsort().to_numpy()
-    best = _explanations(size, people.links, Links.concat(accounts.clustering.links, joined.links), is_person)
+    best = _explanations(
+        size, people.links, Links.concat(accounts.clustering.links, joined.links, named_after), is_person
+    )
     linked = best.b >= 0
     output = pd.DataFrame(
         {

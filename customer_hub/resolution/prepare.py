@@ -69,6 +69,10 @@ class Features:
     states_name: np.ndarray
     """True where the record's name is its own (given or in its full name), False where it was read from its
     address ('chloe.cook@') or there is none."""
+    company_as_name: Coded
+    """The company name read as a person's name, as a `name_key` ('Miller, Priya' and 'Priya Miller' both read
+    'miller priya'): empty where it is no two-part name or ends in a legal form. An Asana project or a QuickBooks
+    customer for an individual is named after the person."""
 
     @property
     def size(self) -> int:
@@ -309,6 +313,20 @@ class SharedKeys:
         return flags
 
 
+def _company_as_name(records: pd.DataFrame) -> Coded:
+    """Each record's company name read as a person's full name ('Miller, Priya' last name first), as a name key
+    like `joined_names` makes; empty where the name has fewer than two parts or ends in a legal form."""
+
+    def keys(names: pd.Series) -> pd.Series:
+        split = split_full_names(names)
+        first, last = split["first_name"], split["last_name"]
+        readable = (first != "") & (last != "") & ~names_a_company(first + " " + last)
+        low, high = first.where(first <= last, last), last.where(first <= last, first)
+        return (low + " " + high).where(readable, "")
+
+    return Coded.normalise(_column(records, "company_name"), keys)
+
+
 def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
     """Normalise `records` for matching (see `Features`)."""
     fields = normalise(records, settings)
@@ -352,4 +370,5 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         is_person=is_person,
         has_account_evidence=company.present() | company_domain.present() | has_shared_key,
         states_name=~unnamed & full_name.present(),
+        company_as_name=_company_as_name(records),
     )
