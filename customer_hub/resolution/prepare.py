@@ -71,8 +71,9 @@ class Features:
     address ('chloe.cook@') or there is none."""
     company_as_name: Coded
     """The company name read as a person's name, as a `name_key` ('Miller, Priya' and 'Priya Miller' both read
-    'miller priya'): empty where it is no two-part name or ends in a legal form. An Asana project or a QuickBooks
-    customer for an individual is named after the person."""
+    'miller priya') on records that name no person and have no company domain; empty where it is no two-part
+    name or ends in a legal form. An Asana project or a QuickBooks customer for an individual is named after the
+    person."""
 
     @property
     def size(self) -> int:
@@ -313,9 +314,10 @@ class SharedKeys:
         return flags
 
 
-def _company_as_name(records: pd.DataFrame) -> Coded:
-    """Each record's company name read as a person's full name ('Miller, Priya' last name first), as a name key
-    like `joined_names` makes; empty where the name has fewer than two parts or ends in a legal form."""
+def _company_as_name(records: pd.DataFrame, wanted: np.ndarray) -> Coded:
+    """The company names of the `wanted` records read as a person's full name ('Miller, Priya' last name first), as
+    name keys like `joined_names` makes; empty where the name has fewer than two parts or ends in a legal form, and
+    for the other records (people and records with a domain are placed by other evidence)."""
 
     def keys(names: pd.Series) -> pd.Series:
         split = split_full_names(names)
@@ -324,7 +326,7 @@ def _company_as_name(records: pd.DataFrame) -> Coded:
         low, high = first.where(first <= last, last), last.where(first <= last, first)
         return (low + " " + high).where(readable, "")
 
-    return Coded.normalise(_column(records, "company_name"), keys)
+    return Coded.normalise(_column(records, "company_name").where(wanted), keys)
 
 
 def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
@@ -370,5 +372,5 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
         is_person=is_person,
         has_account_evidence=company.present() | company_domain.present() | has_shared_key,
         states_name=~unnamed & full_name.present(),
-        company_as_name=_company_as_name(records),
+        company_as_name=_company_as_name(records, ~is_person & ~company_domain.present()),
     )
