@@ -83,7 +83,11 @@ def _read(engine: Engine) -> tuple[int, pd.DataFrame] | None:
         row = conn.execute(select(s.revision, s.frame).where(s.name == _NAME)).first()
     if row is None:
         return None
-    return int(row.revision), pa.ipc.open_stream(bytes(row.frame)).read_all().to_pandas()
+    frame = pa.ipc.open_stream(bytes(row.frame)).read_all().to_pandas()
+    if list(frame.columns) != [column.name for column in resolution_input.columns]:
+        log.info("the kept matching input was made for other columns than this release reads; reading every record")
+        return None
+    return int(row.revision), frame
 
 
 def _write(engine: Engine, frame: pd.DataFrame) -> None:

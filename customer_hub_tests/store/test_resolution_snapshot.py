@@ -98,6 +98,17 @@ def test_a_rebuild_reads_every_row_even_when_the_copy_adds_up(hub_engine):
     assert set(resolution_snapshot.resolution_frame(hub_engine, rebuild=True)["city"]) == {"Hull"}
 
 
+def test_a_copy_made_for_other_columns_is_not_used(hub_engine, monkeypatch):
+    """A release that reads another column than the copy holds (an upgrade) reads every row again."""
+    _land(hub_engine, [_row(n, 1) for n in range(2)], [_record(n, 1) for n in range(2)])
+    read_every_row = frames.resolution_frame
+    monkeypatch.setattr(frames, "resolution_frame", lambda engine: read_every_row(engine).drop(columns=["city"]))
+    resolution_snapshot.resolution_frame(hub_engine)  # kept without `city`, as an older release would have
+    monkeypatch.undo()
+
+    assert resolution_snapshot.resolution_frame(hub_engine)["city"].tolist() == ["Leeds", "Leeds"]
+
+
 def test_an_empty_store_reads_as_an_empty_frame(hub_engine):
     with hub_engine.begin() as conn:
         conn.execute(insert(resolution_input).values(_row(1, 1)))
