@@ -28,7 +28,7 @@ from customer_hub.golden.view360 import json_value
 from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_stable_ids, resolve_with_review, survive
 from customer_hub.resolution.comparisons import PERSON_COMPARISONS
 from customer_hub.resolution.emails import normalize_emails
-from customer_hub.resolution.fellegi_sunter import estimates_fit
+from customer_hub.resolution.fellegi_sunter import ESTIMATOR, estimates_fit
 from customer_hub.resolution.prepare import STORED_E164
 from customer_hub.resolution.stable_ids import XREF_COLUMNS
 from customer_hub.spokes.canonical import IDENTITY_FIELDS
@@ -410,14 +410,18 @@ def _matching_fingerprint(config: HubConfig) -> str:
 
 
 def reusable_model(state: keyed.StepState | None, config: HubConfig, records: int) -> Mapping[str, Any] | None:
-    """The stored match model's estimates, when it was trained with these matching settings and comparison levels
-    on about as many records as there are now (`_RETRAIN_DRIFT`); None when it must be trained again."""
+    """The stored match model's estimates, when it was trained with these matching settings, comparison levels and
+    estimator (`ESTIMATOR`) on about as many records as there are now (`_RETRAIN_DRIFT`); None when it must be
+    trained again."""
     model = (state.detail.get("model") if state else None) or {}
     trained_on = model.get("records") or 0
     if not model.get("estimates") or model.get("settings") != _matching_fingerprint(config):
         return None
     if not estimates_fit(model["estimates"], PERSON_COMPARISONS):
         log.info("the stored match model was made for other comparison levels than this release's; training again")
+        return None
+    if model.get("estimator", 1) != ESTIMATOR:
+        log.info("the stored match model was estimated as an earlier release does; training again")
         return None
     return model["estimates"] if abs(records - trained_on) <= _RETRAIN_DRIFT * trained_on else None
 
@@ -537,7 +541,12 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         model_state = (
             state.detail.get("model")
             if kept_model is not None and state is not None
-            else {"estimates": model.estimates(), "records": len(resolved), "settings": _matching_fingerprint(config)}
+            else {
+                "estimates": model.estimates(),
+                "records": len(resolved),
+                "settings": _matching_fingerprint(config),
+                "estimator": ESTIMATOR,
+            }
             if model is not None
             else None
         )

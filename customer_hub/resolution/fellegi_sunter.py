@@ -33,6 +33,11 @@ from customer_hub.resolution.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
+ESTIMATOR = 2
+"""How this release estimates m, u and the prior. A stored model from another estimator is trained again, not
+reused: estimator 2's prior counts the matches blocking did not propose, and a model kept from estimator 1 would
+keep the prior too low until the records drifted."""
+
 _M_PSEUDO_PAIRS = 20.0
 _U_PSEUDO_PAIRS = 2000.0
 

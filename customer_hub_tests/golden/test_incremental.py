@@ -167,3 +167,25 @@ def test_a_stored_model_made_for_other_comparison_levels_is_trained_again_not_us
     stored = keyed.read_state(engine, STEP).detail["model"]["estimates"]
     assert estimates_fit(stored, PERSON_COMPARISONS)
     assert summary.model is not None and "one_typo" in summary.model["comparisons"]["email"]
+
+
+def test_a_stored_model_from_an_earlier_estimator_is_trained_again(tmp_path):
+    """A release that estimates the model differently (the prior counting unscored pairs) finds the previous
+    release's stored model: the next golden run trains a new one rather than keep the old prior."""
+    from customer_hub.golden.build import STEP
+    from customer_hub.resolution.fellegi_sunter import ESTIMATOR
+    from customer_hub.store import keyed
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with start_sandbox(seed=3, scale=0.03) as sandbox:
+        _sync(engine, sandbox.url)
+        _derive(engine, START, full=False)
+        state = keyed.read_state(engine, STEP)
+        assert state.detail["model"]["estimator"] == ESTIMATOR
+        del state.detail["model"]["estimator"]  # as the release before stored it
+        with engine.begin() as conn:
+            keyed.write_state(conn, STEP, state, START)
+        sandbox.state.mutate(0.02, create=2)
+        _sync(engine, sandbox.url)
+        _derive(engine, START + timedelta(hours=1), full=False)
+    assert keyed.read_state(engine, STEP).detail["model"]["estimator"] == ESTIMATOR
