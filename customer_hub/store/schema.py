@@ -255,7 +255,13 @@ resolution_snapshot = Table(
     Column("name", String(32), primary_key=True, doc="which frame: 'resolution_input'"),
     Column("revision", Integer, nullable=False, doc="the newest record revision it holds"),
     Column("records", Integer, nullable=False),
-    Column("frame", LargeBinary, nullable=False, doc="the frame as a zstd-compressed Arrow IPC stream"),
+    Column("frame", LargeBinary, nullable=True, doc="the frame as a zstd-compressed Arrow IPC stream; null: dropped"),
+    Column(
+        "generation",
+        Integer,
+        nullable=False,
+        doc="moves on every write and drop: a run keeps its frame only if no drop came after it began reading",
+    ),
     Column("written_at", UtcDateTime, nullable=False),
     comment="resolution_input as a golden run last read it, column-wise in one value: the next run reads it with "
     "the rows changed since (by revision) instead of every row through the driver; a cache, checked against the "

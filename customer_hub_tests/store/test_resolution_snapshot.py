@@ -38,8 +38,10 @@ def _land(engine, rows: list[dict], records: list[dict]) -> None:
 
 
 def _kept_revision(engine) -> int | None:
+    """The kept copy's revision, None where there is none (or it was dropped)."""
+    s = snapshot_table.c
     with engine.connect() as conn:
-        return conn.execute(select(snapshot_table.c.revision)).scalar()
+        return conn.execute(select(s.revision).where(s.frame.is_not(None))).scalar()
 
 
 def test_after_changes_and_deletions_the_kept_input_reads_as_every_row_does(hub_engine, monkeypatch):
@@ -58,6 +60,21 @@ def test_after_changes_and_deletions_the_kept_input_reads_as_every_row_does(hub_
     assert after.set_index("record_id").loc["hubspot:contacts:001", "city"] == "York"
     assert "hubspot:contacts:002" not in set(after["record_id"]) and "hubspot:contacts:009" in set(after["record_id"])
     assert _kept_revision(hub_engine) == 1
+
+
+def test_deletions_alone_read_as_every_row_does_and_are_not_kept_again_and_again(hub_engine, monkeypatch):
+    _land(hub_engine, [_row(n, 1) for n in range(4)], [_record(n, 1) for n in range(4)])
+    resolution_snapshot.resolution_frame(hub_engine)
+    with hub_engine.begin() as conn:
+        keyed.delete_keys(conn, resolution_input, resolution_input.c.record_id, ["hubspot:contacts:003"])
+    _land(hub_engine, [], [_record(3, 2, deleted=True)])
+
+    assert_frame_equal(resolution_snapshot.resolution_frame(hub_engine), frames.resolution_frame(hub_engine))
+    with hub_engine.connect() as conn:
+        written = conn.execute(select(snapshot_table.c.written_at)).scalar()
+    resolution_snapshot.resolution_frame(hub_engine)  # the same deletion comes back, but the copy no longer holds it
+    with hub_engine.connect() as conn:
+        assert conn.execute(select(snapshot_table.c.written_at)).scalar() == written
 
 
 def test_a_row_gone_without_a_trace_makes_the_run_read_every_row_again(hub_engine):
@@ -82,6 +99,28 @@ def test_phones_read_for_an_older_store_drop_the_kept_copy(hub_engine):
         hub_engine, [], lambda row: row, state=keyed.StepState(1, "", {}),
         phones={"hubspot:contacts:000": "+442079460000"},
     )  # fmt: skip
+
+    assert _kept_revision(hub_engine) is None
+    frame = resolution_snapshot.resolution_frame(hub_engine).set_index("record_id")
+    assert frame.loc["hubspot:contacts:000", "phone_e164"] == "+442079460000"
+
+
+def test_a_run_that_read_the_rows_before_phones_were_read_does_not_keep_them(hub_engine, monkeypatch):
+    """A customer-records run fills in phones (no new revision) while a golden run reads every row: what the golden
+    run read is stale, and keeping it would hide the phones from every later run."""
+    rows = [{**_row(n, 1), "phone": "020 7946 0000", "phone_e164": None} for n in range(2)]
+    _land(hub_engine, rows, [_record(n, 1) for n in range(2)])
+    read_every_row = frames.resolution_frame
+
+    def read_then_phones_land(engine):
+        frame = read_every_row(engine)
+        golden_store.save_customer_records(engine, [], lambda row: row, state=keyed.StepState(1, "", {}),
+                                           phones={"hubspot:contacts:000": "+442079460000"})  # fmt: skip
+        return frame
+
+    monkeypatch.setattr(frames, "resolution_frame", read_then_phones_land)
+    resolution_snapshot.resolution_frame(hub_engine)
+    monkeypatch.undo()
 
     assert _kept_revision(hub_engine) is None
     frame = resolution_snapshot.resolution_frame(hub_engine).set_index("record_id")
