@@ -283,32 +283,19 @@ def accounts_named_after_people(
     keep_apart: Sequence[tuple[int, int]] = (),
 ) -> Links:
     """Links from records nothing else places (`unplaced`: no person named, no company evidence shared with any
-    other record) whose company name is a person's name to a record of that person: an Asana project 'Priya
-    Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, an individual customer whose
-    own records carry no company name. The name must point at one person: the only one in the hub who states it,
-    or else the only individual customer among them (a company's projects are named after the company, so a
-    namesake who is a contact at one is not who the project is for). Two individual Priya Millers leave the project
-    alone, and so does a steward's customer-level keep-apart naming the record. `account` is each record's account
-    label, to tell individuals (an account no record gives a company name or domain) from company contacts."""
-    keys = features.name_key
+    other record) whose company name is an individual customer's full name to a record of that person: an Asana
+    project 'Priya Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, whose own
+    records carry no company name. Only individuals count (people in an account no record gives a company name or
+    domain, `account` being each record's account label): a company's projects and books are named after the
+    company, so a contact at one is not who they are for. Two individual Priya Millers leave the record alone, and
+    so does a steward's customer-level keep-apart naming it."""
+    full_name = features.full_name
     named = np.zeros(features.size, dtype=bool)
     named[account[features.company.present() | features.company_domain.present()]] = True
-    holders = np.flatnonzero(features.is_person & features.states_name & keys.present())
-    people = pd.DataFrame(
-        {
-            "key": keys.text(holders),
-            "person": person[holders],
-            "record": holders,
-            "individual": ~named[account[holders]],
-        }
-    )
-    anyone = people.groupby("key").agg(people=("person", "nunique"), record=("record", "min"))
-    individuals = (
-        people[people["individual"]].groupby("key").agg(people=("person", "nunique"), record=("record", "min"))
-    )
-    partner_of = anyone.loc[anyone["people"] == 1, "record"].combine_first(
-        individuals.loc[individuals["people"] == 1, "record"]
-    )
+    holders = np.flatnonzero(features.is_person & features.states_name & full_name.present() & ~named[account])
+    people = pd.DataFrame({"name": full_name.text(holders), "person": person[holders], "record": holders})
+    per_name = people.groupby("name").agg(people=("person", "nunique"), record=("record", "min"))
+    partner_of = per_name.loc[per_name["people"] == 1, "record"]
     decided = np.zeros(features.size, dtype=bool)
     decided[[record for pair in keep_apart for record in pair]] = True
     candidates = np.flatnonzero(unplaced & features.company_as_name.present() & ~decided)

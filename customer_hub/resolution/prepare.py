@@ -70,10 +70,10 @@ class Features:
     """True where the record's name is its own (given or in its full name), False where it was read from its
     address ('chloe.cook@') or there is none."""
     company_as_name: Coded
-    """The company name read as a person's name, as a `name_key` ('Miller, Priya' and 'Priya Miller' both read
-    'miller priya') on records that name no person and have no company domain; empty where it is no two-part
-    name or ends in a legal form. An Asana project or a QuickBooks customer for an individual is named after the
-    person."""
+    """The company name read as a person's full name, as `full_name` writes it ('Miller, Priya' and 'Priya Miller'
+    both read 'priya miller'), on records that name no person and have no company domain; empty where it is no
+    two-part name or ends in a legal form. An Asana project or a QuickBooks customer for an individual is named
+    after the person."""
 
     @property
     def size(self) -> int:
@@ -315,18 +315,18 @@ class SharedKeys:
 
 
 def _company_as_name(records: pd.DataFrame, wanted: np.ndarray) -> Coded:
-    """The company names of the `wanted` records read as a person's full name ('Miller, Priya' last name first), as
-    name keys like `joined_names` makes; empty where the name has fewer than two parts or ends in a legal form, and
-    for the other records (people and records with a domain are placed by other evidence)."""
+    """The company names of the `wanted` records read as a person's full name, as `joined_names` writes full names
+    ('priya miller'; 'Miller, Priya' is read last name first); empty where the name has fewer than two parts or
+    ends in a legal form, and for the other records (people and records with a domain are placed by other
+    evidence). Word order counts: 'Morgan Stanley' is not Stanley Morgan."""
 
-    def keys(names: pd.Series) -> pd.Series:
-        split = split_full_names(names)
+    def names(values: pd.Series) -> pd.Series:
+        split = split_full_names(values)
         first, last = split["first_name"], split["last_name"]
-        readable = (first != "") & (last != "") & ~names_a_company(first + " " + last)
-        low, high = first.where(first <= last, last), last.where(first <= last, first)
-        return (low + " " + high).where(readable, "")
+        full = first + " " + last
+        return full.where((first != "") & (last != "") & ~names_a_company(full), "")
 
-    return Coded.normalise(_column(records, "company_name").where(wanted), keys)
+    return Coded.normalise(_column(records, "company_name").where(wanted), names)
 
 
 def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:

@@ -47,6 +47,21 @@ def test_a_namesake_at_a_company_does_not_make_the_name_ambiguous_but_two_indivi
     assert two.loc["asana-1", "match_rule"] == "singleton"
 
 
+def test_a_name_held_only_by_a_company_contact_or_in_another_order_stays_alone():
+    """'Paul Smith' as a Stripe customer's company is not Acme's contact Paul Smith's account, and the firm
+    'Morgan Stanley' is not the individual Stanley Morgan."""
+    contact = {"record_id": "hs-1", "source_system": "hubspot", "source_object": "contacts", "first_name": "Paul",
+               "last_name": "Smith", "email": "paul@acme.com", "company_name": "Acme Inc"}  # fmt: skip
+    stanley = {"record_id": "ic-1", "source_system": "intercom", "source_object": "contacts", "first_name": "Stanley",
+               "last_name": "Morgan", "email": "stanley.morgan@gmail.com"}  # fmt: skip
+    records = frame(contact, stanley, _project("stripe-9", "Paul Smith"), _project("asana-9", "Morgan Stanley"))
+
+    resolved = by_id(resolve(records))
+
+    assert resolved.loc["stripe-9", "match_rule"] == "singleton"
+    assert resolved.loc["asana-9", "match_rule"] == "singleton"
+
+
 def test_a_company_name_with_a_legal_form_or_a_steward_keep_apart_stays_alone():
     with_legal_form = frame(*_priya("1", "priya.miller@gmail.com"), _project("asana-1", "Priya Miller Ltd"))
     kept_apart = frame(*_priya("1", "priya.miller@gmail.com"), _project("asana-2", "Priya Miller"))
