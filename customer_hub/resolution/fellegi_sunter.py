@@ -190,8 +190,7 @@ def _normalised(counts: np.ndarray, prior: Sequence[float], pseudo: float) -> np
     return probabilities
 
 
-def random_pairs(size: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """`count` pairs of distinct positions below `size` drawn at random (every pair when there are no more)."""
+def _random_pairs(size: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     total = size * (size - 1) // 2
     if total <= count:
         left, right = np.triu_indices(size, k=1)
@@ -207,7 +206,7 @@ def estimate_u(
 ) -> tuple[np.ndarray, ...]:
     """u per comparison level from random pairs of the records in `people` (positions)."""
     rng = np.random.default_rng(settings.seed)
-    left, right = random_pairs(len(people), settings.random_pairs, rng)
+    left, right = _random_pairs(len(people), settings.random_pairs, rng)
     levels, _ = comparison_levels(comparisons, context, people[left], people[right])
     return tuple(
         _normalised(
@@ -347,21 +346,25 @@ def term_frequencies(
 
 
 def estimate_prior(
-    model: MatchModel, weights: np.ndarray, people: int, settings: ModelSettings, unscored: np.ndarray | None = None
+    model: MatchModel,
+    weights: np.ndarray,
+    people: int,
+    settings: ModelSettings,
+    unscored: np.ndarray | None = None,
+    unscored_pairs: float = 0.0,
 ) -> float:
-    """The share of all person pairs that match: a fixed point of (expected matches among all pairs) / (all pairs),
-    smoothed towards `prior_match_probability` so a handful of records keeps the configured prior.
+    """The share of all person pairs that match: a fixed point of (expected matches) / (all pairs), smoothed
+    towards `prior_match_probability` so a handful of records keeps the configured prior.
 
     `weights` are the scored (candidate) pairs'. Matches blocking did not propose count too: `unscored` holds the
-    total weights of a random sample of the other pairs, and their expected matches are its mean probability times
-    how many such pairs there are. Counting the candidates alone caps the prior at their share of all pairs, which
-    is far too low where blocks over their size cap hide many pairs of one person (an inventor on a thousand
-    patents), and a prior too low keeps apart people whose every field agrees."""
+    total weights of a random sample of `unscored_pairs` pairs that were not scored, and their expected matches are
+    the sample's mean probability times `unscored_pairs`. Counting the candidates alone caps the prior at their
+    share of all pairs, which is far too low where blocks over their size cap hide many pairs of one person (an
+    inventor on a thousand patents), and a prior too low keeps apart people whose every field agrees."""
     all_pairs = max(people * (people - 1) / 2.0, 1.0)
     pseudo = 10_000.0
     totals = weights.sum(axis=1, dtype=np.float64)
-    others = max(all_pairs - len(totals), 0.0)
-    sample = unscored if unscored is not None and len(unscored) else None
+    sample = unscored if unscored is not None and len(unscored) and unscored_pairs > 0 else None
     prior = settings.prior_match_probability
 
     def probability(bits: np.ndarray, prior_odds: float) -> np.ndarray:
@@ -371,7 +374,7 @@ def estimate_prior(
         prior_odds = float(np.log2(prior / (1.0 - prior)))
         expected = float(probability(totals, prior_odds).sum())
         if sample is not None:
-            expected += others * float(probability(sample, prior_odds).mean())
+            expected += unscored_pairs * float(probability(sample, prior_odds).mean())
         updated = (expected + pseudo * settings.prior_match_probability) / (all_pairs + pseudo)
         updated = float(np.clip(updated, 1e-12, 0.5))
         if abs(updated - prior) <= 1e-3 * prior:

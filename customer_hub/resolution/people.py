@@ -27,7 +27,7 @@ from customer_hub.resolution.comparisons import (
     comparison_levels,
 )
 from customer_hub.resolution.emails import one_typo_apart
-from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, random_pairs, train
+from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.union_find import connected_components
@@ -392,15 +392,33 @@ def _with_prior(
     settings: ResolutionSettings,
 ) -> MatchModel:
     """The model with the prior estimated over every pair of `people`: the `scored` candidate pairs (left, right,
-    weights) and a random sample of the pairs blocking did not propose (`model.random_pairs` drawn, the candidates
-    among them left out), scored like them."""
+    weights), and the unscored pairs of records that share a last name, counted exactly and represented by a sample
+    of `model.random_pairs` of them scored like the candidates. That is where the matches blocking missed are
+    (a name block over its cap, a pair already joined by its address); a uniform sample of all pairs would hold a
+    handful of them at best at scale, and the prior would swing with the draw."""
     left, right, weights = scored
     size = np.int64(context.features.size)
+    last = context.features.last.codes
+    named = people[last[people] >= 0]
+    members = named[np.argsort(last[named], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, last[members][1:] != last[members][:-1]]) if len(members) else members
+    sizes = np.diff(np.r_[starts, len(members)]).astype(np.int64)
+    pairs = sizes * (sizes - 1) // 2
+    shared = int(pairs.sum())
+    same_scored = int(((last[left] == last[right]) & (last[left] >= 0)).sum())
+    if shared - same_scored <= 0:
+        return replace(model, prior=estimate_prior(model, weights, len(people), settings.model))
     rng = np.random.default_rng(settings.model.seed + 1)  # not the pairs u was counted on
-    first, second = random_pairs(len(people), settings.model.random_pairs, rng)
-    low, high = np.minimum(people[first], people[second]), np.maximum(people[first], people[second])
+    draw = min(settings.model.random_pairs, shared)
+    group = np.searchsorted(np.cumsum(pairs), rng.integers(0, shared, draw), side="right")
+    first = rng.integers(0, sizes[group])
+    second = rng.integers(0, sizes[group] - 1)
+    second = np.where(second >= first, second + 1, second)
+    a, b = members[starts[group] + first], members[starts[group] + second]
+    low, high = np.minimum(a, b), np.maximum(a, b)
     proposed = np.minimum(left, right) * size + np.maximum(left, right)
     outside = ~np.isin(low * size + high, proposed)
     _, sample, _ = score_pairs(model, context, low[outside], high[outside])
     unscored = sample.sum(axis=1, dtype=np.float64)
-    return replace(model, prior=estimate_prior(model, weights, len(people), settings.model, unscored))
+    prior = estimate_prior(model, weights, len(people), settings.model, unscored, float(shared - same_scored))
+    return replace(model, prior=prior)

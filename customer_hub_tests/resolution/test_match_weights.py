@@ -32,7 +32,7 @@ def test_the_prior_counts_the_matches_blocking_did_not_propose():
     sample = np.where(np.arange(1_000) < 10, 30.0, -30.0)  # 1% of the unscored pairs are matches too
     model = MatchModel((), (), (), settings.prior_match_probability, (), {}, ())
     candidates_only = estimate_prior(model, scored, 1_000, settings)
-    everything = estimate_prior(model, scored, 1_000, settings, sample)
+    everything = estimate_prior(model, scored, 1_000, settings, sample, 1_000 * 999 / 2 - 100)
     # 100 + 1% of the 499,400 unscored pairs, over 499,500 pairs (and a little smoothing)
     assert 0.009 < everything < 0.011
     assert everything > 20 * candidates_only
