@@ -25,7 +25,7 @@ def combine_codes(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return combined
 
 
-def _sorted_groups(
+def sorted_groups(
     records: np.ndarray, keys: np.ndarray, rank: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Records sorted by key, and within a key by `rank` (per record; record order if None), with (record, key)
@@ -74,7 +74,7 @@ def pairs_in_blocks(
     skipped, or with `window` > 0 each member is paired with the next `window` members in `rank` order (a sorted
     neighbourhood inside the block): a big block that is one prolific customer still chains together, a big block
     of namesakes costs `window` pairs per record instead of every pair."""
-    return _pairs_of_groups(*_sorted_groups(records, keys, rank), max_block_size, window)
+    return _pairs_of_groups(*sorted_groups(records, keys, rank), max_block_size, window)
 
 
 def _pairs_of_groups(
@@ -103,7 +103,7 @@ def _pairs_of_groups(
 def star_edges(records: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For every group of records sharing a key, an edge from its smallest record to each other member: enough to
     connect the group with one edge per member instead of one per pair."""
-    ordered, starts, _ = _sorted_groups(records, keys)
+    ordered, starts, _ = sorted_groups(records, keys)
     hub = ordered[starts]
     member = hub != ordered
     return hub[member], ordered[member]
@@ -128,11 +128,11 @@ class BlockingReport:
         rank: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """`pairs_in_blocks`, with the rule's figures recorded."""
-        ordered, starts, sizes = _sorted_groups(records, keys)
+        ordered, starts, sizes = sorted_groups(records, keys)
         first = np.r_[True, starts[1:] != starts[:-1]] if len(starts) else np.zeros(0, dtype=bool)
         too_big = sizes[first] > max_block_size
         if window > 0 and rank is not None and too_big.any():  # only oversized blocks need the place order
-            ordered, starts, sizes = _sorted_groups(records, keys, rank)
+            ordered, starts, sizes = sorted_groups(records, keys, rank)
         left, right = _pairs_of_groups(ordered, starts, sizes, max_block_size, window)
         self.rules[rule] = {
             "pairs": len(left),

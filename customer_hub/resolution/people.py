@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from customer_hub.resolution.blocking import BlockingReport, combine_codes, pairs_in_blocks, star_edges, unique_pairs
+from customer_hub.resolution.blocking import (
+    BlockingReport,
+    combine_codes,
+    pairs_in_blocks,
+    sorted_groups,
+    star_edges,
+    unique_pairs,
+)
 from customer_hub.resolution.clustering import Clustering, Links, cluster
 from customer_hub.resolution.comparisons import (
     PERSON_COMPARISONS,
@@ -399,10 +406,9 @@ def _with_prior(
     left, right, weights = scored
     size = np.int64(context.features.size)
     last = context.features.last.codes
-    named = people[last[people] >= 0]
-    members = named[np.argsort(last[named], kind="stable")]
-    starts = np.flatnonzero(np.r_[True, last[members][1:] != last[members][:-1]]) if len(members) else members
-    sizes = np.diff(np.r_[starts, len(members)]).astype(np.int64)
+    members, start_of, size_of = sorted_groups(people, last[people])
+    starts, first_member = np.unique(start_of, return_index=True)
+    sizes = size_of[first_member]
     pairs = sizes * (sizes - 1) // 2
     shared = int(pairs.sum())
     same_scored = int(((last[left] == last[right]) & (last[left] >= 0)).sum())

@@ -89,11 +89,11 @@ def _brought_up_to_date(engine: Engine, revision: int, kept: pd.DataFrame) -> tu
         live = conn.execute(select(func.count()).select_from(resolution_input)).scalar_one()
     if not len(changed) and not deleted:
         return (kept if len(kept) == live else None), 0
-    gone = frames.among(kept["record_id"], [*changed["record_id"].tolist(), *deleted])
-    frame = _merged(kept, gone, changed.astype(kept.dtypes.to_dict()))
+    replaced = frames.among(kept["record_id"], changed["record_id"])
+    removed = frames.among(kept["record_id"], deleted)
+    frame = _merged(kept, replaced | removed, changed.astype(kept.dtypes.to_dict()))
     # deletions an earlier run took out come back every run (the stamp never passes them) but change nothing
-    removed = int(frames.among(kept["record_id"], deleted).sum()) if deleted else 0
-    return (frame if len(frame) == live else None), len(changed) + removed
+    return (frame if len(frame) == live else None), len(changed) + int(removed.sum())
 
 
 def _merged(kept: pd.DataFrame, gone: np.ndarray, changed: pd.DataFrame) -> pd.DataFrame:
@@ -114,11 +114,11 @@ def _read(engine: Engine) -> _Kept:
     if row is None:
         return _Kept(0, 0, None)
     if row.frame is None:
-        return _Kept(row.generation, row.revision, None)
+        return _Kept(row.generation, int(row.revision), None)
     frame = pa.ipc.open_stream(bytes(row.frame)).read_all().to_pandas()
     if list(frame.columns) != [column.name for column in resolution_input.columns]:
         log.info("the kept matching input was made for other columns than this release reads; reading every record")
-        return _Kept(row.generation, row.revision, None)
+        return _Kept(row.generation, int(row.revision), None)
     return _Kept(row.generation, int(row.revision), frame)
 
 
