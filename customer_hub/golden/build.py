@@ -311,28 +311,34 @@ def _candidate_rows(
     return list(rows.values())
 
 
-def changed_clusters(current: pd.DataFrame, before: pd.DataFrame, column: str) -> tuple[set[str], set[str]]:
+def changed_clusters(
+    current: pd.DataFrame, before: pd.DataFrame, column: str, stored_at: np.ndarray | None = None
+) -> tuple[set[str], set[str]]:
     """Which of this run's clusters differ from the stored golden ids, at one level (`column`).
 
     `current`: record_id and this run's cluster in `column` (live records); `before`: record_id and the stored
-    golden id in `column`. A cluster is unchanged when its records are exactly the records of one stored id (none
-    joined, none left, none deleted); it keeps that id with no work. Returns the changed clusters and the stored
-    ids they touch, including ids whose records all vanished."""
-    now = current[current[column].notna()][["record_id", column]].rename(columns={column: "cluster"})
-    then = before[before[column].notna()][["record_id", column]].rename(columns={column: "golden_id"})
-    joined = now.merge(then, on="record_id", how="left")
-    joined["missing"] = joined["golden_id"].isna()
-    per_cluster = joined.groupby("cluster", sort=False).agg(
-        size=("record_id", "size"), ids=("golden_id", "nunique"), missing=("missing", "any")
-    )
-    first_id = joined.dropna(subset=["golden_id"]).groupby("cluster", sort=False)["golden_id"].first()
-    per_cluster["golden_id"] = first_id.reindex(per_cluster.index)
-    id_size = then.groupby("golden_id").size()
-    intact = (per_cluster["ids"] == 1) & ~per_cluster["missing"].astype(bool)
-    intact &= per_cluster["size"].to_numpy() == id_size.reindex(per_cluster["golden_id"]).fillna(-1).to_numpy()
-    changed = set(per_cluster.index[~intact].tolist())
-    kept = distinct(per_cluster.loc[intact, "golden_id"])
-    touched = distinct(then["golden_id"]) - kept
+    golden id in `column`; `stored_at`: each current record's row in `before` (-1 for none), when already known.
+    A cluster is unchanged when its records are exactly the records of one stored id (none joined, none left, none
+    deleted); it keeps that id with no work. Returns the changed clusters and the stored ids they touch, including
+    ids whose records all vanished. Counted on integer codes: a join of the two tables cost half a second at 300k
+    records, every run."""
+    if stored_at is None:
+        stored_at = pd.Index(before["record_id"]).get_indexer(current["record_id"])
+    cluster, clusters = pd.factorize(current[column])  # -1 where the record has none at this level
+    stored_id, stored_ids = pd.factorize(before[column])
+    held = np.append(stored_id, -1)[stored_at][cluster >= 0]  # each clustered record's stored id, -1 for none
+    cluster = cluster[cluster >= 0]
+    size = np.bincount(cluster, minlength=len(clusters))
+    missing = np.bincount(cluster, weights=held < 0, minlength=len(clusters)) > 0
+    low = np.full(len(clusters), len(stored_ids), dtype=np.int64)
+    high = np.full(len(clusters), -1, dtype=np.int64)
+    np.minimum.at(low, cluster, held)
+    np.maximum.at(high, cluster, held)
+    id_size = np.append(np.bincount(stored_id[stored_id >= 0], minlength=len(stored_ids)), -1)
+    intact = ~missing & (low == high) & (size == id_size[np.minimum(low, len(stored_ids))])
+    values = np.asarray(stored_ids, dtype=object)
+    changed = set(np.asarray(clusters, dtype=object)[~intact].tolist())
+    touched = set(values.tolist()) - set(values[low[intact]].tolist())
     return changed, touched
 
 
@@ -476,7 +482,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     reshaped: dict[str, set[str]] = {}
     touched_ids: set[str] = set()
     for kind, prefix, column in LEVELS:
-        changed, touched = changed_clusters(resolved, stored, column)
+        changed, touched = changed_clusters(resolved, stored, column, stored_at)
         if full:
             changed, touched = distinct(resolved[column]), distinct(stored[column])
         in_changed = resolved[column].isin(changed)

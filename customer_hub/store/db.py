@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from customer_hub.config import ConfigError
+from customer_hub.store import json_columns
 from customer_hub.store.schema import RETIRED_INDEXES, metadata
 
 DATABASE_URL_ENV = "CUSTOMER_HUB_DATABASE_URL"
@@ -68,11 +69,12 @@ def engine_for(url: str) -> Engine:
     """One engine (and connection pool) per URL per process, with the hub's tables created if missing. The URL is
     checked first (`supported_url`), so a misspelt driver is one line naming the fix."""
     url = supported_url(url)
+    codec = {"json_serializer": json_columns.dumps, "json_deserializer": json_columns.loads}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **codec)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **codec)
     metadata.create_all(engine)
     add_missing_columns(engine)
     add_missing_indexes(engine)
