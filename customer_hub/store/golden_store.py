@@ -160,11 +160,12 @@ def read_customer_records(
 
 
 def records_of_customers(engine: Engine, golden_customer_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """The live customer records linked to `golden_customer_ids`, found through the cross-reference a chunk of
+    """The live customer records linked to `golden_customer_ids` (where each came from, when it changed and its
+    attributes; not the bookkeeping a customer-records run keeps), found through the cross-reference a chunk of
     customers at a time: one query per chunk, not one per chunk of their many record ids."""
-    x = customer_xref.c
+    x, r = customer_xref.c, customer_records.c
     query = (
-        select(customer_records)
+        select(r.record_id, r.source_system, r.source_object, r.source_id, r.source_updated_at, r.attributes)
         .join(customer_xref, x.record_id == customer_records.c.record_id)
         .where(customer_records.c.deleted_at.is_(None))
     )
