@@ -482,9 +482,10 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     reshaped: dict[str, set[str]] = {}
     touched_ids: set[str] = set()
     for kind, prefix, column in LEVELS:
-        changed, touched = changed_clusters(resolved, stored, column, stored_at)
         if full:
             changed, touched = distinct(resolved[column]), distinct(stored[column])
+        else:
+            changed, touched = changed_clusters(resolved, stored, column, stored_at)
         in_changed = resolved[column].isin(changed)
         previous = previous_ids(stored, golden, kind, column, None if full else touched)
         result = assign_stable_ids(
