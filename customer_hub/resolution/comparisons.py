@@ -85,6 +85,22 @@ class RecordContext:
         return Coded(codes, np.asarray(values, dtype=object))
 
     @cached_property
+    def street_parts(self) -> tuple[Coded, Coded]:
+        """Each street address split into its street name and its house numbers (the words holding a digit):
+        '15 tubb pl' is 'tubb pl' and '15', 'tubb pl' the same street with its number left out."""
+        street = self.features.street
+        values = pd.Series(street.values, dtype="str")
+        parts = []
+        for part in (
+            values.str.replace(r"\S*\d\S*", " ", regex=True),
+            values.str.replace(r"(?:^|\s)[^\s\d]+(?=\s|$)", " ", regex=True),
+        ):
+            part = part.str.replace(r"\s+", " ", regex=True).str.strip()
+            codes, distinct = pd.factorize(part.where(part != "", None))
+            parts.append(Coded(np.append(codes, -1)[street.codes], np.asarray(distinct, dtype=object)))
+        return parts[0], parts[1]
+
+    @cached_property
     def shared_mailbox(self) -> np.ndarray:
         """True for records whose personal address is a mailbox two people use ('robert@flint.example' for Robert
         Petrov and Robert Nguyen), which proves nothing about either person (`held_by_two_surnames`)."""
@@ -234,6 +250,19 @@ def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0
     return np.select([~present, a == b, close], [0, 1, 2], 3).astype(np.int8)
 
 
+def street_levels(view: PairView) -> np.ndarray:
+    """1 same street address, 2 close (Jaro-Winkler at least 0.90 with the same house numbers: a typo), 3 the same
+    street with another house number or one left out ('15 tubb pl' / 'tubb pl', `RecordContext.street_parts`),
+    4 different; 0 where either is empty. Neighbours share a street too, so a number that differs is a level of its
+    own, not a typo: Jaro-Winkler reads '9 norton st' and '54 norton st' as close."""
+    levels = _close_levels(view.context.features.street, view, jaro_winkler_min=0.90)
+    name, number = view.context.street_parts
+    left, right = view.left, view.right
+    typo = (levels == 2) & (number.codes[left] == number.codes[right])
+    same_name = (levels >= 2) & ~typo & (name.codes[left] >= 0) & (name.codes[left] == name.codes[right])
+    return np.select([levels <= 1, typo, same_name], [levels, 2, 3], 4).astype(np.int8)
+
+
 def email_levels(view: PairView) -> np.ndarray:
     """1 same personal address, 2 one typo apart (`emails.one_typo_apart`), 3 same local part where one address is
     at a free-mail provider (jane.doe@gmail.com / jane.doe@acme.com), 4 different addresses; 0 (says nothing) where
@@ -338,10 +367,10 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison(
         "street",
-        ("exact", "close", "different"),
-        lambda view: _close_levels(view.context.features.street, view, jaro_winkler_min=0.90),
-        m_prior=(0.80, 0.10, 0.10),
-        u_prior=(0.0001, 0.0005, 0.9994),
+        ("exact", "close", "same_street", "different"),
+        street_levels,
+        m_prior=(0.78, 0.10, 0.04, 0.08),
+        u_prior=(0.0001, 0.0005, 0.0005, 0.9989),
     ),
     Comparison(
         "city",

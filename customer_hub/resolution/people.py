@@ -138,6 +138,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule("street", _plain(lambda c: c.features.street.codes), lambda s: s.blocking.by_place),
     BlockingRule(
+        "street name + initial", lambda c: _with_initials(c, c.street_parts[0].codes), lambda s: s.blocking.by_place
+    ),
+    BlockingRule(
         "postcode", _plain(lambda c: c.features.postcode.codes), lambda s: s.blocking.by_place, max_block_size=40
     ),
     BlockingRule("birth date", _plain(lambda c: c.features.birth_date.codes)),

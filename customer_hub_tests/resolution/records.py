@@ -17,6 +17,7 @@ COLUMNS = (
     "phone",
     "company_name",
     "company_domain",
+    "street",
     "city",
     "postcode",
     "country",

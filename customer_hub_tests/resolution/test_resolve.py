@@ -321,3 +321,21 @@ def test_no_records_resolve_to_an_empty_result():
     resolved = resolve(frame({"record_id": "x"}).iloc[:0])
     assert resolved.empty
     assert list(resolved.columns) == list(OUTPUT_COLUMNS)
+
+
+def test_a_street_without_its_house_number_is_the_same_street_and_another_number_is_no_typo():
+    records = frame(
+        {"record_id": "full", "full_name": "Bailee McCarthy", "street": "15 Tubb Place", "city": "Belgrave"},
+        {"record_id": "bare", "full_name": "Bailee McCarthy", "street": "Tubb Pl", "city": "Belgrave"},
+        {"record_id": "typo", "full_name": "Bailee McCarthy", "street": "15 Tub Place", "city": "Belgrave"},
+        {"record_id": "neighbour", "full_name": "Bailee McCarthy", "street": "17 Tubb Place", "city": "Belgrave"},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+
+    def street(record_a: str, record_b: str) -> str:
+        return resolution.explain(record_a, record_b)["pair"]["evidence"]["street"][0]
+
+    assert street("full", "bare") == "same_street"  # Jaro-Winkler read these as different streets
+    assert street("full", "typo") == "close"
+    assert street("full", "neighbour") == "same_street"  # and read these as one street typed with a slip
+    assert street("bare", "typo") == "different"
