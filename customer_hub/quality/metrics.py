@@ -22,6 +22,7 @@ from customer_hub.quality.reports import double_billing_report, duplicate_tally,
 from customer_hub.quality.settings import QualitySettings, quality_settings
 from customer_hub.quality.uptime import health_metrics, integration_health
 from customer_hub.store import keyed, quality_store
+from customer_hub.store.json_columns import as_stored
 
 GOLDEN_RUN = "golden_customers"
 """The health-log name of the golden layer's run: a change is in golden once a run of it started after landing."""
@@ -76,7 +77,7 @@ def _stored_metrics(engine: Engine, config: HubConfig, settings: QualitySettings
     if kept is not None and kept.fingerprint == fingerprint:
         return [Metric(**metric) for metric in kept.detail["metrics"]]
     # as JSON gives them back, so a counted run and a kept one hand the checks the same values
-    counted = json.loads(json.dumps([asdict(metric) for metric in _counted_metrics(engine, config, settings)]))
+    counted = as_stored([asdict(metric) for metric in _counted_metrics(engine, config, settings)])
     with engine.begin() as conn:
         keyed.write_state(conn, STEP, keyed.StepState(0, fingerprint, {"metrics": counted}), datetime.now(UTC))
     return [Metric(**metric) for metric in counted]

@@ -29,3 +29,9 @@ def loads(text: str | bytes) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def as_stored(value: Any) -> Any:
+    """`value` as a JSON column gives it back (NaN as None, times as ISO text, keys as text), for comparing what
+    was just made with what was stored."""
+    return loads(dumps(value))

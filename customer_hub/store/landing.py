@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_hub.config import SPEND_STREAMS
+from customer_hub.store.json_columns import as_stored
 from customer_hub.store.schema import landed_records, schema_snapshots, source_merges, sync_cursors
 
 _MAX_DEPTH = 8
@@ -195,7 +196,7 @@ def upsert_records(
 
 def _plain(fields: Any) -> Any:
     """Fields as the JSON column gives them back, so a stored and a freshly derived mapping compare equal."""
-    return json.loads(json.dumps(fields, sort_keys=True, default=str))
+    return as_stored(fields)
 
 
 def landed_fields(conn: Connection, tool: str, obj: str, source_ids: list[str]) -> dict[str, dict[str, Any]]:
