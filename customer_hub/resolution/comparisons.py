@@ -41,6 +41,10 @@ SIMILAR_COMPANY = 85.0
 """Edit similarity (0-100) at which two accounts' names count as one company spelt two ways."""
 _SURNAMES_COMPARED = 50
 """Surnames on one address or phone beyond which it is a shared one without comparing them pair by pair."""
+HOUSE_NUMBER = r"(?<!\S)(?!\d+(?:st|nd|rd|th)(?!\S))\S*\d\S*(?!\S)"
+"""A word of a normalised street address that holds a digit and is no ordinal ('15', '15a', not '5th')."""
+BOX_ADDRESS = r"^(?:p ?o|gpo|pmb|locked bag|box)\b"
+"""Normalised addresses whose number is the address itself: post office boxes and private mailbags."""
 SWAP_MARGIN = 0.05
 """How much better the crossed orientation must score before first and last name are read as swapped."""
 
@@ -86,16 +90,17 @@ class RecordContext:
 
     @cached_property
     def street_parts(self) -> tuple[Coded, Coded]:
-        """Each street address split into its street name and its house numbers (the words holding a digit):
-        '15 tubb pl' is 'tubb pl' and '15', 'tubb pl' the same street with its number left out."""
+        """Each street address split into its street name and its house numbers (`HOUSE_NUMBER`): '15 tubb pl' is
+        'tubb pl' and '15', so 'tubb pl' is the same street with its number left out. An ordinal is part of the
+        name ('123 5th ave' is '5th ave' and '123'), and a box address is all name ('po box 12'): its number is
+        the address."""
         street = self.features.street
         values = pd.Series(street.values, dtype="str")
+        box = values.str.contains(BOX_ADDRESS, regex=True).to_numpy(dtype=bool)
+        name = values.str.replace(HOUSE_NUMBER, " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+        number = values.str.findall(HOUSE_NUMBER).str.join(" ").astype("str")
         parts = []
-        for part in (
-            values.str.replace(r"\S*\d\S*", " ", regex=True),
-            values.str.replace(r"(?:^|\s)[^\s\d]+(?=\s|$)", " ", regex=True),
-        ):
-            part = part.str.replace(r"\s+", " ", regex=True).str.strip()
+        for part in (name.where(~box, values), number.where(~box, "")):
             codes, distinct = pd.factorize(part.where(part != "", None))
             parts.append(Coded(np.append(codes, -1)[street.codes], np.asarray(distinct, dtype=object)))
         return parts[0], parts[1]
@@ -251,15 +256,17 @@ def _close_levels(coded: Coded, view: PairView, *, jaro_winkler_min: float = 0.0
 
 
 def street_levels(view: PairView) -> np.ndarray:
-    """1 same street address, 2 close (Jaro-Winkler at least 0.90 with the same house numbers: a typo), 3 the same
-    street with another house number or one left out ('15 tubb pl' / 'tubb pl', `RecordContext.street_parts`),
-    4 different; 0 where either is empty. Neighbours share a street too, so a number that differs is a level of its
-    own, not a typo: Jaro-Winkler reads '9 norton st' and '54 norton st' as close."""
+    """1 same street address, 2 close (Jaro-Winkler at least 0.90 with the same house numbers, a typo; or the same
+    name and numbers in another order, 'tubb pl 15'), 3 the same street with another house number or none ('15 tubb
+    pl' / 'tubb pl', `RecordContext.street_parts`), 4 different; 0 where either is empty. Neighbours share a street
+    too, so a number that differs is a level of its own, not a typo: Jaro-Winkler reads '9 norton st' and '54 norton
+    st' as close, and '15 tubb pl' and 'tubb pl' as different."""
     levels = _close_levels(view.context.features.street, view, jaro_winkler_min=0.90)
     name, number = view.context.street_parts
     left, right = view.left, view.right
-    typo = (levels == 2) & (number.codes[left] == number.codes[right])
-    same_name = (levels >= 2) & ~typo & (name.codes[left] >= 0) & (name.codes[left] == name.codes[right])
+    same_name = (levels >= 2) & (name.codes[left] >= 0) & (name.codes[left] == name.codes[right])
+    same_number = number.codes[left] == number.codes[right]
+    typo = ((levels == 2) & same_number) | (same_name & same_number & (number.codes[left] >= 0))
     return np.select([levels <= 1, typo, same_name], [levels, 2, 3], 4).astype(np.int8)
 
 

@@ -2,8 +2,9 @@
 
 Views, record attributes and link evidence are JSON columns, and a 360 build or a golden run decodes tens of
 thousands of them; orjson does it in two thirds of the time and encodes several times faster. What orjson refuses
-is handed to `json`, so nothing the store took before is refused now: an integer past 64 bits, and on reading the
-NaN an older store may hold (json wrote it; orjson writes NaN as null, as PostgreSQL requires)."""
+is handed to `json`, so nothing the store took before is refused now: on reading, the NaN an older store may hold
+(json wrote it; orjson writes NaN as null, as PostgreSQL requires), and on writing an integer past 64 bits, which
+is read back as the nearest float, as most JSON readers read it (no tool sends one: ids are text, amounts cents)."""
 
 from __future__ import annotations
 

@@ -339,3 +339,22 @@ def test_a_street_without_its_house_number_is_the_same_street_and_another_number
     assert street("full", "typo") == "close"
     assert street("full", "neighbour") == "same_street"  # and read these as one street typed with a slip
     assert street("bare", "typo") == "different"
+
+
+def test_an_ordinal_or_a_box_number_is_part_of_the_street_and_a_number_moved_to_the_end_is_the_same_address():
+    records = frame(
+        {"record_id": "fifth", "full_name": "Jane Doe", "street": "123 5th Avenue", "city": "New York"},
+        {"record_id": "42nd", "full_name": "Jane Doe", "street": "9 42nd Avenue", "city": "New York"},
+        {"record_id": "box-12", "full_name": "Jane Doe", "street": "PO Box 12", "city": "New York"},
+        {"record_id": "box-999", "full_name": "Jane Doe", "street": "P.O. Box 999", "city": "New York"},
+        {"record_id": "front", "full_name": "Jane Doe", "street": "15 Tubb Place", "city": "New York"},
+        {"record_id": "end", "full_name": "Jane Doe", "street": "Tubb Pl 15", "city": "New York"},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+
+    def street(record_a: str, record_b: str) -> str:
+        return resolution.explain(record_a, record_b)["pair"]["evidence"]["street"][0]
+
+    assert street("fifth", "42nd") == "different"  # not one 'ave' with two house numbers
+    assert street("box-12", "box-999") == "different"
+    assert street("front", "end") == "close"
