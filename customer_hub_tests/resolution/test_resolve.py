@@ -1,12 +1,13 @@
 """`resolve`: who is the same person, which records are one customer, and why."""
 
 import json
+from functools import partial
 
 import pandas as pd
 import pytest
 
 from customer_hub.resolution import ResolutionSettings, resolve, resolve_with_review
-from customer_hub.resolution.engine import OUTPUT_COLUMNS
+from customer_hub.resolution.engine import OUTPUT_COLUMNS, Resolution
 from customer_hub.resolution.phones import normalize_phone
 
 from .records import acme_records, by_id, frame
@@ -323,6 +324,11 @@ def test_no_records_resolve_to_an_empty_result():
     assert list(resolved.columns) == list(OUTPUT_COLUMNS)
 
 
+def street_level(resolution: Resolution, record_a: str, record_b: str) -> str:
+    """The street comparison's level for a pair, as `explain` gives it."""
+    return resolution.explain(record_a, record_b)["pair"]["evidence"]["street"][0]
+
+
 def test_a_street_without_its_house_number_is_the_same_street_and_another_number_is_no_typo():
     records = frame(
         {"record_id": "full", "full_name": "Bailee McCarthy", "street": "15 Tubb Place", "city": "Belgrave"},
@@ -330,10 +336,7 @@ def test_a_street_without_its_house_number_is_the_same_street_and_another_number
         {"record_id": "typo", "full_name": "Bailee McCarthy", "street": "15 Tub Place", "city": "Belgrave"},
         {"record_id": "neighbour", "full_name": "Bailee McCarthy", "street": "17 Tubb Place", "city": "Belgrave"},
     )  # fmt: skip
-    resolution = resolve_with_review(records)
-
-    def street(record_a: str, record_b: str) -> str:
-        return resolution.explain(record_a, record_b)["pair"]["evidence"]["street"][0]
+    street = partial(street_level, resolve_with_review(records))
 
     assert street("full", "bare") == "same_street"  # Jaro-Winkler read these as different streets
     assert street("full", "typo") == "close"
@@ -350,10 +353,7 @@ def test_an_ordinal_or_a_box_number_is_part_of_the_street_and_a_number_moved_to_
         {"record_id": "front", "full_name": "Jane Doe", "street": "15 Tubb Place", "city": "New York"},
         {"record_id": "end", "full_name": "Jane Doe", "street": "Tubb Pl 15", "city": "New York"},
     )  # fmt: skip
-    resolution = resolve_with_review(records)
-
-    def street(record_a: str, record_b: str) -> str:
-        return resolution.explain(record_a, record_b)["pair"]["evidence"]["street"][0]
+    street = partial(street_level, resolve_with_review(records))
 
     assert street("fifth", "42nd") == "different"  # not one 'ave' with two house numbers
     assert street("box-12", "box-999") == "different"
