@@ -27,7 +27,7 @@ from customer_hub.golden.records import read_with, records_frame
 from customer_hub.golden.view360 import json_value
 from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_stable_ids, resolve_with_review, survive
 from customer_hub.resolution.comparisons import PERSON_COMPARISONS
-from customer_hub.resolution.emails import normalize_emails
+from customer_hub.resolution.emails import addresses_as_written, normalize_emails
 from customer_hub.resolution.fellegi_sunter import ESTIMATOR, estimates_fit
 from customer_hub.resolution.prepare import STORED_E164
 from customer_hub.resolution.stable_ids import XREF_COLUMNS
@@ -162,13 +162,13 @@ def _entity_values_only(records: pd.DataFrame, resolved: pd.DataFrame, key: str)
 
 def shown_values(records: pd.DataFrame) -> pd.DataFrame:
     """Records with the values people read in golden records, the 360 view and lookup: the phone in E.164 where it
-    could be read (`phone_e164`; as entered otherwise) and the email address trimmed and lower case. Gmail dots and
-    '+tags' stay: that is the address its owner uses; the canonical mailbox is for matching only."""
+    could be read (`phone_e164`; as entered otherwise) and the email address as its owner writes it
+    (`addresses_as_written`: a name copied around it dropped, Gmail dots and '+tags' kept)."""
     shown = records.copy()
     e164 = shown["phone_e164"]
     shown["phone"] = e164.where(e164.notna() & (e164 != ""), shown["phone"])
     email = shown["email"]
-    shown["email"] = email.where(email.isna(), email.astype("str").str.strip().str.lower())
+    shown["email"] = email.where(email.isna(), addresses_as_written(email.astype("str")))
     return shown
 
 

@@ -171,10 +171,18 @@ def _truthy(value: Any) -> bool:
 STEP = "customer_records"
 
 
+NORMALISATION = 2
+"""Which release's reading of values the stored normalised fields are: raised whenever a release reads some value
+otherwise (2: a phone written with '00' in front is international whatever the default region), so that an upgraded
+hub normalises every record again once, on its next customer-records run, instead of keeping the old reading for
+every record that never changes."""
+
+
 def _settings_fingerprint(settings: ResolutionSettings | Mapping[str, Any] | None) -> str:
-    """Normalisation depends on the matching settings: a change to them rewrites every record."""
+    """Normalisation depends on the matching settings and on the release's normalisers (`NORMALISATION`): a change
+    to either normalises every record again."""
     dumped = settings.model_dump(mode="json") if isinstance(settings, ResolutionSettings) else dict(settings or {})
-    return hashlib.sha1(json.dumps(dumped, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha1(json.dumps([NORMALISATION, dumped], sort_keys=True, default=str).encode()).hexdigest()
 
 
 def read_with(engine: Engine, settings: ResolutionSettings | Mapping[str, Any] | None) -> bool:

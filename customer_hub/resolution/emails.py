@@ -29,10 +29,20 @@ ROLE_MAILBOXES = words(
 
 _VALID_EMAIL = r"[^@ ]+@[^@ ]+\.[^@ ]+"
 _DIGITS = re.compile(r"\D")
+_NAMED_ADDRESS = r"^[^<>]*<\s*(?:mailto:)?\s*([^<>\s]+@[^<>\s]+)\s*>[^<>]*$"
+"""An address written with its owner's name, as mail clients copy it: 'Pam Beesly <pam@dundermifflin.com>'."""
+
+
+def addresses_as_written(values: pd.Series) -> pd.Series:
+    """Each address as its owner writes it, trimmed and lower case, without a name around it or a 'mailto:' in
+    front ('Pam <Pam.B+crm@X.com>' -> 'pam.b+crm@x.com'): dots and tags stay, the canonical mailbox is for matching
+    only."""
+    text = squash_spaces(values).str.lower().str.replace(_NAMED_ADDRESS, r"\1", regex=True)
+    return text.str.replace(r"^mailto:", "", regex=True)
 
 
 def _normalise_emails(values: pd.Series, role_mailboxes: frozenset[str]) -> pd.DataFrame:
-    text = squash_spaces(values).str.lower().str.replace(r"^mailto:", "", regex=True)
+    text = addresses_as_written(values)
     valid = text.str.fullmatch(_VALID_EMAIL)
     local = text.str.replace(r"@[^@]*$", "", regex=True).str.replace(r"\+.*$", "", regex=True)
     domain = text.str.replace(r"^.*@", "", regex=True).str.strip(".")

@@ -197,11 +197,22 @@ def _e164_slow(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_DIALLED_OUT = r"^[\s(]*00"
+"""'00' in front of a number: the international prefix ITU recommends and most of the world dials."""
+
+
 def _e164_for_region(raw: pd.Series, region: str) -> np.ndarray:
+    """E.164 of each number read as dialled in `region` ('' if invalid). A number the region cannot read that
+    starts with '00' is read as international ('0049 30 901820' is +49 30 901820 from a US default region too,
+    whose own prefix is 011): customers abroad write their numbers so, and the record seldom names a country."""
     result, unreadable = _e164_fast(raw, region)
     enough_digits = raw.str.count(r"[0-9]").to_numpy() >= 3
     for row in np.flatnonzero(unreadable & enough_digits):
         result[row] = _e164_slow(raw.iloc[row], region)
+    abroad = np.flatnonzero((result == "") & raw.str.contains(_DIALLED_OUT, regex=True).to_numpy(dtype=bool))
+    if len(abroad):
+        dialled = raw.iloc[abroad].str.replace(_DIALLED_OUT, "+", regex=True).reset_index(drop=True)
+        result[abroad] = _e164_for_region(dialled, region)
     return result
 
 
@@ -230,7 +241,7 @@ def normalize_phones(values: pd.Series, regions: pd.Series | str = "US") -> pd.S
     """E.164 numbers, '' where a value is not a valid phone number.
 
     `regions` (one ISO code, or one per row, '' meaning "US") says how to read numbers written without a country
-    code; numbers with '+' or an international prefix ('00', '011') carry their own.
+    code; numbers with '+', the region's international prefix ('011' in the US) or '00' carry their own.
     """
     values = values.reset_index(drop=True)
     if isinstance(regions, str):

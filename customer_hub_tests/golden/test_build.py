@@ -196,15 +196,15 @@ def test_lookup_finds_resolved_customers(engine, land, run, query):
 
 def test_golden_records_show_phones_in_e164_and_emails_as_their_owner_writes_them(engine, land, run):
     land(
-        landed("hubspot:contacts:21", first_name="Rita", last_name="Runner", email=" Rita.Runner@GMail.com ",
-               phone="5055550142"),
+        landed("hubspot:contacts:21", first_name="Rita", last_name="Runner",
+               email=" Rita Runner <Rita.Runner@GMail.com> ", phone="5055550142"),
         landed("intercom:contacts:r1", full_name="Rita Runner", email="rita.runner@gmail.com", phone="ask reception"),
     )  # fmt: skip
     run(0)
     golden = golden_store.read_golden(engine)
     [person] = [row for row in golden.values() if row["kind"] == "person"]
     assert (person["fields"]["phone"], person["field_sources"]["phone"]) == ("+15055550142", "hubspot:contacts:21")
-    assert person["fields"]["email"] == "rita.runner@gmail.com"  # trimmed and lower case, Gmail dots kept
+    assert person["fields"]["email"] == "rita.runner@gmail.com"  # the address alone, lower case, Gmail dots kept
 
     [view] = lookup(engine, "rita.runner@gmail.com")
     assert view["fields"]["phone"] == {"value": "+15055550142", "source": "hubspot", "record": "hubspot:contacts:21"}

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select, update
 
+from customer_hub.golden import records
 from customer_hub.golden.records import build_customer_records, customer_record_rows, read_with, records_frame
+from customer_hub.resolution import phones
 from customer_hub.store import engine_for, frames, golden_store, keyed
 from customer_hub.store.schema import landed_records, resolution_input
 
@@ -202,6 +204,28 @@ def test_matching_reads_each_phone_as_customer_records_read_it_under_the_same_se
     }
     assert read_with(engine, german)
     assert not read_with(engine, {"default_phone_region": "US"})  # a golden run would read the phones again
+
+
+def test_an_upgrade_that_reads_phones_otherwise_reads_every_stored_record_again(tmp_path, monkeypatch):
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with engine.begin() as conn:
+        conn.execute(insert(landed_records), [landed("hubspot", "contacts", "1", phone="0049 30 901820"),
+                                              landed("hubspot", "contacts", "2", phone="(505) 555-0142")])  # fmt: skip
+    with monkeypatch.context() as older_release:  # read '00' only as the default region (US) dials it
+        older_release.setattr(phones, "_DIALLED_OUT", r"(?!)")
+        older_release.setattr(records, "NORMALISATION", 1)
+        build_customer_records(engine)
+    assert _stored_phones(engine) == {"hubspot:contacts:1": "", "hubspot:contacts:2": "+15055550142"}
+    assert not read_with(engine, None)  # a golden run before customer_records reads the phones itself
+
+    assert build_customer_records(engine)["changed"] == 1  # nothing landed, yet the new reading is kept
+    assert _stored_phones(engine) == {"hubspot:contacts:1": "+4930901820", "hubspot:contacts:2": "+15055550142"}
+    assert read_with(engine, None)
+
+
+def _stored_phones(engine) -> dict[str, str]:
+    frame = frames.resolution_frame(engine)
+    return dict(zip(frame["record_id"], frame["phone_e164"], strict=True))
 
 
 def test_phones_stored_by_an_older_version_are_read_by_the_next_run_without_counting_as_changed(tmp_path):

@@ -22,6 +22,9 @@ from .records import frame
         ("jo.hn.smith+newsletter@gmail.com", "johnsmith@gmail.com"),
         ("John.Smith+crm@Acme.com", "john.smith@acme.com"),
         ("mailto:ANNA@example.org", "anna@example.org"),
+        ("Pam Beesly <Pam@DunderMifflin.com>", "pam@dundermifflin.com"),  # as a mail client copies it
+        ('"Beesly, Pam" <mailto:pam@dundermifflin.com>', "pam@dundermifflin.com"),
+        ("Pam <pam@dundermifflin.com>, Jim <jim@dundermifflin.com>", ""),  # two addresses: whose?
         ("not an email", ""),
         (None, ""),
     ],
@@ -136,6 +139,9 @@ def test_company_names_keep_what_tells_companies_apart():
         ("020 7946 0958", "GB", "+442079460958"),
         ("+44 (0)20 7946 0958", "US", "+442079460958"),
         ("0044 20 7946 0958", "DE", "+442079460958"),
+        ("0049 30 901820", "US", "+4930901820"),  # '00' is not the US prefix (011), but no US number starts so
+        ("(0039) 06 1234 5678", "US", "+390612345678"),
+        ("0044", "US", ""),
         ("030 1234567", "DE", "+49301234567"),
         ("12345", "US", ""),
         ("000-000-0000", "US", ""),
@@ -182,6 +188,19 @@ def test_different_first_names_do_not_match_on_a_shared_surname():
     assert _evidence("Bill", "Smith", "William", "Smith")["first_name"][0] == "nickname"
     accents = _evidence("José", "Núñez", "jose", "NUNEZ")
     assert accents["first_name"][0] == accents["last_name"][0] == "exact"
+
+
+def test_a_number_or_address_written_as_people_copy_them_links_its_records():
+    """Copied from a mail client or dialled from abroad, the same address and number still link two records."""
+    records = frame(
+        {"record_id": "hubspot:contacts:1", "full_name": "Pam Beesly", "email": "pam@dundermifflin.com"},
+        {"record_id": "intercom:contacts:1", "full_name": "Pam Beesly", "email": "Pam Beesly <pam@dundermifflin.com>"},
+        {"record_id": "hubspot:contacts:2", "full_name": "Jonas Weber", "phone": "+49 30 901820", "country": "DE"},
+        {"record_id": "stripe:customers:2", "full_name": "Jonas Weber", "phone": "0049 30 901820"},
+    )
+    people = resolve_with_review(records).records["golden_person_id"]
+    assert people.nunique() == 2
+    assert people.iloc[0] == people.iloc[1] and people.iloc[2] == people.iloc[3]
 
 
 def test_phones_read_ahead_link_records_as_phones_read_now():

@@ -1,4 +1,5 @@
-"""The vectorised phone reader must agree with libphonenumber's own parse + is_valid_number + E.164 format."""
+"""The vectorised phone reader must agree with libphonenumber's own parse + is_valid_number + E.164 format, but for
+one reading of its own: a number its region cannot read that starts with '00' is read as international."""
 
 import random
 
@@ -12,9 +13,9 @@ def _reference(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(number):
-        return ""
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        return _reference("+" + raw[2:], region) if raw.startswith("00") else ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
