@@ -39,8 +39,8 @@ CLOSE_JARO_WINKLER = 0.92
 FUZZY_JARO_WINKLER = 0.80
 SIMILAR_COMPANY = 85.0
 """Edit similarity (0-100) at which two accounts' names count as one company spelt two ways."""
-_SURNAMES_COMPARED = 50
-"""Surnames on one address or phone beyond which it is a shared one without comparing them pair by pair."""
+_NAMES_COMPARED = 50
+"""Names on one address or phone beyond which it is a shared one without comparing them pair by pair."""
 HOUSE_NUMBER = r"(?<!\S)(?!\d+(?:st|nd|rd|th)(?!\S))\S*\d\S*(?!\S)"
 """A word of a normalised street address that holds a digit and is no ordinal ('15', '15a', not '5th')."""
 BOX_ADDRESS = r"^(?:p ?o|gpo|pmb|locked bag|box)\b"
@@ -108,15 +108,15 @@ class RecordContext:
     @cached_property
     def shared_mailbox(self) -> np.ndarray:
         """True for records whose personal address is a mailbox two people use ('robert@flint.example' for Robert
-        Petrov and Robert Nguyen), which proves nothing about either person (`held_by_two_surnames`)."""
-        return self.held_by_two_surnames(self.features.person_email.codes)
+        Petrov and Robert Nguyen), which proves nothing about either person (`held_by_two_people`)."""
+        return self.held_by_two_people(self.features.person_email.codes)
 
     @cached_property
     def shared_phone(self) -> np.ndarray:
         """True for person records whose phone is a line two people use (a company's switchboard on Nadia Müller
-        and on Nadia O'Brien), which proves nothing about either person (`held_by_two_surnames`)."""
+        and on Nadia O'Brien), which proves nothing about either person (`held_by_two_people`)."""
         features = self.features
-        return self.held_by_two_surnames(np.where(features.is_person, features.phone.codes, -1))
+        return self.held_by_two_people(np.where(features.is_person, features.phone.codes, -1))
 
     @cached_property
     def unread_phone(self) -> np.ndarray:
@@ -126,29 +126,45 @@ class RecordContext:
         unread = pd.Series(phone.values, dtype="str").str.startswith(UNREAD_PHONE).to_numpy(bool)
         return np.append(unread, False)[phone.codes]
 
-    def held_by_two_surnames(self, codes: np.ndarray) -> np.ndarray:
-        """True for records whose value (`codes`, -1 where none) is also on a record with a clearly different
-        surname. Only names the records state count: a name read from an address ('michaell.ee+billing@' reads as
-        Michaell Ee) is the address's own spelling, not a second holder. A value held under more than
-        `_SURNAMES_COMPARED` surnames is shared without comparing them."""
+    def held_by_two_people(self, codes: np.ndarray) -> np.ndarray:
+        """True for records whose value (`codes`, -1 where none) is also on a record that names someone else: a
+        clearly different surname (Robert Petrov and Robert Nguyen), or the same surname with a clearly different
+        given name (John and Jane Smith on a household's mailbox or landline). A typo, a nickname ('Bill' for
+        'William') or an initial is the same name, and so are two names entered swapped. Only names the records
+        state count: a name read from an address ('michaell.ee+billing@' reads as Michaell Ee) is the address's own
+        spelling, not a second holder. A value held under more than `_NAMES_COMPARED` names is shared without
+        comparing them."""
         vocabulary, first, last, _ = self.name_vocabulary
         holders = np.flatnonzero((codes >= 0) & (last >= 0) & self.features.states_name)
         frame = pd.DataFrame({"key": codes[holders], "first": first[holders], "last": last[holders]})
-        frame = frame.drop_duplicates(["key", "last"])
-        surnames = frame.groupby("key")["last"].transform("size").to_numpy()
-        crowded = frame["key"].to_numpy(np.int64)[surnames > _SURNAMES_COMPARED]
-        frame = frame[(surnames > 1) & (surnames <= _SURNAMES_COMPARED)]
+        frame = frame.drop_duplicates(["key", "first", "last"])
+        names = frame.groupby("key")["last"].transform("size").to_numpy()
+        crowded = frame["key"].to_numpy(np.int64)[names > _NAMES_COMPARED]
+        frame = frame[(names > 1) & (names <= _NAMES_COMPARED)]
         rows = np.arange(len(frame), dtype=np.int64)
-        left, right = pairs_in_blocks(rows, frame["key"].to_numpy(np.int64), _SURNAMES_COMPARED)
+        left, right = pairs_in_blocks(rows, frame["key"].to_numpy(np.int64), _NAMES_COMPARED)
         lasts, firsts = frame["last"].to_numpy(np.int64), frame["first"].to_numpy(np.int64)
-        alike = np.fmax.reduce(
-            [
-                jaro_winkler(vocabulary, lasts[left], lasts[right]),
-                jaro_winkler(vocabulary, lasts[left], firsts[right]),  # names entered swapped
-                jaro_winkler(vocabulary, firsts[left], lasts[right]),
-            ]
+        same_surname = np.nan_to_num(jaro_winkler(vocabulary, lasts[left], lasts[right])) >= FUZZY_JARO_WINKLER
+        swapped = np.fmin(  # 'Smith John' and 'John Smith'
+            jaro_winkler(vocabulary, lasts[left], firsts[right]), jaro_winkler(vocabulary, firsts[left], lasts[right])
         )
-        different = frame["key"].to_numpy(np.int64)[left[alike < FUZZY_JARO_WINKLER]]
+        swapped = np.nan_to_num(swapped) >= FUZZY_JARO_WINKLER
+        crossed = np.fmax(  # a surname typed as the other's given name: the same surname
+            jaro_winkler(vocabulary, lasts[left], firsts[right]), jaro_winkler(vocabulary, firsts[left], lasts[right])
+        )
+        surname_alike = same_surname | (np.nan_to_num(crossed) >= FUZZY_JARO_WINKLER)
+        given_a, given_b = firsts[left], firsts[right]
+        initials = np.append(np.array([value[:1] for value in vocabulary], dtype=object), "")
+        lengths = np.append(np.fromiter((len(value) for value in vocabulary), dtype=np.int64, count=len(vocabulary)), 0)
+        one_given_name = (
+            (given_a < 0)
+            | (given_b < 0)
+            | (np.nan_to_num(jaro_winkler(vocabulary, given_a, given_b)) >= FUZZY_JARO_WINKLER)
+            | nicknames_agree(vocabulary, given_a, given_b)
+            | ((np.minimum(lengths[given_a], lengths[given_b]) == 1) & (initials[given_a] == initials[given_b]))
+        )
+        someone_else = ~surname_alike | (same_surname & ~one_given_name & ~swapped)
+        different = frame["key"].to_numpy(np.int64)[left[someone_else]]
         return (codes >= 0) & np.isin(codes, sorted_unique(np.concatenate([crowded, different])))
 
     @cached_property

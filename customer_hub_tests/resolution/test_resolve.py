@@ -161,6 +161,26 @@ def test_two_people_stating_different_surnames_on_one_mailbox_stay_two_people():
     assert resolved.loc["petrov", "golden_person_id"] != resolved.loc["nguyen", "golden_person_id"]
 
 
+def test_a_household_mailbox_and_landline_are_two_people_at_one_customer():
+    records = frame(
+        {"record_id": "john", "full_name": "John Smith", "email": "smithfamily@gmail.com", "phone": "(415) 555-2671"},
+        {"record_id": "jane", "full_name": "Jane Smith", "email": "smithfamily@gmail.com", "phone": "415-555-2671"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["john", "golden_person_id"] != resolved.loc["jane", "golden_person_id"]
+    assert resolved.loc["john", "golden_customer_id"] == resolved.loc["jane", "golden_customer_id"]
+
+
+@pytest.mark.parametrize("other", ["Bill Smith", "W Smith", "Wiliam Smith", "Smith William", "William Smyth"])
+def test_one_mailbox_under_a_nickname_an_initial_a_typo_or_swapped_names_is_one_person(other):
+    records = frame(
+        {"record_id": "crm", "full_name": "William Smith", "email": "wsmith@gmail.com"},
+        {"record_id": "billing", "full_name": other, "email": "wsmith@gmail.com"},
+    )
+    resolved = by_id(resolve(records))
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["billing", "golden_person_id"]
+
+
 def test_a_nameless_record_whose_address_reads_as_another_name_does_not_make_the_mailbox_shared():
     # Gmail ignores dots, so the billing address is Michael Lee's mailbox; read as 'first.last' it says Michaell Ee
     records = frame(
