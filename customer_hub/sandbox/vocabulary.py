@@ -601,3 +601,15 @@ INVOICE_NOTES = (
     "Customer asked for a copy to their AP mailbox",
 )
 """Bookkeepers' private notes on invoices (`{po}` becomes a purchase-order number)."""
+
+JOB_NAMES = (
+    "London office",
+    "EMEA expansion",
+    "Phase 2 rollout",
+    "Website redesign",
+    "Annual support",
+    "Data migration",
+    "Pilot project",
+    "West coast branch",
+)
+"""Sub-customers (jobs) a bookkeeper opens under a customer to invoice a project or an office apart."""

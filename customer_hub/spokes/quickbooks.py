@@ -346,13 +346,18 @@ class QuickBooksConnector(ConnectorBase):
 
 
 def customer_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
-    """A customer is a person when it has a given or family name, else an account (company) only."""
+    """A customer is a person when it has a given or family name, else an account (company) only.
+
+    A sub-customer (a job, project or location under a customer: `ParentRef`, `Job`, 'Acme Corp:London office' in
+    `FullyQualifiedName`) belongs to its parent's account: it carries the parent's key, and its display name is the
+    job's ('London office'), never read as a company name."""
     given = (payload.get("GivenName") or "").strip() or None
     family = (payload.get("FamilyName") or "").strip() or None
     full_name = " ".join(part for part in (given, family) if part) or None
     display = (payload.get("DisplayName") or "").strip() or None
-    # A display name that is just the person's name is not a company name.
-    company = (payload.get("CompanyName") or "").strip() or (display if display != full_name else None)
+    parent = str((payload.get("ParentRef") or {}).get("value") or "").strip() or None
+    # A display name that is just the person's name is not a company name, nor is a job's.
+    company = (payload.get("CompanyName") or "").strip() or (display if display != full_name and not parent else None)
     address = payload.get("BillAddr") or {}
     street = ", ".join(str(address[key]) for key in ("Line1", "Line2") if address.get(key)) or None
     phone = (payload.get("PrimaryPhone") or {}).get("FreeFormNumber") or (payload.get("Mobile") or {}).get(
@@ -369,9 +374,13 @@ def customer_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         city=address.get("City") or None,
         postcode=address.get("PostalCode") or None,
         country=address.get("Country") or None,
-        shared_keys=join_keys(shared_key("quickbooks_customer", payload["Id"])),
+        shared_keys=join_keys(
+            shared_key("quickbooks_customer", payload["Id"]),
+            shared_key("quickbooks_customer", parent) if parent else None,
+        ),
         is_account_only=full_name is None,
         display_name=display,
+        **({"parent_customer_id": parent, "full_display_name": payload.get("FullyQualifiedName")} if parent else {}),
         region=address.get("CountrySubDivisionCode") or None,
         balance=_number(payload.get("Balance")),
         currency=(payload.get("CurrencyRef") or {}).get("value"),

@@ -10,10 +10,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from customer_hub.config import SyncConfig, load_config
+from customer_hub.resolution import resolve
 from customer_hub.sandbox import SANDBOX_IDS
 from customer_hub.spokes.http import ToolAuthError, ToolNotFoundError
 from customer_hub.spokes.quickbooks import (
@@ -228,6 +230,40 @@ def test_customer_mapping_tells_a_person_from_a_company():
     assert (person["street"], person["city"], person["postcode"]) == ("1 Main St", "Portland", "97201")
     assert company["company_name"] == "Acme Corporation" and company["is_account_only"] is True
     assert company["shared_keys"] == "quickbooks_customer:8"
+
+
+def test_a_sub_customer_is_its_parents_account_not_a_company_named_after_the_job():
+    payload = {
+        "Id": "9",
+        "DisplayName": "London office",
+        "FullyQualifiedName": "Acme Corp:London office",
+        "Job": True,
+        "ParentRef": {"value": "8"},
+        "Level": 1,
+    }
+    job = customer_to_canonical(payload)
+    assert job["shared_keys"] == "quickbooks_customer:9;quickbooks_customer:8"
+    assert (job["company_name"], job["is_account_only"]) == (None, True)
+    assert (job["parent_customer_id"], job["full_display_name"]) == ("8", "Acme Corp:London office")
+    assert customer_to_canonical({**payload, "CompanyName": "Acme Corporation"})["company_name"] == "Acme Corporation"
+    assert "parent_customer_id" not in customer_to_canonical({"Id": "8", "DisplayName": "Acme Corp"})
+
+
+def test_jobs_with_one_name_under_two_companies_each_stay_with_their_own_company():
+    payloads = {
+        "8": {"Id": "8", "DisplayName": "Acme Corp"},
+        "9": {"Id": "9", "DisplayName": "London office", "Job": True, "ParentRef": {"value": "8"}},
+        "20": {"Id": "20", "DisplayName": "Globex Ltd"},
+        "21": {"Id": "21", "DisplayName": "London office (2)", "Job": True, "ParentRef": {"value": "20"}},
+    }
+    rows = [{"record_id": f"customers:{key}", **customer_to_canonical(value)} for key, value in payloads.items()]
+    invoice = invoice_to_canonical({"Id": "130", "CustomerRef": {"value": "21"}, "TotalAmt": 90.0, "Balance": 90.0})
+    rows.append({"record_id": "invoices:130", **invoice})
+    resolved = resolve(pd.DataFrame(rows))
+    customer = dict(zip(resolved["record_id"], resolved["golden_customer_id"], strict=True))
+    assert customer["customers:9"] == customer["customers:8"]
+    assert customer["invoices:130"] == customer["customers:21"] == customer["customers:20"]
+    assert customer["customers:9"] != customer["customers:21"]
 
 
 def test_invoice_mapping_links_the_customer():

@@ -1,7 +1,9 @@
 """QuickBooks Online: the customers accounting invoices, and those invoices.
 
 Accounting keys customers by a unique DisplayName, bills the role mailbox, and also invoices "offline" customers
-that no other tool has heard of: their invoices are the unmatched ones.
+that no other tool has heard of: their invoices are the unmatched ones. Some companies have a sub-customer (a job:
+`Job`, `ParentRef`, 'Parent:Job' in `FullyQualifiedName`) with invoices of its own, as QuickBooks keeps projects
+and offices invoiced apart.
 """
 
 import random
@@ -10,12 +12,14 @@ from customer_hub.sandbox.clock import BASE_TIME, iso_date, qbo_time
 from customer_hub.sandbox.messiness import company_name_variant, phone_format
 from customer_hub.sandbox.seeding.common import IdSequence, Seeded, moment_after
 from customer_hub.sandbox.store import Record
-from customer_hub.sandbox.vocabulary import INVOICE_NOTES, PLANS, ROLE_MAILBOXES
+from customer_hub.sandbox.vocabulary import INVOICE_NOTES, JOB_NAMES, PLANS, ROLE_MAILBOXES
 from customer_hub.sandbox.world import BILLED, OFFLINE, Customer, World
 
 USD = {"value": "USD", "name": "United States Dollar"}
 SERVICES_ITEM = {"value": "1", "name": "Services"}
 PRIVATE_NOTE_SHARE = 0.15
+JOB_SHARE = 0.08
+"""Company customers in QuickBooks with a sub-customer (job) of their own."""
 """Invoices a bookkeeper annotated (PO numbers, terms): the field is then part of the stream's usual schema, so a
 live change that writes a note is a value change, not schema drift."""
 
@@ -174,6 +178,8 @@ class _QuickBooksSeeder:
             }
         )
         self.used_names: set[str] = set()
+        self.companies: list[tuple[Customer, Record]] = []
+        """Company customers and their QuickBooks record, for the jobs opened under some of them."""
         self.customers = seeded.stream("quickbooks", "customers", numeric_ids=True)
         self.invoices = seeded.stream("quickbooks", "invoices", numeric_ids=True)
 
@@ -259,6 +265,8 @@ class _QuickBooksSeeder:
             email = None
         record = self.customer(customer, display, email)
         self.invoices_for(customer, record, rng.randint(2, 7))
+        if customer.is_company:
+            self.companies.append((customer, record))
         if rng.random() < 0.04:
             duplicate = self.customer(
                 customer,
@@ -266,6 +274,30 @@ class _QuickBooksSeeder:
                 email,
             )
             self.invoices_for(customer, duplicate, 1)
+
+    def jobs(self, seed: int) -> None:
+        """A sub-customer under some companies, invoiced apart. Drawn from generators of their own and after every
+        other record, so adding jobs left every other seeded value and id as it was."""
+        rng = random.Random(f"{seed}:quickbooks:jobs")
+        for customer, parent in self.companies:
+            if rng.random() >= JOB_SHARE:
+                continue
+            created = moment_after(rng, customer.since, 120)
+            job_id = self.customer_ids.next()
+            display = unique_display_name(rng.choice(JOB_NAMES), self.used_names)
+            job = new_customer(job_id, display, None, None, None, None, None, parent.get("BillAddr"), created,
+                               created)  # fmt: skip
+            job.update(
+                Job=True,
+                Level=1,
+                BillWithParent=rng.random() < 0.5,
+                ParentRef={"value": parent["Id"], "name": parent["DisplayName"]},
+                FullyQualifiedName=f"{parent['DisplayName']}:{display}",
+            )
+            self.customers.add(job_id, job, created * 1000)
+            self.seeded.truth.add("quickbooks", "customers", job_id, customer.key)
+            self.invoices_for(customer, job, rng.randint(1, 3))
+            parent["BalanceWithJobs"] = round(parent["Balance"] + job["Balance"], 2)
 
     def acme(self, acme: Customer) -> None:
         """Accounting knows only one of Acme's two Stripe customers: the one billed at billing@acme.com."""
@@ -287,3 +319,4 @@ def seed_quickbooks(seeded: Seeded, world: World, seed: int) -> None:
         )
         if seeder.rng.random() < chance:
             seeder.billed_customer(customer)
+    seeder.jobs(seed)
