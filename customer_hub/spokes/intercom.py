@@ -168,13 +168,18 @@ class IntercomConnector(ConnectorBase):
 
 
 def contact_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
-    """A contact is a person: name split into first/last (the full name kept), email, phone, first company."""
+    """A contact is a person: name split into first/last (the full name kept), email, phone, first company. A contact
+    attached to one Intercom company carries its key, so colleagues there share an account whatever their
+    addresses; one attached to several (an agency working for clients) carries none, lest it join them."""
     full_name = (payload.get("name") or "").strip() or None
     first, last = _split_name(full_name)
     location = payload.get("location") or {}
-    companies = (payload.get("companies") or {}).get("data") or []
+    attached = payload.get("companies") or {}
+    companies = attached.get("data") or []
     # Intercom's contact lists reference companies by id only; a name is used when the payload carries one.
     company_name = next((c.get("name") for c in companies if isinstance(c, dict) and c.get("name")), None)
+    company_ids = [c["id"] for c in companies if isinstance(c, dict) and c.get("id")]
+    one_company = len(company_ids) == 1 and (attached.get("total_count") or 1) == 1
     return canonical(
         first_name=first,
         last_name=last,
@@ -184,13 +189,16 @@ def contact_to_canonical(payload: dict[str, Any]) -> dict[str, Any]:
         company_name=company_name,
         city=location.get("city") or None,
         country=location.get("country") or None,
-        shared_keys=join_keys(shared_key("intercom_contact", payload["id"])),
+        shared_keys=join_keys(
+            shared_key("intercom_contact", payload["id"]),
+            shared_key("intercom_company", company_ids[0]) if one_company else None,
+        ),
         role=payload.get("role"),
         external_id=payload.get("external_id"),
         created_at=iso_from_epoch_seconds(payload.get("created_at")),
         updated_at=iso_from_epoch_seconds(payload.get("updated_at")),
         last_seen_at=iso_from_epoch_seconds(payload.get("last_seen_at")),
-        intercom_company_ids=[c["id"] for c in companies if isinstance(c, dict) and c.get("id")],
+        intercom_company_ids=company_ids,
     )
 
 

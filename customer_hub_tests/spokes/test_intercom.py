@@ -6,9 +6,11 @@ import json
 import time
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 
 from customer_hub.config import SyncConfig, load_config
+from customer_hub.resolution import resolve
 from customer_hub.sandbox.clock import BASE_TIME
 from customer_hub.spokes.http import ToolAuthError
 from customer_hub.spokes.intercom import IntercomConnector, contact_to_canonical, conversation_to_canonical
@@ -115,7 +117,27 @@ def test_contact_mapping_splits_the_name_and_keys_the_contact():
     )
     assert fields["company_name"] == "Analytical Engines Ltd"
     assert fields["role"] == "lead" and fields["last_seen_at"] == "2026-03-10T15:30:00+00:00"
-    assert fields["shared_keys"] == "intercom_contact:c9" and fields["is_account_only"] is False
+    assert fields["shared_keys"] == "intercom_contact:c9;intercom_company:co1" and fields["is_account_only"] is False
+
+
+def test_colleagues_on_free_mail_share_an_account_through_their_intercom_company_but_an_agency_joins_none():
+    def contact(contact_id: str, name: str, email: str, *companies: str) -> dict:
+        data = [{"type": "company", "id": company, "url": f"/companies/{company}"} for company in companies]
+        payload = {"id": contact_id, "role": "user", "name": name, "email": email,
+                   "companies": {"type": "list", "data": data, "total_count": len(data)}}  # fmt: skip
+        return {"record_id": f"intercom:contacts:{contact_id}", **contact_to_canonical(payload)}
+
+    records = pd.DataFrame(
+        [
+            contact("1", "Grace Hopper", "grace.hopper@gmail.com", "co-navy"),
+            contact("2", "Alan Turing", "alan.turing@outlook.com", "co-navy"),
+            contact("3", "Ada Lovelace", "ada.lovelace@gmail.com", "co-engines"),
+            contact("4", "Kim Agency", "kim@agency.example", "co-navy", "co-engines"),
+        ]
+    )
+    customer = resolve(records).set_index("record_id")["golden_customer_id"]
+    assert customer["intercom:contacts:1"] == customer["intercom:contacts:2"]
+    assert len({customer["intercom:contacts:1"], customer["intercom:contacts:3"], customer["intercom:contacts:4"]}) == 3
 
 
 def test_conversation_joins_its_contacts_account():

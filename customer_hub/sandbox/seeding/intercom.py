@@ -1,4 +1,5 @@
-"""Intercom: users and leads who talked to support, and their conversations."""
+"""Intercom: users and leads who talked to support, and their conversations. Contacts of a company customer are
+often attached to its Intercom company, which their payload names by id only."""
 
 import random
 
@@ -10,6 +11,10 @@ from customer_hub.sandbox.vocabulary import CONVERSATION_SUBJECTS
 from customer_hub.sandbox.world import BILLED, OFFLINE, Customer, Person, World
 
 WORKSPACE_ID = "sbx0ws01"
+COMPANY_SHARE = 0.6
+"""Contacts of a company customer attached to its Intercom company (the app sends `company` to the messenger)."""
+SECOND_COMPANY_SHARE = 0.03
+"""Attached contacts that also belong to another customer's company: an agency working for two clients."""
 ADMIN_IDS = (5091001, 5091002, 5091003, 5091004)
 TEAM_ID = 7100001
 
@@ -220,6 +225,28 @@ class _IntercomSeeder:
         )
         self.pending.append((created, "conversations", record, acme.key, wile.key))
 
+    def attach_companies(self, world: World, seed: int) -> None:
+        """Contacts of company customers attached to their customer's Intercom company, a few to a second one too.
+        Drawn from a generator of their own, so every other seeded value is as it was."""
+        rng = random.Random(f"{seed}:intercom:companies")
+        customers = {customer.key: customer for customer in world.customers}
+        company_ids: dict[str, str] = {}
+        attached: list[str] = []
+        for _, stream, record, customer_key, _ in self.pending:
+            if stream != "contacts" or not customers[customer_key].is_company or rng.random() >= COMPANY_SHARE:
+                continue
+            keys = [customer_key]
+            if attached and rng.random() < SECOND_COMPANY_SHARE:
+                keys.append(rng.choice(attached))
+            for key in keys:
+                if key not in company_ids:
+                    company_ids[key] = hex_id(rng)
+            record["companies"]["data"] = [
+                {"type": "company", "id": company_ids[key], "url": f"/companies/{company_ids[key]}"} for key in keys
+            ]
+            record["companies"]["total_count"] = len(keys)
+            attached.append(customer_key)
+
     def commit(self) -> None:
         for _, stream, record, customer_key, person_key in sorted(
             self.pending, key=lambda item: (item[0], item[2]["id"])
@@ -235,4 +262,5 @@ def seed_intercom(seeded: Seeded, world: World, seed: int) -> None:
     for customer in world.customers[1:]:
         if customer.status != OFFLINE:
             seeder.customer(customer)
+    seeder.attach_companies(world, seed)
     seeder.commit()
