@@ -173,7 +173,9 @@ STEP = "customer_records"
 
 NORMALISATION = 2
 """Which release's reading of values the stored normalised fields are: raised whenever a release reads some value
-otherwise (2: a phone written with '00' in front is international whatever the default region), so that an upgraded
+otherwise (2: a phone written with '00' in front is international whatever the default region, an address copied
+with its owner's name is the address, a degree after a comma or a company beside a full name is no part of the
+name), so that an upgraded
 hub normalises every record again once, on its next customer-records run, instead of keeping the old reading for
 every record that never changes."""
 

@@ -30,6 +30,7 @@ from customer_hub.resolution.pair_similarity import (
     jaro_winkler,
     nicknames_agree,
     phonetic_codes,
+    word_contained,
 )
 from customer_hub.resolution.prepare import UNREAD_PHONE, Features
 from customer_hub.resolution.sorted_values import sorted_unique
@@ -130,10 +131,10 @@ class RecordContext:
         """True for records whose value (`codes`, -1 where none) is also on a record that names someone else: a
         clearly different surname (Robert Petrov and Robert Nguyen), or the same surname with a clearly different
         given name (John and Jane Smith on a household's mailbox or landline). A typo, a nickname ('Bill' for
-        'William') or an initial is the same name, and so are two names entered swapped. Only names the records
-        state count: a name read from an address ('michaell.ee+billing@' reads as Michaell Ee) is the address's own
-        spelling, not a second holder. A value held under more than `_NAMES_COMPARED` names is shared without
-        comparing them."""
+        'William'), an initial or a middle name is the same name, and so are two names entered swapped. Only names
+        the records state count: a name read from an address ('michaell.ee+billing@' reads as Michaell Ee) is the
+        address's own spelling, not a second holder. A value held under more than `_NAMES_COMPARED` names is shared
+        without comparing them."""
         vocabulary, first, last, _ = self.name_vocabulary
         holders = np.flatnonzero((codes >= 0) & (last >= 0) & self.features.states_name)
         frame = pd.DataFrame({"key": codes[holders], "first": first[holders], "last": last[holders]})
@@ -145,6 +146,7 @@ class RecordContext:
         left, right = pairs_in_blocks(rows, frame["key"].to_numpy(np.int64), _NAMES_COMPARED)
         lasts, firsts = frame["last"].to_numpy(np.int64), frame["first"].to_numpy(np.int64)
         same_surname = np.nan_to_num(jaro_winkler(vocabulary, lasts[left], lasts[right])) >= FUZZY_JARO_WINKLER
+        same_surname |= word_contained(vocabulary, lasts[left], lasts[right])  # 'roe' and 'michael roe'
         swapped = np.fmin(  # 'Smith John' and 'John Smith'
             jaro_winkler(vocabulary, lasts[left], firsts[right]), jaro_winkler(vocabulary, firsts[left], lasts[right])
         )
@@ -207,7 +209,8 @@ class PairView:
 def _name_levels(
     context: RecordContext, a: np.ndarray, b: np.ndarray, jw: np.ndarray, *, given_name: bool
 ) -> np.ndarray:
-    """Levels of one name part: 1 exact, 2 close (Jaro-Winkler >= 0.92, or one edit in a name of 4+ letters);
+    """Levels of one name part: 1 exact, 2 close (Jaro-Winkler >= 0.92, or one edit in a name of 4+ letters; for
+    surnames also one being the other's first or last words, whole: 'John Michael Roe' splits as John | Michael Roe);
     then for given names nickname, fuzzy (Jaro-Winkler >= 0.80), an initial against a name with that initial;
     for surnames phonetic (Metaphone), fuzzy; last, different. Given names get no phonetic level: Metaphone
     drops vowels, so 'john' and 'jane' would sound alike."""
@@ -218,7 +221,10 @@ def _name_levels(
     undecided = present & (a != b) & ~(jw >= CLOSE_JARO_WINKLER) & (shortest >= 4)
     one_edit = np.zeros(len(a), dtype=bool)
     one_edit[undecided] = damerau_levenshtein(vocabulary, a[undecided], b[undecided]) <= 1
-    conditions = [~present, a == b, (jw >= CLOSE_JARO_WINKLER) | one_edit]
+    close = (jw >= CLOSE_JARO_WINKLER) | one_edit
+    if not given_name:
+        close |= present & word_contained(vocabulary, a, b)
+    conditions = [~present, a == b, close]
     if given_name:
         first_letters = np.append(np.array([v[:1] for v in vocabulary], dtype=object), "")
         conditions += [

@@ -30,6 +30,7 @@ from customer_hub.resolution.blocking import (
 from customer_hub.resolution.clustering import Clustering, Links, cluster
 from customer_hub.resolution.comparisons import (
     PERSON_COMPARISONS,
+    Comparison,
     RecordContext,
     comparison_levels,
 )
@@ -295,6 +296,8 @@ class PeopleResult:
     review: Links
     model: MatchModel | None
     blocking: BlockingReport
+    review_reason: np.ndarray | None = None
+    """Per review pair, why it was not merged: "below_auto_merge", or "given_names_differ" (`other_given_names`)."""
 
 
 def score_pairs(
@@ -376,7 +379,10 @@ def link_people(
             "probabilistic",
             model.explain(levels[keep], weights[keep], swapped[keep]),
         )
-    automatic = scored.confidence >= settings.auto_merge_threshold
+        named_apart = other_given_names(model.comparisons, levels[keep])
+    else:
+        named_apart = np.zeros(0, dtype=bool)
+    automatic = (scored.confidence >= settings.auto_merge_threshold) & ~named_apart
     pair_weights: dict[int, float] = {}
     if model is not None:
         linked = Links.concat(exact, scored.take(automatic))
@@ -391,7 +397,32 @@ def link_people(
         merges=merges,
         guard=lambda labels, touched: PersonGuard(context, labels, touched, pair_weights, floor),
     )
-    return PeopleResult(clustering, scored.take(~automatic), model, report)
+    reason = np.where(named_apart[~automatic], "given_names_differ", "below_auto_merge").astype(object)
+    return PeopleResult(clustering, scored.take(~automatic), model, report, reason)
+
+
+_IDENTIFIERS = {"email": ("exact", "one_typo"), "phone": ("exact",), "birth_date": ("exact",)}
+"""Comparison levels that identify a person whatever the names say."""
+
+
+def other_given_names(comparisons: Sequence[Comparison], levels: np.ndarray) -> np.ndarray:
+    """Pairs (rows of `levels`) of one account whose given names are clearly different ('Ben' and 'Tariq': no typo,
+    nickname or initial) and that share no identifier (`_IDENTIFIERS`): however well the rest agrees, such a pair
+    goes to a steward, never merged unseen. An account, a surname and a city are what colleagues at a family firm
+    share, and the model, reading each comparison as independent evidence, adds them up past the bar: a small
+    account's 'same' weighs as much as a phone."""
+    names = [comparison.name for comparison in comparisons]
+    if "first_name" not in names or "account" not in names:
+        return np.zeros(len(levels), dtype=bool)
+    first, account = comparisons[names.index("first_name")], comparisons[names.index("account")]
+    apart = levels[:, names.index("first_name")] == first.levels.index("different") + 1
+    apart &= levels[:, names.index("account")] == account.levels.index("same") + 1
+    for name, identifying in _IDENTIFIERS.items():
+        if name in names:
+            comparison = comparisons[names.index(name)]
+            codes = [comparison.levels.index(level) + 1 for level in identifying]
+            apart &= ~np.isin(levels[:, names.index(name)], codes)
+    return apart
 
 
 def _with_prior(

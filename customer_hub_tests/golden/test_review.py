@@ -66,17 +66,21 @@ def test_open_pair_is_shown_side_by_side_with_evidence_and_why_not_merged(engine
     assert "| hubspot:contacts:1 |" in table and "intercom:contacts:a" in table and "below auto-merge" in table
 
 
-def test_a_pair_refused_by_a_guard_says_so(engine, config):
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [("guard", "refused by a guard"), ("given_names_differ", "the evidence (0.97) reached auto-merge, but the two")],
+)
+def test_a_pair_held_back_above_auto_merge_says_why(engine, config, reason, said):
     golden_store.read_candidates(engine)  # creates the schema
     with engine.begin() as conn:
         conn.execute(insert(match_candidates).values(
             record_id_a="hubspot:contacts:1", record_id_b="hubspot:contacts:2", score=0.97, status="open",
-            scores={"level": "person", "reason": "guard", "evidence": {"probability": 0.97}},
+            scores={"level": "person", "reason": reason, "evidence": {"probability": 0.97}},
             record_a={"record_id": "hubspot:contacts:1"}, record_b={"record_id": "hubspot:contacts:2"},
             created_at=START,
         ))  # fmt: skip
     [pair] = open_pairs(engine, auto_merge_threshold(config))
-    assert pair["why_not_merged"].startswith("refused by a guard")
+    assert pair["why_not_merged"].startswith(said)
 
 
 def test_merge_answer_joins_the_records_on_the_next_run_and_shows_in_history(engine, land, run, config):

@@ -168,6 +168,14 @@ def test_full_names_written_last_name_first():
     assert parts["last_name"].tolist() == ["smith", "van der berg", ""]
 
 
+@pytest.mark.parametrize(
+    "written", ["Jane Doe, CPA", "Jane Doe, MBA, PhD", "Doe, Jane, MD", "Jane Doe (Acme)", "Jane Doe - Acme Corp"]
+)
+def test_a_degree_after_a_comma_or_a_company_beside_the_name_is_no_part_of_it(written):
+    parts = split_full_names(pd.Series([written]))
+    assert (parts["first_name"][0], parts["last_name"][0]) == ("jane", "doe")
+
+
 def _evidence(first_a: str, last_a: str, first_b: str, last_b: str) -> dict:
     records = frame(
         {"record_id": "a", "first_name": first_a, "last_name": last_a},

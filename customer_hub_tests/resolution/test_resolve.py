@@ -161,6 +161,41 @@ def test_two_people_stating_different_surnames_on_one_mailbox_stay_two_people():
     assert resolved.loc["petrov", "golden_person_id"] != resolved.loc["nguyen", "golden_person_id"]
 
 
+def test_a_middle_name_one_tool_kept_is_the_same_person():
+    records = frame(
+        {"record_id": "crm", "first_name": "John", "last_name": "Roe", "phone": "+1 415 555 0177"},
+        {"record_id": "billing", "full_name": "John Michael Roe", "phone": "(415) 555-0177"},
+    )
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["billing", "golden_person_id"]
+    evidence = resolution.explain("crm", "billing")["pair"]["evidence"]
+    assert (evidence["last_name"][0], evidence["phone"][0]) == ("close", "exact")
+
+
+def test_colleagues_at_a_family_firm_are_two_people_for_a_steward_to_join_if_they_are_one():
+    firm = {"company_name": "Johnson & Sons", "company_domain": "johnsonsons.com", "city": "Toronto"}
+    records = frame(
+        {"record_id": "ben", "full_name": "Ben Johnson", "email": "ben@johnsonsons.com", **firm},
+        {"record_id": "tariq", "full_name": "Tariq Johnson", "phone": "416-555-0182", **firm},
+    )
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolution.explain("ben", "tariq")["pair"]["probability"] >= 0.9  # what the model alone would merge
+    assert resolved.loc["ben", "golden_person_id"] != resolved.loc["tariq", "golden_person_id"]
+    assert resolved.loc["ben", "golden_customer_id"] == resolved.loc["tariq", "golden_customer_id"]
+    queued = resolution.review[resolution.review["level"] == "person"]
+    assert sorted(queued[["record_id_a", "record_id_b"]].iloc[0]) == ["ben", "tariq"]
+    assert queued["reason"].iloc[0] == "given_names_differ"
+
+    typo = frame(
+        {"record_id": "ben", "full_name": "Ben Johnson", "email": "ben@johnsonsons.com", **firm},
+        {"record_id": "benn", "full_name": "Benn Johnson", "phone": "416-555-0182", **firm},
+    )
+    people = by_id(resolve(typo))["golden_person_id"]
+    assert people["ben"] == people["benn"]  # a given name mistyped is not another given name
+
+
 def test_a_household_mailbox_and_landline_are_two_people_at_one_customer():
     records = frame(
         {"record_id": "john", "full_name": "John Smith", "email": "smithfamily@gmail.com", "phone": "(415) 555-2671"},
