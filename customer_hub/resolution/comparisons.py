@@ -158,12 +158,20 @@ class RecordContext:
         given_a, given_b = firsts[left], firsts[right]
         initials = np.append(np.array([value[:1] for value in vocabulary], dtype=object), "")
         lengths = np.append(np.fromiter((len(value) for value in vocabulary), dtype=np.int64, count=len(vocabulary)), 0)
+        # 'John Michael Roe' splits as john | michael roe: his records saying 'Michael Roe' use his middle name
+        lead_word = np.append(np.array([value.split(" ", 1)[0] for value in vocabulary], dtype=object), "")
+        words = np.append(np.array([" " in value for value in vocabulary], dtype=bool), False)
+        texts = np.append(vocabulary.astype(object), "")
+        goes_by_middle_name = (words[lasts[left]] & (lead_word[lasts[left]] == texts[given_b])) | (
+            words[lasts[right]] & (lead_word[lasts[right]] == texts[given_a])
+        )
         one_given_name = (
             (given_a < 0)
             | (given_b < 0)
             | (np.nan_to_num(jaro_winkler(vocabulary, given_a, given_b)) >= FUZZY_JARO_WINKLER)
             | nicknames_agree(vocabulary, given_a, given_b)
             | ((np.minimum(lengths[given_a], lengths[given_b]) == 1) & (initials[given_a] == initials[given_b]))
+            | goes_by_middle_name
         )
         someone_else = ~surname_alike | (same_surname & ~one_given_name & ~swapped)
         different = frame["key"].to_numpy(np.int64)[left[someone_else]]

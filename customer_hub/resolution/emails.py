@@ -29,8 +29,9 @@ ROLE_MAILBOXES = words(
 
 _VALID_EMAIL = r"[^@ ]+@[^@ ]+\.[^@ ]+"
 _DIGITS = re.compile(r"\D")
-_NAMED_ADDRESS = r"^[^<>]*<\s*(?:mailto:)?\s*([^<>\s]+@[^<>\s]+)\s*>[^<>]*$"
-"""An address written with its owner's name, as mail clients copy it: 'Pam Beesly <pam@dundermifflin.com>'."""
+_NAMED_ADDRESS = r"^[^<>@]*< ?(?:mailto:)? ?([^<> ]+@[^<> ]+) ?>[^<>@]*$"
+"""An address written with its owner's name, as mail clients copy it: 'Pam Beesly <pam@dundermifflin.com>' (spaces
+squashed first; one address only: with another beside it, whose is it?)."""
 
 
 def addresses_as_written(values: pd.Series) -> pd.Series:

@@ -12,12 +12,14 @@ import pandas as pd
 from customer_hub.resolution.text import fold, map_unique, squash_spaces
 
 _HONORIFICS = r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame) )+"
-_POST_NOMINALS = "jr|sr|ii|iii|iv|phd|md|esq|mba|cpa|cfa|pmp|rn|dds|dvm|jd|llm|msc|bsc|ba|ma|pe|frcs|obe|mbe"
-_GENERATIONAL = rf"(?: (?:{_POST_NOMINALS}))+$"
-_TRAILING_POST_NOMINALS = rf"(?i)(?:\s*,\s*(?:{_POST_NOMINALS})\.?)+\s*$"
-"""Letters after a comma that are a suffix or a degree ('Jane Doe, CPA'), not a first name written after the last."""
-_ASIDE = r"\s*\([^)]*\)|\s+[-|@/]\s+.*$"
-"""What tools append to a name that is no part of it: '(Acme)' in brackets, or ' - Acme', ' | Acme', ' @ Acme'."""
+_GENERATIONAL = r"(?: (?:jr|sr|ii|iii|iv|phd|md|esq))+$"
+_DEGREES = "jr|sr|ii|iii|iv|phd|md|esq|mba|cpa|cfa|pmp|rn|dds|dvm|jd|llm|msc|bsc|ba|ma|pe|frcs|obe|mbe"
+_AFTER_A_COMMA = rf"^([^,]+ [^,]+?|[^,]+,[^,]+?)(?: ?, ?(?:{_DEGREES})\.?)+$"
+"""A degree or suffix after a comma ('jane doe, cpa', 'doe, jane, md'): only after a name of two words or more, since
+after one word the comma writes a name last-name-first, and a two-letter degree is a given name too ('ng, ba')."""
+_ASIDE = r"^([^ ]+ [^ ]+.*?) (?:[-|@/] .*|\(.*)$|\(.*\)"
+"""What a tool writes beside a name, no part of it: ' - acme', ' | acme', ' @ acme' after a name of two words or more
+('jean - pierre dupont' keeps its parts), or anything in brackets ('jane doe (acme)')."""
 _LAST_FIRST = r"^([^,]+),(.+)$"
 
 
@@ -34,7 +36,8 @@ def normalize_person_names(values: pd.Series) -> pd.Series:
 
 
 def _split_full_names(values: pd.Series) -> pd.DataFrame:
-    values = values.str.replace(_ASIDE, "", regex=True).str.replace(_TRAILING_POST_NOMINALS, "", regex=True)
+    values = squash_spaces(values).str.lower().str.replace(_ASIDE, r"\1", regex=True)
+    values = values.str.replace(_AFTER_A_COMMA, r"\1", regex=True)
     ordered = _normalise_person_names(values.str.replace(_LAST_FIRST, r"\2 \1", regex=True))
     first = ordered.str.replace(r" .*$", "", regex=True)
     last = ordered.str.replace(r"^[^ ]+ ?", "", regex=True)

@@ -255,7 +255,7 @@ resolution_snapshot = Table(
     Column("name", String(32), primary_key=True, doc="which frame: 'resolution_input'"),
     Column("revision", Integer, nullable=False, doc="the newest record revision it holds"),
     Column("records", Integer, nullable=False),
-    Column("frame", LargeBinary, nullable=True, doc="the frame as a zstd-compressed Arrow IPC stream; null: dropped"),
+    Column("frame", LargeBinary, nullable=True, doc="the frame as an LZ4 Arrow IPC stream (older: zstd); null dropped"),
     Column(
         "generation",
         Integer,

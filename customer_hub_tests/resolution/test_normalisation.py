@@ -25,6 +25,7 @@ from .records import frame
         ("Pam Beesly <Pam@DunderMifflin.com>", "pam@dundermifflin.com"),  # as a mail client copies it
         ('"Beesly, Pam" <mailto:pam@dundermifflin.com>', "pam@dundermifflin.com"),
         ("Pam <pam@dundermifflin.com>, Jim <jim@dundermifflin.com>", ""),  # two addresses: whose?
+        ("Pam <pam@dundermifflin.com>; jim@dundermifflin.com", ""),
         ("not an email", ""),
         (None, ""),
     ],
@@ -174,6 +175,21 @@ def test_full_names_written_last_name_first():
 def test_a_degree_after_a_comma_or_a_company_beside_the_name_is_no_part_of_it(written):
     parts = split_full_names(pd.Series([written]))
     assert (parts["first_name"][0], parts["last_name"][0]) == ("jane", "doe")
+
+
+@pytest.mark.parametrize(
+    ("written", "first", "last"),
+    [
+        ("Ng, Ba", "ba", "ng"),  # 'ba' is a degree too, but after one word the comma puts the surname first
+        ("Vance, JD", "jd", "vance"),
+        ("Jack Ma", "jack", "ma"),
+        ("Jean - Pierre Dupont", "jean", "pierre dupont"),  # a dash after one word is part of the name
+        ("Smith - Jones, Anne", "anne", "smith jones"),
+    ],
+)
+def test_names_that_look_like_a_degree_or_an_aside_stay_names(written, first, last):
+    parts = split_full_names(pd.Series([written]))
+    assert (parts["first_name"][0], parts["last_name"][0]) == (first, last)
 
 
 def _evidence(first_a: str, last_a: str, first_b: str, last_b: str) -> dict:

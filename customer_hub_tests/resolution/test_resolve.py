@@ -206,8 +206,10 @@ def test_a_household_mailbox_and_landline_are_two_people_at_one_customer():
     assert resolved.loc["john", "golden_customer_id"] == resolved.loc["jane", "golden_customer_id"]
 
 
-@pytest.mark.parametrize("other", ["Bill Smith", "W Smith", "Wiliam Smith", "Smith William", "William Smyth"])
-def test_one_mailbox_under_a_nickname_an_initial_a_typo_or_swapped_names_is_one_person(other):
+@pytest.mark.parametrize(
+    "other", ["Bill Smith", "W Smith", "Wiliam Smith", "Smith William", "William Smyth", "Henry William Smith"]
+)
+def test_one_mailbox_under_a_nickname_an_initial_a_typo_swapped_names_or_a_middle_name_is_one_person(other):
     records = frame(
         {"record_id": "crm", "full_name": "William Smith", "email": "wsmith@gmail.com"},
         {"record_id": "billing", "full_name": other, "email": "wsmith@gmail.com"},

@@ -237,7 +237,7 @@ class _IntercomSeeder:
                 continue
             keys = [customer_key]
             if attached and rng.random() < SECOND_COMPANY_SHARE:
-                keys.append(rng.choice(attached))
+                keys += [other for other in [rng.choice(attached)] if other != customer_key]
             for key in keys:
                 if key not in company_ids:
                     company_ids[key] = hex_id(rng)

@@ -18,10 +18,10 @@ from customer_hub.sandbox.world import BILLED, OFFLINE, Customer, World
 USD = {"value": "USD", "name": "United States Dollar"}
 SERVICES_ITEM = {"value": "1", "name": "Services"}
 PRIVATE_NOTE_SHARE = 0.15
-JOB_SHARE = 0.08
-"""Company customers in QuickBooks with a sub-customer (job) of their own."""
 """Invoices a bookkeeper annotated (PO numbers, terms): the field is then part of the stream's usual schema, so a
 live change that writes a note is a value change, not schema drift."""
+JOB_SHARE = 0.08
+"""Company customers in QuickBooks with a sub-customer (job) of their own."""
 
 
 def bill_address(customer_id: str, customer: Customer) -> Record:
@@ -282,7 +282,7 @@ class _QuickBooksSeeder:
         for customer, parent in self.companies:
             if rng.random() >= JOB_SHARE:
                 continue
-            created = moment_after(rng, customer.since, 120)
+            created = customer.since  # opened with the customer, before any invoice it gets
             job_id = self.customer_ids.next()
             display = unique_display_name(rng.choice(JOB_NAMES), self.used_names)
             job = new_customer(job_id, display, None, None, None, None, None, parent.get("BillAddr"), created,
