@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from customer_hub.resolution.text import fold, map_unique, squash_spaces
+from customer_hub.resolution.text import fold, map_unique, squash_spaces, words
 
 _HONORIFICS = r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame) )+"
 _GENERATIONAL = r"(?: (?:jr|sr|ii|iii|iv|phd|md|esq))+$"
-_DEGREES = "jr|sr|ii|iii|iv|phd|md|esq|mba|cpa|cfa|pmp|rn|dds|dvm|jd|llm|msc|bsc|ba|ma|pe|frcs|obe|mbe"
+_DEGREES = "|".join(
+    r"\.?".join(degree)  # 'ph.d.' and 'phd' alike
+    for degree in sorted(words("jr sr ii iii iv phd md esq mba cpa cfa pmp rn dds dvm jd llm msc bsc frcs obe mbe"))
+)
 _AFTER_A_COMMA = rf"^([^,]+ [^,]+?|[^,]+,[^,]+?)(?: ?, ?(?:{_DEGREES})\.?)+$"
-"""A degree or suffix after a comma ('jane doe, cpa', 'doe, jane, md'): only after a name of two words or more, since
-after one word the comma writes a name last-name-first, and a two-letter degree is a given name too ('ng, ba')."""
-_ASIDE = r"^([^ ]+ [^ ]+.*?) (?:[-|@/] .*|\(.*)$|\(.*\)"
-"""What a tool writes beside a name, no part of it: ' - acme', ' | acme', ' @ acme' after a name of two words or more
-('jean - pierre dupont' keeps its parts), or anything in brackets ('jane doe (acme)')."""
+"""A degree or suffix after a comma ('jane doe, cpa', 'doe, jane, m.d.'): only after a name of two words or more,
+since after one word the comma writes a name last-name-first. Degrees that are given names too ('ma', 'ba') are not
+read as degrees: 'garcia lopez, ma' is Ma Garcia Lopez."""
+_BRACKETS = r"\([^()]*\)"
+"""Anything in brackets beside a name ('jane doe (acme)', 'jane (jj) doe'): no part of it."""
+_ASIDE = r"^([^ ]+ [^ ]+.*?) [-|@/] .*$"
+"""What a tool writes after a name, no part of it: ' - acme', ' | acme', ' @ acme' after a name of two words or more
+('jean - pierre dupont' keeps its parts)."""
 _LAST_FIRST = r"^([^,]+),(.+)$"
 
 
@@ -36,8 +42,8 @@ def normalize_person_names(values: pd.Series) -> pd.Series:
 
 
 def _split_full_names(values: pd.Series) -> pd.DataFrame:
-    values = squash_spaces(values).str.lower().str.replace(_ASIDE, r"\1", regex=True)
-    values = values.str.replace(_AFTER_A_COMMA, r"\1", regex=True)
+    values = squash_spaces(values.str.lower().str.replace(_BRACKETS, " ", regex=True))
+    values = values.str.replace(_ASIDE, r"\1", regex=True).str.replace(_AFTER_A_COMMA, r"\1", regex=True)
     ordered = _normalise_person_names(values.str.replace(_LAST_FIRST, r"\2 \1", regex=True))
     first = ordered.str.replace(r" .*$", "", regex=True)
     last = ordered.str.replace(r"^[^ ]+ ?", "", regex=True)

@@ -170,7 +170,16 @@ def test_full_names_written_last_name_first():
 
 
 @pytest.mark.parametrize(
-    "written", ["Jane Doe, CPA", "Jane Doe, MBA, PhD", "Doe, Jane, MD", "Jane Doe (Acme)", "Jane Doe - Acme Corp"]
+    "written",
+    [
+        "Jane Doe, CPA",
+        "Jane Doe, MBA, Ph.D.",
+        "Doe, Jane, MD",
+        "Jane Doe (Acme)",
+        "Jane Doe - Acme Corp",
+        "Jane (JJ) Doe (Acme)",
+        "(Acme) Jane Doe - Sales",
+    ],
 )
 def test_a_degree_after_a_comma_or_a_company_beside_the_name_is_no_part_of_it(written):
     parts = split_full_names(pd.Series([written]))
@@ -185,6 +194,7 @@ def test_a_degree_after_a_comma_or_a_company_beside_the_name_is_no_part_of_it(wr
         ("Jack Ma", "jack", "ma"),
         ("Jean - Pierre Dupont", "jean", "pierre dupont"),  # a dash after one word is part of the name
         ("Smith - Jones, Anne", "anne", "smith jones"),
+        ("Garcia Lopez, Ma", "ma", "garcia lopez"),
     ],
 )
 def test_names_that_look_like_a_degree_or_an_aside_stay_names(written, first, last):

@@ -178,8 +178,10 @@ class _QuickBooksSeeder:
             }
         )
         self.used_names: set[str] = set()
-        self.companies: list[tuple[Customer, Record]] = []
-        """Company customers and their QuickBooks record, for the jobs opened under some of them."""
+        self.created: dict[str, int] = {}
+        """When each customer record was created (epoch seconds), by id."""
+        self.companies: list[tuple[Customer, Record, int]] = []
+        """Company customers, their QuickBooks record and when it was created, for the jobs opened under some."""
         self.customers = seeded.stream("quickbooks", "customers", numeric_ids=True)
         self.invoices = seeded.stream("quickbooks", "invoices", numeric_ids=True)
 
@@ -205,6 +207,7 @@ class _QuickBooksSeeder:
         )
         self.customers.add(customer_id, record, created * 1000)
         self.seeded.truth.add("quickbooks", "customers", customer_id, customer.key)
+        self.created[customer_id] = created
         return record
 
     def invoices_for(self, customer: Customer, record: Record, count: int) -> None:
@@ -266,7 +269,7 @@ class _QuickBooksSeeder:
         record = self.customer(customer, display, email)
         self.invoices_for(customer, record, rng.randint(2, 7))
         if customer.is_company:
-            self.companies.append((customer, record))
+            self.companies.append((customer, record, self.created[record["Id"]]))
         if rng.random() < 0.04:
             duplicate = self.customer(
                 customer,
@@ -279,10 +282,10 @@ class _QuickBooksSeeder:
         """A sub-customer under some companies, invoiced apart. Drawn from generators of their own and after every
         other record, so adding jobs left every other seeded value and id as it was."""
         rng = random.Random(f"{seed}:quickbooks:jobs")
-        for customer, parent in self.companies:
+        for customer, parent, parent_created in self.companies:
             if rng.random() >= JOB_SHARE:
                 continue
-            created = customer.since  # opened with the customer, before any invoice it gets
+            created = moment_after(rng, parent_created, 30)  # opened under a customer QuickBooks already holds
             job_id = self.customer_ids.next()
             display = unique_display_name(rng.choice(JOB_NAMES), self.used_names)
             job = new_customer(job_id, display, None, None, None, None, None, parent.get("BillAddr"), created,
