@@ -1,0 +1,89 @@
+"""One customer or person as different tools and people write it is one golden record; look-alikes stay apart.
+
+Each case is two to four records of one real customer (or person) written the ways tools and people write them,
+resolved on their own: what a steward would call obvious."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from customer_hub.resolution import resolve
+
+from .records import frame
+
+
+def _company(record_id: str, tool: str, name: str, **fields: Any) -> dict[str, Any]:
+    obj = "companies" if tool == "hubspot" else "customers"
+    return {"record_id": f"{tool}:{obj}:{record_id}", "source_system": tool, "source_object": obj,
+            "company_name": name, "is_account_only": tool == "hubspot", **fields}  # fmt: skip
+
+
+def _person(record_id: str, tool: str, **fields: Any) -> dict[str, Any]:
+    obj = "contacts" if tool in ("hubspot", "intercom") else "customers"
+    return {"record_id": f"{tool}:{obj}:{record_id}", "source_system": tool, "source_object": obj, **fields}
+
+
+ONE_CUSTOMER = {
+    "legal forms": [_company("1", "hubspot", "Acme Corp"), _company("2", "hubspot", "ACME Corporation"),
+                    _company("3", "quickbooks", "Acme, Inc."), _company("4", "stripe", "Acme Incorporated")],
+    "ampersand": [_company("1", "hubspot", "The Smith & Jones Company"),
+                  _company("2", "quickbooks", "Smith and Jones Co")],
+    "spaced ampersand": [_company("1", "hubspot", "AT&T"), _company("2", "quickbooks", "AT & T Inc.")],
+    "apostrophe": [_company("1", "hubspot", "McDonald's Corporation"), _company("2", "quickbooks", "McDonalds Corp")],
+    "limited": [_company("1", "hubspot", "Tyrell Ltd"), _company("2", "quickbooks", "Tyrell Limited")],
+    "dotted forms": [_company("1", "hubspot", "Cemex S.A. de C.V."), _company("2", "quickbooks", "Cemex SA de CV")],
+    "umlaut": [_company("1", "hubspot", "Müller GmbH"), _company("2", "stripe", "Mueller GmbH")],
+    "typo": [_company("1", "hubspot", "Cyberdyne Systems"), _company("2", "quickbooks", "Cyberdyne Sytems")],
+    "domain forms": [_company("1", "hubspot", "Globex", company_domain="https://www.globex.io/"),
+                     _person("2", "stripe", full_name="Hank Scorpio", email="Hank@Globex.io ")],
+    "abbreviation and domain": [_company("1", "hubspot", "International Business Machines", company_domain="ibm.com"),
+                                _company("2", "stripe", "IBM", email="ap@ibm.com")],
+    "named after its buyer": [_person("1", "hubspot", first_name="Priya", last_name="Patel", email="priya@outlook.com"),
+                              _company("2", "quickbooks", "Patel, Priya")],
+}  # fmt: skip
+
+ONE_PERSON = {
+    "nickname and phone": [_person("1", "hubspot", first_name="Robert", last_name="Johnson", phone="+1 415 555 0199"),
+                           _person("2", "stripe", full_name="Bob Johnson", phone="(415) 555-0199")],
+    "swapped": [_person("1", "hubspot", first_name="Wei", last_name="Zhang", email="wei.zhang@umbrella.cn",
+                        company_name="Umbrella"),
+                _person("2", "quickbooks", full_name="Zhang, Wei", company_name="Umbrella")],
+    "accents and case": [_person("1", "hubspot", first_name="José", last_name="Muñoz", email="jose@acmecorp.es"),
+                         _person("2", "stripe", full_name="JOSE MUNOZ", email="JOSE@ACMECORP.ES")],
+    "gmail dots and tag": [_person("1", "hubspot", first_name="Sam", last_name="Lee", email="sam.lee@gmail.com"),
+                           _person("2", "stripe", full_name="Samuel Lee", email="samlee+billing@gmail.com")],
+    "title and suffix": [_person("1", "hubspot", first_name="John", last_name="Roe", phone="+1 415 555 0177"),
+                         _person("2", "stripe", full_name="Mr John Roe PhD", phone="(415) 555-0177")],
+    "eszett": [_person("1", "hubspot", first_name="Jürgen", last_name="Strauß", phone="+49 89 1234567", country="DE"),
+               _person("2", "stripe", full_name="Juergen Strauss", phone="089 1234567", country="Germany")],
+    "street forms": [_person("1", "hubspot", first_name="Oliver", last_name="Twist", street="10 Downing St",
+                             postcode="SW1A 2AA", city="London", country="GB"),
+                     _person("2", "stripe", full_name="Oliver Twist", street="10 Downing Street", postcode="sw1a2aa",
+                             city="london", country="UK")],
+}  # fmt: skip
+
+APART = {
+    "namesakes in two cities": [
+        _person("1", "hubspot", first_name="John", last_name="Smith", email="john.smith@gmail.com", city="Boston"),
+        _person("2", "hubspot", first_name="John", last_name="Smith", email="jsmith77@yahoo.com", city="Seattle"),
+    ],
+    "one word apart": [_company("1", "hubspot", "Acme Labs", company_domain="acmelabs.com"),
+                       _company("2", "hubspot", "Acme Corp", company_domain="acme.com")],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(ONE_CUSTOMER))
+def test_one_customer_written_differently_is_one_golden_customer(case):
+    assert resolve(frame(*ONE_CUSTOMER[case]))["golden_customer_id"].nunique() == 1
+
+
+@pytest.mark.parametrize("case", list(ONE_PERSON))
+def test_one_person_written_differently_is_one_golden_person(case):
+    assert resolve(frame(*ONE_PERSON[case]))["golden_person_id"].nunique() == 1
+
+
+@pytest.mark.parametrize("case", list(APART))
+def test_look_alikes_stay_two_customers(case):
+    assert resolve(frame(*APART[case]))["golden_customer_id"].nunique() == 2
