@@ -42,6 +42,8 @@ SIMILAR_COMPANY = 85.0
 """Edit similarity (0-100) at which two accounts' names count as one company spelt two ways."""
 _NAMES_COMPARED = 50
 """Names on one address or phone beyond which it is a shared one without comparing them pair by pair."""
+_GIVEN_NAME_LEVELS = ("exact", "close", "nickname", "fuzzy", "initial", "different")
+"""The first-name comparison's levels, as `_name_levels` numbers them from 1 (0: a name missing)."""
 HOUSE_NUMBER = r"(?<!\S)(?!\d+(?:st|nd|rd|th)(?!\S))\S*\d\S*(?!\S)"
 """A word of a normalised street address that holds a digit and is no ordinal ('15', '15a', not '5th')."""
 BOX_ADDRESS = r"^(?:p ?o|gpo|pmb|locked bag|box)\b"
@@ -147,17 +149,13 @@ class RecordContext:
         lasts, firsts = frame["last"].to_numpy(np.int64), frame["first"].to_numpy(np.int64)
         same_surname = np.nan_to_num(jaro_winkler(vocabulary, lasts[left], lasts[right])) >= FUZZY_JARO_WINKLER
         same_surname |= word_contained(vocabulary, lasts[left], lasts[right])  # 'roe' and 'michael roe'
-        swapped = np.fmin(  # 'Smith John' and 'John Smith'
-            jaro_winkler(vocabulary, lasts[left], firsts[right]), jaro_winkler(vocabulary, firsts[left], lasts[right])
-        )
-        swapped = np.nan_to_num(swapped) >= FUZZY_JARO_WINKLER
-        crossed = np.fmax(  # a surname typed as the other's given name: the same surname
-            jaro_winkler(vocabulary, lasts[left], firsts[right]), jaro_winkler(vocabulary, firsts[left], lasts[right])
-        )
-        surname_alike = same_surname | (np.nan_to_num(crossed) >= FUZZY_JARO_WINKLER)
+        last_first = jaro_winkler(vocabulary, lasts[left], firsts[right])
+        first_last = jaro_winkler(vocabulary, firsts[left], lasts[right])
+        swapped = np.nan_to_num(np.fmin(last_first, first_last)) >= FUZZY_JARO_WINKLER  # 'Smith John', 'John Smith'
+        # a surname typed as the other's given name is the same surname
+        surname_alike = same_surname | (np.nan_to_num(np.fmax(last_first, first_last)) >= FUZZY_JARO_WINKLER)
         given_a, given_b = firsts[left], firsts[right]
-        initials = np.append(np.array([value[:1] for value in vocabulary], dtype=object), "")
-        lengths = np.append(np.fromiter((len(value) for value in vocabulary), dtype=np.int64, count=len(vocabulary)), 0)
+        given = _name_levels(self, given_a, given_b, jaro_winkler(vocabulary, given_a, given_b), given_name=True)
         # 'John Michael Roe' splits as john | michael roe: his records saying 'Michael Roe' use his middle name
         lead_word = np.append(np.array([value.split(" ", 1)[0] for value in vocabulary], dtype=object), "")
         words = np.append(np.array([" " in value for value in vocabulary], dtype=bool), False)
@@ -165,14 +163,8 @@ class RecordContext:
         goes_by_middle_name = (words[lasts[left]] & (lead_word[lasts[left]] == texts[given_b])) | (
             words[lasts[right]] & (lead_word[lasts[right]] == texts[given_a])
         )
-        one_given_name = (
-            (given_a < 0)
-            | (given_b < 0)
-            | (np.nan_to_num(jaro_winkler(vocabulary, given_a, given_b)) >= FUZZY_JARO_WINKLER)
-            | nicknames_agree(vocabulary, given_a, given_b)
-            | ((np.minimum(lengths[given_a], lengths[given_b]) == 1) & (initials[given_a] == initials[given_b]))
-            | goes_by_middle_name
-        )
+        # a typo, a nickname or an initial is one given name: any level of the given-name comparison but the last
+        one_given_name = (given != len(_GIVEN_NAME_LEVELS)) | goes_by_middle_name
         someone_else = ~surname_alike | (same_surname & ~one_given_name & ~swapped)
         different = frame["key"].to_numpy(np.int64)[left[someone_else]]
         return (codes >= 0) & np.isin(codes, sorted_unique(np.concatenate([crowded, different])))
@@ -365,7 +357,7 @@ def _codes(field: str) -> Callable[[RecordContext], np.ndarray]:
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "first_name",
-        ("exact", "close", "nickname", "fuzzy", "initial", "different"),
+        _GIVEN_NAME_LEVELS,
         first_name_levels,
         m_prior=(0.80, 0.07, 0.03, 0.04, 0.02, 0.04),
         u_prior=(0.005, 0.003, 0.002, 0.03, 0.01, 0.95),
