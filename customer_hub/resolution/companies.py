@@ -1,7 +1,8 @@
 """Company names reduced to the part that tells companies apart.
 
 'The ACME Corp.', 'Acme Corporation' and 'acme, inc' are one company to a person reading them; case, punctuation,
-accents, a leading 'The' and the legal form are noise that differs between the tools' data-entry habits.
+accents, a leading 'The', the legal form and a trading name after 'dba' are noise that differs between the tools'
+data-entry habits.
 """
 
 from __future__ import annotations
@@ -42,8 +43,13 @@ def _comparable_text(values: pd.Series) -> pd.Series:
     return squash_spaces(text)
 
 
+_TRADING_NAME = r" (?:dba|d b a|doing business as|trading as) .*$"
+"""A trading name written after the legal one ('Soylent Corp dba Soylent Foods', 'd/b/a'): the legal name is the one
+every tool that bills or contracts holds."""
+
+
 def _normalise_company_names(values: pd.Series) -> pd.Series:
-    text = _comparable_text(values).str.replace(r"^the ", "", regex=True)
+    text = _comparable_text(values).str.replace(r"^the ", "", regex=True).str.replace(_TRADING_NAME, "", regex=True)
     stripped = text.str.replace(_TRAILING_SUFFIXES, "", regex=True)
     return stripped.where(stripped != "", text)
 

@@ -7,9 +7,11 @@ address), but only when it belongs to the company: a gmail.com address says noth
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 import numpy as np
 import pandas as pd
+from publicsuffixlist import PublicSuffixList
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -55,6 +57,25 @@ def normalize_domains(values: pd.Series) -> pd.Series:
 def normalize_domain(value: str | None) -> str:
     """One URL, host or email address as a bare domain; see `normalize_domains`."""
     return str(normalize_domains(pd.Series([value]))[0])
+
+
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List the package bundles (ICANN and private sections), read once and never fetched."""
+    return PublicSuffixList()
+
+
+def _registrable(values: pd.Series) -> pd.Series:
+    suffixes = _public_suffixes()
+    return pd.Series([suffixes.privatesuffix(value) or "" if value else "" for value in values.tolist()], dtype="str")
+
+
+def registrable_domains(values: pd.Series) -> pd.Series:
+    """The names organisations registered under a public suffix, from normalised domains ('mail.acme.co.uk' ->
+    'acme.co.uk'): a company's mail or web host on a subdomain is still its domain. A name a host hands out
+    under its own suffix stays whole ('acme.github.io', 'acme.myshopify.com' are two shops, not GitHub's or
+    Shopify's), and a public suffix alone ('co.uk') is no company's domain: ''."""
+    return map_unique(values, _registrable)
 
 
 def _free_mail_mask(domains: pd.Series, extra: frozenset[str]) -> pd.Series:

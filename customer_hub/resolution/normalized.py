@@ -128,8 +128,9 @@ def normalize_records(
       never a person.
     - `company_name_normalized`: case, accents, punctuation, a leading 'The' and legal forms dropped
       ('The ACME Corp.' -> 'acme').
-    - `company_domain_normalized`: the stated website's bare host, or else the domain of the email address; never a
-      free-mail provider's ('https://www.Acme.com/about' -> 'acme.com'; 'jo@gmail.com' -> '').
+    - `company_domain_normalized`: the domain registered under a public suffix, of the stated website or else of the
+      email address; never a free-mail provider's ('https://www.Acme.com/about' -> 'acme.com';
+      'nina@mail.acme.co.uk' -> 'acme.co.uk'; 'jo@gmail.com' -> '').
     - `phone_e164`: the number in E.164, read with the record's country or `settings.default_phone_region`
       ('(505) 555-0142' -> '+15055550142'); '' when libphonenumber's rules say it is not a valid number.
     - `first_name_normalized`, `last_name_normalized`, `full_name_normalized`: without case, accents, titles,

@@ -40,6 +40,12 @@ ONE_CUSTOMER = {
                      _person("2", "stripe", full_name="Hank Scorpio", email="Hank@Globex.io ")],
     "abbreviation and domain": [_company("1", "hubspot", "International Business Machines", company_domain="ibm.com"),
                                 _company("2", "stripe", "IBM", email="ap@ibm.com")],
+    "legal form without its space": [_company("1", "hubspot", "AcmeCorp"), _company("2", "quickbooks", "Acme Corp")],
+    "trading name": [_company("1", "hubspot", "Soylent Corp dba Soylent Foods"),
+                     _company("2", "quickbooks", "Soylent Corp")],
+    "spacing": [_company("1", "hubspot", "DataDog"), _company("2", "stripe", "Data Dog, Inc.")],
+    "mail subdomain": [_company("1", "hubspot", "Massive Dynamic", company_domain="massivedynamic.com"),
+                       _person("2", "stripe", full_name="Nina Sharp", email="nina@mail.massivedynamic.com")],
     "named after its buyer": [_person("1", "hubspot", first_name="Priya", last_name="Patel", email="priya@outlook.com"),
                               _company("2", "quickbooks", "Patel, Priya")],
 }  # fmt: skip
@@ -69,6 +75,8 @@ APART = {
         _person("1", "hubspot", first_name="John", last_name="Smith", email="john.smith@gmail.com", city="Boston"),
         _person("2", "hubspot", first_name="John", last_name="Smith", email="jsmith77@yahoo.com", city="Seattle"),
     ],
+    "two shops on one host": [_company("1", "hubspot", "Acme Outlet", company_domain="acme.myshopify.com"),
+                              _company("2", "hubspot", "Globex Store", company_domain="globex.myshopify.com")],
     "one word apart": [_company("1", "hubspot", "Acme Labs", company_domain="acmelabs.com"),
                        _company("2", "hubspot", "Acme Corp", company_domain="acme.com")],
 }  # fmt: skip
