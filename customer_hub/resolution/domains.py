@@ -66,8 +66,15 @@ def _public_suffixes() -> PublicSuffixList:
 
 
 def _registrable(values: pd.Series) -> pd.Series:
+    """Only names of three labels or more are looked up (a few microseconds each): 'acme.com' is what it is."""
+    deep = np.flatnonzero(values.str.count(r"\.").to_numpy() >= 2)
+    if not len(deep):
+        return values
     suffixes = _public_suffixes()
-    return pd.Series([suffixes.privatesuffix(value) or "" if value else "" for value in values.tolist()], dtype="str")
+    looked_up = [suffixes.privatesuffix(value) or "" for value in values.iloc[deep].tolist()]
+    registered = values.to_numpy(dtype=object, copy=True)
+    registered[deep] = looked_up
+    return pd.Series(registered, dtype="str")
 
 
 def registrable_domains(values: pd.Series) -> pd.Series:

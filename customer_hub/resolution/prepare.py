@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from customer_hub.resolution.birth_dates import normalize_birth_dates
 from customer_hub.resolution.blocking import pairs_in_blocks
@@ -265,7 +267,8 @@ def _read_as_spaced(company: Coded) -> Coded:
     values = pd.Series(company.values, dtype="str")
     compact = values.str.replace(" ", "", regex=False)
     glued = compact.str.replace(rf"^(.{{3,}}?)(?:{'|'.join(_GLUED_FORMS)})$", r"\1", regex=True)
-    key = compact.where(~glued.isin(set(compact.tolist())), glued).to_numpy(dtype=object)
+    known = pc.is_in(pa.array(glued, type=pa.string()), value_set=pa.array(compact, type=pa.string()))
+    key = compact.where(~known.to_numpy(zero_copy_only=False), glued).to_numpy(dtype=object)
     groups, keys = pd.factorize(key)
     joined = (np.bincount(groups, minlength=len(keys)) > 1) & (pd.Series(keys, dtype="str").str.len() >= _SPACED_MIN)
     if not joined.any():
