@@ -279,16 +279,17 @@ def accounts_named_after_people(
     features: Features,
     person: np.ndarray,
     account: np.ndarray,
-    unplaced: np.ndarray,
     keep_apart: Sequence[tuple[int, int]] = (),
 ) -> Links:
-    """Links from records nothing else places (`unplaced`: no person named, no company evidence shared with any
-    other record) whose company name is an individual customer's full name to a record of that person: an Asana
-    project 'Priya Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, whose own
-    records carry no company name. Only individuals count (people in an account no record gives a company name or
-    domain, `account` being each record's account label): a company's projects and books are named after the
-    company, so a contact at one is not who they are for. Two individual Priya Millers leave the record alone, and
-    so does a steward's customer-level keep-apart naming it."""
+    """Links from accounts nothing places (no record of them names a person or gives a company domain) whose
+    records' company name is an individual customer's full name to a record of that person: an Asana project
+    'Priya Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, whose own records carry
+    no company name. Such records often share their name with each other first (the project and the implementation
+    sheet's row both say 'Priya Miller'), so the whole account moves, and only when every named record in it points
+    to the same person. Only individuals count (people in an account no record gives a company name or domain,
+    `account` being each record's account label): a company's projects and books are named after the company, so a
+    contact at one is not who they are for. Two individual Priya Millers leave the account alone, and so does a
+    steward's customer-level keep-apart naming one of its records. Apply with `move_named_accounts`."""
     full_name = features.full_name
     named = np.zeros(features.size, dtype=bool)
     named[account[features.company.present() | features.company_domain.present()]] = True
@@ -296,9 +297,21 @@ def accounts_named_after_people(
     people = pd.DataFrame({"name": full_name.text(holders), "person": person[holders], "record": holders})
     per_name = people.groupby("name").agg(people=("person", "nunique"), record=("record", "min"))
     partner_of = per_name.loc[per_name["people"] == 1, "record"]
-    decided = np.zeros(features.size, dtype=bool)
-    decided[[record for pair in keep_apart for record in pair]] = True
-    candidates = np.flatnonzero(unplaced & features.company_as_name.present() & ~decided)
+    placed = np.zeros(features.size, dtype=bool)
+    placed[account[features.is_person | features.company_domain.present()]] = True
+    placed[account[[record for pair in keep_apart for record in pair]]] = True
+    candidates = np.flatnonzero(~placed[account] & features.company_as_name.present())
     partner = partner_of.reindex(features.company_as_name.text(candidates)).to_numpy(dtype=np.float64)
     found = ~np.isnan(partner)
-    return Links.of(candidates[found], partner[found].astype(np.int64), 0.95, "named_after_person")
+    candidates, partner = candidates[found], partner[found].astype(np.int64)
+    moves = pd.DataFrame({"from": account[candidates], "to": account[partner]})
+    agreed = (moves.groupby("from")["to"].transform("nunique") == 1).to_numpy(dtype=bool)
+    return Links.of(candidates[agreed], partner[agreed], 0.95, "named_after_person")
+
+
+def move_named_accounts(account: np.ndarray, named_after: Links) -> np.ndarray:
+    """Account labels with each account `accounts_named_after_people` links moved, every record of it, to the
+    person's account."""
+    relabel = np.arange(len(account))
+    relabel[account[named_after.a]] = account[named_after.b]
+    return relabel[account]

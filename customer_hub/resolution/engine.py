@@ -22,6 +22,7 @@ from customer_hub.resolution.accounts import (
     attach_people,
     link_accounts,
     link_accounts_through_people,
+    move_named_accounts,
 )
 from customer_hub.resolution.blocking import BlockingReport
 from customer_hub.resolution.clustering import Links
@@ -188,12 +189,8 @@ def resolve_with_review(
     account_labels = attach_people(
         joined.labels, features.has_account_evidence | clustered, people.labels, is_person, decisions.customer_apart
     )
-    alone = np.bincount(account_labels, minlength=size)[account_labels] == 1
-    unplaced = alone & ~is_person & ~features.company_domain.present()
-    named_after = accounts_named_after_people(
-        features, people.labels, account_labels, unplaced, decisions.customer_apart
-    )
-    account_labels[named_after.a] = account_labels[named_after.b]
+    named_after = accounts_named_after_people(features, people.labels, account_labels, decisions.customer_apart)
+    account_labels = move_named_accounts(account_labels, named_after)
 
     record_id = features.record_id
     order = record_id.argsort().to_numpy()

@@ -33,6 +33,18 @@ def test_a_project_named_after_an_individual_is_her_account_whichever_way_round_
     assert resolved.loc["asana-1", "match_rule"] == "named_after_person"
 
 
+def test_a_project_and_a_sheet_row_that_share_her_name_both_join_her():
+    """The two name each other first (one company name), and then the pair as a whole is hers."""
+    sheet_row = {"record_id": "sheet-1", "source_system": "sheets", "source_object": "implementations",
+                 "company_name": "Priya Miller", "is_account_only": True}  # fmt: skip
+    records = frame(*_priya("1", "priya.miller@gmail.com"), _project("asana-1", "Priya Miller"), sheet_row)
+
+    resolved = by_id(resolve(records))
+
+    assert resolved.loc["asana-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
+    assert resolved.loc["sheet-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
+
+
 def test_a_namesake_at_a_company_does_not_make_the_name_ambiguous_but_two_individuals_do():
     colleague = {"record_id": "hs-1", "source_system": "hubspot", "source_object": "contacts", "first_name": "Priya",
                  "last_name": "Miller", "email": "pmiller@acme.com", "company_name": "Acme Inc"}  # fmt: skip
