@@ -2,7 +2,8 @@
 
 Evidence, strongest first: a shared key (one tool storing another's id, an invoice naming its customer), a company
 domain (website or work address), one personal address, the exact normalised company name, then a close
-company-name spelling. A company
+company-name spelling (linked when very close, or when the two names' records share a phone or street address; the
+rest go to review). A company
 name is only trusted while it points at one company: when records with the same name carry domains of different,
 unlinked companies, the name is read together with the city or not at all, and a fuzzy name match never joins two
 clusters that each have their own domains.
@@ -109,6 +110,41 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     )
 
 
+def _corroborated(features: Features, fuzzy: Links) -> Links:
+    """Close company names whose records share a phone number or a street address, marked as such: 'Brightforge
+    Analytics Group' and 'Brightforge Analytics' on one number are one company, where the names alone go to a
+    steward (a group and its subsidiary, or two firms, may be named alike). Every record under either name counts,
+    so a contact's direct line on the CRM side meets the same number in the books."""
+    if not len(fuzzy):
+        return fuzzy
+    company = features.company.codes
+    address = combine_codes(features.street.codes, features.postcode.codes)
+    left, right = company[fuzzy.a], company[fuzzy.b]
+    shared = {}
+    for field, codes in (("phone", features.phone.codes), ("street", address)):
+        held = np.flatnonzero((company >= 0) & (codes >= 0))
+        pairs = pd.DataFrame({"name": company[held], "value": codes[held]}).drop_duplicates()
+        wanted = pd.DataFrame({"left": left, "right": right, "link": np.arange(len(fuzzy))})
+        joined = wanted.merge(pairs, left_on="left", right_on="name").merge(
+            pairs, left_on=["right", "value"], right_on=["name", "value"]
+        )
+        found = np.zeros(len(fuzzy), dtype=bool)
+        found[joined["link"].to_numpy()] = True
+        shared[field] = found
+    either = shared["phone"] | shared["street"]
+    if not either.any():
+        return fuzzy
+    rule = np.where(either, "company_name_corroborated", "company_name_fuzzy")
+    field = np.where(shared["phone"], "phone", "street")
+    scores = [
+        f'{{"company": {round(confidence * 100)}, "{name}": 100}}' if corroborated else text
+        for confidence, name, corroborated, text in zip(
+            fuzzy.confidence.tolist(), field.tolist(), either.tolist(), fuzzy.describe().tolist(), strict=True
+        )
+    ]
+    return Links.of(fuzzy.a, fuzzy.b, fuzzy.confidence, rule, np.array(scores, dtype=object))
+
+
 class DomainGuard:
     """Refuses fuzzy merges between account clusters that each carry domains and share none."""
 
@@ -168,8 +204,9 @@ def link_accounts(
     anchor_links = Links.concat(_shared_key_edges(features), _domain_edges(features))
     anchors = _domain_anchors(features, anchor_links)
     exact = Links.concat(anchor_links, _address_edges(features), _company_name_edges(features, anchors))
-    fuzzy = _fuzzy_company_pairs(features, anchors, settings)
-    automatic = fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0
+    fuzzy = _corroborated(features, _fuzzy_company_pairs(features, anchors, settings))
+    corroborated = fuzzy.rule_names() == "company_name_corroborated"
+    automatic = (fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0) | corroborated
     clustering = cluster(
         features.size,
         exact,

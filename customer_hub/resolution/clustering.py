@@ -23,6 +23,7 @@ RULES = (
     "company_domain",
     "company_name",
     "same_person_company",
+    "company_name_corroborated",
     "company_name_fuzzy",
     "named_after_person",
     "probabilistic",

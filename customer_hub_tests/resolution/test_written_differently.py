@@ -46,6 +46,12 @@ ONE_CUSTOMER = {
     "spacing": [_company("1", "hubspot", "DataDog"), _company("2", "stripe", "Data Dog, Inc.")],
     "mail subdomain": [_company("1", "hubspot", "Massive Dynamic", company_domain="massivedynamic.com"),
                        _person("2", "stripe", full_name="Nina Sharp", email="nina@mail.massivedynamic.com")],
+    "a word dropped, one phone": [_company("1", "hubspot", "Brightforge Analytics Group", phone="+1 212 555 0100"),
+                                  _company("2", "quickbooks", "Brightforge Analytics", phone="212-555-0100")],
+    "a word dropped, one street": [
+        _company("1", "hubspot", "Brightforge Analytics Group", street="10 Hudson Yards", postcode="10001"),
+        _company("2", "quickbooks", "Brightforge Analytics", street="10 Hudson Yards", postcode="10001"),
+    ],
     "named after its buyer": [_person("1", "hubspot", first_name="Priya", last_name="Patel", email="priya@outlook.com"),
                               _company("2", "quickbooks", "Patel, Priya")],
 }  # fmt: skip
