@@ -2,8 +2,8 @@
 
 Evidence, strongest first: a shared key (one tool storing another's id, an invoice naming its customer), a company
 domain (website or work address), one personal address, the exact normalised company name, then a close
-company-name spelling (linked when very close, or when the two names' records share a phone or street address; the
-rest go to review). A company
+company-name spelling (linked when very close, or when the two names' records share a phone number; the rest, and
+names spaced otherwise, 'AcmeCorp' and 'Acme Corp', go to review). A company
 name is only trusted while it points at one company: when records with the same name carry domains of different,
 unlinked companies, the name is read together with the city or not at all, and a fuzzy name match never joins two
 clusters that each have their own domains.
@@ -19,7 +19,7 @@ import pandas as pd
 
 from customer_hub.resolution.blocking import combine_codes, pairs_in_blocks, star_edges
 from customer_hub.resolution.clustering import Clustering, Links, cluster
-from customer_hub.resolution.companies import company_similarity, one_word_apart
+from customer_hub.resolution.companies import company_similarity, one_word_apart, spacing_keys
 from customer_hub.resolution.prepare import Features
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
@@ -91,57 +91,77 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     np.minimum.at(representative, codes[present], present)
     anchor = np.full(len(names), _NO_DOMAIN, dtype=np.int64)
     np.maximum.at(anchor, codes[present], anchors[present])
+    usable = ~np.isin(np.arange(len(names)), _ambiguous(codes, anchors)) & (representative < features.size)
     lengths = np.fromiter((len(name) for name in names), dtype=np.int64, count=len(names))
-    eligible = (lengths >= settings.company_name_min_length) & ~np.isin(
-        np.arange(len(names)), _ambiguous(codes, anchors)
-    )
-    eligible = np.flatnonzero(eligible & (representative < features.size))
+    eligible = np.flatnonzero(usable & (lengths >= settings.company_name_min_length))
     positions, keys = _block_keys(names[eligible])
     left, right = pairs_in_blocks(positions, keys, settings.blocking.company_max_block_size)
-    left, right = eligible[left], eligible[right]
+    spaced_left, spaced_right = _spaced_alike(names, np.flatnonzero(usable))
+    left, right = np.concatenate([eligible[left], spaced_left]), np.concatenate([eligible[right], spaced_right])
+    spaced = np.arange(len(left)) >= len(left) - len(spaced_left)
     compatible = (anchor[left] == _NO_DOMAIN) | (anchor[right] == _NO_DOMAIN) | (anchor[left] == anchor[right])
-    left, right = left[compatible], right[compatible]
+    left, right, spaced = left[compatible], right[compatible], spaced[compatible]
     similarity = company_similarity(names[left], names[right])
+    similarity = np.where(spaced, settings.review_threshold * 100, similarity)  # a question, never a merge alone
     keep = (similarity >= settings.review_threshold * 100) & ~one_word_apart(names[left], names[right])
-    similarity = similarity[keep]
-    scores = np.array([f'{{"company": {round(value)}}}' for value in similarity], dtype=object)
+    similarity, spaced = similarity[keep], spaced[keep]
+    spacing = np.where(spaced, ', "spacing": 100', "")
+    scores = np.array(
+        [
+            f'{{"company": {round(value)}{extra}}}'
+            for value, extra in zip(similarity.tolist(), spacing.tolist(), strict=True)
+        ],
+        dtype=object,
+    )
     return Links.of(
         representative[left[keep]], representative[right[keep]], similarity / 100.0, "company_name_fuzzy", scores
     )
 
 
+def _spaced_alike(names: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of the `candidates` names (codes) that are the same letters spaced otherwise ('datadog', 'data dog'),
+    or one with a legal form glued to its end ('acmecorp', 'acme' from 'Acme Corp'), each paired with the first of
+    its kind. Such names are at least a steward's question, however far apart as strings; they are not merged on
+    the name alone ('Pen Island', 'Penis Land')."""
+    keys = spacing_keys(pd.Series(names[candidates], dtype="str"))
+    usable = np.flatnonzero(keys != "")
+    groups = pd.factorize(keys[usable])[0]
+    first = np.full(groups.max() + 1 if len(groups) else 0, len(usable), dtype=np.int64)
+    np.minimum.at(first, groups, np.arange(len(usable)))
+    others = np.flatnonzero(first[groups] != np.arange(len(usable)))
+    return candidates[usable[first[groups[others]]]], candidates[usable[others]]
+
+
+_SHARED_NUMBER_NAMES = 3
+"""Company names one phone number may be held under before it corroborates none of them: a number on many
+companies' records is an office's, an accountant's or a reseller's."""
+
+
 def _corroborated(features: Features, fuzzy: Links) -> Links:
-    """Close company names whose records share a phone number or a street address, marked as such: 'Brightforge
-    Analytics Group' and 'Brightforge Analytics' on one number are one company, where the names alone go to a
-    steward (a group and its subsidiary, or two firms, may be named alike). Every record under either name counts,
-    so a contact's direct line on the CRM side meets the same number in the books."""
+    """Close company names whose records share a phone number, marked as such (`company_name_corroborated`, the
+    number in the evidence): 'Brightforge Analytics Group' and 'Brightforge Analytics' on one number are one
+    company, where the names alone go to a steward. Every record under either name counts, so a contact's direct
+    line on the CRM side meets the same number in the books. A street address does not count: a group and its
+    subsidiary, or every company a registered agent serves, share one."""
     if not len(fuzzy):
         return fuzzy
-    company = features.company.codes
-    address = combine_codes(features.street.codes, features.postcode.codes)
-    left, right = company[fuzzy.a], company[fuzzy.b]
-    shared = {}
-    for field, codes in (("phone", features.phone.codes), ("street", address)):
-        held = np.flatnonzero((company >= 0) & (codes >= 0))
-        pairs = pd.DataFrame({"name": company[held], "value": codes[held]}).drop_duplicates()
-        wanted = pd.DataFrame({"left": left, "right": right, "link": np.arange(len(fuzzy))})
-        joined = wanted.merge(pairs, left_on="left", right_on="name").merge(
-            pairs, left_on=["right", "value"], right_on=["name", "value"]
-        )
-        found = np.zeros(len(fuzzy), dtype=bool)
-        found[joined["link"].to_numpy()] = True
-        shared[field] = found
-    either = shared["phone"] | shared["street"]
-    if not either.any():
+    company, phone = features.company.codes, features.phone.codes
+    held = np.flatnonzero((company >= 0) & (phone >= 0))
+    numbers = pd.DataFrame({"name": company[held], "value": phone[held]}).drop_duplicates()
+    numbers = numbers[numbers.groupby("value")["name"].transform("size") <= _SHARED_NUMBER_NAMES]
+    wanted = pd.DataFrame({"left": company[fuzzy.a], "right": company[fuzzy.b], "link": np.arange(len(fuzzy))})
+    joined = wanted.merge(numbers, left_on="left", right_on="name").merge(
+        numbers, left_on=["right", "value"], right_on=["name", "value"]
+    )
+    shared = np.zeros(len(fuzzy), dtype=bool)
+    shared[joined["link"].to_numpy()] = True
+    if not shared.any():
         return fuzzy
-    rule = np.where(either, "company_name_corroborated", "company_name_fuzzy")
-    field = np.where(shared["phone"], "phone", "street")
     scores = [
-        f'{{"company": {round(confidence * 100)}, "{name}": 100}}' if corroborated else text
-        for confidence, name, corroborated, text in zip(
-            fuzzy.confidence.tolist(), field.tolist(), either.tolist(), fuzzy.describe().tolist(), strict=True
-        )
+        text[:-1] + ', "phone": 100}' if corroborated else text
+        for corroborated, text in zip(shared.tolist(), fuzzy.describe().tolist(), strict=True)
     ]
+    rule = np.where(shared, "company_name_corroborated", "company_name_fuzzy")
     return Links.of(fuzzy.a, fuzzy.b, fuzzy.confidence, rule, np.array(scores, dtype=object))
 
 
@@ -322,10 +342,11 @@ def accounts_named_after_people(
     records' company name is an individual customer's full name to a record of that person: an Asana project
     'Priya Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, whose own records carry
     no company name. Such records often share their name with each other first (the project and the implementation
-    sheet's row both say 'Priya Miller'), so the whole account moves, and only when every named record in it points
-    to the same person. Only individuals count (people in an account no record gives a company name or domain,
-    `account` being each record's account label): a company's projects and books are named after the company, so a
-    contact at one is not who they are for. Two individual Priya Millers leave the account alone, and so does a
+    sheet's row both say 'Priya Miller'), so the whole account moves, and only when every record in it that gives a
+    company name is named after the same person (records giving none, such as invoices, go with it). Only
+    individuals count (people in an account no record gives a company name or domain, `account` being each
+    record's account label): a company's projects and books are named after the company, so a contact at one is
+    not who they are for. Two individual Priya Millers leave the account alone, and so does a
     steward's customer-level keep-apart naming one of its records. Apply with `move_named_accounts`."""
     full_name = features.full_name
     named = np.zeros(features.size, dtype=bool)
@@ -343,7 +364,10 @@ def accounts_named_after_people(
     candidates, partner = candidates[found], partner[found].astype(np.int64)
     moves = pd.DataFrame({"from": account[candidates], "to": account[partner]})
     agreed = (moves.groupby("from")["to"].transform("nunique") == 1).to_numpy(dtype=bool)
-    return Links.of(candidates[agreed], partner[agreed], 0.95, "named_after_person")
+    named_records = np.bincount(account[~placed[account] & features.company.present()], minlength=features.size)
+    pointing = np.bincount(account[candidates[agreed]], minlength=features.size)
+    whole = agreed & (pointing[account[candidates]] == named_records[account[candidates]])
+    return Links.of(candidates[whole], partner[whole], 0.95, "named_after_person")
 
 
 def move_named_accounts(account: np.ndarray, named_after: Links) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -43,13 +45,21 @@ def _comparable_text(values: pd.Series) -> pd.Series:
     return squash_spaces(text)
 
 
-_TRADING_NAME = r" (?:dba|d b a|doing business as|trading as) .*$"
-"""A trading name written after the legal one ('Soylent Corp dba Soylent Foods', 'd/b/a'): the legal name is the one
-every tool that bills or contracts holds."""
+_SPELLED_TRADING_NAME = r" (?:d b a|doing business as) .*$"
+"""A trading name after 'd/b/a' or 'doing business as': the legal name before it is the one every tool that bills or
+contracts holds ('Soylent Corp d/b/a Soylent Foods')."""
+_TRADING_NAME_AFTER_FORM = r"^(.+ (?:inc|corp|llc|ltd|limited|gmbh|plc|co|company)) (?:dba|trading as) .*$"
+"""The same after a plain 'dba' or 'trading as', only where a legal form closes the name before it: 'dba' is also a
+database administrator ('Remote DBA Experts') and 'trading' a word of many names."""
 
 
 def _normalise_company_names(values: pd.Series) -> pd.Series:
-    text = _comparable_text(values).str.replace(r"^the ", "", regex=True).str.replace(_TRADING_NAME, "", regex=True)
+    text = (
+        _comparable_text(values)
+        .str.replace(r"^the ", "", regex=True)
+        .str.replace(_SPELLED_TRADING_NAME, "", regex=True)
+    )
+    text = text.str.replace(_TRADING_NAME_AFTER_FORM, r"\1", regex=True)
     stripped = text.str.replace(_TRAILING_SUFFIXES, "", regex=True)
     return stripped.where(stripped != "", text)
 
@@ -62,6 +72,23 @@ def normalize_company_names(values: pd.Series) -> pd.Series:
 def normalize_company_name(value: str | None) -> str:
     """One company name in comparable form; see `normalize_company_names`."""
     return str(normalize_company_names(pd.Series([value]))[0])
+
+
+_GLUED_FORMS = ("incorporated", "corporation", "limited", "company", "corp", "gmbh", "inc", "llc", "ltd", "plc")
+"""Legal forms read off the end of a name typed without its space ('acmecorp'), when the rest is another name."""
+_SPACED_MIN = 3
+"""Letters a name needs before its spacing is compared: 'a b' and 'ab' say too little."""
+
+
+def spacing_keys(names: pd.Series) -> np.ndarray:
+    """Per normalised company name, the same for names that are the same letters spaced otherwise ('datadog',
+    'data dog') or that differ by a legal form glued to the end of one ('acmecorp' and 'acme', 'Acme Corp'
+    normalised), when the rest is another of `names`; '' where the letters are too few to say."""
+    compact = names.str.replace(" ", "", regex=False)
+    glued = compact.str.replace(rf"^(.{{{_SPACED_MIN},}}?)(?:{'|'.join(_GLUED_FORMS)})$", r"\1", regex=True)
+    known = pc.is_in(pa.array(glued, type=pa.string()), value_set=pa.array(compact, type=pa.string()))
+    key = compact.where(~known.to_numpy(zero_copy_only=False), glued)
+    return key.where(key.str.len() >= _SPACED_MIN, "").to_numpy(dtype=object)
 
 
 def names_a_company(person_names: pd.Series) -> pd.Series:

@@ -66,8 +66,9 @@ def _public_suffixes() -> PublicSuffixList:
 
 
 def _registrable(values: pd.Series) -> pd.Series:
-    """Only names of three labels or more are looked up (a few microseconds each): 'acme.com' is what it is."""
-    deep = np.flatnonzero(values.str.count(r"\.").to_numpy() >= 2)
+    """Only names of three labels or more ending in a word are looked up (a few microseconds each): 'acme.com' is
+    what it is, and '10.0.0.5' is no name."""
+    deep = np.flatnonzero((values.str.count(r"\.") >= 2).to_numpy() & values.str.contains(r"[a-z]$").to_numpy())
     if not len(deep):
         return values
     suffixes = _public_suffixes()
@@ -79,9 +80,10 @@ def _registrable(values: pd.Series) -> pd.Series:
 
 def registrable_domains(values: pd.Series) -> pd.Series:
     """The names organisations registered under a public suffix, from normalised domains ('mail.acme.co.uk' ->
-    'acme.co.uk'): a company's mail or web host on a subdomain is still its domain. A name a host hands out
-    under its own suffix stays whole ('acme.github.io', 'acme.myshopify.com' are two shops, not GitHub's or
-    Shopify's), and a public suffix alone ('co.uk') is no company's domain: ''."""
+    'acme.co.uk'; 'ltd.co.uk', a suffix alone, -> ''). A name a host hands out under a suffix of its own in the list
+    stays whole ('acme.github.io', 'acme.myshopify.com'); one under a host the list does not know does not
+    ('acme.onmicrosoft.com' -> 'onmicrosoft.com'), so matching reads a domain as its parent only when records hold
+    the parent. Names of two labels come back as they are."""
     return map_unique(values, _registrable)
 
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from customer_hub.resolution.birth_dates import normalize_birth_dates
 from customer_hub.resolution.blocking import pairs_in_blocks
@@ -200,18 +198,10 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
         address_first=address_first,
         address_last=address_last,
         company=Coded.normalise(_column(records, "company_name"), normalize_company_names),
-        company_domain=_registered(
-            Coded.choose(explicit_domain.present(), explicit_domain, email_domain.where(~email_is_free))
-        ),
+        company_domain=Coded.choose(explicit_domain.present(), explicit_domain, email_domain.where(~email_is_free)),
         country=country,
         phone=_phones(records, country, settings),
     )
-
-
-def _registered(domains: Coded) -> Coded:
-    """Company domains as registered (`registrable_domains`): 'nina@mail.massivedynamic.com' works at
-    massivedynamic.com."""
-    return Coded.from_unique(domains.codes, registrable_domains(pd.Series(domains.values, dtype="str")))
 
 
 STORED_E164 = "phone_e164"
@@ -225,6 +215,21 @@ def _phones(records: pd.DataFrame, country: Coded, settings: ResolutionSettings)
     if stored is not None and not stored.isna().any():
         return Coded.normalise(stored, lambda values: values)
     return e164_coded(_column(records, "phone"), country, settings.default_phone_region)
+
+
+def _subdomains_read_as_held(domain: Coded) -> Coded:
+    """A company domain under another domain that records hold is read as that one: 'nina@mail.massivedynamic.com'
+    works at massivedynamic.com when some record's domain is massivedynamic.com. The parent is the name registered
+    under a public suffix (`registrable_domains`), so 'acme.co.uk' can be one and 'co.uk' never is; and only a
+    domain records hold counts, so addresses a host hands out under its own name (acme.onmicrosoft.com,
+    bakery.wordpress.com, nc.rr.com) do not join each other through it."""
+    if not len(domain.values):
+        return domain
+    values = pd.Series(domain.values, dtype="str")
+    parent = registrable_domains(values)
+    at = pd.Index(values).get_indexer(parent)
+    read_as = np.where((at >= 0) & (parent != values).to_numpy(), at, np.arange(len(values)))
+    return Coded(np.where(domain.codes >= 0, read_as[np.maximum(domain.codes, 0)], -1), domain.values)
 
 
 def _domains_read_through_slips(company: Coded, domain: Coded) -> Coded:
@@ -251,34 +256,6 @@ def _domains_read_through_slips(company: Coded, domain: Coded) -> Coded:
     np.minimum.at(first, labels[order], np.arange(len(values)))
     read_as = order[first[labels]]
     return Coded(np.where(domain.codes >= 0, read_as[np.maximum(domain.codes, 0)], -1), domain.values)
-
-
-_GLUED_FORMS = ("incorporated", "corporation", "limited", "company", "corp", "gmbh", "inc", "llc", "ltd", "plc")
-"""Legal forms read off the end of a name typed without its space ('acmecorp'), when the rest is another name."""
-_SPACED_MIN = 3
-"""Letters a name needs before its spacing is read through: 'a b' and 'ab' say too little."""
-
-
-def _read_as_spaced(company: Coded) -> Coded:
-    """Company names typed without a space (or with one more) read as the other spelling the records hold: 'DataDog'
-    and 'Data Dog', 'AcmeCorp' and 'Acme Corp' (normalised 'acme', so a legal form glued to the end is read off
-    when the rest is another record's name). The same letters in the same order differ only in where the spaces
-    fell; each spelling is read as the one most records hold."""
-    values = pd.Series(company.values, dtype="str")
-    compact = values.str.replace(" ", "", regex=False)
-    glued = compact.str.replace(rf"^(.{{3,}}?)(?:{'|'.join(_GLUED_FORMS)})$", r"\1", regex=True)
-    known = pc.is_in(pa.array(glued, type=pa.string()), value_set=pa.array(compact, type=pa.string()))
-    key = compact.where(~known.to_numpy(zero_copy_only=False), glued).to_numpy(dtype=object)
-    groups, keys = pd.factorize(key)
-    joined = (np.bincount(groups, minlength=len(keys)) > 1) & (pd.Series(keys, dtype="str").str.len() >= _SPACED_MIN)
-    if not joined.any():
-        return company
-    held = np.bincount(company.codes[company.present()], minlength=len(values))
-    order = np.lexsort((np.arange(len(values)), -held))  # most held first, then first seen
-    first = np.full(len(keys), len(values), dtype=np.int64)
-    np.minimum.at(first, groups[order], np.arange(len(values)))
-    read_as = np.where(joined.to_numpy()[groups], order[first[groups]], np.arange(len(values)))
-    return Coded(np.where(company.codes >= 0, read_as[np.maximum(company.codes, 0)], -1), company.values)
 
 
 _DOMAINS_PER_NAME = 20
@@ -378,8 +355,8 @@ def prepare(records: pd.DataFrame, settings: ResolutionSettings) -> Features:
     personal = fields.email.present() & ~fields.email_is_role
     is_named, own_name = names_a_person(full_name, fields.company, personal & fields.email_is_free)
     first, last, full_name, name_key = (part.where(is_named) for part in (first, last, full_name, name_key))
-    company = _read_as_spaced(fields.company.where(~own_name))
-    company_domain = _domains_read_through_slips(company, fields.company_domain)
+    company = fields.company.where(~own_name)
+    company_domain = _domains_read_through_slips(company, _subdomains_read_as_held(fields.company_domain))
 
     shared = as_text(_column(records, "shared_keys")).str.strip()
     shared = SharedKeys.split(shared[(shared != "").to_numpy(dtype=bool, copy=True)])

@@ -45,6 +45,17 @@ def test_a_project_and_a_sheet_row_that_share_her_name_both_join_her():
     assert resolved.loc["sheet-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
 
 
+def test_an_account_that_also_names_a_company_stays_where_it_is():
+    """A QuickBooks customer 'Acme Corp' on the project's id makes the account Acme's as much as Priya's."""
+    acme = {"record_id": "qbo-1", "source_system": "quickbooks", "source_object": "customers",
+            "company_name": "Acme Corp", "is_account_only": True, "shared_keys": "asana_project:77"}  # fmt: skip
+    project = {**_project("asana-1", "Priya Miller"), "shared_keys": "asana_project:77"}
+
+    resolved = by_id(resolve(frame(*_priya("1", "priya.miller@gmail.com"), project, acme)))
+
+    assert resolved.loc["asana-1", "golden_customer_id"] != resolved.loc["stripe-1", "golden_customer_id"]
+
+
 def test_a_namesake_at_a_company_does_not_make_the_name_ambiguous_but_two_individuals_do():
     colleague = {"record_id": "hs-1", "source_system": "hubspot", "source_object": "contacts", "first_name": "Priya",
                  "last_name": "Miller", "email": "pmiller@acme.com", "company_name": "Acme Inc"}  # fmt: skip
