@@ -11,6 +11,7 @@ clusters that each have their own domains.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -102,20 +103,17 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     compatible = (anchor[left] == _NO_DOMAIN) | (anchor[right] == _NO_DOMAIN) | (anchor[left] == anchor[right])
     left, right, spaced = left[compatible], right[compatible], spaced[compatible]
     similarity = company_similarity(names[left], names[right])
-    similarity = np.where(spaced, settings.review_threshold * 100, similarity)  # a question, never a merge alone
-    keep = (similarity >= settings.review_threshold * 100) & ~one_word_apart(names[left], names[right])
+    keep = ((similarity >= settings.review_threshold * 100) | spaced) & ~one_word_apart(names[left], names[right])
     similarity, spaced = similarity[keep], spaced[keep]
-    spacing = np.where(spaced, ', "spacing": 100', "")
     scores = np.array(
-        [
-            f'{{"company": {round(value)}{extra}}}'
-            for value, extra in zip(similarity.tolist(), spacing.tolist(), strict=True)
-        ],
+        [json.dumps({"company": round(value), **({"spacing": 100} if alike else {})})
+         for value, alike in zip(similarity.tolist(), spaced.tolist(), strict=True)],
         dtype=object,
-    )
-    return Links.of(
-        representative[left[keep]], representative[right[keep]], similarity / 100.0, "company_name_fuzzy", scores
-    )
+    )  # fmt: skip
+    # names spaced otherwise are a steward's question (at the review threshold), never a merge on the name alone
+    confidence = np.where(spaced, settings.review_threshold, similarity / 100.0)
+    rule = np.where(spaced, "company_name_spacing", "company_name_fuzzy")
+    return Links.of(representative[left[keep]], representative[right[keep]], confidence, rule, scores)
 
 
 def _spaced_alike(names: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,10 +156,10 @@ def _corroborated(features: Features, fuzzy: Links) -> Links:
     if not shared.any():
         return fuzzy
     scores = [
-        text[:-1] + ', "phone": 100}' if corroborated else text
+        json.dumps({**json.loads(text), "phone": 100}) if corroborated else text
         for corroborated, text in zip(shared.tolist(), fuzzy.describe().tolist(), strict=True)
     ]
-    rule = np.where(shared, "company_name_corroborated", "company_name_fuzzy")
+    rule = np.where(shared, "company_name_corroborated", fuzzy.rule_names())
     return Links.of(fuzzy.a, fuzzy.b, fuzzy.confidence, rule, np.array(scores, dtype=object))
 
 
@@ -225,8 +223,9 @@ def link_accounts(
     anchors = _domain_anchors(features, anchor_links)
     exact = Links.concat(anchor_links, _address_edges(features), _company_name_edges(features, anchors))
     fuzzy = _corroborated(features, _fuzzy_company_pairs(features, anchors, settings))
-    corroborated = fuzzy.rule_names() == "company_name_corroborated"
-    automatic = (fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0) | corroborated
+    rule = fuzzy.rule_names()
+    close = (rule == "company_name_fuzzy") & (fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0)
+    automatic = close | (rule == "company_name_corroborated")
     clustering = cluster(
         features.size,
         exact,

@@ -25,6 +25,7 @@ RULES = (
     "same_person_company",
     "company_name_corroborated",
     "company_name_fuzzy",
+    "company_name_spacing",
     "named_after_person",
     "probabilistic",
 )

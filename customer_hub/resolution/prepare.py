@@ -217,18 +217,55 @@ def _phones(records: pd.DataFrame, country: Coded, settings: ResolutionSettings)
     return e164_coded(_column(records, "phone"), country, settings.default_phone_region)
 
 
+_HOST_LABELS = frozenset(
+    {
+        "mail",
+        "email",
+        "e-mail",
+        "webmail",
+        "smtp",
+        "mx",
+        "post",
+        "corp",
+        "office",
+        "hq",
+        "global",
+        "intl",
+        "emea",
+        "apac",
+        "latam",
+        "europe",
+        "americas",
+    }  # fmt: skip
+)
+"""Labels a company puts in front of its own domain for a mail host or a region ('mail.acme.com', 'eu.acme.com';
+two-letter labels, country and region codes, count too)."""
+
+
 def _subdomains_read_as_held(domain: Coded) -> Coded:
-    """A company domain under another domain that records hold is read as that one: 'nina@mail.massivedynamic.com'
-    works at massivedynamic.com when some record's domain is massivedynamic.com. The parent is the name registered
-    under a public suffix (`registrable_domains`), so 'acme.co.uk' can be one and 'co.uk' never is; and only a
-    domain records hold counts, so addresses a host hands out under its own name (acme.onmicrosoft.com,
-    bakery.wordpress.com, nc.rr.com) do not join each other through it."""
-    if not len(domain.values):
+    """A company domain under another domain that records hold, in front of it only a mail host or a region
+    (`_HOST_LABELS`), is read as that one: 'nina@mail.massivedynamic.com' works at massivedynamic.com when some
+    record's domain is massivedynamic.com. The parent is the name registered under a public suffix
+    (`registrable_domains`), so 'acme.co.uk' can be one and 'co.uk' never is. A tenant's name a host hands out
+    under its own ('bakery.wordpress.com', 'acme.onmicrosoft.com') is no host label, so tenants stay apart, from each
+    other and from the host itself as a customer."""
+    held = np.zeros(len(domain.values), dtype=bool)
+    held[domain.codes[domain.codes >= 0]] = True
+    if not held.any():
         return domain
     values = pd.Series(domain.values, dtype="str")
     parent = registrable_domains(values)
     at = pd.Index(values).get_indexer(parent)
-    read_as = np.where((at >= 0) & (parent != values).to_numpy(), at, np.arange(len(values)))
+    under = [
+        value[: -len(top) - 1].split(".") if top and value.endswith("." + top) else []
+        for value, top in zip(values.tolist(), parent.tolist(), strict=True)
+    ]
+    hosted = np.array(
+        [bool(labels) and all(label in _HOST_LABELS or len(label) == 2 for label in labels) for labels in under],
+        dtype=bool,
+    )
+    reads = (at >= 0) & hosted & held[np.maximum(at, 0)]
+    read_as = np.where(reads, at, np.arange(len(values)))
     return Coded(np.where(domain.codes >= 0, read_as[np.maximum(domain.codes, 0)], -1), domain.values)
 
 

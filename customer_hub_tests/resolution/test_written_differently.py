@@ -48,6 +48,8 @@ ONE_CUSTOMER = {
                        _person("2", "stripe", full_name="Nina Sharp", email="nina@mail.massivedynamic.com")],
     "a word dropped, one phone": [_company("1", "hubspot", "Brightforge Analytics Group", phone="+1 212 555 0100"),
                                   _company("2", "quickbooks", "Brightforge Analytics", phone="212-555-0100")],
+    "regional mail host": [_company("1", "hubspot", "Massive Dynamic", company_domain="massivedynamic.com"),
+                           _person("2", "stripe", full_name="Nina Sharp", email="nina@eu.mail.massivedynamic.com")],
     "named after its buyer": [_person("1", "hubspot", first_name="Priya", last_name="Patel", email="priya@outlook.com"),
                               _company("2", "quickbooks", "Patel, Priya")],
 }  # fmt: skip
@@ -84,6 +86,8 @@ APART = {
                       _company("2", "hubspot", "Oracle Corporation", company_domain="oracle.com")],
     "addresses a host hands out": [_person("1", "hubspot", full_name="Ann Lee", email="ann@brightpath.onmicrosoft.com"),
                                    _person("2", "stripe", full_name="Bob Kay", email="bob@harbor.onmicrosoft.com")],
+    "a tenant and its host": [_company("1", "hubspot", "Lakeside", company_domain="lakesidebakery.wordpress.com"),
+                              _company("2", "hubspot", "Automattic", company_domain="wordpress.com")],
     "one word apart": [_company("1", "hubspot", "Acme Labs", company_domain="acmelabs.com"),
                        _company("2", "hubspot", "Acme Corp", company_domain="acme.com")],
 }  # fmt: skip
