@@ -345,8 +345,8 @@ def accounts_named_after_people(
     company name is named after the same person (records giving none, such as invoices, go with it). Only
     individuals count (people in an account no record gives a company name or domain, `account` being each
     record's account label): a company's projects and books are named after the company, so a contact at one is
-    not who they are for. Two individual Priya Millers leave the account alone, and so does a
-    steward's customer-level keep-apart naming one of its records. Apply with `move_named_accounts`."""
+    not who they are for. Two individual Priya Millers leave the account alone, and so does a steward's
+    customer-level keep-apart naming one of its records. Apply with `move_named_accounts`."""
     full_name = features.full_name
     named = np.zeros(features.size, dtype=bool)
     named[account[features.company.present() | features.company_domain.present()]] = True

@@ -82,8 +82,8 @@ def registrable_domains(values: pd.Series) -> pd.Series:
     """The names organisations registered under a public suffix, from normalised domains ('mail.acme.co.uk' ->
     'acme.co.uk'; 'act.edu.au', a suffix alone, -> ''). A name a host hands out under a suffix of its own in the list
     stays whole ('acme.github.io', 'acme.myshopify.com'); one under a host the list does not know does not
-    ('acme.onmicrosoft.com' -> 'onmicrosoft.com'), so matching reads a domain as its parent only when records hold
-    the parent. Names of two labels come back as they are."""
+    ('acme.onmicrosoft.com' -> 'onmicrosoft.com'), so matching reads a domain as its parent only behind a mail host's
+    or a region's label and when records hold the parent. Names of two labels come back as they are."""
     return map_unique(values, _registrable)
 
 

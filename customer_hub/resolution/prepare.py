@@ -27,7 +27,7 @@ from customer_hub.resolution.places import (
     normalize_streets,
 )
 from customer_hub.resolution.settings import ResolutionSettings
-from customer_hub.resolution.text import Coded, as_text
+from customer_hub.resolution.text import Coded, as_text, words
 from customer_hub.resolution.union_find import connected_components
 
 _TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
@@ -217,27 +217,7 @@ def _phones(records: pd.DataFrame, country: Coded, settings: ResolutionSettings)
     return e164_coded(_column(records, "phone"), country, settings.default_phone_region)
 
 
-_HOST_LABELS = frozenset(
-    {
-        "mail",
-        "email",
-        "e-mail",
-        "webmail",
-        "smtp",
-        "mx",
-        "post",
-        "corp",
-        "office",
-        "hq",
-        "global",
-        "intl",
-        "emea",
-        "apac",
-        "latam",
-        "europe",
-        "americas",
-    }  # fmt: skip
-)
+_HOST_LABELS = words("mail email e-mail webmail smtp mx post corp office hq global intl emea apac latam europe")
 """Labels a company puts in front of its own domain for a mail host or a region ('mail.acme.com', 'eu.acme.com';
 two-letter labels, country and region codes, count too)."""
 
