@@ -245,8 +245,7 @@ def _subdomains_read_as_held(domain: Coded) -> Coded:
         dtype=bool,
     )
     reads = (at >= 0) & hosted & held[np.maximum(at, 0)]
-    read_as = np.where(reads, at, np.arange(len(values)))
-    return Coded(np.where(domain.codes >= 0, read_as[np.maximum(domain.codes, 0)], -1), domain.values)
+    return domain.read_as(np.where(reads, at, np.arange(len(values))))
 
 
 def _domains_read_through_slips(company: Coded, domain: Coded) -> Coded:
@@ -271,8 +270,7 @@ def _domains_read_through_slips(company: Coded, domain: Coded) -> Coded:
     order = np.lexsort((np.arange(len(values)), -held))
     first = np.full(len(values), len(values), dtype=np.int64)
     np.minimum.at(first, labels[order], np.arange(len(values)))
-    read_as = order[first[labels]]
-    return Coded(np.where(domain.codes >= 0, read_as[np.maximum(domain.codes, 0)], -1), domain.values)
+    return domain.read_as(order[first[labels]])
 
 
 _DOMAINS_PER_NAME = 20

@@ -100,6 +100,10 @@ class Coded:
         codes = self.codes if rows is None else self.codes[rows]
         return np.append(self.values, "").astype(object)[codes]
 
+    def read_as(self, read_as: np.ndarray) -> Coded:
+        """The same column with each value read as another of its values (`read_as`: per value, the code to use)."""
+        return Coded(np.where(self.codes >= 0, read_as[np.maximum(self.codes, 0)], -1), self.values)
+
     def where(self, keep: np.ndarray) -> Coded:
         """The same column emptied where `keep` is False."""
         return Coded(np.where(keep, self.codes, -1), self.values)
