@@ -175,6 +175,7 @@ def golden_customers(context: AssetExecutionContext, hub: HubResource, config: R
             "auto_merge_rate": summary.auto_merge_rate,
             "xref_rows_rewritten": summary.rewritten,
             "nothing_changed": summary.unchanged,
+            "matching_kept": summary.matching_kept,
             **_model_metadata(summary),
         },
     )

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from customer_hub.config import HubConfig
 from customer_hub.golden.changes import golden_changes
 from customer_hub.golden.duplicates import ENTITY_OBJECTS
+from customer_hub.golden.kept_matching import kept_review, matching_digest
 from customer_hub.golden.records import read_with, records_frame
 from customer_hub.golden.view360 import json_value
 from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_stable_ids, resolve_with_review, survive
@@ -67,6 +68,9 @@ class GoldenSummary:
     """Cross-reference rows this run wrote or removed: the records whose link or content moved."""
     unchanged: bool = False
     """Nothing changed since the last run, so nothing was resolved or written; the counts are the last run's."""
+    matching_kept: bool = False
+    """No field matching reads changed since the last run, so its links and review pairs stand; only the golden
+    records of changed records were survived again (see `customer_hub.golden.kept_matching`)."""
 
     def model_rows(self) -> list[dict[str, Any]]:
         """One row per comparison level: m, u and the match weight it carries, for a table in the UI."""
@@ -435,6 +439,36 @@ def stored_model(engine: Engine, config: HubConfig, records: int) -> Mapping[str
     return reusable_model(keyed.read_state(engine, STEP), config, records)
 
 
+UNLINKED = ("singleton", "steward_merge")
+"""Rules that place a record with no link found by matching; a record placed by any other is linked."""
+
+
+def _kept_matching(
+    engine: Engine, records: pd.DataFrame, state: keyed.StepState | None, fingerprint: str, matched: str
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The last run's matching, to stand for this run's: `resolved` (each of `records`, in their order, with its
+    stored golden ids; the link columns empty) and the stored cross-reference. Only when the settings and decisions
+    are the last run's (`fingerprint`), it matched these very fields (`matched`, `matching_digest`), and the stored
+    cross-reference holds exactly these records; the caller makes sure the model is the one kept. None otherwise."""
+    if state is None or state.fingerprint != fingerprint or state.detail.get("matched") != matched:
+        return None
+    stored = frames.xref_frame(engine)
+    at = pd.Index(stored["record_id"]).get_indexer(records["record_id"])
+    if len(stored) != len(records) or (at < 0).any():
+        log.info("the cross-reference does not hold exactly the live records; matching them again")
+        return None
+    empty = pd.Series(None, index=range(len(records)), dtype=object)
+    resolved = pd.DataFrame(
+        {
+            "record_id": records["record_id"].reset_index(drop=True),
+            "golden_person_id": stored["golden_person_id"].to_numpy(dtype=object)[at],
+            "golden_customer_id": stored["golden_customer_id"].to_numpy(dtype=object)[at],
+            **{column: empty.copy() for column in ("confidence", "match_rule", "match_scores", "linked_to")},
+        }
+    )
+    return resolved, stored
+
+
 def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, retrain: bool) -> GoldenSummary:
     generation = golden_store.read_generation(engine)
     decisions = golden_store.read_decisions(engine)
@@ -453,21 +487,31 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     records = resolution_snapshot.resolution_frame(engine, rebuild=full)
     if not read_with(engine, config.matching):  # phones read under other settings: matching reads them again
         records = records.drop(columns=[STORED_E164])
-    log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
     kept_model = None if retrain else reusable_model(state, config, len(records))
-    resolution = resolve_with_review(records, resolution_settings(config.matching, decisions), kept_model)
-    if kept_model is None and resolution.model is not None:
-        log.info("match model trained on %d records; later runs reuse it until the records drift", len(records))
-    resolved = resolution.records.copy()
+    matched = matching_digest(records)
+    previous_candidates = golden_store.read_candidates(engine)
+    standing = None if full or kept_model is None else _kept_matching(engine, records, state, fingerprint, matched)
+    last = state.detail["summary"] if standing is not None and state is not None else {}
+    if standing is not None:
+        log.info("no field matching reads changed since the last golden run: its links and review pairs stand")
+        resolved, stored = standing
+        model, review, blocking = None, kept_review(previous_candidates), last.get("blocking")
+    else:
+        log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
+        resolution = resolve_with_review(records, resolution_settings(config.matching, decisions), kept_model)
+        if kept_model is None and resolution.model is not None:
+            log.info("match model trained on %d records; later runs reuse it until the records drift", len(records))
+        resolved = resolution.records.copy()
+        model, review = resolution.model, resolution.review
+        blocking = resolution.blocking.rules if resolution.blocking is not None else None
+        del resolution  # the normalised records and their pairs: what follows needs the room, not them
     unresolved = {column: resolved[column].isna().to_numpy() for _kind, _prefix, column in LEVELS}
-    model, review = resolution.model, resolution.review
-    blocking = resolution.blocking.rules if resolution.blocking is not None else None
-    del resolution  # the normalised records and their pairs: what follows needs the room, not them
-    candidates = _candidate_rows(review, records, golden_store.read_candidates(engine), decisions, now)
+    candidates = _candidate_rows(review, records, previous_candidates, decisions, now)
     content_changed = (records["revision"] > consumed).to_numpy()  # per record, in the order of `resolved`
     identity = records[["record_id", "source_system", "source_object", "source_id", "email"]]
     del records
-    stored = frames.xref_frame(engine)
+    if standing is None:
+        stored = frames.xref_frame(engine)
     golden = frames.golden_frame(engine)
     stored_at = pd.Index(stored["record_id"]).get_indexer(resolved["record_id"])  # each record's stored row or -1
 
@@ -503,11 +547,15 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         reshaped[kind] = distinct(resolved.loc[in_changed, column])
         touched_ids |= touched | refreshed
 
-    resolved["link_hash"] = link_hashes(resolved)
     stored_hash = stored_values("link_hash")
+    resolved["link_hash"] = stored_hash if standing is not None else link_hashes(resolved)
     rewrite = (resolved["link_hash"].to_numpy() != stored_hash) | content_changed
     if full:
         rewrite[:] = True
+    if standing is not None:  # rows rewritten for their other fields carry their stored link
+        links = frames.xref_links(engine, resolved.loc[rewrite, "record_id"].tolist())
+        for column in ("match_rule", "confidence", "match_scores", "linked_to"):
+            resolved.loc[rewrite, column] = links[column].reindex(resolved.loc[rewrite, "record_id"]).to_numpy()
     gone = sorted(distinct(stored["record_id"]) - distinct(resolved["record_id"]))
     customers_touched = distinct(resolved.loc[rewrite, "golden_customer_id"]) | {
         gid for gid in touched_ids if gid.startswith("GC-")
@@ -533,16 +581,17 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
             merges=tally["merges"],
             splits=tally["splits"],
             updated=tally["updated"],
-            linked=int((~resolved["match_rule"].isin(["singleton", "steward_merge"])).sum()),
+            linked=last["linked"] if standing is not None else int((~resolved["match_rule"].isin(UNLINKED)).sum()),
             candidates_open=sum(1 for row in candidates if row["status"] == "open"),
             candidates_decided=sum(1 for row in candidates if row["status"] == "decided"),
-            model=model.parameters() if model is not None else None,
+            model=model.parameters() if model is not None else last.get("model"),
             blocking=blocking,
             rewritten=int(rewrite.sum()) + len(gone),
+            matching_kept=standing is not None,
         )
 
     def final_state() -> keyed.StepState:
-        kept_summary = {key: value for key, value in asdict(summary()).items() if key != "unchanged"}
+        kept_summary = {key: value for key, value in asdict(summary()).items() if key not in _PER_RUN_FLAGS}
         model_state = (
             state.detail.get("model")
             if kept_model is not None and state is not None
@@ -555,9 +604,10 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
             if model is not None
             else None
         )
-        return keyed.StepState(
-            revision, fingerprint, {"summary": kept_summary, "model": model_state, "settings": settings}
-        )
+        # a run that trained the model keeps no digest: the next one matches again with the model as stored
+        detail = {"summary": kept_summary, "model": model_state, "settings": settings,
+                  "matched": matched if kept_model is not None else None}  # fmt: skip
+        return keyed.StepState(revision, fingerprint, detail)
 
     golden_store.save_golden_run(
         engine,
@@ -685,6 +735,8 @@ def _golden_batches(
 
 _PER_RUN = ("created", "merges", "splits", "updated", "rewritten")
 """Summary counts that describe one run's work, zero in a run that had nothing to do."""
+_PER_RUN_FLAGS = ("unchanged", "matching_kept")
+"""Summary flags that say how one run went; the kept summary leaves them out."""
 
 
 _XREF_BATCH = 10_000

@@ -2,7 +2,7 @@
 
 GET    /_sandbox/                          tool base URLs, fixed ids, seed and scale
 GET    /_sandbox/counts                    records per tool and object
-POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "delete": 0, "merge": 0}
+POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "objects": [...], "create": 0, ...}
 GET    /_sandbox/faults                    active faults and rate limits
 POST   /_sandbox/faults                    merge a fault configuration (see customer_hub.sandbox.faults)
 DELETE /_sandbox/faults                    everything off, rate limits back to the start setting
@@ -90,7 +90,7 @@ class AdminApi:
 
     def mutate(self, request: Request) -> Reply:
         body = request.get_json(silent=True) or {}
-        tools = body.get("tools")
+        tools, objects = body.get("tools"), body.get("objects")
         return Reply(
             self.state.mutate(
                 float(body.get("fraction", 0.01)),
@@ -98,6 +98,7 @@ class AdminApi:
                 int(body.get("create", 0)),
                 int(body.get("delete", 0)),
                 int(body.get("merge", 0)),
+                list(objects) if objects else None,
             )
         )
 

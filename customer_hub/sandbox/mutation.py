@@ -173,6 +173,11 @@ CHANGERS: dict[tuple[str, str], Changer] = {
 }
 
 
+NO_MATCHING_FIELD = ("deals", "subscriptions", "invoices", "conversations")
+"""Objects whose changes here (a stage, an amount, a quantity, a payment, a conversation's state) touch no field
+matching reads: `mutate(..., objects=list(NO_MATCHING_FIELD))` is a sync that leaves every link as it was."""
+
+
 def mutate(
     state: "SandboxState",
     fraction: float,
@@ -180,8 +185,10 @@ def mutate(
     create: int = 0,
     delete: int = 0,
     merge: int = 0,
+    objects: list[str] | None = None,
 ) -> dict[str, dict[str, list[str]]]:
     """Change `fraction` of each stream's live records (at least one when fraction > 0); returns ids per stream.
+    `tools` and `objects` (e.g. ["deals", "invoices"]) narrow the streams changed, when given.
 
     `create`/`delete` also add and remove that many Stripe customers and HubSpot contacts (HubSpot archives);
     their ids are reported as "customers_created", "customers_deleted", "contacts_created", "contacts_archived",
@@ -195,7 +202,7 @@ def mutate(
         )
     changed: dict[str, dict[str, list[str]]] = {}
     for (tool, name), changer in CHANGERS.items():
-        if tools is not None and tool not in tools:
+        if (tools is not None and tool not in tools) or (objects is not None and name not in objects):
             continue
         stream = state.stream(tool, name)
         live = [record_id for record_id in stream.order if not lifecycle.is_gone(tool, stream.records[record_id])]

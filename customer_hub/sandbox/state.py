@@ -83,11 +83,17 @@ class SandboxState:
             return result
 
     def mutate(
-        self, fraction: float, tools: list[str] | None = None, create: int = 0, delete: int = 0, merge: int = 0
+        self,
+        fraction: float,
+        tools: list[str] | None = None,
+        create: int = 0,
+        delete: int = 0,
+        merge: int = 0,
+        objects: list[str] | None = None,
     ) -> dict[str, dict[str, list[str]]]:
         """Change a share of every stream's records (and optionally add/remove/merge some); returns ids per stream."""
         with self.lock:
-            return mutate(self, fraction, tools, create, delete, merge)
+            return mutate(self, fraction, tools, create, delete, merge, objects)
 
     def touch_at_once(self, tool: str, name: str, count: int) -> tuple[int, list[str]]:
         """A bulk update (an import, a workflow) that changes `count` live records in one moment: they all carry one

@@ -19,6 +19,7 @@ from customer_hub.golden.records import build_customer_records
 from customer_hub.golden.view360 import build_customer_360
 from customer_hub.local_env import environment, sandbox_environment
 from customer_hub.sandbox import start_sandbox
+from customer_hub.sandbox.mutation import NO_MATCHING_FIELD
 from customer_hub.spokes.registry import build_connectors, streams
 from customer_hub.spokes.sync import sync_stream
 from customer_hub.store import engine_for, golden_store
@@ -115,6 +116,36 @@ def test_incremental_runs_end_where_full_rebuilds_end(backend, request, tmp_path
             assert _tables(incremental) == _tables(reference), f"round {round_number}"
         summary = build_golden(incremental, CONFIG, now=now)
         assert summary.unchanged and summary.rewritten == 0  # a run after no change does nothing
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_change_to_no_matching_field_keeps_the_matching_and_ends_where_a_full_rebuild_ends(
+    backend, request, tmp_path
+):
+    """Deals move stage, invoices are paid, conversations close: the golden run keeps the last run's links and
+    review pairs instead of matching again, and its tables are still a full rebuild's. A run right after training
+    the model matches again once (with the model as stored); a changed phone makes a run match again."""
+    if backend == "postgres":
+        incremental = engine_for(request.getfixturevalue("postgres_url"))
+    else:
+        incremental = engine_for(f"sqlite:///{tmp_path}/incremental.db")
+    reference = engine_for(f"sqlite:///{tmp_path}/reference.db")
+    kept = []
+    with start_sandbox(seed=5, scale=0.03) as sandbox:
+        for round_number, objects in enumerate([None, NO_MATCHING_FIELD, NO_MATCHING_FIELD, ("contacts",)]):
+            now = START + timedelta(hours=round_number)
+            if objects:
+                sandbox.state.mutate(0.1, objects=list(objects))
+            _sync(incremental, sandbox.url)
+            _copy_landing(incremental, reference)
+            build_customer_records(incremental, CONFIG.matching)
+            summary = build_golden(incremental, CONFIG, now=now)
+            build_customer_360(incremental, now=now)
+            kept.append(summary.matching_kept)
+            _derive(reference, now, full=True)
+            assert _tables(incremental) == _tables(reference), f"round {round_number}"
+            assert summary.updated or round_number in (0, 3), "paid invoices and moved deals reach the golden records"
+    assert kept == [False, False, True, False]
 
 
 def test_the_match_model_is_kept_until_the_records_drift_or_a_retrain(tmp_path):
