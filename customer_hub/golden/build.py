@@ -278,8 +278,8 @@ def _candidate_rows(
     decisions: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """The review queue: this run's open pairs (one row per pair, its best level) and every pair a steward has
-    decided since it was queued, marked decided."""
+    """The review queue: this run's open pairs (one row per pair, its best level), best first and, at one score, by
+    pair, and every pair a steward has decided since it was queued, marked decided."""
     decided = {frozenset((d["record_id_a"], d["record_id_b"])): d for d in decisions}
     shown = [column for column in SIDE_BY_SIDE if column in records.columns]
     paired = records.loc[frames.among(records["record_id"], [*review["record_id_a"], *review["record_id_b"]]), shown]
@@ -293,8 +293,9 @@ def _candidate_rows(
         pair = (row["record_id_a"], row["record_id_b"])
         if row["status"] == "decided" or frozenset(pair) in decided:
             rows[pair] = {key: value for key, value in row.items() if key != "id"} | {"status": "decided"}
-    for pair_row in review.itertuples(index=False):
-        pair = tuple(sorted((pair_row.record_id_a, pair_row.record_id_b)))
+    open_pairs = [(tuple(sorted((row.record_id_a, row.record_id_b))), row) for row in review.itertuples(index=False)]
+    open_pairs.sort(key=lambda item: (-float(item[1].confidence), item[0]))  # stable: a pair's best level first
+    for pair, pair_row in open_pairs:
         if pair in rows or frozenset(pair) in decided:
             continue
         rows[pair] = {

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import importlib.metadata
 import importlib.resources
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ MATCHING_UNREAD = ("source_system", "source_object", "source_id", "source_update
 """Columns of the matching input (`resolution_snapshot.resolution_frame`) that matching never reads; every other
 column counts, so a field matching starts to read is in the digest without a change here."""
 
-_LIBRARIES = ("numpy", "pandas", "phonenumbers", "publicsuffixlist", "rapidfuzz")
+_LIBRARIES = ("jellyfish", "nicknames", "numpy", "pandas", "phonenumbers", "publicsuffixlist", "rapidfuzz")
 """The libraries matching reads names, phones and domains with: an upgrade may read a value otherwise."""
 
 
@@ -50,12 +51,13 @@ def matching_code() -> str:
         digest.update(package.joinpath(name).read_bytes())
     for library in _LIBRARIES:
         digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
+    digest.update(f"unicode=={unicodedata.unidata_version}".encode())  # accents are folded by its tables
     return digest.hexdigest()
 
 
 def kept_review(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The open pairs of the review queue as the matching that queued them gave them (`REVIEW_COLUMNS`, best
-    first), so a run that keeps that matching queues them again as it would have."""
+    """The open pairs of the review queue as the matching that queued them gave them (`REVIEW_COLUMNS`), so a run
+    that keeps that matching queues them again as it would have."""
     rows = [
         {
             "record_id_a": row["record_id_a"],
@@ -69,5 +71,4 @@ def kept_review(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         for row in candidates
         if row["status"] == "open"
     ]
-    review = pd.DataFrame(rows, columns=list(REVIEW_COLUMNS)).astype({"confidence": "float64"})
-    return review.sort_values(["confidence", "record_id_a", "record_id_b"], ascending=[False, True, True])
+    return pd.DataFrame(rows, columns=list(REVIEW_COLUMNS)).astype({"confidence": "float64"})

@@ -188,7 +188,8 @@ def mutate(
     objects: list[str] | None = None,
 ) -> dict[str, dict[str, list[str]]]:
     """Change `fraction` of each stream's live records (at least one when fraction > 0); returns ids per stream.
-    `tools` and `objects` (e.g. ["deals", "invoices"]) narrow the streams changed, when given.
+    `tools` and `objects` (e.g. ["deals", "invoices"]) narrow the streams changed, when given: records are created,
+    deleted and merged only in the Stripe customers and HubSpot contacts they leave in.
 
     `create`/`delete` also add and remove that many Stripe customers and HubSpot contacts (HubSpot archives);
     their ids are reported as "customers_created", "customers_deleted", "contacts_created", "contacts_archived",
@@ -218,7 +219,7 @@ def mutate(
         changed.setdefault(tool, {})[name] = ids
     if create or delete:
         _appear_and_vanish(state, changed, create, delete)
-    if merge and "hubspot" in changed:
+    if merge and "contacts" in changed.get("hubspot", {}):
         merges = lifecycle.merge_hubspot_contacts(state, merge)
         changed["hubspot"]["contacts_merged"] = list(merges)
         changed["hubspot"]["contacts_merged_into"] = list(merges.values())
@@ -228,12 +229,12 @@ def mutate(
 def _appear_and_vanish(
     state: "SandboxState", changed: dict[str, dict[str, list[str]]], create: int, delete: int
 ) -> None:
-    if "stripe" in changed:
+    if "customers" in changed.get("stripe", {}):
         stripe = changed["stripe"]
         stripe["customers_created"] = lifecycle.create_stripe_customers(state, create)
         stripe["customers_deleted"], canceled = lifecycle.delete_stripe_customers(state, delete)
-        stripe["subscriptions"] = sorted(set(stripe["subscriptions"]) | set(canceled))
-    if "hubspot" in changed:
+        stripe["subscriptions"] = sorted(set(stripe.get("subscriptions", [])) | set(canceled))
+    if "contacts" in changed.get("hubspot", {}):
         hubspot = changed["hubspot"]
         hubspot["contacts_created"] = lifecycle.create_hubspot_contacts(state, create)
         hubspot["contacts_archived"] = lifecycle.archive_hubspot_contacts(state, delete)

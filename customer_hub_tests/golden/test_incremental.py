@@ -83,10 +83,19 @@ def _tables(engine) -> dict[str, object]:
         "history": sorted((row[0], row[1], repr(row[2]), row[3]) for row in history),
         "views": sorted((row[0], repr(row[1]), row[2], row[3]) for row in views),
         "lookup_keys": sorted(tuple(row) for row in keys),
-        "candidates": sorted(
-            (row["record_id_a"], row["record_id_b"], row["status"], row["score"])
+        "candidates": [  # in the order the review queue shows them, with what a steward reads of each pair
+            (
+                row["record_id_a"],
+                row["record_id_b"],
+                row["status"],
+                row["score"],
+                repr(row["scores"]),
+                repr(row["record_a"]),
+                repr(row["record_b"]),
+                row["created_at"],
+            )
             for row in golden_store.read_candidates(engine)
-        ),
+        ],
     }
 
 

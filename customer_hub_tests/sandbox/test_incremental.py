@@ -30,6 +30,21 @@ def test_mutate_reports_changes_per_stream(sandbox: SandboxServer, http: request
     )
 
 
+def test_mutate_narrowed_to_objects_changes_only_those(sandbox: SandboxServer, http: requests.Session) -> None:
+    """Records are created, deleted and merged only in the streams that hold them: narrowed to invoices, a
+    mutation asked to create and merge changes invoices alone."""
+    before = sandbox.state.counts()
+    body = {"fraction": 0.01, "objects": ["invoices"], "create": 2, "delete": 1, "merge": 1}
+    changed = http.post(f"{sandbox.url}/_sandbox/mutate", json=body).json()
+    assert {tool: sorted(streams) for tool, streams in changed.items()} == {
+        "quickbooks": ["invoices"],
+        "stripe": ["invoices"],
+    }
+    after = sandbox.state.counts()
+    assert after["stripe"]["customers"] == before["stripe"]["customers"]
+    assert after["hubspot"]["contacts"] == before["hubspot"]["contacts"]
+
+
 @pytest.mark.parametrize("object_type", ["contacts", "companies", "deals"])
 def test_hubspot_search_on_modified_date(sandbox: SandboxServer, http: requests.Session, object_type: str) -> None:
     cursor = str(sandbox.state.clock.now_ms())  # the server clock, as a cursor from seen records would be
