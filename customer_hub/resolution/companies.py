@@ -1,8 +1,8 @@
 """Company names reduced to the part that tells companies apart.
 
 'The ACME Corp.', 'Acme Corporation' and 'acme, inc' are one company to a person reading them; case, punctuation,
-accents, a leading 'The', the legal form and a trading name after 'dba' are noise that differs between the tools'
-data-entry habits.
+accents, a leading (or, after a comma, trailing) 'The', the legal form, a trading name after 'dba' and abbreviated
+words ('Intl', 'Mfg', 'Bros.') are noise that differs between the tools' data-entry habits.
 """
 
 from __future__ import annotations
@@ -53,9 +53,24 @@ _TRADING_NAME_AFTER_FORM = r"^(.+ (?:inc|corp|llc|ltd|limited|gmbh|plc|co|compan
 database administrator ('Remote DBA Experts') and 'trading' a word of many names."""
 
 
+_THE_AFTER_COMMA = r"(?i),\s*the\s*$"
+"""'Acme Company, The': a name filed under its first real word, as accounting lists sort them."""
+
+_ABBREVIATED = {
+    "intl": "international", "mfg": "manufacturing", "bros": "brothers", "svc": "services", "svcs": "services",
+    "assoc": "associates", "assocs": "associates", "mgmt": "management", "natl": "national", "grp": "group",
+    "tech": "technology", "technologies": "technology", "lab": "laboratories", "labs": "laboratories",
+    "ctr": "center", "centre": "center",
+}  # fmt: skip
+"""Words of company names as people abbreviate or spell them otherwise ('Acme Intl', 'Warner Bros.', 'Hooli Mfg'),
+each read as one form: the letters of an abbreviation are too few for a string similarity to see the word."""
+_ABBREVIATED_WORD = r"\b(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r")\b"
+
+
 def _normalise_company_names(values: pd.Series) -> pd.Series:
     text = (
-        _comparable_text(values)
+        _comparable_text(values.str.replace(_THE_AFTER_COMMA, "", regex=True))
+        .str.replace(_ABBREVIATED_WORD, lambda word: _ABBREVIATED[word.group(0)], regex=True)
         .str.replace(r"^the ", "", regex=True)
         .str.replace(_SPELLED_TRADING_NAME, "", regex=True)
     )

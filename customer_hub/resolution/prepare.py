@@ -179,7 +179,8 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
     email_domain = Coded.from_unique(email_codes, emails["email_domain"])
     email_is_free = _free_mail(email_domain, settings)
     address_first, address_last = _names_in_addresses(email_codes, emails)
-    full_name_codes, full_name_uniques = pd.factorize(_column(records, "full_name"))
+    given_first, full_name = _whole_names_read_as_full(records)
+    full_name_codes, full_name_uniques = pd.factorize(full_name)
     split = split_full_names(as_text(pd.Series(full_name_uniques)))
 
     explicit_domain = Coded.normalise(_column(records, "company_domain"), normalize_domains)
@@ -191,7 +192,7 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
         email_domain=email_domain,
         email_is_role=np.append(emails["email_is_role"].to_numpy(dtype=bool, copy=True), False)[email_codes],
         email_is_free=email_is_free,
-        given_first=Coded.normalise(_column(records, "first_name"), normalize_person_names),
+        given_first=Coded.normalise(given_first, normalize_person_names),
         given_last=Coded.normalise(_column(records, "last_name"), normalize_person_names),
         split_first=Coded.from_unique(full_name_codes, split["first_name"]),
         split_last=Coded.from_unique(full_name_codes, split["last_name"]),
@@ -202,6 +203,19 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
         country=country,
         phone=_phones(records, country, settings),
     )
+
+
+def _whole_names_read_as_full(records: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The first-name and full-name columns, with a whole name typed into the first-name field read as a full name:
+    'Sarah Connor' as first name, with no last name and no full name (a form with one name box, mapped to the first
+    name) is Sarah Connor, not a person called 'Sarah Connor' with no surname."""
+    first, full = _column(records, "first_name"), _column(records, "full_name")
+    spaced = as_text(first).str.strip().str.contains(" ", regex=False).to_numpy(dtype=bool, copy=True)
+    if not spaced.any():
+        return first, full
+    no_last = as_text(_column(records, "last_name")).str.strip().eq("").to_numpy(dtype=bool, copy=True)
+    whole = spaced & no_last & as_text(full).str.strip().eq("").to_numpy(dtype=bool, copy=True)
+    return first.where(~whole, None), full.astype(object).where(~whole, first)
 
 
 STORED_E164 = "phone_e164"
