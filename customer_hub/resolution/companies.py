@@ -1,8 +1,9 @@
 """Company names reduced to the part that tells companies apart.
 
 'The ACME Corp.', 'Acme Corporation' and 'acme, inc' are one company to a person reading them; case, punctuation,
-accents, a leading (or, after a comma, trailing) 'The', the legal form, a trading name after 'dba' and abbreviated
-words ('Intl', 'Mfg', 'Bros.') are noise that differs between the tools' data-entry habits.
+accents, a leading (or, after a comma, trailing) 'The', the legal form, a trading name after 'dba', a former name, a
+department ('- Billing') and abbreviated words ('Intl', 'Mfg', 'Bros.') are noise that differs between the tools'
+data-entry habits; a name that is a web domain ('acme.com') is the name registered there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from customer_hub.resolution.domains import normalize_domains, registrable_domains
 from customer_hub.resolution.text import fold, map_unique, squash_spaces, words
 
 LEGAL_SUFFIXES = words(
@@ -53,21 +55,54 @@ _TRADING_NAME_AFTER_FORM = r"^(.+ (?:inc|corp|llc|ltd|limited|gmbh|plc|co|compan
 database administrator ('Remote DBA Experts') and 'trading' a word of many names."""
 
 
-_THE_AFTER_COMMA = r"(?i),\s*the\s*$"
+_THE_AFTER_COMMA = r"(?i)(?<=\S),\s*the\s*$"
 """'Acme Company, The': a name filed under its first real word, as accounting lists sort them."""
 
 _ABBREVIATED = {
     "intl": "international", "mfg": "manufacturing", "bros": "brothers", "svc": "services", "svcs": "services",
-    "assoc": "associates", "assocs": "associates", "mgmt": "management", "natl": "national", "grp": "group",
-    "tech": "technology", "technologies": "technology", "lab": "laboratories", "labs": "laboratories",
-    "ctr": "center", "centre": "center",
+    "mgmt": "management", "mgt": "management", "natl": "national", "grp": "group", "ctr": "center", "centre": "center",
 }  # fmt: skip
 """Words of company names as people abbreviate or spell them otherwise ('Acme Intl', 'Warner Bros.', 'Hooli Mfg'),
-each read as one form: the letters of an abbreviation are too few for a string similarity to see the word."""
+each read as the word: the letters of an abbreviation are too few for a string similarity to see it. Only
+abbreviations of one word: 'Tech' is also a brand ('Georgia Tech'), 'Assoc.' both associates and association."""
+_SHORTEST = {word: min((a for a, w in _ABBREVIATED.items() if w == word), key=len) for word in _ABBREVIATED.values()}
+"""Each word of `_ABBREVIATED` as its shortest abbreviation, for comparing names typed without spaces ('AcmeIntl')."""
+_SHORTEST_WORD = r"\b(?:" + "|".join(sorted(_SHORTEST, key=len, reverse=True)) + r")\b"
 _ABBREVIATED_WORD = r"\b(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r")\b"
 
 
+_FORMER_NAME = (
+    r"(?i)(?:\s*(?:[(\[]|[,;]|\s[-–—])\s*(?:formerly|previously|fka|f/k/a|aka|a/k/a)|\s(?:formerly|fka|f/k/a))\b.*$"
+)
+"""A former or other name beside the current one ('Acme Corp (formerly Widget Inc)', 'Acme Corp, fka Widget'): the
+current name is what every tool that bills or contracts now holds. 'aka' counts only set apart ('Sushi Aka' is a
+name)."""
+_DEPARTMENTS = (
+    r"(?:billing|accounts payable|accounts receivable|finance|accounting|invoices|invoicing|procurement|purchasing"
+    r"|head office|headquarters|hq)(?: dept\.?| department| team)?"
+)
+_DEPARTMENT = rf"(?i)\s*(?:[(\[]\s*(?:{_DEPARTMENTS}|a/?p)\s*[)\]]|\s[-–—:/]\s*{_DEPARTMENTS}|,\s*{_DEPARTMENTS})\s*$"
+"""A department the tool's record is addressed to, set apart after the company ('Acme Inc. - Billing', 'Acme Inc
+(Accounts Payable)'): the company is the customer. A place set apart ('Initrode (UK)') is kept: it may be another
+customer."""
+_WEB_NAME = r"(?i)^\s*(?:https?://)?(?:www\d*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/?\s*$"
+
+
+def domains_named(names: pd.Series) -> pd.Series:
+    """Per company name, the web domain it is when the whole name is one ('acme.com', 'www.Initech.io': billing tools'
+    customers are often named so), '' otherwise."""
+    return normalize_domains(names).where(names.str.fullmatch(_WEB_NAME), "")
+
+
+def _names_for_domains(values: pd.Series) -> pd.Series:
+    """Names that are a web domain as the name registered under its public suffix ('acme.co.uk' -> 'acme')."""
+    registered = registrable_domains(domains_named(values))
+    return values.where(registered == "", registered.str.replace(r"\..*$", "", regex=True))
+
+
 def _normalise_company_names(values: pd.Series) -> pd.Series:
+    values = _names_for_domains(values).str.replace(_FORMER_NAME, "", regex=True)
+    values = values.str.replace(_DEPARTMENT, "", regex=True)
     text = (
         _comparable_text(values.str.replace(_THE_AFTER_COMMA, "", regex=True))
         .str.replace(_ABBREVIATED_WORD, lambda word: _ABBREVIATED[word.group(0)], regex=True)
@@ -98,8 +133,9 @@ _SPACED_MIN = 3
 def spacing_keys(names: pd.Series) -> np.ndarray:
     """Per normalised company name, the same for names that are the same letters spaced otherwise ('datadog',
     'data dog') or that differ by a legal form glued to the end of one ('acmecorp' and 'acme', 'Acme Corp'
-    normalised), when the rest is another of `names`; '' where the letters are too few to say."""
-    compact = names.str.replace(" ", "", regex=False)
+    normalised), when the rest is another of `names`; '' where the letters are too few to say. Words people
+    abbreviate count as their shortest abbreviation, so 'AcmeIntl' is spaced as 'Acme International' is."""
+    compact = names.str.replace(_SHORTEST_WORD, lambda word: _SHORTEST[word.group(0)], regex=True).str.replace(" ", "")
     glued = compact.str.replace(rf"^(.{{{_SPACED_MIN},}}?)(?:{'|'.join(_GLUED_FORMS)})$", r"\1", regex=True)
     known = pc.is_in(pa.array(glued, type=pa.string()), value_set=pa.array(compact, type=pa.string()))
     key = compact.where(~known.to_numpy(zero_copy_only=False), glued)
@@ -126,10 +162,19 @@ def _noise_tokens(names: np.ndarray) -> set[str]:
     return set(tokens[near_form | short].tolist())
 
 
+def _without_trailing(name: str, noise: set[str]) -> str:
+    """`name` without the noise tokens that end it: a fragment or misspelt legal form trails the name ('lunar games
+    ic'), while a short token in front is the name itself ('JB' of 'JB Manufacturing')."""
+    tokens = name.split()
+    while tokens and tokens[-1] in noise:
+        tokens.pop()
+    return " ".join(tokens)
+
+
 def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Similarity (0-100) of normalised company names, element-wise.
 
-    Plain edit similarity, or better if noise tokens (see `_noise_tokens`) are left out of one side:
+    Plain edit similarity, or better if noise tokens (see `_noise_tokens`) ending a name are left out of one side:
     'lunar games ic' (a mistyped 'Inc') is 'lunar games'. Noise is only ever dropped from one side at a time, so
     'abc systems' and 'xyz systems' stay different companies.
     """
@@ -138,9 +183,7 @@ def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     similarity = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1).astype(np.float64)
     codes, names = pd.factorize(np.concatenate([left, right]))
     noise = _noise_tokens(names)
-    trimmed = np.array(
-        [" ".join(token for token in name.split() if token not in noise) for name in names], dtype=object
-    )
+    trimmed = np.array([_without_trailing(name, noise) for name in names], dtype=object)
     usable = (trimmed != names) & np.fromiter((len(name) >= 5 for name in trimmed), dtype=bool, count=len(names))
     left_codes, right_codes = codes[: len(left)], codes[len(left) :]
     for trimmed_side, code_a, code_b in ((left_codes, left_codes, right_codes), (right_codes, right_codes, left_codes)):
@@ -152,14 +195,16 @@ def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def _could_be_one_word(a: str, b: str) -> bool:
-    """Whether two words can be one word as typed: slips of the keyboard (one edit; two when the longer word has six
-    letters or more, as each of two records may carry its own), a truncation ('tech', 'west'), an abbreviation made
-    of the word's letters ('intl', 'mfg') or another ending on one stem ('consulting', 'consultants')."""
+    """Whether two words can be one word as typed: slips of the keyboard (one edit in words of four letters or more;
+    two when the longer word has six or more, as each of two records may carry its own), a truncation of four letters
+    or more ('tech', 'west'), an abbreviation made of the word's letters ('intl', 'mfg') or another ending on one stem
+    ('consulting', 'consultants'). Initials and codes are their letters: 'JB' and 'JD', 'A1' and 'A2', 'Lee' and
+    'Leeds' name different companies."""
     short, long = sorted((a, b), key=len)
     edits = OSA.distance(short, long)
-    if edits <= 1 or (edits == 2 and len(long) >= 6):
+    if (edits <= 1 and len(long) >= 4) or (edits == 2 and len(long) >= 6):
         return True
-    if len(short) >= 3 and long.startswith(short):
+    if len(short) >= 4 and long.startswith(short):
         return True
     letters = iter(long[1:])
     if len(short) <= 4 and len(long) >= 2 * len(short) and short[0] == long[0]:
@@ -179,7 +224,7 @@ def _one_word_apart(a: str, b: str) -> bool | None:
 def one_word_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """True where two normalised company names are the same words but one, and that one cannot be the same word
     ('agate materials' and 'amber materials', 'mark miller' and 'maria miller'): different names that share a
-    common word, however alike they look as strings. Names are read without their noise tokens (see
+    common word, however alike they look as strings. Names are read without the noise tokens that end them (see
     `_noise_tokens`) first, so a misspelt legal form neither hides a difference ('sage manufacturing ocrporation',
     'signal manufacturing') nor makes one ('webb digital ldt', 'webb digital tld'); as given when that leaves word
     counts that differ. Element-wise."""
@@ -188,7 +233,7 @@ def one_word_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     noise = _noise_tokens(np.concatenate([left, right]))
 
     def trimmed(name: str) -> str:
-        return " ".join(token for token in name.split() if token not in noise) or name
+        return _without_trailing(name, noise) or name
 
     result = np.zeros(len(left), dtype=bool)
     for i, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):

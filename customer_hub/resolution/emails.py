@@ -35,10 +35,11 @@ squashed first; one address only: with another beside it, whose is it?)."""
 
 
 def addresses_as_written(values: pd.Series) -> pd.Series:
-    """Each address as its owner writes it, trimmed and lower case, without a name around it or a 'mailto:' in
-    front ('Pam <Pam.B+crm@X.com>' -> 'pam.b+crm@x.com'): dots and tags stay, the canonical mailbox is for matching
-    only."""
-    text = squash_spaces(values).str.lower().str.replace(_NAMED_ADDRESS, r"\1", regex=True)
+    """Each address as its owner writes it, trimmed and lower case, without a name around it, a 'mailto:' in front
+    or a space typed beside its '@' ('Pam <Pam.B+crm@X.com>' -> 'pam.b+crm@x.com'; 'jo @acme.com' -> 'jo@acme.com'):
+    dots and tags stay, the canonical mailbox is for matching only."""
+    text = squash_spaces(values).str.lower().str.replace(r" ?@ ?", "@", regex=True)
+    text = text.str.replace(_NAMED_ADDRESS, r"\1", regex=True)
     return text.str.replace(r"^mailto:", "", regex=True)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from customer_hub.resolution.birth_dates import normalize_birth_dates
 from customer_hub.resolution.blocking import pairs_in_blocks
-from customer_hub.resolution.companies import names_a_company, normalize_company_names
+from customer_hub.resolution.companies import domains_named, names_a_company, normalize_company_names
 from customer_hub.resolution.domains import free_mail_mask, normalize_domains, registrable_domains
 from customer_hub.resolution.emails import normalize_emails
 from customer_hub.resolution.names import normalize_person_names, split_full_names
@@ -179,11 +179,12 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
     email_domain = Coded.from_unique(email_codes, emails["email_domain"])
     email_is_free = _free_mail(email_domain, settings)
     address_first, address_last = _names_in_addresses(email_codes, emails)
-    given_first, full_name = _whole_names_read_as_full(records)
-    full_name_codes, full_name_uniques = pd.factorize(full_name)
+    full_name_codes, full_name_uniques = pd.factorize(_column(records, "full_name"))
     split = split_full_names(as_text(pd.Series(full_name_uniques)))
 
-    explicit_domain = Coded.normalise(_column(records, "company_domain"), normalize_domains)
+    stated_domain = Coded.normalise(_column(records, "company_domain"), normalize_domains)
+    named_domain = Coded.normalise(_column(records, "company_name"), domains_named)
+    explicit_domain = Coded.choose(stated_domain.present(), stated_domain, named_domain)
     explicit_domain = explicit_domain.where(~_free_mail(explicit_domain, settings))
     country = Coded.normalise(_column(records, "country"), normalize_countries)
     return Normalised(
@@ -192,7 +193,7 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
         email_domain=email_domain,
         email_is_role=np.append(emails["email_is_role"].to_numpy(dtype=bool, copy=True), False)[email_codes],
         email_is_free=email_is_free,
-        given_first=Coded.normalise(given_first, normalize_person_names),
+        given_first=Coded.normalise(_column(records, "first_name"), normalize_person_names),
         given_last=Coded.normalise(_column(records, "last_name"), normalize_person_names),
         split_first=Coded.from_unique(full_name_codes, split["first_name"]),
         split_last=Coded.from_unique(full_name_codes, split["last_name"]),
@@ -203,19 +204,6 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
         country=country,
         phone=_phones(records, country, settings),
     )
-
-
-def _whole_names_read_as_full(records: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """The first-name and full-name columns, with a whole name typed into the first-name field read as a full name:
-    'Sarah Connor' as first name, with no last name and no full name (a form with one name box, mapped to the first
-    name) is Sarah Connor, not a person called 'Sarah Connor' with no surname."""
-    first, full = _column(records, "first_name"), _column(records, "full_name")
-    spaced = as_text(first).str.strip().str.contains(" ", regex=False).to_numpy(dtype=bool, copy=True)
-    if not spaced.any():
-        return first, full
-    no_last = as_text(_column(records, "last_name")).str.strip().eq("").to_numpy(dtype=bool, copy=True)
-    whole = spaced & no_last & as_text(full).str.strip().eq("").to_numpy(dtype=bool, copy=True)
-    return first.where(~whole, None), full.astype(object).where(~whole, first)
 
 
 STORED_E164 = "phone_e164"
