@@ -176,10 +176,9 @@ NORMALISATION = 4
 otherwise (2: a phone written with '00' in front is international whatever the default region, an address copied
 with its owner's name is the address, a degree after a comma or a company beside a full name is no part of the
 name; 3: a trading name after 'dba' is no part of a company name; 4: nor are a trailing ', The', a former name or
-a department; abbreviated words of company names read as the word, a company named by its web domain as the name
-registered there, with that domain, and an address with a space beside its '@' as the address), so that an upgraded
-hub normalises every record again once, on its next customer-records run, instead of keeping the old reading for
-every record that never changes."""
+a department; abbreviated words of company names read as the word, and an address with a space beside its '@' as
+the address), so that an upgraded hub normalises every record again once, on its next customer-records run, instead
+of keeping the old reading for every record that never changes."""
 
 
 def _settings_fingerprint(settings: ResolutionSettings | Mapping[str, Any] | None) -> str:

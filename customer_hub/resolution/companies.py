@@ -2,8 +2,8 @@
 
 'The ACME Corp.', 'Acme Corporation' and 'acme, inc' are one company to a person reading them; case, punctuation,
 accents, a leading (or, after a comma, trailing) 'The', the legal form, a trading name after 'dba', a former name, a
-department ('- Billing') and abbreviated words ('Intl', 'Mfg', 'Bros.') are noise that differs between the tools'
-data-entry habits; a name that is a web domain ('acme.com') is the name registered there.
+department ('Acme Inc. - Billing') and abbreviated words ('Intl', 'Mfg', 'Bros.') are noise that differs between the
+tools' data-entry habits.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from customer_hub.resolution.domains import normalize_domains, registrable_domains
 from customer_hub.resolution.text import fold, map_unique, squash_spaces, words
 
 LEGAL_SUFFIXES = words(
@@ -68,6 +67,8 @@ abbreviations of one word: 'Tech' is also a brand ('Georgia Tech'), 'Assoc.' bot
 _SHORTEST = {word: min((a for a, w in _ABBREVIATED.items() if w == word), key=len) for word in _ABBREVIATED.values()}
 """Each word of `_ABBREVIATED` as its shortest abbreviation, for comparing names typed without spaces ('AcmeIntl')."""
 _SHORTEST_WORD = r"\b(?:" + "|".join(sorted(_SHORTEST, key=len, reverse=True)) + r")\b"
+_SHORTEST_ENDING = r"(?<=...)(" + "|".join(sorted(_SHORTEST, key=len, reverse=True)) + r")$"
+"""A word of `_SHORTEST` glued to the end of a name ('acmegroup')."""
 _ABBREVIATED_WORD = r"\b(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r")\b"
 
 
@@ -78,31 +79,24 @@ _FORMER_NAME = (
 current name is what every tool that bills or contracts now holds. 'aka' counts only set apart ('Sushi Aka' is a
 name)."""
 _DEPARTMENTS = (
-    r"(?:billing|accounts payable|accounts receivable|finance|accounting|invoices|invoicing|procurement|purchasing"
-    r"|head office|headquarters|hq)(?: dept\.?| department| team)?"
+    r"(?:billing|accounts payable|accounts receivable|a/?p|finance|accounting|invoices|invoicing|procurement"
+    r"|purchasing|head office|headquarters|hq)(?: dept\.?| department| team)?"
 )
-_DEPARTMENT = rf"(?i)\s*(?:[(\[]\s*(?:{_DEPARTMENTS}|a/?p)\s*[)\]]|\s[-–—:/]\s*{_DEPARTMENTS}|,\s*{_DEPARTMENTS})\s*$"
-"""A department the tool's record is addressed to, set apart after the company ('Acme Inc. - Billing', 'Acme Inc
-(Accounts Payable)'): the company is the customer. A place set apart ('Initrode (UK)') is kept: it may be another
-customer."""
-_WEB_NAME = r"(?i)^\s*(?:https?://)?(?:www\d*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/?\s*$"
-
-
-def domains_named(names: pd.Series) -> pd.Series:
-    """Per company name, the web domain it is when the whole name is one ('acme.com', 'www.Initech.io': billing tools'
-    customers are often named so), '' otherwise."""
-    return normalize_domains(names).where(names.str.fullmatch(_WEB_NAME), "")
-
-
-def _names_for_domains(values: pd.Series) -> pd.Series:
-    """Names that are a web domain as the name registered under its public suffix ('acme.co.uk' -> 'acme')."""
-    registered = registrable_domains(domains_named(values))
-    return values.where(registered == "", registered.str.replace(r"\..*$", "", regex=True))
+_FORMS = r"(?:inc|corp|llc|ltd|limited|gmbh|plc|co|company|corporation|incorporated)\.?"
+_DEPARTMENT = (
+    rf"(?i)\s*(?:[(\[]\s*{_DEPARTMENTS}\s*[)\]]|\s[-–—:/,]\s*(?:accounts payable|accounts receivable|head office"
+    r"|headquarters|hq))\s*$"
+)
+_DEPARTMENT_AFTER_FORM = rf"(?i)^(.*\b{_FORMS})\s*(?:[-–—:/]|,)\s*{_DEPARTMENTS}\s*$"
+"""A department the tool's record is addressed to, set apart after the company: in brackets ('Acme (Accounts
+Payable)'), after a legal form ('Acme Inc. - Billing'), or one that is never a firm's trade ('Acme - Head Office').
+'Apex Medical - Billing' and 'Smith - Accounting' name firms and are kept, as is a place ('Initrode (UK)': it may be
+another customer)."""
 
 
 def _normalise_company_names(values: pd.Series) -> pd.Series:
-    values = _names_for_domains(values).str.replace(_FORMER_NAME, "", regex=True)
-    values = values.str.replace(_DEPARTMENT, "", regex=True)
+    values = values.str.replace(_FORMER_NAME, "", regex=True)
+    values = values.str.replace(_DEPARTMENT, "", regex=True).str.replace(_DEPARTMENT_AFTER_FORM, r"\1", regex=True)
     text = (
         _comparable_text(values.str.replace(_THE_AFTER_COMMA, "", regex=True))
         .str.replace(_ABBREVIATED_WORD, lambda word: _ABBREVIATED[word.group(0)], regex=True)
@@ -136,6 +130,7 @@ def spacing_keys(names: pd.Series) -> np.ndarray:
     normalised), when the rest is another of `names`; '' where the letters are too few to say. Words people
     abbreviate count as their shortest abbreviation, so 'AcmeIntl' is spaced as 'Acme International' is."""
     compact = names.str.replace(_SHORTEST_WORD, lambda word: _SHORTEST[word.group(0)], regex=True).str.replace(" ", "")
+    compact = compact.str.replace(_SHORTEST_ENDING, lambda word: _SHORTEST[word.group(1)], regex=True)
     glued = compact.str.replace(rf"^(.{{{_SPACED_MIN},}}?)(?:{'|'.join(_GLUED_FORMS)})$", r"\1", regex=True)
     known = pc.is_in(pa.array(glued, type=pa.string()), value_set=pa.array(compact, type=pa.string()))
     key = compact.where(~known.to_numpy(zero_copy_only=False), glued)
@@ -195,14 +190,18 @@ def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def _could_be_one_word(a: str, b: str) -> bool:
-    """Whether two words can be one word as typed: slips of the keyboard (one edit in words of four letters or more;
-    two when the longer word has six or more, as each of two records may carry its own), a truncation of four letters
-    or more ('tech', 'west'), an abbreviation made of the word's letters ('intl', 'mfg') or another ending on one stem
-    ('consulting', 'consultants'). Initials and codes are their letters: 'JB' and 'JD', 'A1' and 'A2', 'Lee' and
-    'Leeds' name different companies."""
+    """Whether two words can be one word as typed: slips of the keyboard (one edit; two when the longer word has six
+    letters or more, as each of two records may carry its own), a truncation of four letters or more ('tech', 'west'),
+    an abbreviation made of the word's letters ('intl', 'mfg') or another ending on one stem ('consulting',
+    'consultants'). Short words are names and codes more often than slips: in words of five letters or fewer only a
+    dropped, added or swapped letter of a word of four or more, or a possessive 's', is a slip ('Hill' and 'Hall',
+    'Ross' and 'Rose', 'JB' and 'JD', 'A1' and 'A2', 'Lee' and 'Leeds' name different companies)."""
     short, long = sorted((a, b), key=len)
     edits = OSA.distance(short, long)
-    if (edits <= 1 and len(long) >= 4) or (edits == 2 and len(long) >= 6):
+    if edits == 1 and len(long) <= 5:  # 'hill' and 'hall', 'ross' and 'rose': other names, unless a letter slipped
+        possessive = long == short + "s"  # "Bob's Pizza" typed 'Bob Pizza'
+        return possessive or (len(short) >= 4 and (len(short) != len(long) or sorted(short) == sorted(long)))
+    if edits <= 1 or (edits == 2 and len(long) >= 6):
         return True
     if len(short) >= 4 and long.startswith(short):
         return True

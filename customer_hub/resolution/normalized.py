@@ -128,11 +128,10 @@ def normalize_records(
       never a person.
     - `company_name_normalized`: case, accents, punctuation, a leading (or, after a comma, trailing) 'The', legal
       forms, a trading name after 'd/b/a', a former name and a department dropped, abbreviated words spelled out
-      ('The ACME Corp.' -> 'acme'; 'Soylent Corp dba Soylent Foods' -> 'soylent'; 'Hooli Intl - Billing' -> 'hooli
-      international'); a name that is a web domain is the name registered there ('www.initech.com' -> 'initech').
-    - `company_domain_normalized`: the stated website's bare host, else the company name when that is a web domain,
-      else the domain of the email address; never a free-mail provider's ('https://www.Acme.com/about' ->
-      'acme.com'; 'jo@gmail.com' -> '').
+      ('The ACME Corp.' -> 'acme'; 'Soylent Corp dba Soylent Foods' -> 'soylent'; 'Hooli Intl Inc - Billing' -> 'hooli
+      international').
+    - `company_domain_normalized`: the stated website's bare host, or else the domain of the email address; never a
+      free-mail provider's ('https://www.Acme.com/about' -> 'acme.com'; 'jo@gmail.com' -> '').
     - `phone_e164`: the number in E.164, read with the record's country or `settings.default_phone_region`
       ('(505) 555-0142' -> '+15055550142'); '' when libphonenumber's rules say it is not a valid number.
     - `first_name_normalized`, `last_name_normalized`, `full_name_normalized`: without case, accents, titles,

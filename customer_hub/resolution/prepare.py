@@ -14,7 +14,7 @@ import pandas as pd
 
 from customer_hub.resolution.birth_dates import normalize_birth_dates
 from customer_hub.resolution.blocking import pairs_in_blocks
-from customer_hub.resolution.companies import domains_named, names_a_company, normalize_company_names
+from customer_hub.resolution.companies import names_a_company, normalize_company_names
 from customer_hub.resolution.domains import free_mail_mask, normalize_domains, registrable_domains
 from customer_hub.resolution.emails import normalize_emails
 from customer_hub.resolution.names import normalize_person_names, split_full_names
@@ -182,9 +182,7 @@ def normalise(records: pd.DataFrame, settings: ResolutionSettings) -> Normalised
     full_name_codes, full_name_uniques = pd.factorize(_column(records, "full_name"))
     split = split_full_names(as_text(pd.Series(full_name_uniques)))
 
-    stated_domain = Coded.normalise(_column(records, "company_domain"), normalize_domains)
-    named_domain = Coded.normalise(_column(records, "company_name"), domains_named)
-    explicit_domain = Coded.choose(stated_domain.present(), stated_domain, named_domain)
+    explicit_domain = Coded.normalise(_column(records, "company_domain"), normalize_domains)
     explicit_domain = explicit_domain.where(~_free_mail(explicit_domain, settings))
     country = Coded.normalise(_column(records, "country"), normalize_countries)
     return Normalised(
