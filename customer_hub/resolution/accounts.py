@@ -20,7 +20,12 @@ import pandas as pd
 
 from customer_hub.resolution.blocking import combine_codes, pairs_in_blocks, star_edges
 from customer_hub.resolution.clustering import Clustering, Links, cluster
-from customer_hub.resolution.companies import company_similarity, one_word_apart, spacing_keys
+from customer_hub.resolution.companies import (
+    a_doubtful_slip_apart,
+    company_similarity,
+    one_word_apart,
+    spacing_keys,
+)
 from customer_hub.resolution.prepare import Features
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.union_find import connected_components
@@ -105,13 +110,18 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     similarity = company_similarity(names[left], names[right])
     keep = ((similarity >= settings.review_threshold * 100) | spaced) & ~one_word_apart(names[left], names[right])
     similarity, spaced = similarity[keep], spaced[keep]
+    slip = a_doubtful_slip_apart(names[left[keep]], names[right[keep]])
     scores = np.array(
-        [json.dumps({"company": round(value), **({"spacing": 100} if alike else {})})
-         for value, alike in zip(similarity.tolist(), spaced.tolist(), strict=True)],
+        [json.dumps({"company": round(value), **({"spacing": 100} if alike else {}),
+                     **({"short_word_letter": 0} if doubtful else {})})
+         for value, alike, doubtful in zip(similarity.tolist(), spaced.tolist(), slip.tolist(), strict=True)],
         dtype=object,
     )  # fmt: skip
-    # names spaced otherwise are a steward's question (at the review threshold), never a merge on the name alone
+    # names spaced otherwise, or a letter apart in a short word, are a steward's question (at most just below the
+    # fuzzy threshold), never a merge on the name alone; a shared phone still links them (`_corroborated`)
+    below_fuzzy = (settings.company_name_fuzzy_threshold - 1) / 100.0
     confidence = np.where(spaced, settings.review_threshold, similarity / 100.0)
+    confidence = np.where(slip, np.minimum(confidence, below_fuzzy), confidence)
     rule = np.where(spaced, "company_name_spacing", "company_name_fuzzy")
     return Links.of(representative[left[keep]], representative[right[keep]], confidence, rule, scores)
 

@@ -127,6 +127,19 @@ def test_look_alikes_stay_two_customers(case):
     assert resolve(frame(*APART[case]))["golden_customer_id"].nunique() == 2
 
 
+def test_a_short_word_a_letter_apart_is_a_stewards_question_unless_a_phone_agrees():
+    """'Hill Bros' and 'Hall Bros' are two firms, 'Acme Pizza' and 'Acme Pizzq' one with a slip: the letters cannot
+    say, so the pair goes to a steward; records that also share a phone number are one customer."""
+    alone = resolve_with_review(frame(_company("1", "hubspot", "Acme Pizza"), _company("2", "stripe", "Acme Pizzq")))
+    on_one_number = resolve(frame(_company("1", "hubspot", "Acme Pizza", phone="+1 415 555 0133"),
+                                  _company("2", "stripe", "Acme Pizzq", phone="(415) 555-0133")))  # fmt: skip
+
+    assert alone.records["golden_customer_id"].nunique() == 2
+    assert list(alone.review["reason"]) == ["below_auto_merge"]
+    assert on_one_number["golden_customer_id"].nunique() == 1
+    assert set(on_one_number["match_rule"]) == {"company_name_corroborated"}
+
+
 def test_names_spaced_otherwise_are_a_stewards_question_not_a_merge():
     """'DataDog' and 'Data Dog' are one company, 'Pen Island' and 'Penis Land' are not: the letters cannot say."""
     resolution = resolve_with_review(frame(_company("1", "hubspot", "DataDog"), _company("2", "stripe", "Data Dog")))
