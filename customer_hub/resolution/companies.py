@@ -158,28 +158,27 @@ def _noise_tokens(names: np.ndarray) -> set[str]:
     return set(tokens[near_form | short].tolist())
 
 
-def _without_trailing(name: str, noise: set[str]) -> str:
-    """`name` without the noise tokens that end it: a fragment or misspelt legal form trails the name ('lunar games
-    ic'), while a short token in front is the name itself ('JB' of 'JB Manufacturing')."""
-    tokens = name.split()
-    while tokens and tokens[-1] in noise:
-        tokens.pop()
-    return " ".join(tokens)
+def _without_noise(name: str, noise: set[str]) -> str:
+    """`name` without the noise tokens after its first word: a fragment or misspelt legal form follows the name
+    ('lunar games ic', 'acme inc holdings', 'bluth and associates'), while a short token in front is the name itself
+    ('JB' of 'JB Manufacturing')."""
+    first, *rest = name.split() or [""]
+    return " ".join([first, *(token for token in rest if token not in noise)]).strip()
 
 
 def company_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Similarity (0-100) of normalised company names, element-wise.
 
-    Plain edit similarity, or better if noise tokens (see `_noise_tokens`) ending a name are left out of one side:
-    'lunar games ic' (a mistyped 'Inc') is 'lunar games'. Noise is only ever dropped from one side at a time, so
-    'abc systems' and 'xyz systems' stay different companies.
+    Plain edit similarity, or better if noise tokens (see `_noise_tokens`) after a name's first word are left out of
+    one side: 'lunar games ic' (a mistyped 'Inc') is 'lunar games'. Noise is only ever dropped from one side at a
+    time, so 'abc systems' and 'xyz systems' stay different companies.
     """
     if len(left) == 0:
         return np.zeros(0, dtype=np.float64)
     similarity = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1).astype(np.float64)
     codes, names = pd.factorize(np.concatenate([left, right]))
     noise = _noise_tokens(names)
-    trimmed = np.array([_without_trailing(name, noise) for name in names], dtype=object)
+    trimmed = np.array([_without_noise(name, noise) for name in names], dtype=object)
     usable = (trimmed != names) & np.fromiter((len(name) >= 5 for name in trimmed), dtype=bool, count=len(names))
     left_codes, right_codes = codes[: len(left)], codes[len(left) :]
     for trimmed_side, code_a, code_b in ((left_codes, left_codes, right_codes), (right_codes, right_codes, left_codes)):
@@ -220,11 +219,11 @@ def _doubtful_slip(a: str, b: str) -> bool:
 
 def _one_word_apart(a: str, b: str) -> bool | None:
     """True or False for names of as many words, None when the word counts differ (nothing to say)."""
-    words_a, words_b = a.split(), b.split()
-    if len(words_a) != len(words_b):
+    words = len(a.split())
+    if words != len(b.split()):
         return None
-    differing = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
-    return len(differing) == 1 and len(words_a) > 1 and not _could_be_one_word(*differing[0])
+    pair = _differing_words(a, b)
+    return pair is not None and words > 1 and not _could_be_one_word(*pair)
 
 
 def _differing_words(a: str, b: str) -> tuple[str, str] | None:
@@ -250,8 +249,8 @@ def a_doubtful_slip_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def one_word_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """True where two normalised company names are the same words but one, and that one cannot be the same word
     ('agate materials' and 'amber materials', 'mark miller' and 'maria miller'): different names that share a
-    common word, however alike they look as strings. Names are read without the noise tokens that end them (see
-    `_noise_tokens`) first, so a misspelt legal form neither hides a difference ('sage manufacturing ocrporation',
+    common word, however alike they look as strings. Names are read without the noise tokens after their first word
+    (see `_noise_tokens`) first, so a misspelt legal form neither hides a difference ('sage manufacturing ocrporation',
     'signal manufacturing') nor makes one ('webb digital ldt', 'webb digital tld'); as given when that leaves word
     counts that differ. Element-wise."""
     if len(left) == 0:
@@ -259,7 +258,7 @@ def one_word_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     noise = _noise_tokens(np.concatenate([left, right]))
 
     def trimmed(name: str) -> str:
-        return _without_trailing(name, noise) or name
+        return _without_noise(name, noise) or name
 
     result = np.zeros(len(left), dtype=bool)
     for i, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
