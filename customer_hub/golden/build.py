@@ -365,11 +365,12 @@ def build_golden(
 ) -> GoldenSummary:
     """Run resolution over the live customer records and persist every golden table.
 
-    Matching always reads every live record (after a small change it is most of a run, but one record's change
-    can move any pair's evidence through the model's frequencies), so a run's clusters are exactly a full
-    re-resolve's. Everything after matching touches only what changed since the last run: clusters whose records
-    changed keep their ids without work, survivorship and history run for the changed golden ids, and only
-    cross-reference rows whose link moved are rewritten. When neither the records, the settings nor the steward
+    Matching reads every live record (after a small change it is most of a run, but one record's change can move
+    any pair's evidence through the model's frequencies), so a run's clusters are exactly a full re-resolve's;
+    when no field it reads changed, the last run's matching stands instead (`customer_hub.golden.kept_matching`).
+    Everything after matching touches only what changed since the last run: clusters whose records changed keep
+    their ids without work, survivorship and history run for the changed golden ids, and only cross-reference rows
+    whose link moved are rewritten. When neither the records, the settings nor the steward
     decisions changed, nothing runs at all. `full` redoes every step for every record (the same result, more work).
 
     The match model is trained on the first run and kept (m, u and the prior; term frequencies are always the
