@@ -69,7 +69,7 @@ _SHORTEST = {word: min((a for a, w in _ABBREVIATED.items() if w == word), key=le
 """Each word of `_ABBREVIATED` as its shortest abbreviation, for comparing names typed without spaces ('AcmeIntl')."""
 _SHORTEST_WORD = r"\b(?:" + "|".join(sorted(_SHORTEST, key=len, reverse=True)) + r")\b"
 _SHORTEST_ENDING = r"(?<=...)(" + "|".join(sorted(_SHORTEST, key=len, reverse=True)) + r")$"
-"""A word of `_SHORTEST` glued to the end of a name ('acmegroup')."""
+"""A word of `_SHORTEST` glued to the end of a name ('acmeinternational')."""
 _ABBREVIATED_WORD = r"\b(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r")\b"
 
 
@@ -85,8 +85,8 @@ _DEPARTMENTS = (
 )
 _FORMS = r"(?:inc|corp|llc|ltd|limited|gmbh|plc|co|company|corporation|incorporated)\.?"
 _DEPARTMENT = (
-    rf"(?i)\s*(?:[(\[]\s*{_DEPARTMENTS}\s*[)\]]|\s[-–—:/,]\s*(?:accounts payable|accounts receivable|head office"
-    r"|headquarters|hq))\s*$"
+    rf"(?i)\s*(?:[(\[]\s*{_DEPARTMENTS}\s*[)\]]|(?:\s[-–—:/]|,)\s*(?:accounts payable|accounts receivable"
+    r"|head office|headquarters|hq))\s*$"
 )
 _DEPARTMENT_AFTER_FORM = rf"(?i)^(.*\b{_FORMS})\s*(?:[-–—:/]|,)\s*{_DEPARTMENTS}\s*$"
 """A department the tool's record is addressed to, set apart after the company: in brackets ('Acme (Accounts
