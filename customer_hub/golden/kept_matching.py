@@ -58,17 +58,20 @@ def matching_code() -> str:
 def kept_review(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """The open pairs of the review queue as the matching that queued them gave them (`REVIEW_COLUMNS`), so a run
     that keeps that matching queues them again as it would have."""
-    rows = [
-        {
-            "record_id_a": row["record_id_a"],
-            "record_id_b": row["record_id_b"],
-            "level": (row.get("scores") or {}).get("level"),
-            "confidence": float(row["score"]),
-            "match_rule": (row.get("scores") or {}).get("rule"),
-            "match_scores": (row.get("scores") or {}).get("evidence"),
-            "reason": (row.get("scores") or {}).get("reason"),
-        }
-        for row in candidates
-        if row["status"] == "open"
-    ]
+    rows = []
+    for row in candidates:
+        if row["status"] != "open":
+            continue
+        scores = row.get("scores") or {}
+        rows.append(
+            {
+                "record_id_a": row["record_id_a"],
+                "record_id_b": row["record_id_b"],
+                "level": scores.get("level"),
+                "confidence": float(row["score"]),
+                "match_rule": scores.get("rule"),
+                "match_scores": scores.get("evidence"),
+                "reason": scores.get("reason"),
+            }
+        )
     return pd.DataFrame(rows, columns=list(REVIEW_COLUMNS)).astype({"confidence": "float64"})
