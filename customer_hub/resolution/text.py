@@ -9,6 +9,7 @@ million Python strings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -46,6 +47,21 @@ def map_unique(values: pd.Series, normalise: Callable[[pd.Series], Result]) -> R
     codes, uniques = pd.factorize(as_text(values))
     result = normalise(pd.Series(uniques, dtype="str"))
     return result.iloc[codes].reset_index(drop=True)
+
+
+def replace_where(
+    values: pd.Series, hint: str, pattern: str, replacement: str | Callable[[re.Match[str]], str]
+) -> pd.Series:
+    """`values.str.replace(pattern, replacement, regex=True)`, done only on the values that contain `hint`.
+
+    A pattern Arrow cannot run exactly as Python does (a lookbehind, `\\s`, `\\b` on accented text, a function
+    as the replacement) is walked value by value in Python's `re`: most of a second on a large hub's company names.
+    `hint` is a pattern Arrow can run that every match of `pattern` contains (the words it looks for), so the walk
+    covers the few values that hold them and the result is the same."""
+    hit = values.str.contains(hint, regex=True).to_numpy(dtype=bool)
+    if not hit.any():
+        return values
+    return values.where(~hit, values[hit].str.replace(pattern, replacement, regex=True).reindex(values.index))
 
 
 def fold(values: pd.Series) -> pd.Series:

@@ -4,12 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_hub.resolution import resolve_with_review
+from customer_hub.resolution import companies, resolve_with_review
 from customer_hub.resolution.companies import normalize_company_name
 from customer_hub.resolution.domains import free_mail_mask, is_free_mail, normalize_domain
 from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails, one_typo_apart
 from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import normalize_phone, normalize_phones
+from customer_hub.resolution.text import replace_where
 
 from .records import frame
 
@@ -127,6 +128,30 @@ def test_company_names_keep_what_tells_companies_apart():
     assert normalize_company_name("Müller Logistik GmbH & Co. KG") == "muller logistik"
     assert normalize_company_name("Johnson & Johnson") == "johnson and johnson"
     assert normalize_company_name("Acme Labs Inc") != normalize_company_name("Acme Inc")
+
+
+_WRITTEN_EVERY_WAY = [
+    "Acme Company, The", "ACME CO ,  THE ", "Acme,\nthe", "Smith, Theo", "Athena Corp",
+    "Acme Corp (formerly Widget Inc)", "Acme Corp, FKA Widget", "Sushi Aka", "Acme (Accounts Payable)",
+    "Acme Inc. - Billing", "Acme INC:HQ", "Billings Montana Co", "Société Générale Inc - Finance", "Ωinc - billing",
+    "Acme Intl", "INTL Paper", "Warner Bros", "Hooli Mfg", "plain name", "", "Über Café",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("hint", "pattern"),
+    [
+        (companies._FORMER_NAME_HINT, companies._FORMER_NAME),
+        (companies._DEPARTMENT_HINT, companies._DEPARTMENT),
+        (companies._DEPARTMENT_HINT, companies._DEPARTMENT_AFTER_FORM),
+        (companies._THE_AFTER_COMMA_HINT, companies._THE_AFTER_COMMA),
+    ],
+)
+def test_company_patterns_done_only_where_their_words_are_give_what_they_give_everywhere(hint, pattern):
+    names = pd.Series(_WRITTEN_EVERY_WAY * 2, dtype="str")
+    everywhere = names.str.replace(pattern, "<>", regex=True)
+    assert replace_where(names, hint, pattern, "<>").tolist() == everywhere.tolist()
+    assert (everywhere != names).any()  # the pattern does something to these names
 
 
 @pytest.mark.parametrize(
