@@ -49,9 +49,11 @@ def duplicate_groups(xref: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One entry per golden customer and tool with a duplicate: golden_customer_id, tool, count and records (every
     account and person record the tool holds for the customer), and `duplicates` (level, object, golden_person_id
     and records of each duplicate found). Largest first."""
-    frame = pd.DataFrame(list(xref))
-    if frame.empty:
+    rows = list(xref)
+    if not rows:
         return []
+    read = ("record_id", "source_system", "source_object", "golden_customer_id", "golden_person_id")
+    frame = pd.DataFrame({column: [row.get(column) for row in rows] for column in read})  # not each row's link evidence
     pairs = list(zip(frame["source_system"], frame["source_object"], strict=True))
     frame = frame[[pair in ENTITY_OBJECTS for pair in pairs]]
     found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
