@@ -58,7 +58,7 @@ def replace_where(
     as the replacement) is walked value by value in Python's `re`: most of a second on a large hub's company names.
     `hint` is a pattern Arrow can run that every match of `pattern` contains (the words it looks for), so the walk
     covers the few values that hold them and the result is the same."""
-    hit = values.str.contains(hint, regex=True).to_numpy(dtype=bool)
+    hit = values.str.contains(hint, regex=True, na=False).to_numpy(dtype=bool)
     if not hit.any():
         return values
     return values.where(~hit, values[hit].str.replace(pattern, replacement, regex=True).reindex(values.index))
