@@ -57,8 +57,9 @@ def replace_where(
     A pattern Arrow cannot run exactly as Python does (a lookbehind, `\\s`, `\\b` on accented text, a function
     as the replacement) is walked value by value in Python's `re`: most of a second on a large hub's company names.
     `hint` is a pattern Arrow can run that every match of `pattern` contains (the words it looks for), so the walk
-    covers the few values that hold them and the result is the same."""
-    hit = values.str.contains(hint, regex=True, na=False).to_numpy(dtype=bool)
+    covers the few values that hold them and the result is the same. Values outside ASCII are walked whatever they
+    hold: there Arrow's case-blind matching and Python's differ ('FİNANCE' holds 'finance' to Python alone)."""
+    hit = (values.str.contains(hint, regex=True, na=False) | ~values.str.isascii()).to_numpy(dtype=bool)
     if not hit.any():
         return values
     return values.where(~hit, values[hit].str.replace(pattern, replacement, regex=True).reindex(values.index))

@@ -134,7 +134,7 @@ _WRITTEN_EVERY_WAY = [
     "Acme Company, The", "ACME CO ,  THE ", "Acme,\nthe", "Smith, Theo", "Athena Corp",
     "Acme Corp (formerly Widget Inc)", "Acme Corp, FKA Widget", "Sushi Aka", "Acme (Accounts Payable)",
     "Acme Inc. - Billing", "Acme INC:HQ", "Billings Montana Co", "Société Générale Inc - Finance", "Ωinc - billing",
-    "Acme Intl", "INTL Paper", "Warner Bros", "Hooli Mfg", "plain name", "", "Über Café",
+    "Acme Intl", "INTL Paper", "Warner Bros", "Hooli Mfg", "plain name", "", "Über Café", "Acme (FİNANCE)",
 ]  # fmt: skip
 
 
