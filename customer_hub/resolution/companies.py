@@ -102,6 +102,7 @@ _DEPARTMENT_HINT = (
 )
 _THE_AFTER_COMMA_HINT = "(?i),(?s:.)*the"
 _ABBREVIATED_HINT = "|".join(_ABBREVIATED)
+_SHORTEST_HINT = "|".join(_SHORTEST)
 """What every match of the patterns above contains, for `replace_where`: their own need Python's `re`."""
 
 
@@ -142,8 +143,10 @@ def spacing_keys(names: pd.Series) -> np.ndarray:
     'data dog') or that differ by a legal form glued to the end of one ('acmecorp' and 'acme', 'Acme Corp'
     normalised), when the rest is another of `names`; '' where the letters are too few to say. Words people
     abbreviate count as their shortest abbreviation, so 'AcmeIntl' is spaced as 'Acme International' is."""
-    compact = names.str.replace(_SHORTEST_WORD, lambda word: _SHORTEST[word.group(0)], regex=True).str.replace(" ", "")
-    compact = compact.str.replace(_SHORTEST_ENDING, lambda word: _SHORTEST[word.group(1)], regex=True)
+    compact = replace_where(names, _SHORTEST_HINT, _SHORTEST_WORD, lambda word: _SHORTEST[word.group(0)])
+    compact = replace_where(
+        compact.str.replace(" ", ""), _SHORTEST_HINT, _SHORTEST_ENDING, lambda word: _SHORTEST[word.group(1)]
+    )
     glued = compact.str.replace(rf"^(.{{{_SPACED_MIN},}}?)(?:{'|'.join(_GLUED_FORMS)})$", r"\1", regex=True)
     known = pc.is_in(pa.array(glued, type=pa.string()), value_set=pa.array(compact, type=pa.string()))
     key = compact.where(~known.to_numpy(zero_copy_only=False), glued)

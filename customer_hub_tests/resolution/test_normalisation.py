@@ -135,6 +135,7 @@ _WRITTEN_EVERY_WAY = [
     "Acme Corp (formerly Widget Inc)", "Acme Corp, FKA Widget", "Sushi Aka", "Acme (Accounts Payable)",
     "Acme Inc. - Billing", "Acme INC:HQ", "Billings Montana Co", "Société Générale Inc - Finance", "Ωinc - billing",
     "Acme Intl", "INTL Paper", "Warner Bros", "Hooli Mfg", "plain name", "", "Über Café", "Acme (FİNANCE)",
+    "acme international", "acmebrothers", "größe management",
 ]  # fmt: skip
 
 
@@ -145,6 +146,8 @@ _WRITTEN_EVERY_WAY = [
         (companies._DEPARTMENT_HINT, companies._DEPARTMENT),
         (companies._DEPARTMENT_HINT, companies._DEPARTMENT_AFTER_FORM),
         (companies._THE_AFTER_COMMA_HINT, companies._THE_AFTER_COMMA),
+        (companies._SHORTEST_HINT, companies._SHORTEST_WORD),
+        (companies._SHORTEST_HINT, companies._SHORTEST_ENDING),
     ],
 )
 def test_company_patterns_done_only_where_their_words_are_give_what_they_give_everywhere(hint, pattern):
