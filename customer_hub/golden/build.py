@@ -24,7 +24,7 @@ from customer_hub.config import HubConfig
 from customer_hub.golden.changes import golden_changes
 from customer_hub.golden.duplicates import ENTITY_OBJECTS
 from customer_hub.golden.kept_matching import kept_review, matching_digest
-from customer_hub.golden.records import read_with, records_frame
+from customer_hub.golden.records import NORMALISATION, read_with, records_frame
 from customer_hub.golden.view360 import json_value
 from customer_hub.resolution import ResolutionSettings, StableIdResult, assign_stable_ids, resolve_with_review, survive
 from customer_hub.resolution.comparisons import PERSON_COMPARISONS
@@ -346,13 +346,16 @@ def changed_clusters(
 
 
 def link_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """One hash per cross-reference row over what a link says (golden ids, rule, confidence, evidence, partner),
-    so a run rewrites only the rows whose link moved."""
-    values = frame[["golden_customer_id", "golden_person_id", "match_rule", "confidence", "match_scores", "linked_to"]]
+    """One hash per cross-reference row over what it says that can change (golden ids, the link's rule, confidence,
+    evidence and partner, and the record's address as stored), so a run rewrites only the rows that moved. The
+    release's reading of values (`NORMALISATION`) is mixed in: one that reads addresses otherwise rewrites them all."""
+    values = frame[["golden_customer_id", "golden_person_id", "match_rule", "confidence", "match_scores", "linked_to",
+                    "email"]]  # fmt: skip
     codes, distinct_values = pd.factorize(values["confidence"])  # a few hundred values: each made text once
     confidence = np.append(pd.Series(distinct_values).astype("str").to_numpy(dtype=object), None)[codes]
     values = values.assign(confidence=pd.Series(confidence, index=values.index, dtype="str")).astype("str")
-    return frames.hex_digests(pd.util.hash_pandas_object(values, index=False).to_numpy())
+    hashes = pd.util.hash_pandas_object(values, index=False).to_numpy()
+    return frames.hex_digests(hashes ^ np.uint64(NORMALISATION))
 
 
 _ATTEMPTS = 3
@@ -550,16 +553,15 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         touched_ids |= touched | refreshed
 
     stored_hash = stored_values("link_hash")
-    resolved["link_hash"] = stored_hash if standing is not None else link_hashes(resolved)
-    rewrite = (resolved["link_hash"].to_numpy() != stored_hash) | content_changed
+    if standing is None:
+        resolved["link_hash"] = link_hashes(resolved.assign(email=identity["email"].to_numpy()))
+    else:  # links kept, and no address changed: matching reads addresses
+        resolved["link_hash"] = stored_hash
+    rewrite = resolved["link_hash"].to_numpy() != stored_hash
     if full:
         rewrite[:] = True
-    if standing is not None:  # rows rewritten for their other fields carry their stored link
-        links = frames.xref_links(engine, resolved.loc[rewrite, "record_id"].tolist())
-        for column in ("match_rule", "confidence", "match_scores", "linked_to"):
-            resolved.loc[rewrite, column] = links[column].reindex(resolved.loc[rewrite, "record_id"]).to_numpy()
     gone = sorted(distinct(stored["record_id"]) - distinct(resolved["record_id"]))
-    customers_touched = distinct(resolved.loc[rewrite, "golden_customer_id"]) | {
+    customers_touched = distinct(resolved.loc[rewrite | content_changed, "golden_customer_id"]) | {
         gid for gid in touched_ids if gid.startswith("GC-")
     }
     customers_touched |= distinct(stored.loc[stored["record_id"].isin(gone), "golden_customer_id"])

@@ -140,17 +140,6 @@ def xref_frame(engine: Engine) -> pd.DataFrame:
     return read_frame(engine, query)
 
 
-def xref_links(engine: Engine, record_ids: Iterable[str]) -> pd.DataFrame:
-    """The stored link of each of `record_ids` (rule, confidence, evidence as a dict, partner), indexed by record id:
-    what a golden run that kept the last run's matching rewrites for records whose other fields changed."""
-    c = customer_xref.c
-    query = select(c.record_id, c.match_rule, c.confidence, c.match_scores, c.linked_to)
-    with engine.connect() as conn:
-        rows = list(keyed.rows_in(conn, query, c.record_id, record_ids))
-    frame = pd.DataFrame(rows, columns=["record_id", "match_rule", "confidence", "match_scores", "linked_to"])
-    return frame.set_index("record_id")
-
-
 def golden_frame(engine: Engine) -> pd.DataFrame:
     """Every golden id ever issued with its kind, status, successor and birth, column-wise (no fields)."""
     c = golden_customers.c

@@ -265,10 +265,34 @@ def test_a_change_of_field_ownership_is_applied_to_every_golden_record(engine, l
     assert (acme["fields"]["email"], acme["field_sources"]["email"]) == ("ap@acme.com", "quickbooks:customers:58")
 
 
+def test_a_release_that_reads_values_otherwise_writes_every_cross_reference_row_again(engine, land, run, monkeypatch):
+    """Cross-reference rows are written again only where their link or address moved, and every one once a release
+    reads values otherwise (`NORMALISATION`) and some record changed: their addresses were stored read the old way."""
+    from customer_hub.golden import build, records
+
+    def pay_invoice(balance: float) -> None:
+        c = landed_records.c
+        where = (c.tool == "quickbooks", c.object == "invoices", c.source_id == "130")
+        with engine.begin() as conn:
+            row = conn.execute(select(c.fields).where(*where)).scalar_one()
+            conn.execute(update(landed_records).where(*where).values(fields={**row, "balance": balance},
+                                                                     content_hash=f"paid {balance}"))  # fmt: skip
+
+    land(*ACME)
+    run(0)
+    pay_invoice(500.0)
+    assert run(1).rewritten == 0
+    for module in (build, records):
+        monkeypatch.setattr(module, "NORMALISATION", records.NORMALISATION + 1)
+    pay_invoice(0.0)
+    assert run(2).rewritten == len(ACME)
+
+
 @BOTH_BACKENDS
 def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land, run, config):
-    """A changed record that wins no field is survived beside the stored winners only; an emptied winner makes the
-    id read every record again. Either way a full rebuild afterwards finds nothing to change."""
+    """A changed record that wins no field is survived beside the stored winners only, and so is a changed winner
+    newer than the rest; an emptied winner makes the id read every record again. Either way a full rebuild
+    afterwards finds nothing to change."""
     switchboard = landed("hubspot:contacts:13", phone="(505) 555-0199", shared_keys="hubspot_company:101")
     land(*ACME, switchboard)  # a second phone, on a record that wins no field while the company has one
     run(0)
@@ -291,9 +315,12 @@ def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land
     change("quickbooks:invoices:131", 1, total_amount=750.0)  # wins nothing
     run(1)
     assert phone() == ("+15055550100", "hubspot:companies:101")
-    change("hubspot:companies:101", 2, phone=None)  # the phone's winner loses its phone
+    change("hubspot:companies:101", 2, phone="(505) 555-0111")  # the phone's winner, changed, still wins it
     run(2)
+    assert phone() == ("+15055550111", "hubspot:companies:101")
+    change("hubspot:companies:101", 3, phone=None)  # the phone's winner loses its phone
+    run(3)
     assert phone() == ("+15055550199", "hubspot:contacts:13")
     golden = golden_store.read_golden(engine)
-    build_golden(engine, config, now=START + timedelta(days=3), full=True)
+    build_golden(engine, config, now=START + timedelta(days=4), full=True)
     assert golden_store.read_golden(engine) == golden
