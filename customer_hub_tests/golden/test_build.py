@@ -290,9 +290,9 @@ def test_a_release_that_reads_values_otherwise_writes_every_cross_reference_row_
 
 @BOTH_BACKENDS
 def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land, run, config):
-    """A changed record that wins no field is survived beside the stored winners only, and so is a changed winner
-    newer than the rest; an emptied winner makes the id read every record again. Either way a full rebuild
-    afterwards finds nothing to change."""
+    """A changed record that wins no field is survived beside the stored winners only; a changed winner makes the id
+    read every record again, whether it keeps its value or loses it. Either way a full rebuild afterwards finds
+    nothing to change."""
     switchboard = landed("hubspot:contacts:13", phone="(505) 555-0199", shared_keys="hubspot_company:101")
     land(*ACME, switchboard)  # a second phone, on a record that wins no field while the company has one
     run(0)
