@@ -373,7 +373,7 @@ def build_golden(
     when no field it reads changed, the last run's matching stands instead (`customer_hub.golden.kept_matching`).
     Everything after matching touches only what changed since the last run: clusters whose records changed keep
     their ids without work, survivorship and history run for the changed golden ids, and only cross-reference rows
-    whose link moved are rewritten. When neither the records, the settings nor the steward
+    whose link or address moved are rewritten. When neither the records, the settings nor the steward
     decisions changed, nothing runs at all. `full` redoes every step for every record (the same result, more work).
 
     The match model is trained on the first run and kept (m, u and the prior; term frequencies are always the
