@@ -65,8 +65,21 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _of(records: Iterable[Mapping[str, Any]], tool: str, obj: str) -> list[Mapping[str, Any]]:
-    return [r for r in records if r.get("source_system") == tool and r.get("source_object") == obj]
+Grouped = Mapping[tuple[str, str], Sequence[Mapping[str, Any]]]
+"""A customer's records by tool and object: each part of a view reads one or two objects, so the records are
+grouped once rather than scanned again for each."""
+
+
+def _by_object(records: Iterable[Mapping[str, Any]]) -> Grouped:
+    """`records` grouped by (source_system, source_object), in their order."""
+    grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for record in records:
+        grouped[(record.get("source_system"), record.get("source_object"))].append(record)
+    return grouped
+
+
+def _of(records: Grouped, tool: str, obj: str) -> Sequence[Mapping[str, Any]]:
+    return records.get((tool, obj), ())
 
 
 def _present(values: Iterable[Any]) -> list[Any]:
@@ -94,8 +107,9 @@ def display_name(fields: Mapping[str, Any]) -> str | None:
     return str(fields["email"]) if fields.get("email") else None
 
 
-def subscriptions_of(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The customer's Stripe subscriptions, active ones first."""
+def subscriptions_of(records: Iterable[Mapping[str, Any]] | Grouped) -> list[dict[str, Any]]:
+    """The customer's Stripe subscriptions, active ones first (`records`: its records, or them `_by_object`)."""
+    records = records if isinstance(records, Mapping) else _by_object(records)
     subscriptions = [
         {
             "record_id": record["record_id"],
@@ -126,7 +140,7 @@ def mrr_by_currency(subscriptions: Sequence[Mapping[str, Any]]) -> dict[str, flo
     return {currency: round(total, 2) for currency, total in sorted(totals.items())}
 
 
-def _accounting(records: Sequence[Mapping[str, Any]], today: date) -> dict[str, Any]:
+def _accounting(records: Grouped, today: date) -> dict[str, Any]:
     customers = _of(records, "quickbooks", "customers")
     balances = [b for b in (number(record.get("balance")) for record in customers) if b is not None]
     unpaid = []
@@ -160,9 +174,9 @@ def _accounting(records: Sequence[Mapping[str, Any]], today: date) -> dict[str, 
     }
 
 
-def _support(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _support(records: Grouped) -> dict[str, Any]:
     conversations = _of(records, "intercom", "conversations")
-    intercom = [record for record in records if record.get("source_system") == "intercom"]
+    intercom = [record for (tool, _), held in records.items() if tool == "intercom" for record in held]
     open_conversations = [
         record for record in conversations if str(record.get("state") or "").lower() in OPEN_CONVERSATION
     ]
@@ -174,7 +188,7 @@ def _support(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _deals(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _deals(records: Grouped) -> dict[str, Any]:
     deals = [
         {
             "source_id": record.get("source_id"),
@@ -194,7 +208,7 @@ def _deals(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _projects(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _projects(records: Grouped) -> list[dict[str, Any]]:
     return [
         {
             "source_id": record.get("source_id"),
@@ -247,9 +261,10 @@ def customer_view(
     """
     today = today or datetime.now(UTC).date()
     fields = golden.get("fields") or {}
-    subscriptions = subscriptions_of(records)
+    grouped = _by_object(records)
+    subscriptions = subscriptions_of(grouped)
     active = [sub for sub in subscriptions if sub["status"] in ACTIVE_SUBSCRIPTION]
-    sheet_rows = _of(records, "sheets", "implementations")
+    sheet_rows = _of(grouped, "sheets", "implementations")
     shown = _fields_with_sources(golden)
     implementation = dict(shown.get("implementation_status") or {}) or {
         "value": _latest(record.get("implementation_status") for record in sheet_rows),
@@ -296,11 +311,11 @@ def customer_view(
             for entry in duplicates
             for group in entry["duplicates"]
         ],  # fmt: skip
-        "support": _support(records),
-        "accounting": _accounting(records, today),
+        "support": _support(grouped),
+        "accounting": _accounting(grouped, today),
         "implementation_status": implementation if implementation.get("value") else None,
-        "deals": _deals(records),
-        "projects": _projects(records),
+        "deals": _deals(grouped),
+        "projects": _projects(grouped),
         "persons": [
             {
                 "golden_person_id": person["golden_id"],
