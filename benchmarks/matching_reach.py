@@ -12,6 +12,10 @@ This script measures how much of the hub a change could move, by the graph an in
   candidate pairs, with the clusters joining them): what a matcher that kept only its blocks would have to score
   and cluster again.
 
+It also counts the unchanged records scored with another term frequency than before the change (a value's count
+crossed one of its steps): a matcher exact by construction scores their pairs again too, since their weights and the
+evidence their links show move with it.
+
 It then matches a region around the change alone, as an incremental matcher would, and counts the region's
 records that end up clustered otherwise than when the whole hub is matched. The region is the stored customers,
 people and open review pairs holding a changed record or one of its neighbours, by two readings of "neighbour":
@@ -86,6 +90,7 @@ def main() -> None:
         sync_all(engine, config, url, sandbox.url, "full")
         build_customer_records(engine, config.matching)
         build_golden(engine, config)
+        before = frames.resolution_frame(engine)
         landed = sum(sandbox.state.counts().get(tool, {}).get(obj, 0) for tool, obj in streams(config))
         sandbox.state.mutate(0.01, create=max(1, landed // 1000), delete=max(1, landed // 2000), merge=2)
         sync_all(engine, config, url, sandbox.url, "auto")
@@ -100,6 +105,7 @@ def main() -> None:
         started = time.perf_counter()
         resolution = resolve_with_review(records, settings, model)
         resolve_seconds = time.perf_counter() - started
+        previous = resolve_with_review(before, settings, model)
 
     size = len(records)
     changed = (records["revision"] > state.revision).to_numpy().copy()
@@ -144,6 +150,11 @@ def main() -> None:
     # what the previous run knew: its customers, people and open review pairs, as components
     old_strong = stored_components(records, stored, golden_store.read_candidates(engine, "open"))
     print(f"whole-hub re-resolve: {size} records in {resolve_seconds:.1f} s")
+    moved = frequencies_moved(previous, resolution, changed)
+    count, _ = reached(old_strong, changed | moved)
+    print(f"unchanged records scored with a term frequency that moved: {int(moved.sum())}; with the changed "
+          f"records, the stored customers, people and open pairs holding them hold {count} records "
+          f"({count / size:.1%})")  # fmt: skip
     local_resolve("blocking neighbours", records, settings, model, resolution, old_strong, changed | touches(changed,
                   left, right))  # fmt: skip
     seeds = changed[left] | changed[right]
@@ -162,6 +173,27 @@ def touches(changed: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
     near[right[changed[left]]] = True
     near[left[changed[right]]] = True
     return near
+
+
+def frequencies_moved(before: Resolution, after: Resolution, changed: np.ndarray) -> np.ndarray:
+    """Per live record (in `after`'s order), whether it is unchanged yet scored with a term frequency other than the
+    last run's: every pair it is in may score otherwise, so a matcher exact by construction has to score it again.
+    Prints how many records each comparison moves."""
+    assert before.model is not None and after.model is not None
+    at = pd.Index(before.records["record_id"]).get_indexer(after.records["record_id"])
+    known = at >= 0
+    moved = np.zeros(len(at), dtype=bool)
+    for comparison, old, new in zip(
+        after.model.comparisons, before.model.term_frequency, after.model.term_frequency, strict=True
+    ):
+        if old is None or new is None:
+            continue
+        differs = np.zeros(len(at), dtype=bool)
+        differs[known] = old[at[known]] != new[known]
+        differs &= ~changed
+        print(f"  {comparison.name}: {int(differs.sum())} unchanged records scored with another term frequency")
+        moved |= differs
+    return moved
 
 
 def stored_components(records: pd.DataFrame, stored: pd.DataFrame, review: list[dict[str, Any]]) -> np.ndarray:
