@@ -223,11 +223,14 @@ def partition_differences(local: np.ndarray, whole: np.ndarray) -> tuple[int, in
     return int(joined.sum()), int(split.sum())
 
 
-def hub_frequencies(hub: MatchModel, rows: np.ndarray, *_: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def hub_frequencies(
+    hub: MatchModel, rows: np.ndarray, *_: Any
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
     """In place of `fellegi_sunter.term_frequencies` for a region: each of its records' term frequencies as the
     whole hub's matching counted them (`rows`: the region's records in the hub), as an incremental matcher would
     carry them."""
-    return tuple(None if each is None else each[rows] for each in hub.term_frequency), tuple(hub.term_totals)
+    frequencies = tuple(None if each is None else each[rows] for each in hub.term_frequency)
+    return frequencies, tuple(hub.term_totals), tuple(hub.term_counts)
 
 
 def local_resolve(

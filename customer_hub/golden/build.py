@@ -608,6 +608,9 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
             if model is not None
             else None
         )
+        if model_state is not None and model is not None and "term_counts" not in model_state["estimates"]:
+            # kept from an earlier release, which counted no values with it: from now on it keeps this run's counts
+            model_state = {**model_state, "estimates": model.estimates()}
         # a run that trained the model keeps no digest: the next one matches again with the model as stored
         detail = {"summary": kept_summary, "model": model_state, "settings": settings,
                   "matched": matched if kept_model is not None else None}  # fmt: skip

@@ -336,22 +336,27 @@ def account_levels(view: PairView) -> np.ndarray:
 class Comparison:
     """One comparison: its `levels` (names of levels 1..k, the last one "different"), how to compute them, where
     the m and u estimates start (`m_prior`, `u_prior`, one per level), and the per-record value whose frequency
-    adjusts the exact level (`tf`, or None)."""
+    adjusts the exact level (`tf`, or None): each record's code, and the value each code stands for where values
+    mean the same from run to run (None for this run's accounts), so a kept model can keep their counts."""
 
     name: str
     levels: tuple[str, ...]
     compute: Callable[[PairView], np.ndarray]
     m_prior: tuple[float, ...]
     u_prior: tuple[float, ...]
-    tf: Callable[[RecordContext], np.ndarray] | None = None
+    tf: Callable[[RecordContext], tuple[np.ndarray, np.ndarray | None]] | None = None
 
     def __post_init__(self) -> None:
         if not len(self.levels) == len(self.m_prior) == len(self.u_prior):
             raise ValueError(f"comparison {self.name}: one m and one u prior per level")
 
 
-def _codes(field: str) -> Callable[[RecordContext], np.ndarray]:
-    return lambda context: getattr(context.features, field).codes
+def _codes(field: str) -> Callable[[RecordContext], tuple[np.ndarray, np.ndarray | None]]:
+    def codes(context: RecordContext) -> tuple[np.ndarray, np.ndarray | None]:
+        coded = getattr(context.features, field)
+        return coded.codes, np.asarray(coded.values, dtype=object)
+
+    return codes
 
 
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
@@ -361,7 +366,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
         first_name_levels,
         m_prior=(0.80, 0.07, 0.03, 0.04, 0.02, 0.04),
         u_prior=(0.005, 0.003, 0.002, 0.03, 0.01, 0.95),
-        tf=lambda context: context.name_vocabulary[1],
+        tf=lambda context: (context.name_vocabulary[1], context.name_vocabulary[0]),
     ),
     Comparison(
         "last_name",
@@ -369,7 +374,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
         last_name_levels,
         m_prior=(0.86, 0.06, 0.02, 0.02, 0.04),
         u_prior=(0.001, 0.001, 0.002, 0.02, 0.976),
-        tf=lambda context: context.name_vocabulary[2],
+        tf=lambda context: (context.name_vocabulary[2], context.name_vocabulary[0]),
     ),
     Comparison(
         "email",
@@ -392,7 +397,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
         account_levels,
         m_prior=(0.90, 0.04, 0.06),
         u_prior=(0.002, 0.002, 0.996),
-        tf=lambda context: context.account,
+        tf=lambda context: (context.account, None),  # this run's accounts: no value lasts
     ),
     Comparison(
         "street",

@@ -212,6 +212,34 @@ def test_a_stored_model_made_for_other_comparison_levels_is_trained_again_not_us
     assert summary.model is not None and "one_typo" in summary.model["comparisons"]["email"]
 
 
+def test_a_stored_model_without_value_counts_is_kept_and_keeps_the_next_runs_counts(tmp_path):
+    """A model an earlier release stored counted no values with it: the next golden run scores with it (no
+    training: the same m, u and record count) and stores the counts it took, so later runs weigh those values so."""
+    from customer_hub.golden.build import STEP
+    from customer_hub.store import keyed
+
+    engine = engine_for(f"sqlite:///{tmp_path}/hub.db")
+    with start_sandbox(seed=3, scale=0.03) as sandbox:
+        _sync(engine, sandbox.url)
+        _derive(engine, START, full=False)
+        state = keyed.read_state(engine, STEP)
+        trained = dict(state.detail["model"])
+        counts = trained["estimates"]["term_counts"]
+        assert [name for name, held in zip(trained["estimates"]["comparisons"], counts, strict=True) if held] == [
+            "first_name", "last_name", "phone", "city", "postcode"
+        ]  # fmt: skip
+        state.detail["model"] = {**trained, "estimates": {key: value for key, value in trained["estimates"].items()
+                                                          if key != "term_counts"}}  # fmt: skip
+        with engine.begin() as conn:
+            keyed.write_state(conn, STEP, state, START)
+        sandbox.state.mutate(0.02, create=2)
+        _sync(engine, sandbox.url)
+        _derive(engine, START + timedelta(hours=1), full=False)
+    kept = keyed.read_state(engine, STEP).detail["model"]
+    assert kept["records"] == trained["records"] and kept["estimates"]["m"] == trained["estimates"]["m"]
+    assert [bool(held) for held in kept["estimates"]["term_counts"]] == [bool(held) for held in counts]
+
+
 def test_a_stored_model_from_an_earlier_estimator_is_trained_again(tmp_path):
     """A release that estimates the model differently (the prior counting unscored pairs) finds the previous
     release's stored model: the next golden run trains a new one rather than keep the old prior."""

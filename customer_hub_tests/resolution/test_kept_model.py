@@ -70,3 +70,35 @@ def test_evidence_weights_read_as_rounded_numbers():
     assert evidence
     weights = [str(level[1]) for said in evidence for level in said.values() if isinstance(level, list)]
     assert weights and not [weight for weight in weights if re.fullmatch(r"-?\d+(\.\d{1,2})?", weight) is None]
+
+
+def test_new_people_with_the_common_values_leave_a_kept_models_evidence_as_it_was():
+    before = frame(*_people(120))
+    first = resolve_with_review(before)
+    assert first.model is not None
+    scores = _scores(first.records, before["record_id"])
+
+    # people new to the hub with the first names and the city everybody has: counted again, those names and that
+    # city would cross several of their steps and weigh less in every link they are part of
+    newcomers = _people(90, start=5000)
+    after = resolve_with_review(frame(*_people(120), *newcomers), estimated=first.model.estimates())
+
+    assert _scores(after.records, before["record_id"]) == scores
+
+
+def _first_name_weight(resolved: pd.DataFrame, record_id: str) -> float:
+    row = resolved[resolved["record_id"] == record_id].iloc[0]
+    return json.loads(row["match_scores"])["evidence"]["first_name"][1]
+
+
+def test_a_value_new_since_the_model_was_trained_is_counted_on_the_records():
+    first = resolve_with_review(frame(*_people(120)))
+    assert first.model is not None
+    estimates = first.model.estimates()
+
+    one = resolve_with_review(frame(*_people(120), *_people(1, start=5000, pool=("Ximena",))), estimated=estimates)
+    many = resolve_with_review(frame(*_people(120), *_people(40, start=5000, pool=("Ximena",))), estimated=estimates)
+
+    # a name held by forty people proves less than one held by a single person
+    rare, common = (_first_name_weight(run.records, "intercom:contacts:5000") for run in (one, many))
+    assert common < rare
