@@ -12,9 +12,9 @@ This script measures how much of the hub a change could move, by the graph an in
   candidate pairs, with the clusters joining them): what a matcher that kept only its blocks would have to score
   and cluster again.
 
-It also counts the unchanged records scored with another term frequency than before the change (a value's count
-crossed one of its steps): a matcher exact by construction scores their pairs again too, since their weights and the
-evidence their links show move with it.
+It also counts the unchanged records scored with another term frequency than before the change (a value counted on
+the records crossed one of its steps; a kept model keeps the counts of the values it was trained on): a matcher
+exact by construction scores their pairs again too, since their weights and the evidence their links show move.
 
 It then matches a region around the change alone, as an incremental matcher would, and counts the region's
 records that end up clustered otherwise than when the whole hub is matched. The region is the stored customers,
