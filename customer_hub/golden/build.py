@@ -376,8 +376,9 @@ def build_golden(
     whose link or address moved are rewritten. When neither the records, the settings nor the steward
     decisions changed, nothing runs at all. `full` redoes every step for every record (the same result, more work).
 
-    The match model is trained on the first run and kept (m, u and the prior; term frequencies are always the
-    records'), so a small change to the records does not move every pair's confidence; it is trained again when
+    The match model is trained on the first run and kept (m, u, the prior and the counts of the values it was
+    trained on; a value new since is counted on the records), so a small change to the records does not move every
+    pair's confidence; it is trained again when
     the matching settings change, when the live records grew or shrank by more than `_RETRAIN_DRIFT`, or on
     `retrain`.
 
