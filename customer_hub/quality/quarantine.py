@@ -17,8 +17,7 @@ from sqlalchemy import Engine
 
 from customer_hub.quality.checks import CheckResult
 from customer_hub.quality.reports import schema_drifts
-from customer_hub.store import quarantine_store
-from customer_hub.store.quality_store import accept_schema
+from customer_hub.store import quality_store, quarantine_store
 
 CHECK = "field_quarantine"
 
@@ -51,7 +50,7 @@ def accept_new_mapping(
     renames = {item["from"]: item["to"] for drift in drifts for item in drift.renamed}
     fields = quarantine_store.accept(engine, tool, obj, renames, accepted_by, now)
     if fields:
-        accept_schema(engine, tool, obj, accepted_by, now)
+        quality_store.accept_schema(engine, tool, obj, accepted_by, now)
     return Acceptance(tool, obj, fields, renames if fields else {})
 
 
