@@ -20,7 +20,7 @@ demo: $(STAMP)  ## run the whole pipeline once against the local sandbox on SQLi
 test: $(STAMP)  ## lint, load the Dagster definitions as `dg check defs` does, then every test (SQLite and, where reachable, PostgreSQL)
 	$(BIN)/ruff check customer_hub customer_hub_tests benchmarks
 	DAGSTER_DISABLE_TELEMETRY=1 $(BIN)/dg check defs
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 ui: $(STAMP)  ## the Dagster UI on the demo's instance and data, with the sandbox serving the vendor APIs
 	$(BIN)/customer-hub ui
