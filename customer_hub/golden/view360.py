@@ -6,6 +6,7 @@ conversation or an unpaid invoice are tested without a database; `build_customer
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import defaultdict
@@ -21,6 +22,8 @@ from customer_hub.golden.duplicates import duplicate_groups, duplicate_records
 from customer_hub.golden.names import bare_domain, name_key
 from customer_hub.resolution.domains import FREE_MAIL_DOMAINS, free_mail_mask
 from customer_hub.store import golden_store, keyed
+
+log = logging.getLogger(__name__)
 
 OPEN_CONVERSATION = frozenset({"open"})
 CLOSED_WON, CLOSED_LOST = "closedwon", "closedlost"
@@ -140,6 +143,22 @@ def mrr_by_currency(subscriptions: Sequence[Mapping[str, Any]]) -> dict[str, flo
     return {currency: round(total, 2) for currency, total in sorted(totals.items())}
 
 
+def _overdue(due: Any, today: date) -> bool:
+    """An unpaid invoice is overdue from the day after its due date on: the only part of a view the calendar moves."""
+    return bool(due) and str(due)[:10] < today.isoformat()
+
+
+def _calendar_moved(engine: Engine, built: date, today: date) -> set[str]:
+    """The customers whose views a change of day from `built` to `today` moves: those holding an unpaid invoice that
+    is overdue on one day and not on the other."""
+    start, end = min(built, today), max(built, today)
+    return {
+        golden_id
+        for golden_id, due, balance in golden_store.invoices_due_between(engine, start, end)
+        if (number(balance) or 0) > 0 and _overdue(json_value(due), built) != _overdue(json_value(due), today)
+    }
+
+
 def _accounting(records: Grouped, today: date) -> dict[str, Any]:
     customers = _of(records, "quickbooks", "customers")
     balances = [b for b in (number(record.get("balance")) for record in customers) if b is not None]
@@ -154,7 +173,7 @@ def _accounting(records: Grouped, today: date) -> dict[str, Any]:
                     "balance": balance,
                     "total_amount": number(record.get("total_amount")),
                     "due_date": due,
-                    "overdue": bool(due) and str(due)[:10] < today.isoformat(),
+                    "overdue": _overdue(due, today),
                 }
             )
     unpaid.sort(key=lambda invoice: str(invoice["due_date"] or ""))
@@ -390,18 +409,23 @@ def build_customer_360(engine: Engine, now: datetime | None = None, *, full: boo
     """Bring customer_360 (and the lookup keys built with it) up to date; returns how many views were written.
 
     Only the golden customers the golden runs touched since the last build are rebuilt (`golden_touched`: their
-    records, links, fields or history moved); the rest keep their rows. A view also reads the calendar (an invoice
-    becomes overdue), so the first build of a day, the first build ever, and `full` rebuild every customer. Either
-    way customers are built `_BATCH` at a time, each batch written by key."""
+    records, links, fields or history moved); the rest keep their rows. A view also reads the calendar (an unpaid
+    invoice becomes overdue), so the first build of a day also rebuilds the customers holding an unpaid invoice
+    that fell due since the last build's day (`_calendar_moved`). The first build ever and `full` rebuild every
+    customer. Either way customers are built `_BATCH` at a time, each batch written by key."""
     now = now or datetime.now(UTC)
     state = keyed.read_state(engine, STEP)
     generation = golden_store.read_generation(engine)
-    everything = full or state is None or state.detail.get("day") != now.date().isoformat()
-    ids = (
-        golden_store.active_customer_ids(engine)
-        if everything
-        else golden_store.touched_customers(engine, after=state.revision)
-    )
+    built = state.detail.get("day") if state is not None else None
+    everything = full or built is None
+    if everything:
+        ids = golden_store.active_customer_ids(engine)
+    else:
+        ids = golden_store.touched_customers(engine, after=state.revision)
+        if built != now.date().isoformat():
+            moved = _calendar_moved(engine, date.fromisoformat(built), now.date())
+            log.info("a new day: %d customers hold an invoice that fell due since the last build", len(moved))
+            ids = sorted(set(ids) | moved)
     written = 0
     for batch in keyed.chunks(ids, _BATCH):
         views = _views(engine, batch, now)

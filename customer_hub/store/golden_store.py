@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
@@ -440,6 +440,22 @@ def touched_customers(engine: Engine, *, after: int) -> list[str]:
     query = select(c.golden_customer_id).where(c.generation > after).distinct()
     with engine.connect() as conn:
         return sorted(row[0] for row in conn.execute(query))
+
+
+def invoices_due_between(engine: Engine, start: date, end: date) -> list[tuple[str, Any, Any]]:
+    """(golden_customer_id, due_date, balance) of the live QuickBooks invoices whose due date (its first ten
+    characters, an ISO day) is on or after `start` and before `end`: the invoices a change of day can make overdue."""
+    x, r = customer_xref.c, customer_records.c
+    due = r.attributes["due_date"].as_string()
+    day = func.substr(due, 1, 10)
+    query = (
+        select(x.golden_customer_id, due, r.attributes["balance"])
+        .select_from(customer_records.join(customer_xref, x.record_id == r.record_id))
+        .where(r.source_system == "quickbooks", r.source_object == "invoices", r.deleted_at.is_(None))
+        .where(day >= start.isoformat(), day < end.isoformat())
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
 
 
 def absorbed_into(engine: Engine, golden_ids: Iterable[str] | None) -> dict[str, list[str]]:

@@ -7,7 +7,8 @@ landed records each round and rebuilds everything. After each round every golden
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,44 @@ def test_a_change_to_no_matching_field_keeps_the_matching_and_ends_where_a_full_
             if round_number in (1, 2):  # no link and no address moved: no cross-reference row is written again
                 assert summary.rewritten == 0
     assert kept == [False, False, True, False]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_new_day_rebuilds_only_the_views_an_invoice_falling_due_moved(backend, request, tmp_path):
+    """Nothing changed since yesterday's build but the day: the first 360 build of the day rebuilds the customers
+    holding an unpaid invoice that was due yesterday (it is overdue now), no other, and ends where a full rebuild
+    that day ends."""
+    if backend == "postgres":
+        incremental = engine_for(request.getfixturevalue("postgres_url"))
+    else:
+        incremental = engine_for(f"sqlite:///{tmp_path}/incremental.db")
+    reference = engine_for(f"sqlite:///{tmp_path}/reference.db")
+    with start_sandbox(seed=5, scale=0.03) as sandbox:
+        _sync(incremental, sandbox.url)
+    _copy_landing(incremental, reference)
+    build_customer_records(incremental, CONFIG.matching)
+    r = customer_records.c
+    with incremental.connect() as conn:
+        invoices = conn.execute(select(r.attributes).where(r.source_system == "quickbooks",
+                                                           r.source_object == "invoices")).scalars().all()  # fmt: skip
+    unpaid = Counter(str(row["due_date"])[:10] for row in invoices if row.get("due_date") and row.get("balance"))
+    due_day = date.fromisoformat(unpaid.most_common(1)[0][0])
+    yesterday = datetime.combine(due_day, time(9), tzinfo=UTC)
+    for engine in (incremental, reference):
+        _derive(engine, yesterday, full=engine is reference)
+    falling_due = {golden_id for golden_id, _, balance in golden_store.invoices_due_between(
+        incremental, due_day, due_day + timedelta(days=1)) if float(balance) > 0}  # fmt: skip
+
+    today = yesterday + timedelta(days=1)
+    build_customer_records(incremental, CONFIG.matching)
+    assert build_golden(incremental, CONFIG, now=today).unchanged
+    rebuilt = build_customer_360(incremental, now=today)
+    _derive(reference, today, full=True)
+    assert _tables(incremental) == _tables(reference)
+    assert rebuilt == len(falling_due) < len(golden_store.active_customer_ids(incremental))
+    with incremental.connect() as conn:
+        views = dict(conn.execute(select(customer_360.c.golden_customer_id, customer_360.c.view)).all())
+    assert all(views[golden_id]["accounting"]["overdue_invoices"] for golden_id in falling_due)
 
 
 def test_the_match_model_is_kept_until_the_records_drift_or_a_retrain(tmp_path):
