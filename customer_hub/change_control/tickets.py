@@ -5,7 +5,8 @@ resolve, returning ones reopen). `sync_tickets` then brings Asana in line, one c
 outcome to the hub store straight after the call that caused it:
 - an open change without a ticket: the project's tasks are searched for its marker first (a create whose answer
   was lost did create the task), and a task is created only when none carries it;
-- a resolved change whose ticket is open: the task is completed; a change that comes back reopens its task.
+- a resolved change whose ticket is open: the task is completed; a change that comes back reopens its task;
+- a task a person deleted in Asana is forgotten: a resolved change needs none, a returning one gets a new one.
 Asana offers no idempotency key for tasks, so a create is never retried blindly: a timeout is recorded and the
 next run finds the task by its marker. The sync runs in the `asana` pool, one at a time.
 """
@@ -61,10 +62,14 @@ class TicketReport:
     found: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     reopened: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    """Changes whose task a person deleted in Asana: a closed one needs none, an open one got a new one."""
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{len(getattr(self, name))} {name}" for name in ("created", "found", "completed", "reopened")]
+        parts = [
+            f"{len(getattr(self, name))} {name}" for name in ("created", "found", "completed", "reopened", "deleted")
+        ]
         text = "tickets: " + ", ".join(parts)
         return text + (f"; {len(self.errors)} failed, first: {self.errors[0]}" if self.errors else "")
 
@@ -152,9 +157,14 @@ def _sync_one(
         return
     try:
         asana.set_task_completed(gid, not is_open)
-    except ToolNotFoundError:  # a person deleted the task: forgotten, so an open change gets one again
+    except ToolNotFoundError:  # a person deleted the task: forgotten; a closed change needs none, an open one a new one
+        log.info("change control: %s: task %s was deleted in Asana%s", title, gid, "; a new one" if is_open else "")
+        report.deleted.append(title)
         change_store.record_ticket(engine, key, None, None, None if is_open else NO_TICKET, now)
-        report.errors.append(f"{title}: task {gid} was deleted in Asana" + ("; a new one follows" if is_open else ""))
+        if is_open:
+            forgotten = {**row, "ticket_gid": None, "ticket_url": None, "ticket_state": None}
+            tasks = list(asana.project_tasks(project_gid))  # the marker may be on a task a lost answer created
+            _sync_one(engine, asana, project_gid, config, forgotten, tasks, now, report)
         return
     (report.reopened if is_open else report.completed).append(title)
     change_store.record_ticket(engine, key, gid, row["ticket_url"], "open" if is_open else "completed", now)

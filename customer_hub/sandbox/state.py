@@ -1,5 +1,6 @@
 """Everything the sandbox knows: seeded records, live changes, faults, rate limits and what clients sent."""
 
+import itertools
 import random
 import threading
 from typing import Any
@@ -64,6 +65,8 @@ class SandboxState:
             "intercom_contacts": [],
         }
         self.asana_tasks: dict[str, Record] = {}  # gid -> task, in creation order (change control's tickets)
+        self.asana_task_gids = itertools.count(1208000000000001)
+        """Gids of new tasks: Asana never gives a deleted task's gid to another."""
         self.asana_jobs: dict[str, Record] = {}
         self.asana_events: list[tuple[str, Record]] = []  # (project gid, event), oldest first
         self.asana_sync_tokens: dict[str, int] = {}  # token -> number of events seen when issued

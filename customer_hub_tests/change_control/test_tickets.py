@@ -164,7 +164,9 @@ def test_what_the_connector_sends_for_tickets_is_what_asanas_spec_documents(sqli
     assert spec_errors("asana", log.exchanges) == []
 
 
-def test_a_task_deleted_in_asana_is_forgotten_and_made_again_when_its_change_returns(sqlite_url, sandbox, asana):
+def test_a_task_deleted_in_asana_is_forgotten_not_an_error_and_made_again_when_its_change_returns(
+    sqlite_url, sandbox, asana
+):
     from customer_hub.store import engine_for
 
     engine = engine_for(sqlite_url)
@@ -177,8 +179,29 @@ def test_a_task_deleted_in_asana_is_forgotten_and_made_again_when_its_change_ret
     closing = _sync(engine, asana, T0 + timedelta(hours=1))
 
     assert closing.completed == ["hubspot contacts: renamed properties.email → properties.email_address"]
-    assert closing.errors == [f"hubspot contacts: added properties.loyalty_tier: task {deleted['gid']} was deleted in "
-                              "Asana"]  # fmt: skip
+    assert closing.deleted == ["hubspot contacts: added properties.loyalty_tier"] and not closing.errors
+    assert "1 deleted" in closing.summary()
     snapshot(engine, "hubspot", "contacts", BEFORE, T0 + timedelta(hours=2))  # the vendor reverts: the field returns
     back = _sync(engine, asana, T0 + timedelta(hours=2))
     assert "hubspot contacts: removed properties.loyalty_tier" in back.created and not back.errors
+
+
+def test_a_change_that_returns_after_its_task_was_deleted_gets_a_new_task_in_the_same_run(sqlite_url, sandbox, asana):
+    from customer_hub.store import engine_for
+
+    engine = engine_for(sqlite_url)
+    _drifted(engine)
+    _sync(engine, asana)
+    accept_schema(engine, "hubspot", "contacts", "tester", T0 + timedelta(days=1))
+    _sync(engine, asana, T0 + timedelta(days=1))  # both tasks completed
+    deleted = next(task for task in _tasks(sandbox) if "loyalty_tier" in task["name"])
+    sandbox.state.asana_tasks.pop(deleted["gid"])  # a person deletes a done ticket
+
+    snapshot(engine, "hubspot", "contacts", BEFORE, T0 + timedelta(days=2))  # the field comes back
+    back = _sync(engine, asana, T0 + timedelta(days=2))
+
+    title = "hubspot contacts: removed properties.loyalty_tier"
+    assert back.deleted == [title] and title in back.created and not back.errors
+    row = next(row for row in change_store.read_changes(engine, "open") if "loyalty_tier" in row["summary"])
+    task = sandbox.state.asana_tasks[row["ticket_gid"]]
+    assert row["ticket_gid"] != deleted["gid"] and not task["completed"] and "loyalty_tier" in task["name"]

@@ -247,7 +247,7 @@ class AsanaApi(VendorApi):
             return _error(400, f"{extra[0]}: Unknown property")
         state = call.state
         now = iso_ms(state.clock.now_ms())
-        gid = str(1208000000000001 + len(state.asana_tasks))
+        gid = str(next(state.asana_task_gids))
         compact = [{key: stream.get(str(p))[key] for key in COMPACT_FIELDS} for p in projects]
         task = {
             "gid": gid,
