@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 from sqlalchemy.exc import SQLAlchemyError
@@ -197,6 +198,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         scale=args.scale,
         rate_limits=args.rate_limits,
         webhook_url=args.webhook_url,
+        saved=Path(args.state) if args.state else None,
     )
     return 0
 
@@ -299,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--rate-limits", action="store_true", help="imitate each vendor's rate limits")
     sandbox.add_argument("--webhook-url", help="send signed webhooks for changes to this receiver (http://host:port)")
+    sandbox.add_argument(
+        "--state", help="keep the tools' data in this file: read at start when present, written when stopped"
+    )
     sandbox.set_defaults(func=_cmd_sandbox)
 
     webhooks = commands.add_parser("webhooks", help="receive signed HubSpot, Stripe and Intercom webhooks")

@@ -25,6 +25,7 @@ from customer_hub.config import HubConfig
 from customer_hub.dagster_home import prepare_dagster_home
 from customer_hub.defs.run_context import QUIET_RUN_CONFIG
 from customer_hub.local_env import environment, sandbox_environment
+from customer_hub.sandbox.saved import save_state, saved_path
 from customer_hub.store import alert_store
 from customer_hub.store.db import DATABASE_URL_ENV
 from customer_hub.store.schema import customer_xref, golden_customers
@@ -45,6 +46,7 @@ def _fresh_hub(config: HubConfig, keep: bool) -> None:
         return
     for suffix in ("", "-wal", "-shm"):
         Path(f"{config.data_dir / 'hub.db'}{suffix}").unlink(missing_ok=True)
+    saved_path(config.data_dir).unlink(missing_ok=True)  # the tools as an earlier demo left them
 
 
 def _metadata_value(instance: DagsterInstance, key: str, name: str) -> Any:
@@ -229,6 +231,7 @@ def run_demo(config: HubConfig, keep: bool = False) -> int:
         print(health_summary(engine))
         print("\nMRR (history in mrr_history; the asset's metadata plots it in the UI):")
         print(mrr_summary(engine))
+        save_state(sandbox.state, saved_path(config.data_dir))  # `make ui` serves the tools as the demo left them
 
     _banner(
         f"Done in {time.monotonic() - started:.0f} s: {'all runs succeeded' if ok else 'a run FAILED'}, "

@@ -1,10 +1,11 @@
 """`customer-hub ui`: the Dagster UI on the demo's instance and hub data, with the sandbox serving the APIs.
 
-The sandbox runs as a child process so reruns from the UI reach working (imitation) vendor APIs; both stop
-together when the UI is stopped with Ctrl-C. The UI is `dg dev` (Dagster's project CLI, in the dev extra, reading
-`[tool.dg]` in pyproject.toml), or `dagster dev -w workspace.yaml` where `dg` is not installed. Either way the
-processes it starts learn the UI's address (`CUSTOMER_HUB_RUNNING_UI_URL`), so alerts raised by runs launched
-from it link back to it when no public address is configured.
+The sandbox runs as a child process so reruns from the UI reach working (imitation) vendor APIs, holding what the
+demo wrote into them (`customer_hub.sandbox.saved`); both stop together when the UI is stopped with Ctrl-C, and
+the sandbox saves the tools' data again for the next time. The UI is `dg dev` (Dagster's project CLI, in the dev
+extra, reading `[tool.dg]` in pyproject.toml), or `dagster dev -w workspace.yaml` where `dg` is not installed.
+Either way the processes it starts learn the UI's address (`CUSTOMER_HUB_RUNNING_UI_URL`), so alerts raised by
+runs launched from it link back to it when no public address is configured.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from customer_hub.alerts.links import RUNNING_UI_ENV
 from customer_hub.config import HubConfig
 from customer_hub.dagster_home import prepare_dagster_home
 from customer_hub.local_env import sandbox_environment
+from customer_hub.sandbox.saved import saved_path
 
 HOST = "127.0.0.1"
 
@@ -51,7 +53,10 @@ def run_ui(config: HubConfig, port: int, sandbox_port: int) -> int:
     bin_dir = Path(sys.executable).parent
     project = config.path.parent if config.path else Path.cwd()
     # this interpreter's customer_hub, whichever console scripts the environment holds
-    sandbox = subprocess.Popen([sys.executable, "-m", "customer_hub.cli", "sandbox", "--port", str(sandbox_port)])
+    saved = str(saved_path(config.data_dir))  # the tools as the demo (or the last UI) left them
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "customer_hub.cli", "sandbox", "--port", str(sandbox_port), "--state", saved]
+    )
     try:
         _wait_for(f"{sandbox_url}/_sandbox/counts")
         ui_url = f"http://{HOST}:{port}"

@@ -24,6 +24,13 @@ class SandboxClock:
         self._last_ms = (BASE_TIME + 86400) * 1000
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, int]:
+        return {"last_ms": self._last_ms}
+
+    def __setstate__(self, saved: dict[str, int]) -> None:
+        self._last_ms = saved["last_ms"]  # a saved sandbox's clock goes on from where it stopped, never back
+        self._lock = threading.Lock()
+
     def now_ms(self) -> int:
         """A fresh, strictly increasing timestamp in epoch milliseconds."""
         with self._lock:

@@ -1,14 +1,17 @@
 """Running the sandbox: in a background thread for tests and scripts, or in the foreground for the CLI."""
 
 import logging
+import signal
 import threading
-from types import TracebackType
+from pathlib import Path
+from types import FrameType, TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from customer_hub.sandbox.app import SandboxApp
 from customer_hub.sandbox.ids import TOOL_PATHS, TOOLS
 from customer_hub.sandbox.rate_limits import RateSetting
+from customer_hub.sandbox.saved import load_state, save_state
 from customer_hub.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -83,20 +86,37 @@ def serve(
     scale: float = 1.0,
     rate_limits: RateSetting = False,
     webhook_url: str | None = None,
+    saved: Path | None = None,
 ) -> None:
-    """Serve in the foreground until interrupted, logging each tool's base URL first."""
-    state = SandboxState(seed=seed, scale=scale, rate_limits=rate_limits)
+    """Serve in the foreground until interrupted (Ctrl-C or SIGTERM), logging each tool's base URL first. With
+    `saved`, the tools hold what the sandbox saved there when there is such a file (`customer_hub.sandbox.saved`),
+    seeded from `seed` and `scale` otherwise, and are saved there when the sandbox stops."""
+    state = load_state(saved) if saved else None
+    if state is None:
+        state = SandboxState(seed=seed, scale=scale, rate_limits=rate_limits)
+    else:
+        log.info("the tools hold what the sandbox saved in %s (seed %s, scale %s)", saved, state.seed, state.scale)
+        state.limiter.configure(rate_limits)
     if webhook_url:
         state.webhooks.configure({"url": webhook_url})
         log.info("signed webhooks for changes go to %s/webhooks/<tool>", webhook_url.rstrip("/"))
     server = make_server(host, port, SandboxApp(state), threaded=True, request_handler=_KeepAliveHandler)
     root = f"http://{host}:{server.port}"
-    log.info("sandbox seed=%s scale=%s rate_limits=%s admin API at %s/_sandbox/", seed, scale, rate_limits, root)
+    log.info("sandbox seed=%s scale=%s rate_limits=%s admin API at %s/_sandbox/", state.seed, state.scale,
+             rate_limits, root)  # fmt: skip
     for tool in TOOLS:
         log.info("%-10s %s%s", tool, root, TOOL_PATHS[tool])
+    signal.signal(signal.SIGTERM, _interrupt)  # a parent stopping the sandbox (`make ui`) lets it save first
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         log.info("sandbox stopped")
     finally:
         server.server_close()
+        if saved:
+            save_state(state, saved)
+            log.info("the tools' data is saved in %s", saved)
+
+
+def _interrupt(_signal: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

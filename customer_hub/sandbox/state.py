@@ -1,6 +1,5 @@
 """Everything the sandbox knows: seeded records, live changes, faults, rate limits and what clients sent."""
 
-import itertools
 import random
 import threading
 from typing import Any
@@ -65,12 +64,25 @@ class SandboxState:
             "intercom_contacts": [],
         }
         self.asana_tasks: dict[str, Record] = {}  # gid -> task, in creation order (change control's tickets)
-        self.asana_task_gids = itertools.count(1208000000000001)
-        """Gids of new tasks: Asana never gives a deleted task's gid to another."""
+        self.asana_task_gid = 1208000000000000
+        """The last task gid given: Asana never gives a deleted task's gid to another."""
         self.asana_jobs: dict[str, Record] = {}
         self.asana_events: list[tuple[str, Record]] = []  # (project gid, event), oldest first
         self.asana_sync_tokens: dict[str, int] = {}  # token -> number of events seen when issued
         self.webhooks = WebhookSender()  # signed change announcements, off until a subscriber URL is set
+
+    _PROCESS_BOUND = ("lock", "limiter", "webhooks")
+    """What a saved sandbox does not keep (`customer_hub.sandbox.saved`): its lock, its rate windows and its webhook
+    sender, whose receiver is given again when a sandbox starts."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name not in self._PROCESS_BOUND}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self.__dict__.update(saved)
+        self.lock = threading.RLock()
+        self.limiter = RateLimiter(self._initial_rate_limits)
+        self.webhooks = WebhookSender()
 
     def stream(self, tool: str, name: str) -> Stream:
         """One tool object's records."""

@@ -247,7 +247,8 @@ class AsanaApi(VendorApi):
             return _error(400, f"{extra[0]}: Unknown property")
         state = call.state
         now = iso_ms(state.clock.now_ms())
-        gid = str(next(state.asana_task_gids))
+        state.asana_task_gid += 1
+        gid = str(state.asana_task_gid)
         compact = [{key: stream.get(str(p))[key] for key in COMPACT_FIELDS} for p in projects]
         task = {
             "gid": gid,
