@@ -53,6 +53,14 @@ class _Key:
     client_email: str
     public_key: rsa.RSAPublicKey
 
+    def __getstate__(self) -> dict[str, Any]:  # a saved sandbox keeps the key as PEM (`customer_hub.sandbox.saved`)
+        pem = self.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return {"client_email": self.client_email, "public_key": pem}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self.client_email = saved["client_email"]
+        self.public_key = serialization.load_pem_public_key(saved["public_key"])
+
 
 class GoogleTokens:
     """Service-account keys the sandbox issued, and the access tokens it granted with their expiry times."""

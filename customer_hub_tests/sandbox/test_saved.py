@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import requests
+from google.auth.transport.requests import Request
+from google.oauth2.service_account import Credentials
 
 from customer_hub.sandbox import SANDBOX_IDS
 
@@ -54,6 +56,7 @@ def test_a_sandbox_started_on_a_saved_file_holds_what_the_last_one_was_given(tmp
     first, root = _serve(saved)
     try:
         made = _new_task(root, "Schema change: kept")
+        key = requests.post(f"{root}/_sandbox/google/keys", timeout=5).json()  # a service-account key it issued
     finally:
         log = _stop(first)
     assert saved.exists(), log
@@ -62,11 +65,17 @@ def test_a_sandbox_started_on_a_saved_file_holds_what_the_last_one_was_given(tmp
     try:
         kept = requests.get(f"{root}/asana/api/1.0/tasks/{made['gid']}", headers=AUTH, timeout=5)
         later = _new_task(root, "Schema change: later")
+        # the key the first sandbox issued still signs for a token
+        credentials = Credentials.from_service_account_info(
+            {**key, "token_uri": root + SANDBOX_IDS["google_token_path"]},
+            scopes=["https://www.googleapis.com/auth/spreadsheets.readonly"],
+        )
+        credentials.refresh(Request())
     finally:
         log = _stop(second)
     assert kept.status_code == 200 and kept.json()["data"]["name"] == "Schema change: kept"
     assert int(later["gid"]) > int(made["gid"]) and later["created_at"] >= made["created_at"]
-    assert "the tools hold what the sandbox saved in" in log
+    assert credentials.token and "the tools hold what the sandbox saved in" in log
 
 
 def test_a_saved_file_it_cannot_read_leaves_the_sandbox_seeded_and_says_so(tmp_path):
