@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Engine, delete, insert, select
 
 from customer_hub.config import load_config
 from customer_hub.golden.build import build_golden
@@ -53,6 +53,15 @@ def _copy_landing(source, target) -> None:
     with target.begin() as conn:
         conn.execute(delete(landed_records))
         conn.execute(insert(landed_records), rows)
+
+
+def _hubs(backend: str, request, tmp_path) -> tuple[Engine, Engine]:
+    """The hub that runs incrementally, on `backend`, and the SQLite hub that rebuilds everything beside it."""
+    if backend == "postgres":
+        incremental = engine_for(request.getfixturevalue("postgres_url"))
+    else:
+        incremental = engine_for(f"sqlite:///{tmp_path}/incremental.db")
+    return incremental, engine_for(f"sqlite:///{tmp_path}/reference.db")
 
 
 def _derive(engine, now: datetime, *, full: bool) -> None:
@@ -102,11 +111,7 @@ def _tables(engine) -> dict[str, object]:
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_incremental_runs_end_where_full_rebuilds_end(backend, request, tmp_path):
-    if backend == "postgres":
-        incremental = engine_for(request.getfixturevalue("postgres_url"))
-    else:
-        incremental = engine_for(f"sqlite:///{tmp_path}/incremental.db")
-    reference = engine_for(f"sqlite:///{tmp_path}/reference.db")
+    incremental, reference = _hubs(backend, request, tmp_path)
     with start_sandbox(seed=5, scale=0.03) as sandbox:
         for round_number in range(4):
             now = START + timedelta(hours=round_number)
@@ -136,11 +141,7 @@ def test_a_change_to_no_matching_field_keeps_the_matching_and_ends_where_a_full_
     review pairs instead of matching again, and its tables are still a full rebuild's; it rewrites no cross-reference
     row. A run right after training the model matches again once (with the model as stored); a changed phone makes a
     run match again."""
-    if backend == "postgres":
-        incremental = engine_for(request.getfixturevalue("postgres_url"))
-    else:
-        incremental = engine_for(f"sqlite:///{tmp_path}/incremental.db")
-    reference = engine_for(f"sqlite:///{tmp_path}/reference.db")
+    incremental, reference = _hubs(backend, request, tmp_path)
     kept = []
     with start_sandbox(seed=5, scale=0.03) as sandbox:
         for round_number, objects in enumerate([None, NO_MATCHING_FIELD, NO_MATCHING_FIELD, ("contacts",)]):
@@ -166,11 +167,7 @@ def test_a_new_day_rebuilds_only_the_views_an_invoice_falling_due_moved(backend,
     """Nothing changed since yesterday's build but the day: the first 360 build of the day rebuilds the customers
     holding an unpaid invoice that was due yesterday (it is overdue now), no other, and ends where a full rebuild
     that day ends."""
-    if backend == "postgres":
-        incremental = engine_for(request.getfixturevalue("postgres_url"))
-    else:
-        incremental = engine_for(f"sqlite:///{tmp_path}/incremental.db")
-    reference = engine_for(f"sqlite:///{tmp_path}/reference.db")
+    incremental, reference = _hubs(backend, request, tmp_path)
     with start_sandbox(seed=5, scale=0.03) as sandbox:
         _sync(incremental, sandbox.url)
     _copy_landing(incremental, reference)
