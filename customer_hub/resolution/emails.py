@@ -29,6 +29,9 @@ ROLE_MAILBOXES = words(
 
 _VALID_EMAIL = r"[^@ ]+@[^@ ]+\.[^@ ]+"
 _DIGITS = re.compile(r"\D")
+_NOT_A_LETTER = re.compile(r"[^a-z]")
+_TRANSLITERATED = re.compile(r"([aou])e")
+"""'ae', 'oe', 'ue': how an address spells the umlaut a name folds to its bare vowel ('mueller' for Müller)."""
 _NAMED_ADDRESS = r"^[^<>@]*< ?(?:mailto:)? ?([^<> ]+@[^<> ]+) ?>[^<>@]*$"
 """An address written with its owner's name, as mail clients copy it: 'Pam Beesly <pam@dundermifflin.com>' (spaces
 squashed first; one address only: with another beside it, whose is it?)."""
@@ -88,3 +91,22 @@ def one_typo_apart(addresses_a: np.ndarray, addresses_b: np.ndarray) -> np.ndarr
     for position in np.flatnonzero(typo).tolist():
         typo[position] = _DIGITS.sub("", addresses_a[position]) == _DIGITS.sub("", addresses_b[position])
     return typo
+
+
+def name_skeleton(text: str) -> str:
+    """A name or a local part as letters alone, umlauts spelled out read as their vowel: 'anna.mueller' and
+    'anna muller' (Anna Müller, folded) both read 'annamuller'."""
+    return _TRANSLITERATED.sub(r"\1", _NOT_A_LETTER.sub("", text.lower()))
+
+
+def spells_name(local_part: str, first: str, last: str) -> bool:
+    """Whether an address's local part is one of the ways a company spells an employee's name: first.last, flast,
+    first, firstl, last, last.first, lastf (any separator). A digit anywhere says no: it is how a company tells a
+    second John Smith ('john.smith2') from the first."""
+    if any(character.isdigit() for character in local_part):
+        return False
+    given, family, spelled = name_skeleton(first), name_skeleton(last), name_skeleton(local_part)
+    if len(given) < 2 or len(family) < 2 or not spelled:
+        return False
+    forms = {given + family, family + given, given[0] + family, given + family[0], family + given[0], given, family}
+    return spelled in forms

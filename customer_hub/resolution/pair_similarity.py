@@ -129,6 +129,18 @@ def _nickname_keys() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "key"]).drop_duplicates()
 
 
+@cache
+def _nickname_key_sets() -> dict[str, frozenset[str]]:
+    keys = _nickname_keys()
+    return {name: frozenset(group) for name, group in keys.groupby("name")["key"]}
+
+
+def given_names_agree(a: str, b: str) -> bool:
+    """One pair of given names as `nicknames_agree` reads them: the same name, or a nickname and its name."""
+    sets = _nickname_key_sets()
+    return a == b or bool(sets.get(a, frozenset()) & sets.get(b, frozenset()))
+
+
 def nicknames_agree(vocabulary: np.ndarray, codes_a: np.ndarray, codes_b: np.ndarray) -> np.ndarray:
     """True where one given name is a nickname of the other ('bill' / 'william'), or both stand for one given name
     ('bill' / 'will'). Two names that merely share a nickname ('aaron' and 'ronald', both 'ron') do not agree."""

@@ -34,8 +34,9 @@ from customer_hub.resolution.comparisons import (
     RecordContext,
     comparison_levels,
 )
-from customer_hub.resolution.emails import one_typo_apart
+from customer_hub.resolution.emails import name_skeleton, one_typo_apart, spells_name
 from customer_hub.resolution.fellegi_sunter import MatchModel, TrainingSession, estimate_prior, train
+from customer_hub.resolution.pair_similarity import given_names_agree
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.sorted_values import sorted_unique
 from customer_hub.resolution.union_find import connected_components
@@ -221,7 +222,8 @@ class PersonGuard:
     """Refuses probabilistic merges between person clusters that cannot hold one person: two records across them
     that the model itself scores as more likely two people (`pair_weights` below `floor`: 'J Smith' links to John
     Smith and to Jane Smith, but John and Jane score apart, so no chain joins them), or different personal
-    addresses at the same company domain (colleagues, however alike their names)."""
+    addresses at the same company domain (colleagues, however alike their names), unless the two addresses are
+    one person's aliases (`_aliases`)."""
 
     def __init__(
         self,
@@ -232,25 +234,27 @@ class PersonGuard:
         floor: float,
     ):
         features = context.features
-        self._size, self._weights, self._floor = features.size, pair_weights, floor
+        self._features, self._size, self._weights, self._floor = features, features.size, pair_weights, floor
         self._emails = np.asarray(features.person_email.values, dtype=object)
         members = np.flatnonzero(np.isin(labels, touched) & features.is_person)
         personal_work = features.person_email.present() & ~features.email_is_free
         work_domain = np.where(personal_work, features.email_domain.codes, -1)
         self._members: dict[int, list[int]] = {}
-        self._addresses: dict[int, set[tuple[int, int]]] = {}
+        self._addresses: dict[int, set[tuple[int, int, int]]] = {}
         for record, label in zip(members.tolist(), labels[members].tolist(), strict=True):
             self._members.setdefault(label, []).append(record)
             if work_domain[record] >= 0:
-                address = (int(features.person_email.codes[record]), int(work_domain[record]))
+                address = (int(features.person_email.codes[record]), int(work_domain[record]), record)
                 self._addresses.setdefault(label, set()).add(address)
 
     def allows(self, root_a: int, root_b: int) -> bool:
         """Merge allowed unless colleagues or a pair scored as two people would end up in one cluster. Addresses
         one slip of the keyboard apart (`one_typo_apart`) are one address mistyped, not two colleagues."""
-        for email_a, domain_a in self._addresses.get(root_a, ()):
-            for email_b, domain_b in self._addresses.get(root_b, ()):
-                if domain_a == domain_b and email_a != email_b and not self._mistyped(email_a, email_b):
+        for email_a, domain_a, holder_a in self._addresses.get(root_a, ()):
+            for email_b, domain_b, holder_b in self._addresses.get(root_b, ()):
+                if domain_a != domain_b or email_a == email_b or self._mistyped(email_a, email_b):
+                    continue
+                if not self._aliases(holder_a, holder_b):
                     return False
         size, weights, floor = self._size, self._weights, self._floor
         for a in self._members.get(root_a, ()):
@@ -262,6 +266,28 @@ class PersonGuard:
 
     def _mistyped(self, email_a: int, email_b: int) -> bool:
         return bool(one_typo_apart(self._emails[[email_a]], self._emails[[email_b]])[0])
+
+    def _aliases(self, holder_a: int, holder_b: int) -> bool:
+        """Two addresses at one company that one person goes by ('john.smith@' in the CRM, 'jsmith@' on the
+        invoices; 'william.brown@' and 'bill@'): both holders state one name (the same surname, the same given name
+        or a nickname of it) and each address spells its holder's name (`spells_name`: no digit, which is how a
+        company numbers a second John Smith). Namesake colleagues a company tells apart by letters alone
+        ('john.smith@', 'johnsmith@') read as one person here; their pair still needs the model's score to merge."""
+        features = self._features
+        if not (features.states_name[holder_a] and features.states_name[holder_b]):
+            return False
+        first, last = features.first, features.last
+        names = []
+        for holder in (holder_a, holder_b):
+            if first.codes[holder] < 0 or last.codes[holder] < 0:
+                return False
+            given, family = str(first.values[first.codes[holder]]), str(last.values[last.codes[holder]])
+            local = str(self._emails[features.person_email.codes[holder]]).partition("@")[0]
+            if not spells_name(local, given, family):
+                return False
+            names.append((given, family))
+        (given_a, family_a), (given_b, family_b) = names
+        return name_skeleton(family_a) == name_skeleton(family_b) and given_names_agree(given_a, given_b)
 
     def merged(self, kept: int, absorbed: int) -> None:
         """Carry the absorbed cluster's members and addresses over."""

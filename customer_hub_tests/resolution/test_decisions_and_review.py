@@ -90,7 +90,7 @@ def _near_miss():
             "record_id": "y",
             "first_name": "Lee",
             "last_name": "Wong",
-            "email": "lwong@acme.com",
+            "email": "lee.wong2@acme.com",
             "company_name": "Acme",
             "postcode": "02139",
             "city": "Cambridge",
@@ -106,7 +106,7 @@ def _near_miss():
     )
 
 
-def test_two_work_addresses_at_one_company_are_queued_for_review_not_merged():
+def test_two_work_addresses_a_company_numbers_apart_are_queued_for_review_not_merged():
     resolution = resolve_with_review(_near_miss(), {"review_threshold": 0.3})
     resolved = by_id(resolution.records)
     assert resolved.loc["x", "golden_person_id"] != resolved.loc["y", "golden_person_id"]

@@ -7,7 +7,13 @@ import pytest
 from customer_hub.resolution import companies, resolve_with_review
 from customer_hub.resolution.companies import normalize_company_name
 from customer_hub.resolution.domains import free_mail_mask, is_free_mail, normalize_domain
-from customer_hub.resolution.emails import is_role_mailbox, normalize_email, normalize_emails, one_typo_apart
+from customer_hub.resolution.emails import (
+    is_role_mailbox,
+    normalize_email,
+    normalize_emails,
+    one_typo_apart,
+    spells_name,
+)
 from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import normalize_phone, normalize_phones
 from customer_hub.resolution.text import replace_where
@@ -298,6 +304,27 @@ def test_phones_read_ahead_link_records_as_phones_read_now():
 )
 def test_one_typo_apart_is_a_slip_of_the_keyboard_not_a_colleague(address_a, address_b, typo):
     assert one_typo_apart(np.array([address_a], dtype=object), np.array([address_b], dtype=object)).tolist() == [typo]
+
+
+@pytest.mark.parametrize(
+    ("local_part", "first", "last", "spelled"),
+    [
+        ("john.smith", "john", "smith", True),
+        ("jsmith", "john", "smith", True),
+        ("j_smith", "john", "smith", True),
+        ("smith.john", "john", "smith", True),
+        ("johns", "john", "smith", True),
+        ("john", "john", "smith", True),
+        ("anna.mueller", "anna", "muller", True),  # Müller, folded, spelled out
+        ("mvandenberg", "mark", "van den berg", True),
+        ("john.smith2", "john", "smith", False),  # a digit numbers a namesake
+        ("jane.smith", "john", "smith", False),
+        ("sales.team", "john", "smith", False),
+        ("js", "john", "smith", False),
+    ],
+)
+def test_an_address_spells_its_holders_name_as_companies_write_one(local_part, first, last, spelled):
+    assert spells_name(local_part, first, last) is spelled
 
 
 @pytest.mark.parametrize(

@@ -259,6 +259,41 @@ def test_a_work_address_typed_with_a_letter_missing_is_the_same_person_not_a_col
     assert resolved.loc["robert-t", "golden_person_id"] != resolved.loc["robert-w", "golden_person_id"]
 
 
+@pytest.mark.parametrize(
+    ("crm", "billing"),
+    [
+        (("John Smith", "john.smith@acme.com"), ("John Smith", "jsmith@acme.com")),
+        (("Sarah Jones", "sarah@acme.com"), ("Sarah Jones", "sarah.jones@acme.com")),
+        (("Anna Müller", "anna.mueller@acme.com"), ("Anna Mueller", "a.mueller@acme.com")),
+        (("William Brown", "william.brown@acme.com"), ("Bill Brown", "bill@acme.com")),
+    ],
+)
+def test_one_person_under_two_addresses_at_their_company_is_one_person(crm, billing):
+    records = frame(
+        {"record_id": "crm", "full_name": crm[0], "email": crm[1], "company_name": "Acme Corp", "city": "Austin"},
+        {"record_id": "billing", "full_name": billing[0], "email": billing[1], "company_name": "Acme Corp",
+         "city": "Austin"},
+        {"record_id": "acme", "company_name": "Acme Corp", "company_domain": "acme.com", "is_account_only": True},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["billing", "golden_person_id"]
+    assert resolution.review.empty
+
+
+def test_namesakes_a_company_numbers_apart_stay_two_people_for_a_steward():
+    records = frame(
+        {"record_id": "first", "full_name": "John Smith", "email": "john.smith@acme.com", "company_name": "Acme Corp",
+         "city": "Austin"},
+        {"record_id": "second", "full_name": "John Smith", "email": "john.smith2@acme.com",
+         "company_name": "Acme Corp", "city": "Austin"},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["first", "golden_person_id"] != resolved.loc["second", "golden_person_id"]
+    assert resolution.review["reason"].tolist() == ["guard"]
+
+
 def test_a_switchboard_two_colleagues_share_is_no_evidence_that_they_are_one_person():
     records = frame(
         {"record_id": "mueller", "full_name": "Nadia Müller", "phone": "+33 1 16 65 43 00", "city": "Paris",
