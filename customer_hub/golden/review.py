@@ -58,6 +58,11 @@ def _why_not_merged(scores: Mapping[str, Any], probability: float, auto_merge: f
             f"the evidence ({probability:.2f}) reached auto-merge, but the two state different given names at one "
             "customer and share no email, phone or birth date: colleagues or relatives, unless you know better"
         )
+    if scores.get("reason") == "surnames_differ":
+        return (
+            f"one mailbox under one given name and two surnames (probability {probability:.2f}): a surname that "
+            "changed, or two people on one address; the address proves neither"
+        )
     return f"probability {probability:.2f} is below auto-merge ({auto_merge:.2f})"
 
 

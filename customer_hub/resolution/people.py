@@ -323,7 +323,8 @@ class PeopleResult:
     model: MatchModel | None
     blocking: BlockingReport
     review_reason: np.ndarray | None = None
-    """Per review pair, why it was not merged: "below_auto_merge", or "given_names_differ" (`other_given_names`)."""
+    """Per review pair, why it was not merged: "below_auto_merge", "given_names_differ" (`other_given_names`) or
+    "surnames_differ" (`one_mailbox_two_surnames`)."""
 
 
 def score_pairs(
@@ -424,7 +425,53 @@ def link_people(
         guard=lambda labels, touched: PersonGuard(context, labels, touched, pair_weights, floor),
     )
     reason = np.where(named_apart[~automatic], "given_names_differ", "below_auto_merge").astype(object)
-    return PeopleResult(clustering, scored.take(~automatic), model, report, reason)
+    review = scored.take(~automatic)
+    if model is not None:
+        mailbox_a, mailbox_b = one_mailbox_two_surnames(context)
+        levels, weights, swapped = score_pairs(model, context, mailbox_a, mailbox_b)
+        probability = model.probability(weights)
+        unqueued = probability < settings.review_threshold  # a pair the model queued keeps its own reason
+        review = Links.concat(
+            review,
+            Links.of(
+                mailbox_a[unqueued],
+                mailbox_b[unqueued],
+                probability[unqueued],
+                "probabilistic",
+                model.explain(levels[unqueued], weights[unqueued], swapped[unqueued]),
+            ),
+        )
+        reason = np.concatenate([reason, np.full(int(unqueued.sum()), "surnames_differ", dtype=object)])
+    return PeopleResult(clustering, review, model, report, reason)
+
+
+def one_mailbox_two_surnames(context: RecordContext) -> tuple[np.ndarray, np.ndarray]:
+    """Record pairs that hold one personal mailbox under one given name and two surnames ('mary@acme.com' for Mary
+    Jones and for Mary Smith): a surname that changed, or two people on one address. Such a mailbox proves nothing
+    (`RecordContext.shared_mailbox`), so the names alone score the pair far apart; it goes to a steward rather than
+    splitting unseen. A mailbox held under more than two names is a team's, and left out. One pair per mailbox: the
+    first record of each name."""
+    features = context.features
+    vocabulary, first, last, _ = context.name_vocabulary
+    holders = np.flatnonzero(
+        context.shared_mailbox & features.is_person & features.states_name & (first >= 0) & (last >= 0)
+    )
+    named = pd.DataFrame(
+        {"record": holders, "key": features.person_email.codes[holders], "first": first[holders], "last": last[holders]}
+    ).drop_duplicates(["key", "first", "last"])
+    named = named[named.groupby("key")["key"].transform("size") == 2].sort_values(["key", "record"], kind="stable")
+    one, other = named.iloc[0::2], named.iloc[1::2]
+    given = vocabulary.astype(object)
+    agree = np.fromiter(
+        (
+            given_names_agree(str(given[a]), str(given[b]))
+            for a, b in zip(one["first"].to_numpy(), other["first"].to_numpy(), strict=True)
+        ),
+        dtype=bool,
+        count=len(one),
+    )
+    agree &= one["last"].to_numpy() != other["last"].to_numpy()
+    return one["record"].to_numpy(np.int64)[agree], other["record"].to_numpy(np.int64)[agree]
 
 
 _IDENTIFIERS = {"email": ("exact", "one_typo"), "phone": ("exact",), "birth_date": ("exact",)}

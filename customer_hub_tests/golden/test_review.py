@@ -68,9 +68,13 @@ def test_open_pair_is_shown_side_by_side_with_evidence_and_why_not_merged(engine
 
 @pytest.mark.parametrize(
     ("reason", "said"),
-    [("guard", "refused by a guard"), ("given_names_differ", "the evidence (0.97) reached auto-merge, but the two")],
+    [
+        ("guard", "refused by a guard"),
+        ("given_names_differ", "the evidence (0.97) reached auto-merge, but the two"),
+        ("surnames_differ", "one mailbox under one given name and two surnames"),
+    ],
 )
-def test_a_pair_held_back_above_auto_merge_says_why(engine, config, reason, said):
+def test_a_pair_held_back_says_why(engine, config, reason, said):
     golden_store.read_candidates(engine)  # creates the schema
     with engine.begin() as conn:
         conn.execute(insert(match_candidates).values(

@@ -152,13 +152,27 @@ def test_a_shared_phone_alone_does_not_make_two_names_one_person():
     assert resolved.loc["a", "golden_person_id"] != resolved.loc["b", "golden_person_id"]
 
 
-def test_two_people_stating_different_surnames_on_one_mailbox_stay_two_people():
+def test_two_people_stating_different_surnames_on_one_mailbox_stay_two_people_for_a_steward_to_join():
     records = frame(
         {"record_id": "petrov", "full_name": "Robert Petrov", "email": "robert@flint.example"},
         {"record_id": "nguyen", "full_name": "Robert Nguyen", "email": "robert@flint.example"},
     )
-    resolved = by_id(resolve(records))
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
     assert resolved.loc["petrov", "golden_person_id"] != resolved.loc["nguyen", "golden_person_id"]
+    # one given name: a surname that changed, or two people on one address
+    [pair] = resolution.review.itertuples()
+    assert {pair.record_id_a, pair.record_id_b} == {"petrov", "nguyen"}
+    assert pair.reason == "surnames_differ"
+
+    team = frame(
+        {"record_id": "petrov", "full_name": "Robert Petrov", "email": "robert@flint.example"},
+        {"record_id": "nguyen", "full_name": "Robert Nguyen", "email": "robert@flint.example"},
+        {"record_id": "stone", "full_name": "Robert Stone", "email": "robert@flint.example"},
+        {"record_id": "ann", "full_name": "Ann Lee", "email": "ann@lee.example"},
+        {"record_id": "bob", "full_name": "Bob Stone", "email": "ann@lee.example"},
+    )
+    assert "surnames_differ" not in set(resolve_with_review(team).review["reason"])  # a team's, or two names
 
 
 def test_a_middle_name_one_tool_kept_is_the_same_person():
