@@ -103,27 +103,69 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     positions, keys = _block_keys(names[eligible])
     left, right = pairs_in_blocks(positions, keys, settings.blocking.company_max_block_size)
     spaced_left, spaced_right = _spaced_alike(names, np.flatnonzero(usable))
-    left, right = np.concatenate([eligible[left], spaced_left]), np.concatenate([eligible[right], spaced_right])
-    spaced = np.arange(len(left)) >= len(left) - len(spaced_left)
+    left, right = eligible[left], eligible[right]
+    within_left, within_right = _names_within(names, eligible, (left, right))
+    left = np.concatenate([left, spaced_left, within_left])
+    right = np.concatenate([right, spaced_right, within_right])
+    spaced = np.zeros(len(left), dtype=bool)
+    spaced[len(left) - len(spaced_left) - len(within_left) : len(left) - len(within_left)] = True
+    within = np.arange(len(left)) >= len(left) - len(within_left)
     compatible = (anchor[left] == _NO_DOMAIN) | (anchor[right] == _NO_DOMAIN) | (anchor[left] == anchor[right])
-    left, right, spaced = left[compatible], right[compatible], spaced[compatible]
+    left, right, spaced, within = left[compatible], right[compatible], spaced[compatible], within[compatible]
     similarity = company_similarity(names[left], names[right])
-    keep = ((similarity >= settings.review_threshold * 100) | spaced) & ~one_word_apart(names[left], names[right])
-    similarity, spaced = similarity[keep], spaced[keep]
+    named_alike = (similarity >= settings.review_threshold * 100) | spaced | within
+    keep = named_alike & ~one_word_apart(names[left], names[right])
+    similarity, spaced, within = similarity[keep], spaced[keep], within[keep]
     slip = a_doubtful_slip_apart(names[left[keep]], names[right[keep]])
     scores = np.array(
         [json.dumps({"company": round(value), **({"spacing": 100} if alike else {}),
-                     **({"short_word_letter": 0} if doubtful else {})})
-         for value, alike, doubtful in zip(similarity.tolist(), spaced.tolist(), slip.tolist(), strict=True)],
+                     **({"leading_words": 100} if leads else {}), **({"short_word_letter": 0} if doubtful else {})})
+         for value, alike, leads, doubtful in zip(similarity.tolist(), spaced.tolist(), within.tolist(),
+                                                 slip.tolist(), strict=True)],
         dtype=object,
     )  # fmt: skip
-    # names spaced otherwise, or a letter apart in a short word, are a steward's question (at most just below the
-    # fuzzy threshold), never a merge on the name alone; a shared phone still links them (`_corroborated`)
+    # names spaced otherwise, one name leading another, or a letter apart in a short word, are a steward's question
+    # (at most just below the fuzzy threshold), never a merge on the name alone; a shared phone still links them
+    # (`_corroborated`)
     below_fuzzy = (settings.company_name_fuzzy_threshold - 1) / 100.0
     confidence = np.where(spaced, settings.review_threshold, similarity / 100.0)
+    confidence = np.where(within, np.clip(confidence, settings.review_threshold, below_fuzzy), confidence)
     confidence = np.where(slip, np.minimum(confidence, below_fuzzy), confidence)
     rule = np.where(spaced, "company_name_spacing", "company_name_fuzzy")
     return Links.of(representative[left[keep]], representative[right[keep]], confidence, rule, scores)
+
+
+_LED_NAMES = 3
+"""Longer company names one name may lead before it pairs with none of them: a name leading many is a common word
+('global', 'united') rather than one company."""
+
+
+def _names_within(
+    names: np.ndarray, candidates: np.ndarray, compared: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of the `candidates` names (codes) where one is the other's leading words ('initech' and 'initech
+    software', 'brightforge analytics' and 'brightforge analytics group'), left out when the blocks already
+    `compared` them: a company and its name with a line of business, a region or an office after it, or two
+    companies that share their first words. As strings they can be far apart ('initech' is 61% of 'initech
+    software'), so they would split unseen; they are a steward's question instead, and a shared phone links them
+    (`_corroborated`). A name leading more than `_LED_NAMES` others pairs with none."""
+    text = names[candidates].tolist()
+    leading = [
+        (" ".join(words[:count]), code)
+        for code, name in zip(candidates.tolist(), text, strict=True)
+        for words in [name.split()]
+        for count in range(1, len(words))
+    ]
+    if not leading:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    led = pd.DataFrame(leading, columns=["name", "longer"])
+    pairs = pd.DataFrame({"name": text, "code": candidates}).merge(led, on="name")
+    pairs = pairs[pairs.groupby("code")["longer"].transform("size") <= _LED_NAMES]
+    left, right = pairs["code"].to_numpy(np.int64), pairs["longer"].to_numpy(np.int64)
+    span = np.int64(len(names))
+    seen = np.minimum(*compared).astype(np.int64) * span + np.maximum(*compared)
+    new = ~np.isin(np.minimum(left, right) * span + np.maximum(left, right), seen)
+    return left[new], right[new]
 
 
 def _spaced_alike(names: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
