@@ -53,11 +53,6 @@ def _why_not_merged(scores: Mapping[str, Any], probability: float, auto_merge: f
     if scores.get("reason") == "guard":
         return (f"refused by a guard: the evidence ({probability:.2f}) reached auto-merge, but joining the two would "
                 "put records the model keeps apart in one customer or person")  # fmt: skip
-    if scores.get("reason") == "given_names_differ":
-        return (
-            f"the evidence ({probability:.2f}) reached auto-merge, but the two state different given names at one "
-            "customer and share no email, phone or birth date: colleagues or relatives, unless you know better"
-        )
     if scores.get("reason") == "surnames_differ":
         return (
             f"one mailbox under one given name and two surnames (probability {probability:.2f}): a surname that "

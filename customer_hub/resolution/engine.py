@@ -59,10 +59,10 @@ class Resolution:
     `records`: one row per input record, in input order, with OUTPUT_COLUMNS.
     `review`: record pairs a steward should look at (REVIEW_COLUMNS), best first: pairs scored between
     `review_threshold` and `auto_merge_threshold` (reason "below_auto_merge"), pairs that scored above it but
-    were refused by a guard (reason "guard"), pairs of one account whose given names differ with no identifier
-    in common (reason "given_names_differ", `people.other_given_names`) and pairs holding one mailbox under one
-    given name and two surnames (reason "surnames_differ", `people.one_mailbox_two_surnames`). Pairs that ended
-    up in one cluster anyway are left out.
+    were refused by a guard (reason "guard") and pairs holding one mailbox under one given name and two surnames
+    (reason "surnames_differ", `people.one_mailbox_two_surnames`). Pairs that ended up in one cluster anyway, and
+    pairs of one account whose given names differ with no identifier in common (`people.other_given_names`), are
+    left out.
     `model`: the Fellegi-Sunter model trained on these records (None with fewer than two named people), whose
     `parameters()` show what each comparison level proved; `blocking`: pairs and blocks over their cap per rule;
     `context`: the normalised records the model compares, for `explain`.

@@ -323,8 +323,7 @@ class PeopleResult:
     model: MatchModel | None
     blocking: BlockingReport
     review_reason: np.ndarray | None = None
-    """Per review pair, why it was not merged: "below_auto_merge", "given_names_differ" (`other_given_names`) or
-    "surnames_differ" (`one_mailbox_two_surnames`)."""
+    """Per review pair, why it was not merged: "below_auto_merge" or "surnames_differ" (`one_mailbox_two_surnames`)."""
 
 
 def score_pairs(
@@ -424,8 +423,8 @@ def link_people(
         merges=merges,
         guard=lambda labels, touched: PersonGuard(context, labels, touched, pair_weights, floor),
     )
-    reason = np.where(named_apart[~automatic], "given_names_differ", "below_auto_merge").astype(object)
-    review = scored.take(~automatic)
+    review = scored.take(~automatic & ~named_apart)  # two given names at one account: colleagues, not a question
+    reason = np.full(len(review), "below_auto_merge", dtype=object)
     if model is not None:
         mailbox_a, mailbox_b = one_mailbox_two_surnames(context)
         levels, weights, swapped = score_pairs(model, context, mailbox_a, mailbox_b)
@@ -481,9 +480,10 @@ _IDENTIFIERS = {"email": ("exact", "one_typo"), "phone": ("exact",), "birth_date
 def other_given_names(comparisons: Sequence[Comparison], levels: np.ndarray) -> np.ndarray:
     """Pairs (rows of `levels`) of one account whose given names are clearly different ('Ben' and 'Tariq': no typo,
     nickname or initial) and that share no identifier (`_IDENTIFIERS`): however well the rest agrees, such a pair
-    goes to a steward, never merged unseen. An account, a surname and a city are what colleagues at a family firm
+    is two people, neither merged nor queued. An account, a surname and a city are what colleagues at a family firm
     share, and the model, reading each comparison as independent evidence, adds them up past the bar: a small
-    account's 'same' weighs as much as a phone."""
+    account's 'same' weighs as much as a phone. Queued, they were a steward's whole queue and never one person: 713
+    of 776 review pairs on 10,000 synthetic records, 0 of them one person (18 of 62 on the sandbox, 0 one person)."""
     names = [comparison.name for comparison in comparisons]
     if "first_name" not in names or "account" not in names:
         return np.zeros(len(levels), dtype=bool)

@@ -70,7 +70,6 @@ def test_open_pair_is_shown_side_by_side_with_evidence_and_why_not_merged(engine
     ("reason", "said"),
     [
         ("guard", "refused by a guard"),
-        ("given_names_differ", "the evidence (0.97) reached auto-merge, but the two"),
         ("surnames_differ", "one mailbox under one given name and two surnames"),
     ],
 )
