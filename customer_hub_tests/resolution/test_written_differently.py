@@ -146,3 +146,23 @@ def test_names_spaced_otherwise_are_a_stewards_question_not_a_merge():
 
     assert resolution.records["golden_customer_id"].nunique() == 2
     assert list(resolution.review["reason"]) == ["below_auto_merge"]
+
+
+def test_a_name_leading_another_is_a_stewards_question_unless_a_phone_agrees():
+    """'Initech' and 'Initech Software' are one company with its line of business, or two that share a word: the
+    letters cannot say (as strings they are 61% alike), so the pair goes to a steward instead of splitting unseen;
+    records that also share a phone number are one customer. A word leading many names is nobody's name."""
+    alone = resolve_with_review(frame(_company("1", "hubspot", "Initech"), _company("2", "stripe", "Initech Software")))
+    on_one_number = resolve(frame(_company("1", "hubspot", "Initech", phone="+1 415 555 0133"),
+                                  _company("2", "stripe", "Initech Software", phone="(415) 555-0133")))  # fmt: skip
+    common = resolve_with_review(
+        frame(*(_company(str(n), "hubspot", f"Global {word}") for n, word in enumerate(
+            ("Freight", "Dental", "Media", "Foods"))), _company("9", "stripe", "Global"))
+    )  # fmt: skip
+
+    assert alone.records["golden_customer_id"].nunique() == 2
+    assert list(alone.review["reason"]) == ["below_auto_merge"]
+    assert "leading_words" in alone.review["match_scores"].iloc[0]
+    assert on_one_number["golden_customer_id"].nunique() == 1
+    assert set(on_one_number["match_rule"]) == {"company_name_corroborated"}
+    assert common.review.empty
