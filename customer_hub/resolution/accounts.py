@@ -145,10 +145,11 @@ def _names_within(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of the `candidates` names (codes) where one is the other's leading words ('initech' and 'initech
     software', 'brightforge analytics' and 'brightforge analytics group'), left out when the blocks already
-    `compared` them: a company and its name with a line of business, a region or an office after it, or two
-    companies that share their first words. As strings they can be far apart ('initech' is 61% of 'initech
-    software'), so they would split unseen; they are a steward's question instead, and a shared phone links them
-    (`_corroborated`). A name leading more than `_LED_NAMES` others pairs with none."""
+    `compared` them: a company and its name with a line of business, a region or an office after it, a misspelt
+    legal form the normaliser kept ('jubilantwharf lllc'), or two companies that share their first words ('sushi',
+    'sushi aka'). Blocks pair names by two of their words, so a one-word name never meets a longer one. Such a pair
+    is a steward's question, however alike as strings, and a shared phone links it (`_corroborated`). A name
+    leading more than `_LED_NAMES` others pairs with none."""
     text = names[candidates].tolist()
     leading = [
         (" ".join(words[:count]), code)
