@@ -105,11 +105,10 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     spaced_left, spaced_right = _spaced_alike(names, np.flatnonzero(usable))
     left, right = eligible[left], eligible[right]
     within_left, within_right = _names_within(names, eligible, (left, right))
+    kind = np.repeat([0, 1, 2], [len(left), len(spaced_left), len(within_left)])  # blocks, spacing, leading words
+    spaced, within = kind == 1, kind == 2
     left = np.concatenate([left, spaced_left, within_left])
     right = np.concatenate([right, spaced_right, within_right])
-    spaced = np.zeros(len(left), dtype=bool)
-    spaced[len(left) - len(spaced_left) - len(within_left) : len(left) - len(within_left)] = True
-    within = np.arange(len(left)) >= len(left) - len(within_left)
     compatible = (anchor[left] == _NO_DOMAIN) | (anchor[right] == _NO_DOMAIN) | (anchor[left] == anchor[right])
     left, right, spaced, within = left[compatible], right[compatible], spaced[compatible], within[compatible]
     similarity = company_similarity(names[left], names[right])

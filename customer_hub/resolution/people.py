@@ -483,7 +483,7 @@ def other_given_names(comparisons: Sequence[Comparison], levels: np.ndarray) -> 
     is two people, neither merged nor queued. An account, a surname and a city are what colleagues at a family firm
     share, and the model, reading each comparison as independent evidence, adds them up past the bar: a small
     account's 'same' weighs as much as a phone. Queued, they were a steward's whole queue and never one person: 713
-    of 776 review pairs on 10,000 synthetic records, 0 of them one person (18 of 62 on the sandbox, 0 one person)."""
+    of 776 review pairs on 10,000 synthetic records and 18 of 62 on the sandbox (seed 31, scale 5), none one person."""
     names = [comparison.name for comparison in comparisons]
     if "first_name" not in names or "account" not in names:
         return np.zeros(len(levels), dtype=bool)
