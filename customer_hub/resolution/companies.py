@@ -8,6 +8,8 @@ tools' data-entry habits.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -106,7 +108,21 @@ _SHORTEST_HINT = "|".join(_SHORTEST)
 """What every match of the patterns above contains, for `replace_where`: their own need Python's `re`."""
 
 
+_SURNAME_FIRST = r"^\s*([^\W\d_][\w'’.-]*)\s*,\s*([^\W\d_][\w'’.-]*)\s*$"
+"""'Thornmore, Carlos': one word, a comma and one word is how accounting tools file an individual customer, surname
+first; read in the order the person writes it ('carlos thornmore'), or the surname would read as a company's first
+word and a typo away from 'Thornmore Cargo'. Not when the word after the comma is a legal form ('Acme, Inc.')."""
+
+
+def _given_name_first(match: re.Match[str]) -> str:
+    surname, given = match.group(1), match.group(2)
+    if given.lower().replace(".", "") in LEGAL_SUFFIXES | {"the"}:
+        return match.group(0)
+    return f"{given} {surname}"
+
+
 def _normalise_company_names(values: pd.Series) -> pd.Series:
+    values = replace_where(values, ",", _SURNAME_FIRST, _given_name_first)
     values = replace_where(values, _FORMER_NAME_HINT, _FORMER_NAME, "")
     values = replace_where(values, _DEPARTMENT_HINT, _DEPARTMENT, "")
     values = replace_where(values, _DEPARTMENT_HINT, _DEPARTMENT_AFTER_FORM, r"\1")

@@ -30,7 +30,9 @@ def test_a_project_named_after_an_individual_is_her_account_whichever_way_round_
 
     assert resolved.loc["asana-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
     assert resolved.loc["qbo-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
-    assert resolved.loc["asana-1", "match_rule"] == "named_after_person"
+    # 'Miller, Priya' is read as she writes it, so the two name one company and join her as a pair
+    assert resolved.loc["asana-1", "match_rule"] == "company_name"
+    assert resolve(records.iloc[:-1]).set_index("record_id").loc["asana-1", "match_rule"] == "named_after_person"
 
 
 def test_a_project_and_a_sheet_row_that_share_her_name_both_join_her():

@@ -136,6 +136,15 @@ def test_company_names_keep_what_tells_companies_apart():
     assert normalize_company_name("Acme Labs Inc") != normalize_company_name("Acme Inc")
 
 
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [("Thornmore, Carlos", "carlos thornmore"), ("Müller, Jürgen", "jurgen muller"), ("Acme, Inc.", "acme"),
+     ("Acme, LLC", "acme"), ("Acme Company, The", "acme"), ("Smith, Jones & Co", "smith jones")],
+)  # fmt: skip
+def test_an_individual_filed_surname_first_reads_as_the_person_writes_the_name(name, read):
+    assert normalize_company_name(name) == read
+
+
 _WRITTEN_EVERY_WAY = [
     "Acme Company, The", "ACME CO ,  THE ", "Acme,\nthe", "Smith, Theo", "Athena Corp",
     "Acme Corp (formerly Widget Inc)", "Acme Corp, FKA Widget", "Sushi Aka", "Acme (Accounts Payable)",
@@ -152,6 +161,7 @@ _WRITTEN_EVERY_WAY = [
         (companies._DEPARTMENT_HINT, companies._DEPARTMENT),
         (companies._DEPARTMENT_HINT, companies._DEPARTMENT_AFTER_FORM),
         (companies._THE_AFTER_COMMA_HINT, companies._THE_AFTER_COMMA),
+        (",", companies._SURNAME_FIRST),
         (companies._SHORTEST_HINT, companies._SHORTEST_WORD),
         (companies._SHORTEST_HINT, companies._SHORTEST_ENDING),
     ],

@@ -109,6 +109,10 @@ APART = {
     "a name and a longer one": [_company("1", "hubspot", "Lee Intl"), _company("2", "quickbooks", "Leeds Intl")],
     "one word apart": [_company("1", "hubspot", "Acme Labs", company_domain="acmelabs.com"),
                        _company("2", "hubspot", "Acme Corp", company_domain="acme.com")],
+    "an individual filed surname first": [_company("1", "hubspot", "THORNMORE CARGO CORP",
+                                                   company_domain="thornmorecargo.de", city="Berlin"),
+                                          _company("2", "quickbooks", "Thornmore, Carlos",
+                                                   email="carlos.thornmore@gmail.com", city="Chicago")],
 }  # fmt: skip
 
 
