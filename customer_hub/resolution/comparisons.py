@@ -23,6 +23,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from customer_hub.resolution.blocking import pairs_in_blocks
+from customer_hub.resolution.companies import one_word_apart
 from customer_hub.resolution.emails import one_typo_apart
 from customer_hub.resolution.pair_similarity import (
     damerau_levenshtein,
@@ -314,7 +315,9 @@ def email_levels(view: PairView) -> np.ndarray:
 
 def account_levels(view: PairView) -> np.ndarray:
     """1 same account, 2 different accounts with similar company names (one company split by a typo), 3 different
-    accounts; 0 where either record has no company evidence (an individual's personal address says nothing)."""
+    accounts; 0 where either record has no company evidence (an individual's personal address says nothing). Names
+    the same words but one that cannot be the same word (`companies.one_word_apart`) are not similar: the account
+    linker never joins them either."""
     context, left, right = view.context, view.left, view.right
     evidence = context.features.has_account_evidence
     both = evidence[left] & evidence[right]
@@ -327,6 +330,8 @@ def account_levels(view: PairView) -> np.ndarray:
     if len(distinct_a):
         ratio = process.cpdist(names[distinct_a], names[distinct_b], scorer=fuzz.ratio, workers=-1)
         similar_names = ratio >= SIMILAR_COMPANY
+        close = np.flatnonzero(similar_names)  # 'evans technologies', 'mesa technologies': a shared word, two firms
+        similar_names[close] = ~one_word_apart(names[distinct_a[close]], names[distinct_b[close]])
     similar = np.zeros(len(left), dtype=bool)
     similar[apart] = np.append(similar_names, False)[index] | ((name_a >= 0) & (name_a == name_b))
     return np.select([~both, same, similar], [0, 1, 2], 3).astype(np.int8)

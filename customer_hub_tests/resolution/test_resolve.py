@@ -102,6 +102,22 @@ def test_strangers_with_a_common_name_at_different_companies_stay_apart():
     assert resolved["golden_customer_id"].nunique() == 3
 
 
+def test_namesakes_at_two_firms_named_alike_stay_two_people():
+    # 'Evans Technologies' and 'Mesa Technologies' share a word, not a company: their accounts are not 'similar'
+    records = frame(
+        {"record_id": "crm", "full_name": "Tariq Sullivan", "email": "tariq@evanstechnologies.de",
+         "company_name": "Evans Technologies", "phone": "+49 306 556363"},
+        {"record_id": "support", "full_name": "Tariq Sullivan", "email": "tariq.sullivan@mesatechnologies.de",
+         "city": "Berlin", "country": "DE"},
+        {"record_id": "mesa", "company_name": "Mesa Technologies", "company_domain": "mesatechnologies.de",
+         "is_account_only": True},
+    )  # fmt: skip
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolved.loc["crm", "golden_person_id"] != resolved.loc["support", "golden_person_id"]
+    assert resolution.explain("crm", "support")["pair"]["evidence"]["account"][0] == "different"
+
+
 def test_same_name_and_personal_phone_link_a_personal_address_to_the_work_record():
     records = frame(
         {
