@@ -61,8 +61,8 @@ class Resolution:
     `review_threshold` and `auto_merge_threshold` (reason "below_auto_merge"), pairs that scored above it but
     were refused by a guard (reason "guard") and pairs holding one mailbox under one given name and two surnames
     (reason "surnames_differ", `people.one_mailbox_two_surnames`). Pairs that ended up in one cluster anyway, and
-    pairs of one account whose given names differ with no identifier in common (`people.other_given_names`), are
-    left out.
+    pairs of one account whose given names or surnames differ with no identifier in common (`people.other_names`),
+    are left out.
     `model`: the Fellegi-Sunter model trained on these records (None with fewer than two named people), whose
     `parameters()` show what each comparison level proved; `blocking`: pairs and blocks over their cap per rule;
     `context`: the normalised records the model compares, for `explain`.

@@ -224,6 +224,20 @@ def test_colleagues_at_a_family_firm_are_two_people_not_a_question_for_a_steward
     assert people["ben"] == people["benn"]  # a given name mistyped is not another given name
 
 
+def test_colleagues_with_one_given_name_are_two_people_not_a_question_for_a_steward():
+    firm = {"company_name": "Rangervineyard LLC", "company_domain": "rangervineyard.fr", "city": "Paris"}
+    records = frame(
+        {"record_id": "weber", "full_name": "Tariq Weber", "email": "tweber@rangervineyard.fr", **firm},
+        {"record_id": "langford", "full_name": "Tariq Langford", **firm},
+    )
+    resolution = resolve_with_review(records)
+    resolved = by_id(resolution.records)
+    assert resolution.explain("weber", "langford")["pair"]["probability"] >= 0.8  # what the model alone would queue
+    assert resolved.loc["weber", "golden_person_id"] != resolved.loc["langford", "golden_person_id"]
+    assert resolved.loc["weber", "golden_customer_id"] == resolved.loc["langford", "golden_customer_id"]
+    assert resolution.review[resolution.review["level"] == "person"].empty
+
+
 def test_a_household_mailbox_and_landline_are_two_people_at_one_customer():
     records = frame(
         {"record_id": "john", "full_name": "John Smith", "email": "smithfamily@gmail.com", "phone": "(415) 555-2671"},
