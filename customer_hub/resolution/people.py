@@ -427,18 +427,13 @@ def link_people(
     reason = np.full(len(review), "below_auto_merge", dtype=object)
     if model is not None:
         mailbox_a, mailbox_b = one_mailbox_two_surnames(context)
-        levels, weights, swapped = score_pairs(model, context, mailbox_a, mailbox_b)
-        probability = model.probability(weights)
+        mailbox_levels, mailbox_weights, mailbox_swapped = score_pairs(model, context, mailbox_a, mailbox_b)
+        probability = model.probability(mailbox_weights)
         unqueued = probability < settings.review_threshold  # a pair the model queued keeps its own reason
+        evidence = model.explain(mailbox_levels[unqueued], mailbox_weights[unqueued], mailbox_swapped[unqueued])
         review = Links.concat(
             review,
-            Links.of(
-                mailbox_a[unqueued],
-                mailbox_b[unqueued],
-                probability[unqueued],
-                "probabilistic",
-                model.explain(levels[unqueued], weights[unqueued], swapped[unqueued]),
-            ),
+            Links.of(mailbox_a[unqueued], mailbox_b[unqueued], probability[unqueued], "probabilistic", evidence),
         )
         reason = np.concatenate([reason, np.full(int(unqueued.sum()), "surnames_differ", dtype=object)])
     return PeopleResult(clustering, review, model, report, reason)
