@@ -527,7 +527,6 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
 
     events: list[dict[str, Any]] = []
     survive_ids: dict[str, set[str]] = {}
-    reshaped: dict[str, set[str]] = {}
     touched_ids: set[str] = set()
     for kind, prefix, column in LEVELS:
         if full:
@@ -550,7 +549,6 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         events += identity_events(result, before, links, decisions)
         refreshed = distinct(resolved.loc[in_changed | content_changed, column])
         survive_ids[kind] = refreshed
-        reshaped[kind] = distinct(resolved.loc[in_changed, column])
         touched_ids |= touched | refreshed
 
     stored_hash = stored_values("link_hash")
@@ -573,7 +571,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     tally: Counter[str] = Counter()
     entity = [pair in ENTITY_OBJECTS for pair in zip(identity["source_system"].tolist(),
                                                       identity["source_object"].tolist(), strict=True)]  # fmt: skip
-    survival = Survival(survive_ids, reshaped, content_changed, np.array(entity, dtype=bool))
+    survival = Survival(survive_ids, full, content_changed, np.array(entity, dtype=bool))
     batches = _golden_batches(engine, config, resolved, stored, survival, touched_ids, events, now, tally)
 
     def summary() -> GoldenSummary:
@@ -633,12 +631,12 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
 
 @dataclass(frozen=True)
 class Survival:
-    """What a run's golden rows are made from, per level (customer, person): the ids to survive and those whose
-    records are not the ones they were last survived from (`reshaped`; every id in a full run); per record of the
-    run, whether its content changed since the last run and whether it is an account or person record."""
+    """What a run's golden rows are made from, per level (customer, person): the ids to survive; whether every
+    record is read again (`full`); per record of the run, whether its content changed since the last run and
+    whether it is an account or person record."""
 
     ids: Mapping[str, set[str]]
-    reshaped: Mapping[str, set[str]]
+    full: bool
     changed: np.ndarray
     entity: np.ndarray
 
@@ -646,24 +644,29 @@ class Survival:
 def records_to_survive(
     rows: np.ndarray,
     stored: Mapping[str, Any] | None,
+    made_from: frozenset[str] | None,
     changed: np.ndarray,
     entity: np.ndarray,
     record_ids: np.ndarray,
 ) -> np.ndarray:
     """Which of one golden id's records (`rows`) its survivorship must read.
 
-    `stored` is the id's stored row when its records are the ones it was last made from (None otherwise). Its
-    `field_sources` name the record each field came from. When none of those records changed, every other
-    unchanged record lost to them before and loses again, so the changed records beside the winners decide, with
-    the id's first account or person record (whether it has one decides if activity records may name the
-    customer). When a winner changed, or there is no such row, every record is read."""
-    if stored is None or stored["status"] != "active":
+    `stored` is the id's stored row and `made_from` the records it was made from (None: read every record). Its
+    `field_sources` name the record each field came from. When every one of those records is still the id's and
+    none of them changed, every other unchanged record that was already the id's lost to them before and loses
+    again, so the winners decide with the changed records, the records that joined the id since (a new invoice, a
+    merged duplicate: they never competed) and the id's first account or person record (whether it has one
+    decides if activity records may name the customer). When a winner changed or a record left the id (an
+    unread record may win once a winner or the only account record is gone), every record is read."""
+    if stored is None or made_from is None or stored["status"] != "active":
         return rows
     members = record_ids[rows]
+    current = set(members.tolist())
     winners = set((stored["field_sources"] or {}).values())
-    if not winners <= set(members.tolist()) or winners & set(members[changed[rows]].tolist()):
+    if not made_from <= current or not winners <= current or winners & set(members[changed[rows]].tolist()):
         return rows
-    keep = changed[rows] | np.isin(members, list(winners))
+    joined = ~np.isin(members, list(made_from)) if len(made_from) < len(current) else np.zeros(len(rows), bool)
+    keep = changed[rows] | joined | np.isin(members, list(winners))
     keep[np.flatnonzero(entity[rows])[:1]] = True
     return rows[keep]
 
@@ -711,7 +714,10 @@ def _golden_batches(
             read = [
                 records_to_survive(
                     rows_of[golden_id],
-                    None if golden_id in survival.reshaped[kind] else stored_rows.get(golden_id),
+                    stored_rows.get(golden_id),
+                    None
+                    if survival.full or golden_id not in stored_rows_of
+                    else frozenset(stored_ids[stored_rows_of[golden_id]].tolist()),
                     changed,
                     entity,
                     record_ids,

@@ -324,3 +324,36 @@ def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land
     golden = golden_store.read_golden(engine)
     build_golden(engine, config, now=START + timedelta(days=4), full=True)
     assert golden_store.read_golden(engine) == golden
+
+
+@BOTH_BACKENDS
+def test_a_record_joining_a_customer_is_survived_beside_its_winners_only_and_wins_where_it_should(
+    engine, land, run, config, caplog
+):
+    """A new invoice joins Acme: its survivorship reads the invoice, the records whose fields Acme shows and its
+    first account record, not every record it holds. A new HubSpot contact of the company, newer than the records
+    that named it, takes the fields HubSpot owns from them. Either way a full rebuild finds nothing to change."""
+    land(*ACME)
+    run(0)
+    land(landed("quickbooks:invoices:132", is_account_only=True, shared_keys="quickbooks_customer:58",
+                balance=250.0, total_amount=250.0, due_date="2026-12-15"))  # fmt: skip
+    with caplog.at_level("INFO", logger="customer_hub.golden.build"):
+        run(1)
+    [survived] = [message for message in caplog.messages if "customer ids survived from" in message]
+    read, held = (int(word) for word in survived.split(" from ")[1].split(" records")[0].split(" of their "))
+    assert held == len(ACME) + 1 and read < held
+    [acme] = golden_store.read_golden(engine, kind="customer").values()
+    assert _ids(engine)["quickbooks:invoices:132"] == acme["golden_id"]
+
+    newer = landed("hubspot:contacts:14", first_name="Marvin", last_name="Martian", email="marvin@acme.com",
+                   company_name="Acme Corp International", shared_keys="hubspot_company:101")  # fmt: skip
+    land({**newer, "source_updated_at": START + timedelta(days=2)})
+    run(2)
+    [acme] = golden_store.read_golden(engine, kind="customer").values()
+    assert (acme["fields"]["company_name"], acme["field_sources"]["company_name"]) == (
+        "Acme Corp International",
+        "hubspot:contacts:14",
+    )
+    golden = golden_store.read_golden(engine)
+    build_golden(engine, config, now=START + timedelta(days=3), full=True)
+    assert golden_store.read_golden(engine) == golden
