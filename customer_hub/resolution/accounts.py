@@ -26,8 +26,10 @@ from customer_hub.resolution.companies import (
     one_word_apart,
     spacing_keys,
 )
+from customer_hub.resolution.pair_similarity import given_names_agree
 from customer_hub.resolution.prepare import Features
 from customer_hub.resolution.settings import ResolutionSettings
+from customer_hub.resolution.text import Coded
 from customer_hub.resolution.union_find import connected_components
 
 _NO_DOMAIN = -1
@@ -113,7 +115,7 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     left, right, spaced, within = left[compatible], right[compatible], spaced[compatible], within[compatible]
     similarity = company_similarity(names[left], names[right])
     named_alike = (similarity >= settings.review_threshold * 100) | spaced | within
-    keep = named_alike & ~one_word_apart(names[left], names[right])
+    keep = named_alike & ~one_word_apart(names[left], names[right]) & ~_two_individuals(features, left, right)
     similarity, spaced, within = similarity[keep], spaced[keep], within[keep]
     slip = a_doubtful_slip_apart(names[left[keep]], names[right[keep]])
     scores = np.array(
@@ -132,6 +134,47 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     confidence = np.where(slip, np.minimum(confidence, below_fuzzy), confidence)
     rule = np.where(spaced, "company_name_spacing", "company_name_fuzzy")
     return Links.of(representative[left[keep]], representative[right[keep]], confidence, rule, scores)
+
+
+_KNOWN_NAME_HOLDERS = 2
+"""Person records that must state a given name or a surname before a company name made of it reads as an
+individual's: a value one record holds may be a company typed into a name field."""
+
+
+def _two_individuals(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs of company names (codes) that are two individuals' names ('Erin Brooks' and 'Erik Brooks', 'Roger
+    Kingshaw' and 'Roger Kingswood', 'Jennifer Wilson' and 'Jennifer Watson': Asana projects and accounting
+    customers named after the customer) whose given names or surnames differ. Company names are few and far apart,
+    so two that are spelt alike are one company misspelt; people's names are many and close together, so two
+    individuals' names a letter apart are two people far more often than a typo, and as a hub grows such pairs grow
+    with the square of its people. Such a pair is left to the evidence people are told apart by (addresses, phones,
+    `accounts_named_after_people`), not queued on the spelling. A name reads as an individual's when it is a given
+    name and a surname, with no legal form (`Features.company_as_name`), and the hub's person records state that
+    given name and that surname (`_KNOWN_NAME_HOLDERS` each): 'Jordan Logistics' has no surname."""
+    as_name = features.company_as_name
+    held = np.flatnonzero(as_name.present())
+    if not len(held) or not len(left):
+        return np.zeros(len(left), dtype=bool)
+    name_of = np.full(len(features.company.values), -1, dtype=np.int64)
+    name_of[features.company.codes[held]] = as_name.codes[held]
+    given = _held_names(features.first, features.is_person)
+    surnames = _held_names(features.last, features.is_person)
+    parts = [name.split() for name in as_name.values.tolist()]
+    first = np.array([words[0] if words[0] in given else "" for words in parts] + [""], dtype=object)
+    last = np.array([words[-1] if words[-1] in surnames else "" for words in parts] + [""], dtype=object)
+    a, b = name_of[left], name_of[right]  # -1 takes the trailing ''
+    individuals = (first[a] != "") & (last[a] != "") & (first[b] != "") & (last[b] != "")
+    other_given = np.array(
+        [not given_names_agree(x, y) for x, y in zip(first[a].tolist(), first[b].tolist(), strict=True)], dtype=bool
+    )
+    return individuals & (other_given | (last[a] != last[b]))
+
+
+def _held_names(names: Coded, is_person: np.ndarray) -> frozenset[str]:
+    """The name values (given names or surnames) at least `_KNOWN_NAME_HOLDERS` person records state."""
+    codes = names.codes[is_person & names.present()]
+    counts = np.bincount(codes, minlength=len(names.values))
+    return frozenset(names.values[counts >= _KNOWN_NAME_HOLDERS].tolist())
 
 
 _LED_NAMES = 3

@@ -170,3 +170,34 @@ def test_a_name_leading_another_is_a_stewards_question_unless_a_phone_agrees():
     assert on_one_number["golden_customer_id"].nunique() == 1
     assert set(on_one_number["match_rule"]) == {"company_name_corroborated"}
     assert common.review.empty
+
+
+def test_two_individuals_named_a_letter_apart_are_two_customers_not_a_stewards_question():
+    """Asana projects named after their customers, 'Erin Brooks' and 'Erik Brooks', 'Jennifer Wilson' and 'Jennifer
+    Watson', are two people: people's names are many and close together, so a letter apart is another person far
+    more often than a typo, and the spelling alone queues nothing. A name reads as an individual's when the hub's
+    people state its given name and its surname; 'Jordan Logistics' has no surname, and a slip in it is still a
+    steward's question."""
+    people = [_person(str(n), "hubspot", first_name=first, last_name=last, email=f"p{n}@mail{n}.com")
+              for n, (first, last) in enumerate([("Erin", "Walsh"), ("Erin", "Moore"), ("Erik", "Lund"),
+                                                 ("Erik", "Berg"), ("Tom", "Brooks"), ("Ann", "Brooks"),
+                                                 ("Jennifer", "Lund"), ("Jennifer", "Berg"), ("Sam", "Wilson"),
+                                                 ("Ann", "Wilson"), ("Sam", "Watson"), ("Tom", "Watson"),
+                                                 ("Jordan", "Moore"), ("Jordan", "Walsh")])]  # fmt: skip
+
+    def project(record_id: str, name: str) -> dict[str, Any]:
+        return {"record_id": f"asana:projects:{record_id}", "source_system": "asana", "source_object": "projects",
+                "company_name": name, "is_account_only": True}  # fmt: skip
+
+    names = ("Erin Brooks", "Erik Brooks", "Jennifer Wilson", "Jennifer Watson", "Jordan Logistics", "Jordan Logistcs")
+    resolution = resolve_with_review(frame(*people, *(project(str(n), name) for n, name in enumerate(names, 1))))
+    customer_of = resolution.records.set_index("record_id")["golden_customer_id"]
+    review = resolution.review
+    queued = {frozenset(pair) for pair in zip(review["record_id_a"], review["record_id_b"], strict=True)}
+
+    assert customer_of["asana:projects:1"] != customer_of["asana:projects:2"]
+    assert customer_of["asana:projects:3"] != customer_of["asana:projects:4"]
+    assert queued & {frozenset(("asana:projects:1", "asana:projects:2")),
+                     frozenset(("asana:projects:3", "asana:projects:4"))} == set()  # fmt: skip
+    slipped = frozenset(("asana:projects:5", "asana:projects:6"))
+    assert slipped in queued or customer_of["asana:projects:5"] == customer_of["asana:projects:6"]
