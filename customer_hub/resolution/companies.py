@@ -8,6 +8,7 @@ tools' data-entry habits.
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -254,7 +255,30 @@ def _one_word_apart(a: str, b: str) -> bool | None:
     if words != len(b.split()):
         return None
     pair = _differing_words(a, b)
-    return pair is not None and words > 1 and not _could_be_one_word(*pair)
+    return pair is not None and ((words > 1 and not _could_be_one_word(*pair)) or _another_word_glued_on(*pair))
+
+
+_GLUED_STEM = 4
+"""Letters two words must share at their start and end together before what differs between them may be another
+word glued to a shared one."""
+_GLUED_WORD = 4
+"""Letters the differing part must have on each side to be a word of its own: endings of one stem are shorter
+('consult-ing' and 'consult-ants', 'partner-s' and 'partner-ship')."""
+
+
+def _another_word_glued_on(a: str, b: str) -> bool:
+    """Whether two words are one shared word with two different words glued to it ('cliffsideteal' and
+    'cliffsidezebra', 'ciruskeystone' and 'rubykeystone'): firms are often named by gluing two words, and two such
+    names sharing one are alike as strings (80-86%) however different the other word is. The two differ in a run of
+    `_GLUED_WORD` letters or more on each side, three edits or more apart, that cannot be one word as typed
+    (`_could_be_one_word`). A slip changes a letter or two ('baylegacy', 'balyegacy'; 'embermarble',
+    'embermarle'), a word cut short leaves one side empty, and another ending of one stem is shorter."""
+    stem = len(os.path.commonprefix([a, b]))
+    end = len(os.path.commonprefix([a[stem:][::-1], b[stem:][::-1]]))
+    rest_a, rest_b = a[stem : len(a) - end], b[stem : len(b) - end]
+    if stem + end < _GLUED_STEM or min(len(rest_a), len(rest_b)) < _GLUED_WORD:
+        return False
+    return OSA.distance(rest_a, rest_b) >= 3 and not _could_be_one_word(rest_a, rest_b)
 
 
 def _differing_words(a: str, b: str) -> tuple[str, str] | None:

@@ -201,3 +201,16 @@ def test_two_individuals_named_a_letter_apart_are_two_customers_not_a_stewards_q
                      frozenset(("asana:projects:3", "asana:projects:4"))} == set()  # fmt: skip
     slipped = frozenset(("asana:projects:5", "asana:projects:6"))
     assert slipped in queued or customer_of["asana:projects:5"] == customer_of["asana:projects:6"]
+
+
+def test_names_glued_from_one_shared_word_and_two_others_are_two_companies_not_a_stewards_question():
+    """'Cliffsideteal' and 'Cliffsidezebra', 'Ciruskeystone' and 'Rubykeystone' are firms named by gluing two words,
+    one of them shared: 80-86% alike as strings, yet another word is another name. A slip in such a name
+    ('Baylegacy', 'Balyegacy') and another ending of one word ('Brightforge Consulting', 'Brightforge Consultants')
+    are still one company or a steward's question."""
+    glued = [("Cliffsideteal", "Cliffsidezebra"), ("Ciruskeystone", "Rubykeystone")]
+    alike = [("Baylegacy", "Balyegacy"), ("Brightforge Consulting", "Brightforge Consultants")]
+    for (a, b), apart in [*((pair, True) for pair in glued), *((pair, False) for pair in alike)]:
+        resolution = resolve_with_review(frame(_company("1", "hubspot", a), _company("2", "quickbooks", b)))
+        one = resolution.records["golden_customer_id"].nunique() == 1
+        assert (not one and resolution.review.empty) if apart else (one or len(resolution.review) == 1), (a, b)
