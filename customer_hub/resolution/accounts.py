@@ -22,6 +22,7 @@ from customer_hub.resolution.blocking import combine_codes, pairs_in_blocks, sta
 from customer_hub.resolution.clustering import Clustering, Links, cluster
 from customer_hub.resolution.companies import (
     a_doubtful_slip_apart,
+    a_word_put_in,
     company_similarity,
     one_word_apart,
     spacing_keys,
@@ -91,8 +92,12 @@ def _block_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(positions, dtype=np.int64), pd.factorize(np.array(keys, dtype=object))[0]
 
 
-def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: ResolutionSettings) -> Links:
-    """Close spellings of different company names, as links between a representative record of each name."""
+def _fuzzy_company_pairs(
+    features: Features, anchors: np.ndarray, settings: ResolutionSettings
+) -> tuple[Links, np.ndarray]:
+    """Close spellings of different company names, as links between a representative record of each name, and which
+    of them are one name with a word put in (`companies.a_word_put_in`): neither merged nor queued on the names
+    alone, and one company when their records share a phone (`_corroborated`)."""
     codes, names = features.company.codes, features.company.values
     present = np.flatnonzero(codes >= 0)
     representative = np.full(len(names), features.size, dtype=np.int64)
@@ -118,11 +123,13 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     keep = named_alike & ~one_word_apart(names[left], names[right]) & ~_two_individuals(features, left, right)
     similarity, spaced, within = similarity[keep], spaced[keep], within[keep]
     slip = a_doubtful_slip_apart(names[left[keep]], names[right[keep]])
+    put_in = a_word_put_in(names[left[keep]], names[right[keep]])
     scores = np.array(
         [json.dumps({"company": round(value), **({"spacing": 100} if alike else {}),
-                     **({"leading_words": 100} if leads else {}), **({"short_word_letter": 0} if doubtful else {})})
-         for value, alike, leads, doubtful in zip(similarity.tolist(), spaced.tolist(), within.tolist(),
-                                                 slip.tolist(), strict=True)],
+                     **({"leading_words": 100} if leads else {}), **({"short_word_letter": 0} if doubtful else {}),
+                     **({"word_put_in": 100} if added else {})})
+         for value, alike, leads, doubtful, added in zip(similarity.tolist(), spaced.tolist(), within.tolist(),
+                                                        slip.tolist(), put_in.tolist(), strict=True)],
         dtype=object,
     )  # fmt: skip
     # names spaced otherwise, one name leading another, or a letter apart in a short word, are a steward's question
@@ -131,9 +138,9 @@ def _fuzzy_company_pairs(features: Features, anchors: np.ndarray, settings: Reso
     below_fuzzy = (settings.company_name_fuzzy_threshold - 1) / 100.0
     confidence = np.where(spaced, settings.review_threshold, similarity / 100.0)
     confidence = np.where(within, np.clip(confidence, settings.review_threshold, below_fuzzy), confidence)
-    confidence = np.where(slip, np.minimum(confidence, below_fuzzy), confidence)
+    confidence = np.where(slip | put_in, np.minimum(confidence, below_fuzzy), confidence)
     rule = np.where(spaced, "company_name_spacing", "company_name_fuzzy")
-    return Links.of(representative[left[keep]], representative[right[keep]], confidence, rule, scores)
+    return Links.of(representative[left[keep]], representative[right[keep]], confidence, rule, scores), put_in
 
 
 _KNOWN_NAME_HOLDERS = 2
@@ -317,10 +324,12 @@ def link_accounts(
     anchor_links = Links.concat(_shared_key_edges(features), _domain_edges(features))
     anchors = _domain_anchors(features, anchor_links)
     exact = Links.concat(anchor_links, _address_edges(features), _company_name_edges(features, anchors))
-    fuzzy = _corroborated(features, _fuzzy_company_pairs(features, anchors, settings))
+    named_alike, put_in = _fuzzy_company_pairs(features, anchors, settings)
+    fuzzy = _corroborated(features, named_alike)
     rule = fuzzy.rule_names()
     close = (rule == "company_name_fuzzy") & (fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0)
     automatic = close | (rule == "company_name_corroborated")
+    unasked = put_in & ~automatic  # one name with a word put in and nothing else in common: two firms
     clustering = cluster(
         features.size,
         exact,
@@ -329,7 +338,9 @@ def link_accounts(
         merges=merges,
         guard=lambda labels, touched: DomainGuard(anchors, labels, touched),
     )
-    return AccountLinks(clustering, fuzzy.take(~automatic), anchors, account_names(features, clustering.labels))
+    return AccountLinks(
+        clustering, fuzzy.take(~automatic & ~unasked), anchors, account_names(features, clustering.labels)
+    )
 
 
 def link_accounts_through_people(

@@ -255,7 +255,10 @@ def _one_word_apart(a: str, b: str) -> bool | None:
     if words != len(b.split()):
         return None
     pair = _differing_words(a, b)
-    return pair is not None and ((words > 1 and not _could_be_one_word(*pair)) or _another_word_glued_on(*pair))
+    if pair is None:  # more than one word differs: apart when all but one of them are slips
+        other = [(x, y) for x, y in zip(a.split(), b.split(), strict=True) if x != y and not _could_be_one_word(x, y)]
+        return words > 1 and len(other) == 1
+    return (words > 1 and not _could_be_one_word(*pair)) or _another_word_glued_on(*pair)
 
 
 _GLUED_STEM = 4
@@ -290,6 +293,50 @@ def _differing_words(a: str, b: str) -> tuple[str, str] | None:
     return differing[0] if len(differing) == 1 else None
 
 
+_ARTICLES = ("the", "and", "of")
+"""Words normalisation drops that a slip can leave behind ('thhe onyx builders')."""
+
+
+def _put_in(a: str, b: str) -> bool:
+    """Whether one name is the other with one more word put before its last word, the other words the same as
+    typed (`_could_be_one_word`): 'alpine wolf manufacturing' and 'alpine manufacturing', 'jade cornerstone
+    networks' and 'cornerstone networks', 'big hawk holdings incroporated' and 'hawk holdings'. A word after the
+    name is a line of business, a region or an office (`accounts._names_within`); fragments and misspelt legal forms
+    at the end (`_noise_tokens`) and an article are no words of the name."""
+    noise = _noise_tokens(np.array([a, b], dtype=object))
+    short, long = sorted((_without_trailing(a.split(), noise), _without_trailing(b.split(), noise)), key=len)
+    if len(long) != len(short) + 1 or not short:
+        return False
+    for position, word in enumerate(long[:-1]):
+        if len(word) < 3 or any(OSA.distance(word, article) <= 1 for article in _ARTICLES):
+            continue
+        glued = [(short[position - 1], long[position - 1] + word)] if position else []
+        glued.append((short[position], word + long[position + 1]))
+        if any(OSA.distance(written, joined) <= 1 + (len(joined) >= 6) for written, joined in glued):
+            continue  # the word is glued to its neighbour in the other name ('vistaiswift', 'vista swift')
+        rest = long[:position] + long[position + 1 :]
+        if all(x == y or _could_be_one_word(x, y) for x, y in zip(rest, short, strict=True)):
+            return True
+    return False
+
+
+def _without_trailing(words: list[str], noise: set[str]) -> list[str]:
+    """The words of a name without the noise tokens it ends in ('hawk holdings incroporated', 'pty ld')."""
+    end = len(words)
+    while end > 1 and words[end - 1] in noise:
+        end -= 1
+    return words[:end]
+
+
+def a_word_put_in(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """True where one normalised company name is the other with one more word put in before its last (`_put_in`):
+    firms named by the same words and one more are two firms far more often than one firm named two ways, and as a
+    hub grows the names that share all but one word grow with the square of its companies. Element-wise."""
+    return np.fromiter(
+        (_put_in(a, b) for a, b in zip(left.tolist(), right.tolist(), strict=True)), dtype=bool, count=len(left)
+    )
+
+
 def a_doubtful_slip_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """True where two normalised company names are the same words but one, and those two are short words a letter
     apart (`_doubtful_slip`): 'hill brothers' and 'hall brothers', 'acme pizza' and 'acme pizzq'. However alike as
@@ -302,12 +349,13 @@ def a_doubtful_slip_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def one_word_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """True where two normalised company names are the same words but one, and that one cannot be the same word
-    ('agate materials' and 'amber materials', 'mark miller' and 'maria miller'): different names that share a
-    common word, however alike they look as strings. Names are read without the noise tokens after their first word
-    (see `_noise_tokens`) first, so a misspelt legal form neither hides a difference ('sage manufacturing ocrporation',
-    'signal manufacturing') nor makes one ('webb digital ldt', 'webb digital tld'); as given when that leaves word
-    counts that differ. Element-wise."""
+    """True where two normalised company names are the same words but one, and that one cannot be the same word ('agate
+    materials' and 'amber materials', 'mark miller' and 'maria miller'; the others may differ by slips, 'meaddow red
+    design' and 'meadow rapid design'), or one word glued from a shared word and another (`_another_word_glued_on`):
+    different names that share a common word, however alike they look as strings. Names are read without the noise
+    tokens after their first word (see `_noise_tokens`) first, so a misspelt legal form neither hides a difference
+    ('sage manufacturing ocrporation', 'signal manufacturing') nor makes one ('webb digital ldt', 'webb digital
+    tld'); as given when that leaves word counts that differ. Element-wise."""
     if len(left) == 0:
         return np.zeros(0, dtype=bool)
     noise = _noise_tokens(np.concatenate([left, right]))
