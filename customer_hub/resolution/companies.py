@@ -297,13 +297,12 @@ _ARTICLES = ("the", "and", "of")
 """Words normalisation drops that a slip can leave behind ('thhe onyx builders')."""
 
 
-def _put_in(a: str, b: str) -> bool:
+def _put_in(a: str, b: str, noise: set[str]) -> bool:
     """Whether one name is the other with one more word put before its last word, the other words the same as
     typed (`_could_be_one_word`): 'alpine wolf manufacturing' and 'alpine manufacturing', 'jade cornerstone
     networks' and 'cornerstone networks', 'big hawk holdings incroporated' and 'hawk holdings'. A word after the
     name is a line of business, a region or an office (`accounts._names_within`); fragments and misspelt legal forms
     at the end (`_noise_tokens`) and an article are no words of the name."""
-    noise = _noise_tokens(np.array([a, b], dtype=object))
     short, long = sorted((_without_trailing(a.split(), noise), _without_trailing(b.split(), noise)), key=len)
     if len(long) != len(short) + 1 or not short:
         return False
@@ -332,9 +331,11 @@ def a_word_put_in(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """True where one normalised company name is the other with one more word put in before its last (`_put_in`):
     firms named by the same words and one more are two firms far more often than one firm named two ways, and as a
     hub grows the names that share all but one word grow with the square of its companies. Element-wise."""
-    return np.fromiter(
-        (_put_in(a, b) for a, b in zip(left.tolist(), right.tolist(), strict=True)), dtype=bool, count=len(left)
-    )
+    if len(left) == 0:
+        return np.zeros(0, dtype=bool)
+    noise = _noise_tokens(np.concatenate([left, right]))
+    pairs = zip(left.tolist(), right.tolist(), strict=True)
+    return np.fromiter((_put_in(a, b, noise) for a, b in pairs), dtype=bool, count=len(left))
 
 
 def a_doubtful_slip_apart(left: np.ndarray, right: np.ndarray) -> np.ndarray:
