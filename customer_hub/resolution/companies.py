@@ -57,6 +57,14 @@ _TRADING_NAME_AFTER_FORM = r"^(.+ (?:inc|corp|llc|ltd|limited|gmbh|plc|co|compan
 database administrator ('Remote DBA Experts') and 'trading' a word of many names."""
 
 
+_SPELLED_OUT_FORM = (
+    r" (?:public limited company|public company limited|limited liability (?:company|partnership)"
+    r"|limited partnership|proprietary limited)$"
+)
+"""A legal form written out in words ('Tesco Public Limited Company', 'Acme Limited Liability Company'): the same
+form as 'PLC' or 'LLC', whose words are too common to strip one by one ('Public', 'Partnership')."""
+
+
 _THE_AFTER_COMMA = r"(?i)(?<=\S),\s*the\s*$"
 """'Acme Company, The': a name filed under its first real word, as accounting lists sort them."""
 
@@ -134,7 +142,7 @@ def _normalise_company_names(values: pd.Series) -> pd.Series:
         lambda word: _ABBREVIATED[word.group(0)],
     )
     text = text.str.replace(r"^the ", "", regex=True).str.replace(_SPELLED_TRADING_NAME, "", regex=True)
-    text = text.str.replace(_TRADING_NAME_AFTER_FORM, r"\1", regex=True)
+    text = text.str.replace(_TRADING_NAME_AFTER_FORM, r"\1", regex=True).str.replace(_SPELLED_OUT_FORM, "", regex=True)
     stripped = text.str.replace(_TRAILING_SUFFIXES, "", regex=True)
     return stripped.where(stripped != "", text)
 
