@@ -133,8 +133,8 @@ def _fuzzy_company_pairs(
         dtype=object,
     )  # fmt: skip
     # names spaced otherwise, one name leading another, or a letter apart in a short word, are a steward's question
-    # (at most just below the fuzzy threshold), never a merge on the name alone; a shared phone still links them
-    # (`_corroborated`)
+    # (at most just below the fuzzy threshold), never a merge on the name alone, and a word put in is not even that
+    # (`link_accounts` leaves it out of the queue); a shared phone still links them (`_corroborated`)
     below_fuzzy = (settings.company_name_fuzzy_threshold - 1) / 100.0
     confidence = np.where(spaced, settings.review_threshold, similarity / 100.0)
     confidence = np.where(within, np.clip(confidence, settings.review_threshold, below_fuzzy), confidence)

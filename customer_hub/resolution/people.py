@@ -423,7 +423,7 @@ def link_people(
         merges=merges,
         guard=lambda labels, touched: PersonGuard(context, labels, touched, pair_weights, floor),
     )
-    review = scored.take(~automatic & ~named_apart)  # two names at one account: colleagues, not a question
+    review = scored.take(~automatic & ~named_apart)  # colleagues or a family (`other_names`), not a question
     reason = np.full(len(review), "below_auto_merge", dtype=object)
     if model is not None:
         mailbox_a, mailbox_b = one_mailbox_two_surnames(context)
