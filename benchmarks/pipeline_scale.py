@@ -1,6 +1,6 @@
 """What the derived layer costs as the hub grows: the whole graph after a full load, after 1% of records changed, after
-nothing changed and after 1% changed in fields matching does not read, at several sandbox scales, on SQLite and
-PostgreSQL.
+nothing changed, after 1% changed in fields matching does not read and after new invoices and conversations of
+existing customers (1% of the records), at several sandbox scales, on SQLite and PostgreSQL.
 
 Each step (customer_records, golden_customers, customer_360, quality_metrics) runs in a fresh Python process, so its
 time and peak memory (the resident high-water mark, imports included) are its own and not those of the steps
@@ -39,7 +39,10 @@ DERIVED = ("golden_customers", "customer_360", "quality_metrics")
 OTHER_FIELDS = "1% other"
 """A run after 1% of the records changed in fields matching does not read (deal stages, payments, subscription
 quantities, conversation states: most of what an hourly sync brings), so the golden run keeps its matching."""
-RUNS = ("full", "1% changed", "no change", OTHER_FIELDS)
+NEW_ACTIVITY = "1% new"
+"""A run after new records joined customers the hub holds (invoices, conversations: 1% of the records), which
+every working day brings; the other runs' changes create only new customers and contacts."""
+RUNS = ("full", "1% changed", "no change", OTHER_FIELDS, NEW_ACTIVITY)
 
 _STEP = """
 import json, sys, time
@@ -118,6 +121,8 @@ def measure(backend: str, scale: float, folder: str, postgres_url: str, seed: in
                 sandbox.state.mutate(0.01, create=max(1, records // 1000), delete=max(1, records // 2000), merge=2)
             elif run == OTHER_FIELDS:
                 sandbox.state.mutate(0.01, objects=list(NO_MATCHING_FIELD))
+            elif run == NEW_ACTIVITY:
+                sandbox.state.mutate(0, activity=max(1, records // 100))
             if run != "full":
                 sync_all(engine, config, url, sandbox.url, "auto")
             for step in STEPS:
@@ -126,7 +131,7 @@ def measure(backend: str, scale: float, folder: str, postgres_url: str, seed: in
                              **figures})  # fmt: skip
                 print(f"  {run:<11} {step:<17} {figures['seconds']:8.2f} s {figures['peak_mib']:8.0f} MiB",
                       file=sys.stderr)  # fmt: skip
-                if step == "golden_customers" and run == "1% changed":
+                if step == "golden_customers" and run in ("1% changed", NEW_ACTIVITY):
                     print(f"  {run:<11} {reach(engine)}", file=sys.stderr)
     return rows
 
@@ -176,7 +181,8 @@ def share_of_full(rows: list[dict[str, object]], steps: tuple[str, ...]) -> None
         peak = max(r["peak_mib"] for r in rows if (r["backend"], r["scale"]) == (backend, scale) and r["step"] in steps)
         print(f"  {backend:<11} scale {scale:>4g}: full {total['full']:.1f} s, after 1% changed "
               f"{total['1% changed'] / total['full']:.1%}, after no change {total['no change'] / total['full']:.1%}, "
-              f"after 1% changed in other fields {total[OTHER_FIELDS] / total['full']:.1%}; "
+              f"after 1% changed in other fields {total[OTHER_FIELDS] / total['full']:.1%}, "
+              f"after 1% new records of existing customers {total[NEW_ACTIVITY] / total['full']:.1%}; "
               f"peak {peak:.0f} MiB")  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 GET    /_sandbox/                          tool base URLs, fixed ids, seed and scale
 GET    /_sandbox/counts                    records per tool and object
-POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "objects": [...], "create": 0, ...}
+POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "activity": 0, ...}
 GET    /_sandbox/faults                    active faults and rate limits
 POST   /_sandbox/faults                    merge a fault configuration (see customer_hub.sandbox.faults)
 DELETE /_sandbox/faults                    everything off, rate limits back to the start setting
@@ -99,6 +99,7 @@ class AdminApi:
                 int(body.get("delete", 0)),
                 int(body.get("merge", 0)),
                 list(objects) if objects else None,
+                int(body.get("activity", 0)),
             )
         )
 

@@ -1,18 +1,21 @@
 """Records that appear and disappear between two syncs: new and deleted Stripe customers, new, archived and merged
-HubSpot contacts. Kept apart from field changes because they change what a full listing returns.
+HubSpot contacts, new invoices and conversations of customers the tools already hold. Kept apart from field changes
+because they change what a full listing returns.
 """
 
 from typing import TYPE_CHECKING
 
-from customer_hub.sandbox.clock import iso_ms
+from customer_hub.sandbox.clock import iso_date, iso_ms
 from customer_hub.sandbox.events import emit_stripe_event
 from customer_hub.sandbox.ids import ACME_CUSTOMER_KEY
 from customer_hub.sandbox.messiness import slug
 from customer_hub.sandbox.seeding.common import token
 from customer_hub.sandbox.seeding.hubspot import new_record, stamp
+from customer_hub.sandbox.seeding.intercom import ADMIN_IDS, new_conversation
+from customer_hub.sandbox.seeding.quickbooks import new_invoice
 from customer_hub.sandbox.seeding.stripe import new_customer
 from customer_hub.sandbox.store import Record
-from customer_hub.sandbox.vocabulary import FIRST_NAMES, LAST_NAMES
+from customer_hub.sandbox.vocabulary import CONVERSATION_SUBJECTS, FIRST_NAMES, LAST_NAMES
 
 if TYPE_CHECKING:
     from customer_hub.sandbox.state import SandboxState
@@ -122,3 +125,42 @@ def merge_hubspot_contacts(state: "SandboxState", count: int) -> dict[str, str]:
         contacts.remove(merged)
         merges[merged] = survivor
     return merges
+
+
+def add_activity(state: "SandboxState", count: int) -> tuple[list[str], list[str]]:
+    """What a working day brings customers the tools already hold: `count` new records, alternately a QuickBooks
+    invoice billed to a live customer (its balance grows by it, as QuickBooks keeps it) and an Intercom conversation
+    a known contact starts. Returns the new invoice ids and conversation ids."""
+    invoices, conversations = [], []
+    for index in range(count):
+        now_ms = state.clock.now_ms()
+        if index % 2 == 0:
+            customers = state.stream("quickbooks", "customers")
+            customer = customers.records[customers.order[state.rng.randrange(len(customers.order))]]
+            invoice_id = state.next_id("quickbooks", "invoices")
+            amount, today = float(state.rng.choice((1500, 2500, 4000))), now_ms // 1000
+            lines = [("Implementation services", amount)]
+            number = state.next_id("quickbooks", "doc_numbers")
+            due = iso_date(today + 30 * 86400)
+            invoice = new_invoice(invoice_id, number, customer, lines, iso_date(today), due, amount, today, today)
+            state.stream("quickbooks", "invoices").add(invoice_id, invoice, now_ms)
+            customer["Balance"] = customer["BalanceWithJobs"] = round(customer["Balance"] + amount, 2)
+            _truth_as(state, ("quickbooks", "invoices", invoice_id), ("quickbooks", "customers", customer["Id"]))
+            invoices.append(invoice_id)
+        else:
+            contacts = state.stream("intercom", "contacts")
+            contact = contacts.records[contacts.order[state.rng.randrange(len(contacts.order))]]
+            conversation_id = state.next_id("intercom", "conversations")
+            subject, admin = state.rng.choice(CONVERSATION_SUBJECTS), state.rng.choice(ADMIN_IDS)
+            record = new_conversation(conversation_id, contact, subject, "open", now_ms // 1000, now_ms // 1000, admin)
+            state.stream("intercom", "conversations").add(conversation_id, record, now_ms)
+            _truth_as(state, ("intercom", "conversations", conversation_id), ("intercom", "contacts", contact["id"]))
+            conversations.append(conversation_id)
+    return invoices, conversations
+
+
+def _truth_as(state: "SandboxState", new: tuple[str, str, str], owner: tuple[str, str, str]) -> None:
+    """A new record belongs to the real customer (and person) of the record it was made for, where that is known."""
+    truth = state.truth.records.get(owner)
+    if truth is not None:
+        state.truth.add(*new, truth.customer, truth.person)

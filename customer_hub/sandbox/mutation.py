@@ -186,6 +186,7 @@ def mutate(
     delete: int = 0,
     merge: int = 0,
     objects: list[str] | None = None,
+    activity: int = 0,
 ) -> dict[str, dict[str, list[str]]]:
     """Change `fraction` of each stream's live records (at least one when fraction > 0); returns ids per stream.
     `tools` and `objects` (e.g. ["deals", "invoices"]) narrow the streams changed, when given: records are created,
@@ -195,12 +196,12 @@ def mutate(
     their ids are reported as "customers_created", "customers_deleted", "contacts_created", "contacts_archived",
     and subscriptions canceled with a deleted customer are listed among the changed subscriptions. `merge` merges
     that many pairs of HubSpot contacts: "contacts_merged" lists the merged-away ids, "contacts_merged_into" the
-    survivors, in the same order.
+    survivors, in the same order. `activity` adds that many invoices and conversations of existing customers
+    (`lifecycle.add_activity`), listed as "invoices_created" and "conversations_created".
     """
-    if not 0 <= fraction <= 1 or create < 0 or delete < 0 or merge < 0:
-        raise ValueError(
-            f"fraction must be between 0 and 1 and counts not negative, got {fraction}, {create}, {delete}"
-        )
+    if not 0 <= fraction <= 1 or min(create, delete, merge, activity) < 0:
+        raise ValueError(f"fraction must be between 0 and 1 and counts not negative, got {fraction}, {create}, "
+                         f"{delete}, {merge}, {activity}")  # fmt: skip
     changed: dict[str, dict[str, list[str]]] = {}
     for (tool, name), changer in CHANGERS.items():
         if (tools is not None and tool not in tools) or (objects is not None and name not in objects):
@@ -223,6 +224,10 @@ def mutate(
         merges = lifecycle.merge_hubspot_contacts(state, merge)
         changed["hubspot"]["contacts_merged"] = list(merges)
         changed["hubspot"]["contacts_merged_into"] = list(merges.values())
+    if activity:
+        invoices, conversations = lifecycle.add_activity(state, activity)
+        changed.setdefault("quickbooks", {})["invoices_created"] = invoices
+        changed.setdefault("intercom", {})["conversations_created"] = conversations
     return changed
 
 

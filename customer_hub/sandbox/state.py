@@ -105,10 +105,12 @@ class SandboxState:
         delete: int = 0,
         merge: int = 0,
         objects: list[str] | None = None,
+        activity: int = 0,
     ) -> dict[str, dict[str, list[str]]]:
-        """Change a share of every stream's records (and optionally add/remove/merge some); returns ids per stream."""
+        """Change a share of every stream's records (and optionally add/remove/merge some, or add invoices and
+        conversations of existing customers); returns ids per stream."""
         with self.lock:
-            return mutate(self, fraction, tools, create, delete, merge, objects)
+            return mutate(self, fraction, tools, create, delete, merge, objects, activity)
 
     def touch_at_once(self, tool: str, name: str, count: int) -> tuple[int, list[str]]:
         """A bulk update (an import, a workflow) that changes `count` live records in one moment: they all carry one

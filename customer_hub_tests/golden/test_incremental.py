@@ -1,7 +1,7 @@
 """The derived layer works on what changed and still ends exactly where a full rebuild ends.
 
-A hub syncs the sandbox through rounds of live changes, new and deleted records, HubSpot merges and a steward
-decision, and runs customer_records, golden_customers and customer_360 incrementally; a second hub gets the same
+A hub syncs the sandbox through rounds of live changes, new and deleted records, new invoices and conversations of
+existing customers, HubSpot merges and a steward decision, and runs customer_records, golden_customers and customer_360 incrementally; a second hub gets the same
 landed records each round and rebuilds everything. After each round every golden table must be the same in both.
 """
 
@@ -116,7 +116,7 @@ def test_incremental_runs_end_where_full_rebuilds_end(backend, request, tmp_path
         for round_number in range(4):
             now = START + timedelta(hours=round_number)
             if round_number:
-                sandbox.state.mutate(0.05, create=3, delete=2, merge=1 if round_number % 2 else 0)
+                sandbox.state.mutate(0.05, create=3, delete=2, merge=1 if round_number % 2 else 0, activity=4)
             if round_number == 2:
                 pair = golden_store.read_candidates(reference)[:1] or golden_store.read_xref(reference)[:2]
                 first, second = (pair[0]["record_id_a"], pair[0]["record_id_b"]) if "record_id_a" in pair[0] else (

@@ -200,3 +200,35 @@ def test_records_appear_and_vanish(sandbox: SandboxServer, http: requests.Sessio
     url = f"{sandbox.base_url('hubspot')}/crm/v3/objects/contacts"
     assert http.get(f"{url}/{gone}", headers=BEARER).status_code == 404
     assert http.get(f"{url}/{gone}", params={"archived": "true"}, headers=BEARER).json()["archived"] is True
+
+
+def test_new_activity_belongs_to_customers_the_tools_already_hold(
+    sandbox: SandboxServer, http: requests.Session, qbo: dict[str, str]
+) -> None:
+    """A day's new invoices and conversations come through each tool's change feed, billed to a QuickBooks customer
+    or started by an Intercom contact that was already there, and the sandbox knows whose they are."""
+    start = int(sandbox.state.clock.now()) + 1
+    time.sleep(max(0.0, start - time.time()))
+    customers = {c["Id"]: c["Balance"] for c in quickbooks_all(sandbox, http, qbo, "Customer")}
+    contacts = {c["id"] for c in sandbox.state.stream("intercom", "contacts")}
+    changed = http.post(f"{sandbox.url}/_sandbox/mutate", json={"fraction": 0, "activity": 4}).json()
+    invoices, conversations = changed["quickbooks"]["invoices_created"], changed["intercom"]["conversations_created"]
+    assert len(invoices) == 2 and len(conversations) == 2
+
+    body = http.get(quickbooks_url(sandbox, "cdc"), headers=qbo,
+                    params={"entities": "Invoice", "changedSince": qbo_time(start)}).json()  # fmt: skip
+    fed = [i for r in body["CDCResponse"][0]["QueryResponse"] for i in r.get("Invoice", [])]
+    assert sorted(i["Id"] for i in fed) == sorted(invoices)
+    for invoice in fed:
+        billed = invoice["CustomerRef"]["value"]
+        assert billed in customers
+        after = quickbooks_all(sandbox, http, qbo, "Customer", f" where Id = '{billed}'")[0]["Balance"]
+        assert after >= customers[billed] + invoice["TotalAmt"] - 0.005
+    since = start - 86400  # Intercom's search is day-granular
+    found = intercom_search(sandbox, http, "conversations", {"field": "updated_at", "operator": ">", "value": since})
+    started = {c["id"]: c for c in found if c["id"] in conversations}
+    assert sorted(started) == sorted(conversations)
+    assert all(c["contacts"]["contacts"][0]["id"] in contacts for c in started.values())
+    truth = sandbox.state.truth
+    assert all(truth.customer_of("quickbooks", "invoices", i) for i in invoices)
+    assert all(truth.customer_of("intercom", "conversations", c) for c in conversations)

@@ -155,6 +155,7 @@ class _IntercomSeeder:
         self.rng = random.Random(f"{seed}:intercom")
         self.pending: list[tuple[int, str, Record, str, str | None]] = []
         self.conversation_ids = IdSequence(self.rng, 10000, 4)
+        seeded.sequences[("intercom", "conversations")] = self.conversation_ids
 
     def contact(self, customer: Customer, person: Person, role: str, email: str | None) -> Record:
         rng = self.rng
