@@ -184,24 +184,30 @@ def survived_rows(
     key: str,
     members: Mapping[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One golden row per id: the surviving value of each field, the record it came from and the id's records.
-    Pass `shown_values(records)` so the values are the ones people should read, and `members` (each id's sorted
-    record ids) when `resolved` holds only the records that can win (`records_to_survive`)."""
+    """One golden row per id: the surviving value of each field, the record it came from (and that record's
+    `source_updated_at`, for `records_to_survive`) and the id's records. Pass `shown_values(records)` so the values
+    are the ones people should read, and `members` (each id's sorted record ids) when `resolved` holds only the
+    records that can win (`records_to_survive`)."""
     wanted = [*IDENTITY_FIELDS, *ownership] if kind == "customer" else list(PERSON_FIELDS)
     fields = [field for field in dict.fromkeys(wanted) if field in records.columns]
     survived = survive(_entity_values_only(records, resolved, key), resolved, ownership, key=key, fields=fields)
     if members is None:
         members = resolved.dropna(subset=[key]).groupby(key)["record_id"].agg(lambda ids: sorted(ids)).to_dict()
+    updated = pd.to_datetime(records["source_updated_at"], utc=True)
+    times = dict(zip(records["record_id"].tolist(), [None if pd.isna(t) else t.isoformat() for t in updated],
+                     strict=True))  # fmt: skip
     rows = []
     for row in survived.to_dict("records"):
         values = {field: json_value(row.get(field)) for field in fields}
         kept = {field: value for field, value in values.items() if value not in (None, "")}
+        sources = {field: row.get(f"{field}__source") for field in kept}
         rows.append(
             {
                 "golden_id": row[key],
                 "kind": kind,
                 "fields": kept,
-                "field_sources": {field: row.get(f"{field}__source") for field in kept},
+                "field_sources": sources,
+                "source_times": {record_id: times.get(record_id) for record_id in sorted(set(sources.values()))},
                 "records": members.get(row[key], []),
             }
         )
@@ -514,6 +520,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     unresolved = {column: resolved[column].isna().to_numpy() for _kind, _prefix, column in LEVELS}
     candidates = _candidate_rows(review, records, previous_candidates, decisions, now)
     content_changed = (records["revision"] > consumed).to_numpy()  # per record, in the order of `resolved`
+    updated_at = pd.to_datetime(records["source_updated_at"], utc=True).dt.tz_localize(None).to_numpy()
     identity = records[["record_id", "source_system", "source_object", "source_id", "email"]]
     del records
     if standing is None:
@@ -571,7 +578,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     tally: Counter[str] = Counter()
     entity = [pair in ENTITY_OBJECTS for pair in zip(identity["source_system"].tolist(),
                                                       identity["source_object"].tolist(), strict=True)]  # fmt: skip
-    survival = Survival(survive_ids, full, content_changed, np.array(entity, dtype=bool))
+    survival = Survival(survive_ids, full, content_changed, np.array(entity, dtype=bool), updated_at)
     batches = _golden_batches(engine, config, resolved, stored, survival, touched_ids, events, now, tally)
 
     def summary() -> GoldenSummary:
@@ -632,43 +639,96 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
 @dataclass(frozen=True)
 class Survival:
     """What a run's golden rows are made from, per level (customer, person): the ids to survive; whether every
-    record is read again (`full`); per record of the run, whether its content changed since the last run and
-    whether it is an account or person record."""
+    record is read again (`full`); per record of the run, whether its content changed since the last run, whether
+    it is an account or person record and its `source_updated_at` in UTC (NaT where its tool gives none)."""
 
     ids: Mapping[str, set[str]]
     full: bool
     changed: np.ndarray
     entity: np.ndarray
+    updated: np.ndarray
 
 
 def records_to_survive(
     rows: np.ndarray,
     stored: Mapping[str, Any] | None,
     made_from: frozenset[str] | None,
-    changed: np.ndarray,
-    entity: np.ndarray,
+    per_record: tuple[np.ndarray, np.ndarray, np.ndarray],
     record_ids: np.ndarray,
 ) -> np.ndarray:
-    """Which of one golden id's records (`rows`) its survivorship must read.
+    """Which of one golden id's records (`rows`, positions in `record_ids` and in the `per_record` arrays: changed,
+    entity and updated, as in `Survival`) its survivorship must read.
 
     `stored` is the id's stored row and `made_from` the records it was made from (None: read every record). Its
-    `field_sources` name the record each field came from. When every one of those records is still the id's and
-    none of them changed, every other unchanged record that was already the id's lost to them before and loses
-    again, so the winners decide with the changed records, the records that joined the id since (a new invoice, a
-    merged duplicate: they never competed) and the id's first account or person record (whether it has one
-    decides if activity records may name the customer). When a winner changed or a record left the id (an
-    unread record may win once a winner or the only account record is gone), every record is read."""
+    `field_sources` name the record each field came from. When every one of those records is still the id's, every
+    other unchanged record that was already the id's lost to them before and loses again, so the winners decide with
+    the changed records, the records that joined the id since (a new invoice, a merged duplicate: they never
+    competed) and the id's first account or person record (whether it has one decides if activity records may name
+    the customer). A winner that changed still beats the records it beat if its time did not go back
+    (`source_times` keeps the time it won with); whether it kept its values is seen once it is read
+    (`kept_their_fields`). When a winner's time went back or is not known, or a record left the id (an unread record
+    may win once a winner or the only account record is gone), every record is read."""
     if stored is None or made_from is None or stored["status"] != "active":
         return rows
     members = record_ids[rows]
     current = set(members.tolist())
     winners = set((stored["field_sources"] or {}).values())
-    if not made_from <= current or not winners <= current or winners & set(members[changed[rows]].tolist()):
+    if not made_from <= current or not winners <= current:
+        return rows
+    changed, entity, updated = (values[rows] for values in per_record)
+    moved = np.isin(members, list(winners)) & changed
+    if moved.any() and not _not_older(members[moved], updated[moved], stored.get("source_times")):
         return rows
     joined = ~np.isin(members, list(made_from)) if len(made_from) < len(current) else np.zeros(len(rows), bool)
-    keep = changed[rows] | joined | np.isin(members, list(winners))
-    keep[np.flatnonzero(entity[rows])[:1]] = True
+    keep = changed | joined | np.isin(members, list(winners))
+    keep[np.flatnonzero(entity)[:1]] = True
     return rows[keep]
+
+
+_UNKNOWN = object()
+
+
+def _not_older(record_ids: np.ndarray, now: np.ndarray, times: Mapping[str, str | None] | None) -> bool:
+    """Whether each of these winning records is at least as recent now as when it won (`times`, its stored
+    `source_times`): an undated winner won on its tool or its place and loses nothing by getting a time."""
+    for record_id, time in zip(record_ids.tolist(), now, strict=True):
+        then = (times or {}).get(record_id, _UNKNOWN)
+        if then is None:
+            continue
+        if then is _UNKNOWN or pd.isna(time) or pd.Timestamp(time) < pd.Timestamp(then).tz_convert(None):
+            return False
+    return True
+
+
+def kept_their_fields(stored: Mapping[str, Any], survived: Mapping[str, Any], changed: set[str]) -> bool:
+    """Whether each field a changed winner supplied (`stored`'s `field_sources`) still comes from it after a
+    survivorship that read only part of the id's records: if it lost the value, a record left unread may hold the
+    next one."""
+    sources = survived["field_sources"]
+    return all(sources.get(field) == source for field, source in (stored["field_sources"] or {}).items()
+               if source in changed)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One level's records in a survivorship pass: `wanted` (the records of the ids to survive) and each id's rows
+    in it (`rows_of`)."""
+
+    kind: str
+    column: str
+    wanted: pd.DataFrame
+    rows_of: Mapping[str, np.ndarray]
+
+
+def _survived_from(
+    engine: Engine, config: HubConfig, level: _Level, rows: Sequence[np.ndarray], batch: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The golden rows of the ids in `batch` made from the records at `rows` (one array per id) of `level`."""
+    scope = level.wanted.iloc[np.sort(np.concatenate(rows))]
+    shown = shown_values(records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"])))
+    record_ids = level.wanted["record_id"].to_numpy(dtype=object)
+    everyone = {golden_id: sorted(record_ids[level.rows_of[golden_id]].tolist()) for golden_id in batch}
+    return survived_rows(shown, scope, config.field_ownership, level.kind, level.column, everyone)
 
 
 def _golden_batches(
@@ -702,12 +762,15 @@ def _golden_batches(
     for kind, _prefix, column in LEVELS:
         in_scope = resolved[column].isin(survival.ids[kind]).to_numpy()
         wanted = resolved[in_scope]
-        changed, entity = survival.changed[in_scope], survival.entity[in_scope]
+        per_record = (survival.changed[in_scope], survival.entity[in_scope], survival.updated[in_scope])
         record_ids = wanted["record_id"].to_numpy(dtype=object)
+        changed_ids = set(record_ids[per_record[0]].tolist())
         rows_of = wanted.groupby(column, sort=False).indices  # golden id -> its records' rows, found once
         previous = stored[stored[column].isin(survival.ids[kind])]
         stored_ids = previous["record_id"].to_numpy()
         stored_rows_of = previous.groupby(column, sort=False).indices
+        level = _Level(kind, column, wanted, rows_of)
+
         read_count = 0
         for batch in keyed.chunks(sorted(survival.ids[kind]), _SURVIVE_BATCH):
             stored_rows = golden_store.read_golden(engine, golden_ids=batch)
@@ -718,19 +781,21 @@ def _golden_batches(
                     None
                     if survival.full or golden_id not in stored_rows_of
                     else frozenset(stored_ids[stored_rows_of[golden_id]].tolist()),
-                    changed,
-                    entity,
+                    per_record,
                     record_ids,
                 )
                 for golden_id in batch
             ]
-            scope = wanted.iloc[np.sort(np.concatenate(read))]
-            read_count += len(scope)
-            shown = shown_values(
-                records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"]))
-            )
-            everyone = {golden_id: sorted(record_ids[rows_of[golden_id]].tolist()) for golden_id in batch}
-            survived = survived_rows(shown, scope, config.field_ownership, kind, column, everyone)
+            read_count += sum(len(rows) for rows in read)
+            survived = _survived_from(engine, config, level, read, batch)
+            partial = {golden_id for golden_id, rows in zip(batch, read, strict=True)
+                        if len(rows) < len(rows_of[golden_id])}  # fmt: skip
+            again = [row["golden_id"] for row in survived if row["golden_id"] in partial
+                     and not kept_their_fields(stored_rows[row["golden_id"]], row, changed_ids)]  # fmt: skip
+            if again:  # a changed winner lost a value: its id is survived from every record
+                survived = [row for row in survived if row["golden_id"] not in set(again)]
+                survived += _survived_from(engine, config, level, [rows_of[golden_id] for golden_id in again], again)
+                read_count += sum(len(rows_of[golden_id]) for golden_id in again)
             survived_ids.update(row["golden_id"] for row in survived)
             existing = {row["golden_id"]: stored_rows[row["golden_id"]] for row in survived
                         if row["golden_id"] in stored_rows}  # fmt: skip

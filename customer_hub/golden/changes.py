@@ -43,10 +43,10 @@ def golden_changes(
 ) -> GoldenChanges:
     """Compare this run's golden records with the stored ones.
 
-    `survived`: golden_id, kind, fields, field_sources and `records` (the record ids behind it) per golden record
-    of this run. `id_events`: merge and split events of the stable-id assignment (golden_id, event, detail; a
-    merged-away id has `into` in its detail). `members`: the record ids each id held before. Changed fields and
-    records that joined or left become one `updated` event with before/after values.
+    `survived`: golden_id, kind, fields, field_sources, source_times (optional) and `records` (the record ids behind
+    it) per golden record of this run. `id_events`: merge and split events of the stable-id assignment (golden_id,
+    event, detail; a merged-away id has `into` in its detail). `members`: the record ids each id held before.
+    Changed fields and records that joined or left become one `updated` event with before/after values.
     """
     changes = GoldenChanges()
     events = list(id_events)
@@ -59,7 +59,7 @@ def golden_changes(
     for row in survived:
         golden_id = row["golden_id"]
         current.add(golden_id)
-        fields, sources = dict(row["fields"]), dict(row["field_sources"])
+        fields, sources, times = dict(row["fields"]), dict(row["field_sources"]), row.get("source_times")
         before = existing.get(golden_id)
         if before is None:
             changes.inserts.append(
@@ -70,6 +70,7 @@ def golden_changes(
                     "merged_into": None,
                     "fields": fields,
                     "field_sources": sources,
+                    "source_times": times,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -78,10 +79,9 @@ def golden_changes(
                 log(golden_id, "created", {"records": list(row.get("records", []))})
             continue
         changed = _changed_fields(before["fields"] or {}, fields)
-        if changed or sources != (before["field_sources"] or {}):
-            changes.updates.append(
-                {"golden_id": golden_id, "fields": fields, "field_sources": sources, "updated_at": now}
-            )
+        if changed or sources != (before["field_sources"] or {}) or times != before.get("source_times"):
+            changes.updates.append({"golden_id": golden_id, "fields": fields, "field_sources": sources,
+                                    "source_times": times, "updated_at": now})  # fmt: skip
         had, has = set((members or {}).get(golden_id, ())), set(row.get("records", ()))
         if changed or (members is not None and had != has):
             detail: dict[str, Any] = {"fields": changed, "sources": {key: sources.get(key) for key in changed}}

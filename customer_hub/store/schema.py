@@ -289,6 +289,13 @@ golden_customers = Table(
     Column("merged_into", String(32), nullable=True),
     Column("fields", JSON, nullable=False, doc="surviving value per field"),
     Column("field_sources", JSON, nullable=False, doc="record_id each surviving value came from"),
+    Column(
+        "source_times",
+        JSON,
+        nullable=True,
+        doc="source_updated_at of each record a value came from, when it won: a winner that changed and is no older "
+        "still beats the records it beat, so they need not be read again",
+    ),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -289,41 +289,50 @@ def test_a_release_that_reads_values_otherwise_writes_every_cross_reference_row_
 
 
 @BOTH_BACKENDS
-def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land, run, config):
-    """A changed record that wins no field is survived beside the stored winners only; a changed winner makes the id
-    read every record again, whether it keeps its value or loses it. Either way a full rebuild afterwards finds
-    nothing to change."""
+def test_survivorship_after_a_change_ends_where_a_full_rebuild_ends(engine, land, run, config, caplog):
+    """A changed record that wins no field is survived beside the stored winners only, and so is a changed winner
+    no older than when it won; a winner that loses its value makes the id read every record again, and so does one
+    whose time went back. Each time the fields are a full rebuild's."""
     switchboard = landed("hubspot:contacts:13", phone="(505) 555-0199", shared_keys="hubspot_company:101")
     land(*ACME, switchboard)  # a second phone, on a record that wins no field while the company has one
     run(0)
 
-    def change(record_id: str, day: int, **fields) -> None:
+    def change(record_id: str, day: int, stamped: int | None = None, **fields) -> None:
+        """The record changes in its tool, which stamps it `stamped` days after START (`day` unless given)."""
         tool, obj, source_id = record_id.split(":", 2)
         c = landed_records.c
         where = (c.tool == tool, c.object == obj, c.source_id == source_id)
+        stamped = day if stamped is None else stamped
         with engine.begin() as conn:
             row = conn.execute(select(landed_records.c.fields).where(*where)).scalar_one()
             conn.execute(update(landed_records).where(*where).values(
-                fields={**row, **fields}, source_updated_at=START + timedelta(days=day),
+                fields={**row, **fields}, source_updated_at=START + timedelta(days=stamped),
                 fields_changed_at=START + timedelta(days=day), content_hash=f"{record_id}@{day}"))  # fmt: skip
 
-    def phone() -> tuple[str, str]:
+    def phone_after(day: int) -> tuple[str, str, int]:
+        """Acme's phone and its record after a run on `day`, and how many of Acme's records the run read."""
+        caplog.clear()
+        with caplog.at_level("INFO", logger="customer_hub.golden.build"):
+            run(day)
+        [survived] = [message for message in caplog.messages if "customer ids survived from" in message]
+        read = int(survived.split(" from ")[1].split(" of their ")[0])
         [acme] = golden_store.read_golden(engine, kind="customer").values()
-        return acme["fields"].get("phone"), acme["field_sources"].get("phone")
+        golden = golden_store.read_golden(engine)
+        build_golden(engine, config, now=START + timedelta(days=day), full=True)
+        assert golden_store.read_golden(engine) == golden, f"day {day}"
+        return acme["fields"].get("phone"), acme["field_sources"].get("phone"), read
 
-    assert phone() == ("+15055550100", "hubspot:companies:101")
+    held = len(ACME) + 1
     change("quickbooks:invoices:131", 1, total_amount=750.0)  # wins nothing
-    run(1)
-    assert phone() == ("+15055550100", "hubspot:companies:101")
+    assert phone_after(1)[:2] == ("+15055550100", "hubspot:companies:101")
     change("hubspot:companies:101", 2, phone="(505) 555-0111")  # the phone's winner, changed, still wins it
-    run(2)
-    assert phone() == ("+15055550111", "hubspot:companies:101")
-    change("hubspot:companies:101", 3, phone=None)  # the phone's winner loses its phone
-    run(3)
-    assert phone() == ("+15055550199", "hubspot:contacts:13")
-    golden = golden_store.read_golden(engine)
-    build_golden(engine, config, now=START + timedelta(days=4), full=True)
-    assert golden_store.read_golden(engine) == golden
+    number, source, read = phone_after(2)
+    assert (number, source) == ("+15055550111", "hubspot:companies:101") and read < held
+    change("hubspot:companies:101", 3, phone=None)  # the phone's winner loses it; the switchboard, unread, has one
+    number, source, read = phone_after(3)
+    assert (number, source) == ("+15055550199", "hubspot:contacts:13") and read > held  # read in part, then whole
+    change("hubspot:contacts:13", 4, stamped=-1, phone="(505) 555-0122")  # the winner's time goes back
+    assert phone_after(4) == ("+15055550122", "hubspot:contacts:13", held)
 
 
 @BOTH_BACKENDS

@@ -1,8 +1,9 @@
 """The derived layer works on what changed and still ends exactly where a full rebuild ends.
 
 A hub syncs the sandbox through rounds of live changes, new and deleted records, new invoices and conversations of
-existing customers, HubSpot merges and a steward decision, and runs customer_records, golden_customers and customer_360 incrementally; a second hub gets the same
-landed records each round and rebuilds everything. After each round every golden table must be the same in both.
+existing customers, HubSpot merges and a steward decision, and runs customer_records, golden_customers and
+customer_360 incrementally; a second hub gets the same landed records each round and rebuilds everything. After each
+round every golden table must be the same in both.
 """
 
 from __future__ import annotations
