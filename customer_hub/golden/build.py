@@ -193,9 +193,8 @@ def survived_rows(
     survived = survive(_entity_values_only(records, resolved, key), resolved, ownership, key=key, fields=fields)
     if members is None:
         members = resolved.dropna(subset=[key]).groupby(key)["record_id"].agg(lambda ids: sorted(ids)).to_dict()
-    updated = pd.to_datetime(records["source_updated_at"], utc=True)
-    times = dict(zip(records["record_id"].tolist(), [None if pd.isna(t) else t.isoformat() for t in updated],
-                     strict=True))  # fmt: skip
+    updated = pd.to_datetime(records["source_updated_at"], utc=True).dt.tz_localize(None).to_numpy()
+    times = dict(zip(records["record_id"].tolist(), updated, strict=True))
     rows = []
     for row in survived.to_dict("records"):
         values = {field: json_value(row.get(field)) for field in fields}
@@ -207,11 +206,16 @@ def survived_rows(
                 "kind": kind,
                 "fields": kept,
                 "field_sources": sources,
-                "source_times": {record_id: times.get(record_id) for record_id in sorted(set(sources.values()))},
+                "source_times": {record_id: _utc_text(times[record_id]) for record_id in sorted(set(sources.values()))},
                 "records": members.get(row[key], []),
             }
         )
     return rows
+
+
+def _utc_text(time: np.datetime64) -> str | None:
+    """A UTC time as ISO text to microseconds ('2026-11-02T09:00:00.000000Z'), None for NaT."""
+    return None if np.isnat(time) else str(np.datetime_as_string(time, unit="us", timezone="UTC"))
 
 
 def _crossing_links(
