@@ -670,7 +670,7 @@ def records_to_survive(
     competed) and the id's first account or person record (whether it has one decides if activity records may name
     the customer). A winner that changed still beats the records it beat if its time did not go back
     (`source_times` keeps the time it won with); whether it kept its values is seen once it is read
-    (`kept_their_fields`). When a winner's time went back or is not known, or a record left the id (an unread record
+    (`_kept_their_fields`). When a winner's time went back or is not known, or a record left the id (an unread record
     may win once a winner or the only account record is gone), every record is read."""
     if stored is None or made_from is None or stored["status"] != "active":
         return rows
@@ -704,7 +704,7 @@ def _not_older(record_ids: np.ndarray, now: np.ndarray, times: Mapping[str, str 
     return True
 
 
-def kept_their_fields(stored: Mapping[str, Any], survived: Mapping[str, Any], changed: set[str]) -> bool:
+def _kept_their_fields(stored: Mapping[str, Any], survived: Mapping[str, Any], changed: set[str]) -> bool:
     """Whether each field a changed winner supplied (`stored`'s `field_sources`) still comes from it after a
     survivorship that read only part of the id's records: if it lost the value, a record left unread may hold the
     next one."""
@@ -715,12 +715,13 @@ def kept_their_fields(stored: Mapping[str, Any], survived: Mapping[str, Any], ch
 
 @dataclass(frozen=True)
 class _Level:
-    """One level's records in a survivorship pass: `wanted` (the records of the ids to survive) and each id's rows
-    in it (`rows_of`)."""
+    """One level's records in a survivorship pass: `wanted` (the records of the ids to survive), their ids and each
+    golden id's rows in it (`rows_of`)."""
 
     kind: str
     column: str
     wanted: pd.DataFrame
+    record_ids: np.ndarray
     rows_of: Mapping[str, np.ndarray]
 
 
@@ -730,8 +731,7 @@ def _survived_from(
     """The golden rows of the ids in `batch` made from the records at `rows` (one array per id) of `level`."""
     scope = level.wanted.iloc[np.sort(np.concatenate(rows))]
     shown = shown_values(records_frame(golden_store.read_customer_records(engine, record_ids=scope["record_id"])))
-    record_ids = level.wanted["record_id"].to_numpy(dtype=object)
-    everyone = {golden_id: sorted(record_ids[level.rows_of[golden_id]].tolist()) for golden_id in batch}
+    everyone = {golden_id: sorted(level.record_ids[level.rows_of[golden_id]].tolist()) for golden_id in batch}
     return survived_rows(shown, scope, config.field_ownership, level.kind, level.column, everyone)
 
 
@@ -773,7 +773,7 @@ def _golden_batches(
         previous = stored[stored[column].isin(survival.ids[kind])]
         stored_ids = previous["record_id"].to_numpy()
         stored_rows_of = previous.groupby(column, sort=False).indices
-        level = _Level(kind, column, wanted, rows_of)
+        level = _Level(kind, column, wanted, record_ids, rows_of)
 
         read_count = 0
         for batch in keyed.chunks(sorted(survival.ids[kind]), _SURVIVE_BATCH):
@@ -795,9 +795,10 @@ def _golden_batches(
             partial = {golden_id for golden_id, rows in zip(batch, read, strict=True)
                         if len(rows) < len(rows_of[golden_id])}  # fmt: skip
             again = [row["golden_id"] for row in survived if row["golden_id"] in partial
-                     and not kept_their_fields(stored_rows[row["golden_id"]], row, changed_ids)]  # fmt: skip
+                     and not _kept_their_fields(stored_rows[row["golden_id"]], row, changed_ids)]  # fmt: skip
             if again:  # a changed winner lost a value: its id is survived from every record
-                survived = [row for row in survived if row["golden_id"] not in set(again)]
+                redone = set(again)
+                survived = [row for row in survived if row["golden_id"] not in redone]
                 survived += _survived_from(engine, config, level, [rows_of[golden_id] for golden_id in again], again)
                 read_count += sum(len(rows_of[golden_id]) for golden_id in again)
             survived_ids.update(row["golden_id"] for row in survived)
