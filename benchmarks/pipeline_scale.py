@@ -45,7 +45,7 @@ every working day brings; the other runs' changes create only new customers and 
 RUNS = ("full", "1% changed", "no change", OTHER_FIELDS, NEW_ACTIVITY)
 
 _STEP = """
-import json, sys, time
+import json, logging, sys, time
 from datetime import UTC, datetime
 from customer_hub.config import load_config
 from customer_hub.store import engine_for
@@ -56,6 +56,8 @@ from customer_hub.quality.metrics import compute_metrics
 from customer_hub.store.quality_store import append_metrics
 config = load_config(sys.argv[2])
 engine = engine_for(sys.argv[3])
+logging.basicConfig(level=logging.WARNING, format="%(message)s")  # to stderr, which run_step reads
+logging.getLogger("customer_hub.golden.build").setLevel(logging.INFO)
 started = time.perf_counter()  # a Dagster run's process has imported the code location before a step starts
 step = sys.argv[1]
 if step == "customer_records":
@@ -74,8 +76,13 @@ print(json.dumps({"seconds": elapsed, "peak_mib": peak / 1024}))
 """
 
 
-def run_step(step: str, url: str) -> dict[str, float]:
-    """One step in a fresh interpreter: its own wall time (imports excluded) and peak resident memory."""
+SURVIVED = "ids survived from"
+"""The golden log line that says how many of the touched ids' records survivorship read."""
+
+
+def run_step(step: str, url: str) -> dict[str, object]:
+    """One step in a fresh interpreter: its own wall time (imports excluded), peak resident memory and, for golden,
+    how many records survivorship read (`SURVIVED` lines of its log)."""
     done = subprocess.run(
         [sys.executable, "-c", _STEP, step, str(ROOT / "hub.yaml"), url],
         capture_output=True,
@@ -84,7 +91,8 @@ def run_step(step: str, url: str) -> dict[str, float]:
     )
     if done.returncode:
         raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    survived = [line for line in done.stderr.splitlines() if SURVIVED in line]
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "survived": survived}
 
 
 def sync_all(engine, config, url: str, sandbox_url: str, mode: str) -> float:
@@ -133,6 +141,8 @@ def measure(backend: str, scale: float, folder: str, postgres_url: str, seed: in
                       file=sys.stderr)  # fmt: skip
                 if step == "golden_customers" and run in ("1% changed", NEW_ACTIVITY):
                     print(f"  {run:<11} {reach(engine)}", file=sys.stderr)
+                    for line in figures["survived"]:
+                        print(f"  {run:<11} {line}", file=sys.stderr)
     return rows
 
 
