@@ -129,34 +129,43 @@ def merge_hubspot_contacts(state: "SandboxState", count: int) -> dict[str, str]:
 
 def add_activity(state: "SandboxState", count: int) -> tuple[list[str], list[str]]:
     """What a working day brings customers the tools already hold: `count` new records, alternately a QuickBooks
-    invoice billed to a live customer (its balance grows by it, as QuickBooks keeps it) and an Intercom conversation
-    a known contact starts. Returns the new invoice ids and conversation ids."""
+    invoice billed to a live customer and an Intercom conversation a known contact starts. Returns the new invoice
+    ids and conversation ids."""
     invoices, conversations = [], []
     for index in range(count):
-        now_ms = state.clock.now_ms()
         if index % 2 == 0:
-            customers = state.stream("quickbooks", "customers")
-            customer = customers.records[customers.order[state.rng.randrange(len(customers.order))]]
-            invoice_id = state.next_id("quickbooks", "invoices")
-            amount, today = float(state.rng.choice((1500, 2500, 4000))), now_ms // 1000
-            lines = [("Implementation services", amount)]
-            number = state.next_id("quickbooks", "doc_numbers")
-            due = iso_date(today + 30 * 86400)
-            invoice = new_invoice(invoice_id, number, customer, lines, iso_date(today), due, amount, today, today)
-            state.stream("quickbooks", "invoices").add(invoice_id, invoice, now_ms)
-            customer["Balance"] = customer["BalanceWithJobs"] = round(customer["Balance"] + amount, 2)
-            _truth_as(state, ("quickbooks", "invoices", invoice_id), ("quickbooks", "customers", customer["Id"]))
-            invoices.append(invoice_id)
+            invoices.append(_bill_a_customer(state, state.clock.now_ms()))
         else:
-            contacts = state.stream("intercom", "contacts")
-            contact = contacts.records[contacts.order[state.rng.randrange(len(contacts.order))]]
-            conversation_id = state.next_id("intercom", "conversations")
-            subject, admin = state.rng.choice(CONVERSATION_SUBJECTS), state.rng.choice(ADMIN_IDS)
-            record = new_conversation(conversation_id, contact, subject, "open", now_ms // 1000, now_ms // 1000, admin)
-            state.stream("intercom", "conversations").add(conversation_id, record, now_ms)
-            _truth_as(state, ("intercom", "conversations", conversation_id), ("intercom", "contacts", contact["id"]))
-            conversations.append(conversation_id)
+            conversations.append(_start_a_conversation(state, state.clock.now_ms()))
     return invoices, conversations
+
+
+def _bill_a_customer(state: "SandboxState", now_ms: int) -> str:
+    """A new open invoice for a random QuickBooks customer, whose balance grows by it as QuickBooks keeps it."""
+    customers = state.stream("quickbooks", "customers")
+    customer = customers.records[state.rng.choice(customers.order)]
+    invoice_id = state.next_id("quickbooks", "invoices")
+    amount, today = float(state.rng.choice((1500, 2500, 4000))), now_ms // 1000
+    lines = [("Implementation services", amount)]
+    number = state.next_id("quickbooks", "doc_numbers")
+    due = iso_date(today + 30 * 86400)
+    invoice = new_invoice(invoice_id, number, customer, lines, iso_date(today), due, amount, today, today)
+    state.stream("quickbooks", "invoices").add(invoice_id, invoice, now_ms)
+    customer["Balance"] = customer["BalanceWithJobs"] = round(customer["Balance"] + amount, 2)
+    _truth_as(state, ("quickbooks", "invoices", invoice_id), ("quickbooks", "customers", customer["Id"]))
+    return invoice_id
+
+
+def _start_a_conversation(state: "SandboxState", now_ms: int) -> str:
+    """A new open conversation started by a random Intercom contact."""
+    contacts = state.stream("intercom", "contacts")
+    contact = contacts.records[state.rng.choice(contacts.order)]
+    conversation_id = state.next_id("intercom", "conversations")
+    subject, admin = state.rng.choice(CONVERSATION_SUBJECTS), state.rng.choice(ADMIN_IDS)
+    record = new_conversation(conversation_id, contact, subject, "open", now_ms // 1000, now_ms // 1000, admin)
+    state.stream("intercom", "conversations").add(conversation_id, record, now_ms)
+    _truth_as(state, ("intercom", "conversations", conversation_id), ("intercom", "contacts", contact["id"]))
+    return conversation_id
 
 
 def _truth_as(state: "SandboxState", new: tuple[str, str, str], owner: tuple[str, str, str]) -> None:
