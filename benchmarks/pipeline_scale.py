@@ -5,7 +5,8 @@ existing customers (1% of the records), at several sandbox scales, on SQLite and
 Each step (customer_records, golden_customers, customer_360, quality_metrics) runs in a fresh Python process, so its
 time and peak memory (the resident high-water mark, imports included) are its own and not those of the steps
 before it. The sandbox serves the tools in this process; syncs run here too. Run on a quiet machine; compare ratios
-within one run.
+within one run. The report ends with each run's share once golden's matching of every record is taken out (golden
+logs how long it took): what the rest of the derived layer costs after the change, which no faster matcher lowers.
 
     .venv/bin/python benchmarks/pipeline_scale.py [--scales 1 5 20] [--backends sqlite postgresql]
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -78,11 +80,13 @@ print(json.dumps({"seconds": elapsed, "peak_mib": peak / 1024}))
 
 SURVIVED = "ids survived from"
 """The golden log line that says how many of the touched ids' records survivorship read."""
+MATCHED = re.compile(r"^matched \d+ records in ([0-9.]+) s$")
+"""The golden log line that says how long matching every record took (absent when the run kept its matching)."""
 
 
 def run_step(step: str, url: str) -> dict[str, object]:
     """One step in a fresh interpreter: its own wall time (imports excluded), peak resident memory and, for golden,
-    how many records survivorship read (`SURVIVED` lines of its log)."""
+    how many records survivorship read (`SURVIVED` lines of its log) and how long matching took (`MATCHED`)."""
     done = subprocess.run(
         [sys.executable, "-c", _STEP, step, str(ROOT / "hub.yaml"), url],
         capture_output=True,
@@ -91,8 +95,10 @@ def run_step(step: str, url: str) -> dict[str, object]:
     )
     if done.returncode:
         raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
-    survived = [line for line in done.stderr.splitlines() if SURVIVED in line]
-    return {**json.loads(done.stdout.strip().splitlines()[-1]), "survived": survived}
+    lines = done.stderr.splitlines()
+    survived = [line for line in lines if SURVIVED in line]
+    matching = sum(float(found[1]) for line in lines if (found := MATCHED.match(line)))
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "survived": survived, "matching": matching}
 
 
 def sync_all(engine, config, url: str, sandbox_url: str, mode: str) -> float:
@@ -175,6 +181,11 @@ def report(rows: list[dict[str, object]]) -> None:
     for title, steps in (("golden + 360 + quality", DERIVED), ("every derived step, customer_records included", STEPS)):
         print(f"{title}, as a share of the full run's time:")
         share_of_full(rows, steps)
+    print(
+        "golden + 360 + quality without the time golden spent matching every record (what a matcher that cost "
+        "nothing would leave), as a share of the full run's time:"
+    )
+    without_matching(rows)
 
 
 def share_of_full(rows: list[dict[str, object]], steps: tuple[str, ...]) -> None:
@@ -194,6 +205,21 @@ def share_of_full(rows: list[dict[str, object]], steps: tuple[str, ...]) -> None
               f"after 1% changed in other fields {total[OTHER_FIELDS] / total['full']:.1%}, "
               f"after 1% new records of existing customers {total[NEW_ACTIVITY] / total['full']:.1%}; "
               f"peak {peak:.0f} MiB")  # fmt: skip
+
+
+def without_matching(rows: list[dict[str, object]]) -> None:
+    """Per backend, scale and run after a change: matching's seconds, and the derived steps' share of the full run
+    with them taken out. Everything left is work on what the change touched or over the whole store besides
+    matching: the floor an incremental matcher alone cannot go under."""
+    for backend, scale in sorted({(row["backend"], row["scale"]) for row in rows}):
+        ours = [r for r in rows if (r["backend"], r["scale"]) == (backend, scale) and r["step"] in DERIVED]
+        full = sum(r["seconds"] for r in ours if r["run"] == "full")
+        parts = []
+        for run in RUNS[1:]:
+            seconds = sum(r["seconds"] for r in ours if r["run"] == run)
+            matching = sum(r["matching"] for r in ours if r["run"] == run)
+            parts.append(f"{run}: matching {matching:.2f} s, without it {(seconds - matching) / full:.1%}")
+        print(f"  {backend:<11} scale {scale:>4g}: " + "; ".join(parts))
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -514,7 +515,9 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
         model, review, blocking = None, kept_review(previous_candidates), last.get("blocking")
     else:
         log.info("resolving %d live customer records with %d steward decisions", len(records), len(decisions))
+        started = perf_counter()
         resolution = resolve_with_review(records, resolution_settings(config.matching, decisions), kept_model)
+        log.info("matched %d records in %.2f s", len(records), perf_counter() - started)
         if kept_model is None and resolution.model is not None:
             log.info("match model trained on %d records; later runs reuse it until the records drift", len(records))
         resolved = resolution.records.copy()

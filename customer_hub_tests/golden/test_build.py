@@ -3,7 +3,9 @@ the review queue, deleted records, and the Acme case (duplicates in HubSpot, dou
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +17,9 @@ from customer_hub.store import golden_store
 from customer_hub.store.schema import landed_records
 
 from .conftest import BOTH_BACKENDS, START, landed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from pipeline_scale import MATCHED  # noqa: E402
 
 ACME = [
     # HubSpot holds Acme three times, under three spellings: the company and Wile twice (work and Gmail address).
@@ -93,6 +98,18 @@ def test_rerun_on_unchanged_data_changes_no_id_and_writes_no_history(engine, lan
     assert golden_store.read_golden(engine) == golden
     assert golden_store.history_for(engine, golden) == history
     assert (summary.created, summary.merges, summary.splits, summary.updated) == (0, 0, 0, 0)
+
+
+def test_a_run_that_matches_logs_how_long_matching_took_as_the_scale_benchmark_reads_it(engine, land, run, caplog):
+    """`pipeline_scale.py` takes the time golden spent matching out of a run's share by this log line; a run with
+    nothing to match logs none."""
+    land(*ACME)
+    for day, lines in ((0, 1), (1, 0)):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="customer_hub.golden.build"):
+            run(day)
+        seconds = [float(found[1]) for message in caplog.messages if (found := MATCHED.match(message))]
+        assert len(seconds) == lines and all(value >= 0 for value in seconds)
 
 
 @BOTH_BACKENDS
