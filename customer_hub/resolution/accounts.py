@@ -27,7 +27,6 @@ from customer_hub.resolution.companies import (
     one_word_apart,
     spacing_keys,
 )
-from customer_hub.resolution.pair_similarity import given_names_agree
 from customer_hub.resolution.prepare import Features
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.text import Coded
@@ -68,7 +67,11 @@ def _ambiguous(keys: np.ndarray, anchors: np.ndarray) -> np.ndarray:
 
 
 def _company_name_edges(features: Features, anchors: np.ndarray) -> Links:
-    company = features.company.codes
+    """Records giving one company name are one account, unless the name is also held under different domains
+    (then name and city together). A name that is an individual's (`_individual_names`) links nothing here: two
+    individuals may share it, and `accounts_named_after_people` places such records once people are known."""
+    individual = _individual_names(features)[features.company_as_name.codes]  # -1 takes the trailing False
+    company = np.where(individual, -1, features.company.codes)
     by_name = np.where(np.isin(company, _ambiguous(company, anchors)), -1, company)
     with_city = combine_codes(company, features.city.codes)
     with_city = np.where((by_name < 0) & ~np.isin(with_city, _ambiguous(with_city, anchors)), with_city, -1)
@@ -148,33 +151,32 @@ _KNOWN_NAME_HOLDERS = 2
 individual's: a value one record holds may be a company typed into a name field."""
 
 
+def _individual_names(features: Features) -> np.ndarray:
+    """Per value of `Features.company_as_name`, whether it is an individual's name, and False once more at the end
+    (for records without one): a given name and a surname the hub's person records state (`_KNOWN_NAME_HOLDERS`
+    each), with no legal form. 'Jordan Logistics' has no surname. Asana projects and accounting customers named
+    after the customer carry such names."""
+    given = _held_names(features.first, features.is_person)
+    surnames = _held_names(features.last, features.is_person)
+    parts = [name.split() for name in features.company_as_name.values.tolist()]
+    return np.array([words[0] in given and words[-1] in surnames for words in parts] + [False], dtype=bool)
+
+
 def _two_individuals(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pairs of company names (codes) that are two individuals' names ('Erin Brooks' and 'Erik Brooks', 'Roger
-    Kingshaw' and 'Roger Kingswood', 'Jennifer Wilson' and 'Jennifer Watson': Asana projects and accounting
-    customers named after the customer) whose given names or surnames differ. Company names are few and far apart,
-    so two that are spelt alike are one company misspelt; people's names are many and close together, so two
-    individuals' names a letter apart are two people far more often than a typo, and as a hub grows such pairs grow
-    with the square of its people. Such a pair is left to the evidence people are told apart by (addresses, phones,
-    `accounts_named_after_people`), not queued on the spelling. A name reads as an individual's when it is a given
-    name and a surname, with no legal form (`Features.company_as_name`), and the hub's person records state that
-    given name and that surname (`_KNOWN_NAME_HOLDERS` each): 'Jordan Logistics' has no surname."""
+    """Pairs of company names (codes) that are both individuals' names (`_individual_names`: 'Erin Brooks' and
+    'Erik Brooks', 'Miller, Priya' and 'Priya Miller'). Company names are few and far apart, so two that are spelt
+    alike are one company misspelt; people's names are many and close together, so two individuals' names a letter
+    apart are two people far more often than a typo, one name may be two namesakes', and as a hub grows such pairs
+    grow with the square of its people. Such a pair is left to the evidence people are told apart by (addresses,
+    phones, `accounts_named_after_people`), neither merged nor queued on the spelling."""
     as_name = features.company_as_name
     held = np.flatnonzero(as_name.present())
     if not len(held) or not len(left):
         return np.zeros(len(left), dtype=bool)
     name_of = np.full(len(features.company.values), -1, dtype=np.int64)
     name_of[features.company.codes[held]] = as_name.codes[held]
-    given = _held_names(features.first, features.is_person)
-    surnames = _held_names(features.last, features.is_person)
-    parts = [name.split() for name in as_name.values.tolist()]
-    first = np.array([words[0] if words[0] in given else "" for words in parts] + [""], dtype=object)
-    last = np.array([words[-1] if words[-1] in surnames else "" for words in parts] + [""], dtype=object)
-    a, b = name_of[left], name_of[right]  # -1 takes the trailing ''
-    individuals = (first[a] != "") & (last[a] != "") & (first[b] != "") & (last[b] != "")
-    other_given = np.array(
-        [not given_names_agree(x, y) for x, y in zip(first[a].tolist(), first[b].tolist(), strict=True)], dtype=bool
-    )
-    return individuals & (other_given | (last[a] != last[b]))
+    individual = _individual_names(features)
+    return individual[name_of[left]] & individual[name_of[right]]  # -1 takes the trailing False
 
 
 def _held_names(names: Coded, is_person: np.ndarray) -> frozenset[str]:
@@ -446,9 +448,9 @@ def accounts_named_after_people(
     """Links from accounts nothing places (no record of them names a person or gives a company domain) whose
     records' company name is an individual customer's full name to a record of that person: an Asana project
     'Priya Miller' or a QuickBooks customer 'Miller, Priya' is the account of Priya Miller, whose own records carry
-    no company name. Such records often share their name with each other first (the project and the implementation
-    sheet's row both say 'Priya Miller'), so the whole account moves, and only when every record in it that gives a
-    company name is named after the same person (records giving none, such as invoices, go with it). Only
+    no company name. Such names link nothing by themselves (`_company_name_edges`), but such a record may share an
+    account with others through ids the tools share, so the whole account moves, and only when every record in it
+    that gives a company name is named after the same person (records giving none, such as invoices, go with it). Only
     individuals count (people in an account no record gives a company name or domain, `account` being each
     record's account label): a company's projects and books are named after the company, so a contact at one is
     not who they are for. Two individual Priya Millers leave the account alone, and so does a steward's

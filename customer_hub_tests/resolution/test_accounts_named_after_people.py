@@ -30,13 +30,25 @@ def test_a_project_named_after_an_individual_is_her_account_whichever_way_round_
 
     assert resolved.loc["asana-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
     assert resolved.loc["qbo-1", "golden_customer_id"] == resolved.loc["stripe-1", "golden_customer_id"]
-    # 'Miller, Priya' is read as she writes it, so the two name one company and join her as a pair
-    assert resolved.loc["asana-1", "match_rule"] == "company_name"
-    assert resolve(records.iloc[:-1]).set_index("record_id").loc["asana-1", "match_rule"] == "named_after_person"
+    # 'Miller, Priya' is read as she writes it; each record joins her as named after her, not the other by the name
+    assert set(resolved.loc[["asana-1", "qbo-1"], "match_rule"]) == {"named_after_person"}
+
+
+def test_projects_named_after_two_namesake_individuals_stay_apart():
+    """Two individual Priya Millers, and two projects 'Priya Miller': nothing says whose each project is, nor that
+    the two are one customer's, so neither the name nor the person joins them."""
+    records = frame(*_priya("1", "priya.miller@gmail.com"), *_priya("2", "pm1987@yahoo.com", "Leeds"),
+                    _project("asana-1", "Priya Miller"), _project("asana-2", "Priya Miller"))  # fmt: skip
+
+    resolved = by_id(resolve(records))
+
+    customers = resolved["golden_customer_id"]
+    assert customers["asana-1"] != customers["asana-2"]
+    assert not {customers["asana-1"], customers["asana-2"]} & {customers["stripe-1"], customers["stripe-2"]}
 
 
 def test_a_project_and_a_sheet_row_that_share_her_name_both_join_her():
-    """The two name each other first (one company name), and then the pair as a whole is hers."""
+    """Each is named after her, so each joins her."""
     sheet_row = {"record_id": "sheet-1", "source_system": "sheets", "source_object": "implementations",
                  "company_name": "Priya Miller", "is_account_only": True}  # fmt: skip
     records = frame(*_priya("1", "priya.miller@gmail.com"), _project("asana-1", "Priya Miller"), sheet_row)
