@@ -194,8 +194,7 @@ def survived_rows(
     survived = survive(_entity_values_only(records, resolved, key), resolved, ownership, key=key, fields=fields)
     if members is None:
         members = resolved.dropna(subset=[key]).groupby(key)["record_id"].agg(lambda ids: sorted(ids)).to_dict()
-    updated = pd.to_datetime(records["source_updated_at"], utc=True).dt.tz_localize(None).to_numpy()
-    times = dict(zip(records["record_id"].tolist(), updated, strict=True))
+    times = dict(zip(records["record_id"].tolist(), _updated_utc(records), strict=True))
     rows = []
     for row in survived.to_dict("records"):
         values = {field: json_value(row.get(field)) for field in fields}
@@ -212,6 +211,11 @@ def survived_rows(
             }
         )
     return rows
+
+
+def _updated_utc(records: pd.DataFrame) -> np.ndarray:
+    """Each record's `source_updated_at` as a UTC datetime64 without a zone (NaT where its tool gives none)."""
+    return pd.to_datetime(records["source_updated_at"], utc=True).dt.tz_localize(None).to_numpy()
 
 
 def _utc_text(time: np.datetime64) -> str | None:
@@ -527,7 +531,7 @@ def _build_once(engine: Engine, config: HubConfig, now: datetime, full: bool, re
     unresolved = {column: resolved[column].isna().to_numpy() for _kind, _prefix, column in LEVELS}
     candidates = _candidate_rows(review, records, previous_candidates, decisions, now)
     content_changed = (records["revision"] > consumed).to_numpy()  # per record, in the order of `resolved`
-    updated_at = pd.to_datetime(records["source_updated_at"], utc=True).dt.tz_localize(None).to_numpy()
+    updated_at = _updated_utc(records)
     identity = records[["record_id", "source_system", "source_object", "source_id", "email"]]
     del records
     if standing is None:

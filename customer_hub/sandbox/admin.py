@@ -2,7 +2,7 @@
 
 GET    /_sandbox/                          tool base URLs, fixed ids, seed and scale
 GET    /_sandbox/counts                    records per tool and object
-POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "create": 0, "activity": 0, ...}
+POST   /_sandbox/mutate                    {"fraction": 0.01, "tools": [...], "objects": [...], "activity": 0, ...}
 GET    /_sandbox/faults                    active faults and rate limits
 POST   /_sandbox/faults                    merge a fault configuration (see customer_hub.sandbox.faults)
 DELETE /_sandbox/faults                    everything off, rate limits back to the start setting
