@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from customer_hub.resolution.pair_similarity import one_slip_apart
+from customer_hub.resolution.pair_similarity import given_names_agree, one_slip_apart
 from customer_hub.resolution.text import map_unique, squash_spaces, words
 
 ROLE_MAILBOXES = words(
@@ -101,12 +101,16 @@ def name_skeleton(text: str) -> str:
 
 def spells_name(local_part: str, first: str, last: str) -> bool:
     """Whether an address's local part is one of the ways a company spells an employee's name: first.last, flast,
-    first, firstl, last, last.first, lastf (any separator). A digit anywhere says no: it is how a company tells a
-    second John Smith ('john.smith2') from the first."""
+    first, firstl, last, last.first, lastf (any separator), where the first name spelled out may also be the name
+    the employee goes by ('bob.smith' for Robert Smith, 'william.brown' for Bill Brown: `given_names_agree`). A
+    digit anywhere says no: it is how a company tells a second John Smith ('john.smith2') from the first."""
     if any(character.isdigit() for character in local_part):
         return False
     given, family, spelled = name_skeleton(first), name_skeleton(last), name_skeleton(local_part)
     if len(given) < 2 or len(family) < 2 or not spelled:
         return False
     forms = {given + family, family + given, given[0] + family, given + family[0], family + given[0], given, family}
-    return spelled in forms
+    if spelled in forms:
+        return True
+    known_as = {spelled, spelled.removesuffix(family), spelled.removeprefix(family)}  # alone or beside the surname
+    return any(len(name) >= 2 and given_names_agree(name, given) for name in known_as)

@@ -327,6 +327,10 @@ def test_one_typo_apart_is_a_slip_of_the_keyboard_not_a_colleague(address_a, add
         ("john", "john", "smith", True),
         ("anna.mueller", "anna", "muller", True),  # Müller, folded, spelled out
         ("mvandenberg", "mark", "van den berg", True),
+        ("bob.smith", "robert", "smith", True),  # the name he goes by
+        ("smith.bob", "robert", "smith", True),
+        ("bill", "william", "brown", True),
+        ("rob.smyth", "robert", "smith", False),
         ("john.smith2", "john", "smith", False),  # a digit numbers a namesake
         ("jane.smith", "john", "smith", False),
         ("sales.team", "john", "smith", False),

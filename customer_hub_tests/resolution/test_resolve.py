@@ -308,6 +308,8 @@ def test_a_work_address_typed_with_a_letter_missing_is_the_same_person_not_a_col
         (("Sarah Jones", "sarah@acme.com"), ("Sarah Jones", "sarah.jones@acme.com")),
         (("Anna Müller", "anna.mueller@acme.com"), ("Anna Mueller", "a.mueller@acme.com")),
         (("William Brown", "william.brown@acme.com"), ("Bill Brown", "bill@acme.com")),
+        (("Robert Smith", "bob.smith@acme.com"), ("Robert Smith", "robert.smith@acme.com")),
+        (("William Brown", "bill.brown@acme.com"), ("Bill Brown", "william.brown@acme.com")),
     ],
 )
 def test_one_person_under_two_addresses_at_their_company_is_one_person(crm, billing):
