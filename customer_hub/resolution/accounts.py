@@ -1,12 +1,12 @@
 """Which records belong to one account (a company, or an individual customer).
 
 Evidence, strongest first: a shared key (one tool storing another's id, an invoice naming its customer), a company
-domain (website or work address), one personal address, the exact normalised company name, then a close
-company-name spelling (linked when very close, or when the two names' records share a phone number; the rest, and
-names spaced otherwise, 'AcmeCorp' and 'Acme Corp', go to review). A company
-name is only trusted while it points at one company: when records with the same name carry domains of different,
-unlinked companies, the name is read together with the city or not at all, and a fuzzy name match never joins two
-clusters that each have their own domains.
+domain (website or work address), one personal address, the exact normalised company name, a name no record gives a
+domain for and the one domain that spells it, then a close company-name spelling (linked when very close, or when
+the two names' records share a phone number; the rest, and names spaced otherwise, 'AcmeCorp' and 'Acme Corp', go
+to review). A company name is only trusted while it points at one company: when records with the same name carry
+domains of different, unlinked companies, the name is read together with the city or not at all, and a fuzzy name
+match never joins two clusters that each have their own domains.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from customer_hub.resolution.companies import (
     one_word_apart,
     spacing_keys,
 )
+from customer_hub.resolution.domains import registrable_domains
 from customer_hub.resolution.prepare import Features
 from customer_hub.resolution.settings import ResolutionSettings
 from customer_hub.resolution.text import Coded
@@ -78,6 +79,39 @@ def _company_name_edges(features: Features, anchors: np.ndarray) -> Links:
     keys = np.where(by_name >= 0, by_name, np.where(with_city >= 0, with_city + len(features.company.values), -1))
     hub, member = star_edges(np.arange(features.size), keys)
     return Links.of(hub, member, 0.95, "company_name")
+
+
+def _name_in_domain_edges(features: Features, settings: ResolutionSettings) -> Links:
+    """A company name no record gives a domain for, and the one company domain that spells it ('Thompson Analytics
+    Co.' and 'lthompson@thompsonanalytics.com', 'Acme Inc' and acme.com): one account. A CRM company filed without
+    its website and its contacts' work addresses otherwise meet only through a person both name, and a person is
+    told apart from a namesake by her account. The name is left out where it is an individual's
+    (`_individual_names`), shorter than `company_name_min_length` or held under two domains' spellings, and the
+    domain where two domains spell one name ('acme.com', 'acme.co.uk'): which one the name means is not known.
+    One link per name, between a record of it and a record of the domain, applied under the domain guard."""
+    company, domain = features.company, features.company_domain
+    if not company.present().any() or not domain.present().any():
+        return Links.empty()
+    individual = _individual_names(features)[features.company_as_name.codes]  # -1 takes the trailing False
+    with_domain = np.zeros(len(company.values) + 1, dtype=bool)
+    with_domain[company.codes[domain.present() | individual]] = True
+    letters = pd.Series(company.values, dtype="str").str.replace(r"[^a-z0-9]", "", regex=True)
+    usable = ~with_domain[:-1] & (letters.str.len() >= settings.company_name_min_length).to_numpy()
+    registered = registrable_domains(pd.Series(domain.values, dtype="str"))
+    spelt = registered.str.split(".").str[0].str.replace(r"[^a-z0-9]", "", regex=True)
+    spelt = spelt.where(~spelt.duplicated(keep=False), "")
+    names = pd.DataFrame({"letters": letters[usable], "name": np.flatnonzero(usable)})
+    pairs = names.merge(pd.DataFrame({"letters": spelt, "domain": np.arange(len(spelt))}), on="letters")
+    pairs = pairs[pairs["letters"] != ""]
+    if not len(pairs):
+        return Links.empty()
+    first_of = [np.full(len(coded.values), features.size, dtype=np.int64) for coded in (company, domain)]
+    for first, coded in zip(first_of, (company, domain), strict=True):
+        held = np.flatnonzero(coded.present())
+        np.minimum.at(first, coded.codes[held], held)
+    left = first_of[0][pairs["name"].to_numpy(np.int64)]
+    right = first_of[1][pairs["domain"].to_numpy(np.int64)]
+    return Links.of(left, right, 0.95, "company_name_domain")
 
 
 def _block_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,7 +369,7 @@ def link_accounts(
     clustering = cluster(
         features.size,
         exact,
-        fuzzy.take(automatic),
+        Links.concat(_name_in_domain_edges(features, settings), fuzzy.take(automatic)),
         keep_apart=keep_apart,
         merges=merges,
         guard=lambda labels, touched: DomainGuard(anchors, labels, touched),

@@ -22,6 +22,7 @@ RULES = (
     "shared_key",
     "company_domain",
     "company_name",
+    "company_name_domain",
     "same_person_company",
     "company_name_corroborated",
     "company_name_fuzzy",
@@ -38,6 +39,7 @@ _CONSTANT_SCORES = {
     "shared_key": '{"shared_key": 100}',
     "company_domain": '{"domain": 100}',
     "company_name": '{"company": 100}',
+    "company_name_domain": '{"company": 100, "domain": 100}',
     "named_after_person": '{"named_after_person": 100}',
 }
 

@@ -271,8 +271,9 @@ class PersonGuard:
         """Two addresses at one company that one person goes by ('john.smith@' in the CRM, 'jsmith@' on the
         invoices; 'william.brown@' and 'bill@'): both holders state one name (the same surname, the same given name
         or a nickname of it) and each address spells its holder's name, or the name its holder goes by ('bob.smith@'
-        for Robert Smith; `spells_name`: no digit, which is how a company numbers a second John Smith). Namesake colleagues a company tells apart by letters alone
-        ('john.smith@', 'johnsmith@') read as one person here; their pair still needs the model's score to merge."""
+        for Robert Smith; `spells_name`: no digit, which is how a company numbers a second John Smith). Namesake
+        colleagues a company tells apart by letters alone ('john.smith@', 'johnsmith@') read as one person here;
+        their pair still needs the model's score to merge."""
         features = self._features
         if not (features.states_name[holder_a] and features.states_name[holder_b]):
             return False
