@@ -85,10 +85,10 @@ def _name_in_domain_edges(features: Features, settings: ResolutionSettings) -> L
     """A company name no record gives a domain for, and the one company domain that spells it ('Thompson Analytics
     Co.' and 'lthompson@thompsonanalytics.com', 'Acme Inc' and acme.com): one account. A CRM company filed without
     its website and its contacts' work addresses otherwise meet only through a person both name, and a person is
-    told apart from a namesake by her account. The name is left out where it is an individual's
-    (`_individual_names`), shorter than `company_name_min_length` or held under two domains' spellings, and the
-    domain where two domains spell one name ('acme.com', 'acme.co.uk'): which one the name means is not known.
-    One link per name, between a record of it and a record of the domain, applied under the domain guard."""
+    told apart from a namesake by her account. Left out: a name that is an individual's (`_individual_names`) or
+    has fewer than `company_name_min_length` letters, and a spelling two domains share ('acme.com', 'acme.co.uk'):
+    which one the name means is not known. One link per name, between a record of it and a record of the domain,
+    applied under the domain guard."""
     company, domain = features.company, features.company_domain
     if not company.present().any() or not domain.present().any():
         return Links.empty()
