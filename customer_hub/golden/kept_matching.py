@@ -26,7 +26,7 @@ MATCHING_UNREAD = ("source_system", "source_object", "source_id", "source_update
 """Columns of the matching input (`resolution_snapshot.resolution_frame`) that matching never reads; every other
 column counts, so a field matching starts to read is in the digest without a change here."""
 
-_LIBRARIES = ("jellyfish", "nicknames", "numpy", "pandas", "phonenumbers", "publicsuffixlist", "rapidfuzz")
+_LIBRARIES = ("anyascii", "jellyfish", "nicknames", "numpy", "pandas", "phonenumbers", "publicsuffixlist", "rapidfuzz")
 """The libraries matching reads names, phones and domains with: an upgrade may read a value otherwise."""
 
 

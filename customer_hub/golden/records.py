@@ -171,14 +171,15 @@ def _truthy(value: Any) -> bool:
 STEP = "customer_records"
 
 
-NORMALISATION = 5
+NORMALISATION = 6
 """Which release's reading of values the stored normalised fields are: raised whenever a release reads some value
 otherwise (2: a phone written with '00' in front is international whatever the default region, an address copied with
 its owner's name is the address, a degree after a comma or a company beside a full name is no part of the name; 3: a
 trading name after 'dba' is no part of a company name; 4: nor are a trailing ', The', a former name or a department;
 abbreviated words of company names read as the word, and an address with a space beside its '@' as the address; 5:
-nor is a legal form written out in words, 'Public Limited Company'), so that an upgraded hub normalises every record
-again once, on its next customer-records run, instead of keeping the old reading for every record that never changes."""
+nor is a legal form written out in words, 'Public Limited Company'; 6: names, companies and places in other scripts
+read in Latin letters, 'Иван Петров' as 'ivan petrov'), so that an upgraded hub normalises every record again once,
+on its next customer-records run, instead of keeping the old reading for every record that never changes."""
 
 
 def _settings_fingerprint(settings: ResolutionSettings | Mapping[str, Any] | None) -> str:

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from anyascii import anyascii
 
 Result = TypeVar("Result", pd.Series, pd.DataFrame)
 
@@ -66,11 +67,21 @@ def replace_where(
 
 
 def fold(values: pd.Series) -> pd.Series:
-    """Lower-cased, accent-free text: 'Müller' and 'MULLER' should compare equal in every system's spelling."""
+    """Lower-cased, accent-free text in Latin letters: 'Müller' and 'MULLER' should compare equal in every system's
+    spelling, and a name in another script should still be a name ('Иван Петров' reads 'ivan petrov', '张伟'
+    'zhangwei'), where dropping what is not a Latin letter would leave nothing to match on. Letters no accent can
+    be taken off are transliterated (`anyascii`); symbols ('™') are left for the normalisers to drop."""
     text = values.str.normalize("NFKD").str.replace(_COMBINING_MARKS, "", regex=True).str.lower()
     for letter, plain in _UNDECOMPOSED.items():
         text = text.str.replace(letter, plain, regex=False)
+    other = ~text.str.isascii().fillna(True).to_numpy(dtype=bool)
+    if other.any():
+        text = text.where(~other, text[other].map(_latin_letters).astype(text.dtype))
     return text
+
+
+def _latin_letters(text: str) -> str:
+    return "".join(anyascii(character).lower() if character.isalpha() else character for character in text)
 
 
 def squash_spaces(values: pd.Series) -> pd.Series:

@@ -207,6 +207,13 @@ def test_person_names_lose_accents_titles_and_stray_spaces():
     assert names.tolist() == ["jose nunez", "obrien", "soren"]
 
 
+def test_names_in_other_scripts_are_read_in_latin_letters_and_symbols_are_still_dropped():
+    names = normalize_person_names(pd.Series(["Иван Петров", "张伟", "Σωκράτης", "Seán O’Brien"]))
+    assert names.tolist() == ["ivan petrov", "zhangwei", "sokratis", "sean obrien"]
+    assert normalize_company_name("Acme Widgets® Inc.") == "acme widgets"
+    assert normalize_company_name("Ромашка") == "romashka"
+
+
 def test_full_names_written_last_name_first():
     parts = split_full_names(pd.Series(["Smith, John", "John van der Berg", "Madonna"]))
     assert parts["first_name"].tolist() == ["john", "john", "madonna"]

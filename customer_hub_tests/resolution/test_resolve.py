@@ -286,6 +286,24 @@ def test_the_same_unreadable_phone_on_two_records_is_evidence_the_hub_does_not_s
     assert normalize_phone("+44202834487", "GB") == ""  # shown and written back only as E.164
 
 
+def test_people_written_in_another_script_are_matched_like_anyone_else():
+    """Names and places in Cyrillic or Chinese once read as empty: two records of one person shared nothing."""
+    records = frame(
+        {"record_id": "crm", "first_name": "Иван", "last_name": "Петров", "email": "ivan.petrov@romashka.ru",
+         "phone": "+7 495 123-45-67", "city": "Москва", "country": "RU"},
+        {"record_id": "billing", "first_name": "Иван", "last_name": "Петров", "email": "ipetrov@mail.ru",
+         "phone": "8 (495) 123-45-67", "city": "Москва", "country": "RU"},
+        {"record_id": "support", "full_name": "张伟", "email": "zw1988@qq.com", "phone": "010 1234 5678",
+         "city": "北京", "country": "CN"},
+        {"record_id": "sales", "full_name": "张伟", "email": "zhang.wei@example.cn", "phone": "+86 10 1234 5678",
+         "city": "北京", "country": "CN"},
+    )  # fmt: skip
+    resolved = by_id(resolve(records))
+    assert resolved.loc["crm", "golden_person_id"] == resolved.loc["billing", "golden_person_id"]
+    assert resolved.loc["support", "golden_person_id"] == resolved.loc["sales", "golden_person_id"]
+    assert resolved.loc["crm", "golden_person_id"] != resolved.loc["sales", "golden_person_id"]
+
+
 def test_a_work_address_typed_with_a_letter_missing_is_the_same_person_not_a_colleague():
     records = frame(
         {"record_id": "crm", "full_name": "Laura Singh", "email": "laura.sngh@brookstudio.com",
