@@ -23,10 +23,14 @@ from customer_hub.resolution.text import fold, map_unique, replace_where, squash
 LEGAL_SUFFIXES = words(
     "inc incorporated corp corporation llc llp lp ltd limited gmbh mbh ag kg kgaa ug ev sa sas sarl sasu eurl "
     "snc bv nv vof pty plc co company cos oy oyj ab as asa aps spa srl sl sro spzoo zoo kk pte pvt private "
-    "bhd sdn se ltda lda cv de and"
+    "bhd sdn se ltda lda cv kft ooo zao oao de and"
 )
 """Trailing tokens stripped from a name (after dots are removed, so 'L.L.C.' is 'llc' and 'S.A.' is 'sa'); 'and'
 and 'de' only go when left dangling by a stripped form, as in 'Smith & Co' or 'Acme S.A. de C.V.'."""
+_SPACED_LEGAL_FORMS = frozenset({"a s", "sp z oo"})
+"""Legal forms whose letters a slash or a space parts once punctuation is gone ('Acme A/S', 'Acme Sp. z o.o.')."""
+_LEADING_LEGAL_FORM = r"^(?:the|ooo|zao|oao) "
+"""A leading 'The', or a Russian legal form written before the name ('ООО «Ромашка»' reads 'ooo romashka')."""
 
 UNMISTAKABLE_LEGAL_FORMS = frozenset(
     {"inc", "incorporated", "corp", "corporation", "llc", "llp", "ltd", "limited", "gmbh", "plc", "pty", "company"}
@@ -38,7 +42,7 @@ def _trailing(tokens: frozenset[str]) -> str:
     return r"(?: (?:" + "|".join(sorted(tokens, key=len, reverse=True)) + r"))+$"
 
 
-_TRAILING_SUFFIXES = _trailing(LEGAL_SUFFIXES)
+_TRAILING_SUFFIXES = _trailing(LEGAL_SUFFIXES | _SPACED_LEGAL_FORMS)
 # Person names are normalised with dots turned into spaces, so 'L.L.C.' reaches them as 'l l c'.
 _TRAILING_IN_PERSON_NAME = _trailing(UNMISTAKABLE_LEGAL_FORMS | {"l l c", "l l p"})
 
@@ -141,7 +145,7 @@ def _normalise_company_names(values: pd.Series) -> pd.Series:
         _ABBREVIATED_WORD,
         lambda word: _ABBREVIATED[word.group(0)],
     )
-    text = text.str.replace(r"^the ", "", regex=True).str.replace(_SPELLED_TRADING_NAME, "", regex=True)
+    text = text.str.replace(_LEADING_LEGAL_FORM, "", regex=True).str.replace(_SPELLED_TRADING_NAME, "", regex=True)
     text = text.str.replace(_TRADING_NAME_AFTER_FORM, r"\1", regex=True).str.replace(_SPELLED_OUT_FORM, "", regex=True)
     stripped = text.str.replace(_TRAILING_SUFFIXES, "", regex=True)
     return stripped.where(stripped != "", text)

@@ -124,6 +124,9 @@ def test_company_domains_are_not_free_mail():
         "Acme Pty Ltd",
         "Acme PLC",
         "Acme & Co.",
+        "Acme A/S",
+        "Acme Sp. z o.o.",
+        "Acme Kft.",
     ],
 )
 def test_legal_forms_and_case_are_ignored(name):
@@ -134,6 +137,8 @@ def test_company_names_keep_what_tells_companies_apart():
     assert normalize_company_name("Müller Logistik GmbH & Co. KG") == "muller logistik"
     assert normalize_company_name("Johnson & Johnson") == "johnson and johnson"
     assert normalize_company_name("Acme Labs Inc") != normalize_company_name("Acme Inc")
+    # a Russian legal form before or after the name, read in Latin letters
+    assert normalize_company_name("ООО «Ромашка»") == normalize_company_name("Ромашка ООО") == "romashka"
 
 
 @pytest.mark.parametrize(
