@@ -30,7 +30,7 @@ and 'de' only go when left dangling by a stripped form, as in 'Smith & Co' or 'A
 _SPACED_LEGAL_FORMS = frozenset({"a s", "sp z oo"})
 """Legal forms whose letters a slash or a space parts once punctuation is gone ('Acme A/S', 'Acme Sp. z o.o.')."""
 _LEADING_LEGAL_FORM = r"^(?:the|ooo|zao|oao) "
-"""A leading 'The', or a Russian legal form written before the name ('ООО «Ромашка»' reads 'ooo romashka')."""
+"""A leading 'The', or a Russian legal form written before the name ('ООО «Ромашка»', 'ooo romashka' once folded)."""
 
 UNMISTAKABLE_LEGAL_FORMS = frozenset(
     {"inc", "incorporated", "corp", "corporation", "llc", "llp", "ltd", "limited", "gmbh", "plc", "pty", "company"}

@@ -70,7 +70,7 @@ def fold(values: pd.Series) -> pd.Series:
     """Lower-cased, accent-free text in Latin letters: 'Müller' and 'MULLER' should compare equal in every system's
     spelling, and a name in another script should still be a name ('Иван Петров' reads 'ivan petrov', '张伟'
     'zhangwei'), where dropping what is not a Latin letter would leave nothing to match on. Letters no accent can
-    be taken off are transliterated (`anyascii`); symbols ('™') are left for the normalisers to drop."""
+    be taken off are transliterated (`anyascii`); symbols ('®') are left for the normalisers to drop."""
     text = values.str.normalize("NFKD").str.replace(_COMBINING_MARKS, "", regex=True).str.lower()
     for letter, plain in _UNDECOMPOSED.items():
         text = text.str.replace(letter, plain, regex=False)
