@@ -178,9 +178,10 @@ its owner's name is the address, a degree after a comma or a company beside a fu
 trading name after 'dba' is no part of a company name; 4: nor are a trailing ', The', a former name or a department;
 abbreviated words of company names read as the word, and an address with a space beside its '@' as the address; 5:
 nor is a legal form written out in words, 'Public Limited Company'; 6: names, companies and places in other scripts
-read in Latin letters, 'Иван Петров' as 'ivan petrov', nor are 'A/S', 'Sp. z o.o.', 'Kft.' and a Russian form
-before or after the name part of it), so that an upgraded hub normalises every record again once,
-on its next customer-records run, instead of keeping the old reading for every record that never changes."""
+read in Latin letters, 'Иван Петров' as 'ivan petrov', a Chinese full name family name first, nor are 'A/S',
+'Sp. z o.o.', 'Kft.' and a Russian form before or after the name part of it), so that an upgraded hub normalises
+every record again once, on its next customer-records run, instead of keeping the old reading for every record that
+never changes."""
 
 
 def _settings_fingerprint(settings: ResolutionSettings | Mapping[str, Any] | None) -> str:

@@ -27,6 +27,16 @@ _ASIDE = r"^([^ ]+ [^ ]+.*?) [-|@/] .*$"
 """What a tool writes after a name, no part of it: ' - acme', ' | acme', ' @ acme' after a name of two words or more
 ('jean - pierre dupont' keeps its parts)."""
 _LAST_FIRST = r"^([^,]+),(.+)$"
+_HAN_NAME = "[一-鿿]{2,4}"
+"""A full name of two to four Chinese characters, written family name first with no space ('张伟', '王小明')."""
+_COMPOUND_SURNAMES = words("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木")
+"""Family names of two characters: '欧阳娜娜' is Nana Ouyang, not Yangnana Ou."""
+
+
+def _given_name_first(name: str) -> str:
+    """A Chinese full name in the order a Latin-letter record writes it: 'Wei Zhang' for '张伟'."""
+    family = 2 if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else 1
+    return f"{name[family:]} {name[:family]}"
 
 
 def _normalise_person_names(values: pd.Series) -> pd.Series:
@@ -43,6 +53,9 @@ def normalize_person_names(values: pd.Series) -> pd.Series:
 
 def _split_full_names(values: pd.Series) -> pd.DataFrame:
     values = squash_spaces(values.str.lower().str.replace(_BRACKETS, " ", regex=True))
+    han = values.str.fullmatch(_HAN_NAME).fillna(False).to_numpy(dtype=bool)
+    if han.any():
+        values = values.where(~han, values[han].map(_given_name_first).astype(values.dtype))
     values = values.str.replace(_ASIDE, r"\1", regex=True).str.replace(_AFTER_A_COMMA, r"\1", regex=True)
     ordered = _normalise_person_names(values.str.replace(_LAST_FIRST, r"\2 \1", regex=True))
     first = ordered.str.replace(r" .*$", "", regex=True)
@@ -51,6 +64,7 @@ def _split_full_names(values: pd.Series) -> pd.DataFrame:
 
 
 def split_full_names(values: pd.Series) -> pd.DataFrame:
-    """Columns `first_name` and `last_name` (normalised) from full names; 'Smith, John' is read last-name-first,
-    and 'Jane Doe, CPA', 'Jane Doe (Acme)' and 'Jane Doe - Acme' are Jane Doe."""
+    """Columns `first_name` and `last_name` (normalised) from full names; 'Smith, John' is read last-name-first, as
+    is a Chinese name ('张伟' is Wei Zhang), and 'Jane Doe, CPA', 'Jane Doe (Acme)' and 'Jane Doe - Acme' are Jane
+    Doe."""
     return map_unique(values, _split_full_names)

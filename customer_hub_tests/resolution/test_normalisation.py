@@ -225,6 +225,12 @@ def test_full_names_written_last_name_first():
     assert parts["last_name"].tolist() == ["smith", "van der berg", ""]
 
 
+def test_a_chinese_full_name_is_read_family_name_first():
+    parts = split_full_names(pd.Series(["张伟", "王小明", "欧阳娜娜"]))
+    assert parts["first_name"].tolist() == ["wei", "xiaoming", "nana"]
+    assert parts["last_name"].tolist() == ["zhang", "wang", "ouyang"]
+
+
 @pytest.mark.parametrize(
     "written",
     [

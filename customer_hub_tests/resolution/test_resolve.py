@@ -304,6 +304,20 @@ def test_people_written_in_another_script_are_matched_like_anyone_else():
     assert resolved.loc["crm", "golden_person_id"] != resolved.loc["sales", "golden_person_id"]
 
 
+def test_a_chinese_name_and_the_same_name_in_latin_letters_are_one_person():
+    records = frame(
+        {"record_id": "billing", "full_name": "王小明", "email": "xm1990@qq.com", "phone": "+86 21 5555 0101",
+         "city": "Shanghai"},
+        {"record_id": "crm", "first_name": "Xiaoming", "last_name": "Wang", "email": "xiaoming.wang@example.cn",
+         "phone": "021 5555 0101", "city": "Shanghai", "country": "CN"},
+        {"record_id": "other", "first_name": "Xiaoming", "last_name": "Li", "email": "li.xiaoming@example.cn",
+         "city": "Shanghai", "country": "CN"},
+    )  # fmt: skip
+    resolved = by_id(resolve(records))
+    assert resolved.loc["billing", "golden_person_id"] == resolved.loc["crm", "golden_person_id"]
+    assert resolved.loc["other", "golden_person_id"] != resolved.loc["crm", "golden_person_id"]
+
+
 def test_a_work_address_typed_with_a_letter_missing_is_the_same_person_not_a_colleague():
     records = frame(
         {"record_id": "crm", "full_name": "Laura Singh", "email": "laura.sngh@brookstudio.com",
