@@ -179,7 +179,8 @@ trading name after 'dba' is no part of a company name; 4: nor are a trailing ', 
 abbreviated words of company names read as the word, and an address with a space beside its '@' as the address; 5:
 nor is a legal form written out in words, 'Public Limited Company'; 6: names, companies and places in other scripts
 read in Latin letters, 'Иван Петров' as 'ivan petrov', a Chinese full name family name first, nor are 'A/S',
-'Sp. z o.o.', 'Kft.' and a Russian form before or after the name part of it), so that an upgraded hub normalises
+'Sp. z o.o.', 'Kft.' and a Russian form before or after the name part of it; a ZIP+4 is its ZIP, 'St. Louis' is
+Saint Louis and 'Hauptstraße' is 'Hauptstr.'), so that an upgraded hub normalises
 every record again once, on its next customer-records run, instead of keeping the old reading for every record that
 never changes."""
 

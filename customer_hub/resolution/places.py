@@ -86,14 +86,37 @@ def normalize_countries(values: pd.Series) -> pd.Series:
     return map_unique(values, _normalise_countries)
 
 
+_CITY_PREFIXES = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
+"""Abbreviations a city's name starts with, written out: 'St. Louis' is Saint Louis, 'Ft. Worth' Fort Worth."""
+
+
+def _normalise_cities(values: pd.Series) -> pd.Series:
+    text = squash_spaces(fold(values).str.replace(r"[^a-z0-9]+", " ", regex=True))
+    pattern = r"^(" + "|".join(_CITY_PREFIXES) + r") "
+    return text.str.replace(pattern, lambda match: _CITY_PREFIXES[match.group(1)] + " ", regex=True)
+
+
 def normalize_cities(values: pd.Series) -> pd.Series:
-    """Folded city names ('São Paulo ' -> 'sao paulo'); '' where none was given."""
-    return map_unique(values, lambda unique: squash_spaces(fold(unique).str.replace(r"[^a-z0-9]+", " ", regex=True)))
+    """Folded city names ('São Paulo ' -> 'sao paulo', 'St. Louis' -> 'saint louis'); '' where none was given."""
+    return map_unique(values, _normalise_cities)
+
+
+_ZIP_PLUS_FOUR = r"^ *([0-9]{5}) *- *[0-9]{4} *$"
+"""A US ZIP+4 code ('94105-1234'): the four digits after the ZIP name a block within it, which one tool keeps and
+another drops, so only the ZIP is compared."""
 
 
 def normalize_postcodes(values: pd.Series) -> pd.Series:
-    """Postcodes without spaces or punctuation, upper-case ('sw1a 1aa' -> 'SW1A1AA')."""
-    return map_unique(values, lambda unique: fold(unique).str.replace(r"[^a-z0-9]", "", regex=True).str.upper())
+    """Postcodes without spaces or punctuation, upper-case ('sw1a 1aa' -> 'SW1A1AA'), a ZIP+4 as its ZIP ('94105-1234'
+    -> '94105'); '' where none was given."""
+    return map_unique(
+        values,
+        lambda unique: (
+            fold(unique.str.replace(_ZIP_PLUS_FOUR, r"\1", regex=True))
+            .str.replace(r"[^a-z0-9]", "", regex=True)
+            .str.upper()
+        ),
+    )
 
 
 _STREET_WORDS = {
@@ -108,7 +131,9 @@ _STREET_WORDS = {
 def _normalise_streets(values: pd.Series) -> pd.Series:
     text = squash_spaces(fold(values).str.replace(r"[^a-z0-9]+", " ", regex=True))
     pattern = r"\b(" + "|".join(_STREET_WORDS) + r")\b"
-    return text.str.replace(pattern, lambda match: _STREET_WORDS[match.group(1)], regex=True)
+    text = text.str.replace(pattern, lambda match: _STREET_WORDS[match.group(1)], regex=True)
+    text = text.str.replace(r"([a-z])strasse\b", r"\1str", regex=True)  # 'Hauptstraße' is written 'Hauptstr.' too
+    return text.str.replace(r"\b([ns]) ([ew])\b", r"\1\2", regex=True)  # 'N.W.' as 'NW'
 
 
 def normalize_streets(values: pd.Series) -> pd.Series:

@@ -16,6 +16,7 @@ from customer_hub.resolution.emails import (
 )
 from customer_hub.resolution.names import normalize_person_names, split_full_names
 from customer_hub.resolution.phones import normalize_phone, normalize_phones
+from customer_hub.resolution.places import normalize_cities, normalize_postcodes, normalize_streets
 from customer_hub.resolution.text import replace_where
 
 from .records import frame
@@ -217,6 +218,20 @@ def test_names_in_other_scripts_are_read_in_latin_letters_and_symbols_are_still_
     assert names.tolist() == ["ivan petrov", "zhangwei", "sokratis", "sean obrien"]
     assert normalize_company_name("Acme Widgets® Inc.") == "acme widgets"
     assert normalize_company_name("Ромашка") == "romashka"
+
+
+@pytest.mark.parametrize(
+    ("normalize", "one", "other"),
+    [
+        (normalize_streets, "Hauptstraße 5", "Hauptstr. 5"),
+        (normalize_streets, "1600 Pennsylvania Avenue N.W.", "1600 Pennsylvania Ave NW"),
+        (normalize_postcodes, "94105-1234", "94105"),
+        (normalize_cities, "St. Louis", "Saint Louis"),
+        (normalize_cities, "Ft. Worth", "Fort Worth"),
+    ],
+)
+def test_an_address_written_short_or_long_reads_the_same(normalize, one, other):
+    assert normalize(pd.Series([one]))[0] == normalize(pd.Series([other]))[0]
 
 
 def test_full_names_written_last_name_first():

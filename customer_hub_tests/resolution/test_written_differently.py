@@ -88,6 +88,11 @@ ONE_PERSON = {
                              postcode="SW1A 2AA", city="London", country="GB"),
                      _person("2", "stripe", full_name="Oliver Twist", street="10 Downing Street", postcode="sw1a2aa",
                              city="london", country="UK")],
+    "ZIP+4 and a city's abbreviation": [
+        _person("1", "hubspot", first_name="Meg", last_name="Ryan", street="1 Market St NW", postcode="63101",
+                city="St. Louis", country="US"),
+        _person("2", "stripe", full_name="Meg Ryan", street="1 Market Street N.W.", postcode="63101-2345",
+                city="Saint Louis", country="USA")],
 }  # fmt: skip
 
 APART = {
