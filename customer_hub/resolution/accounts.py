@@ -67,12 +67,20 @@ def _ambiguous(keys: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     return counts.index[counts > 1].to_numpy()
 
 
-def _company_name_edges(features: Features, anchors: np.ndarray) -> Links:
+def _first_records(coded: Coded, size: int) -> np.ndarray:
+    """Per value of `coded`, the first record holding it (`size` for a value no record holds): one record to link a
+    value through, since the records sharing it are linked already."""
+    first = np.full(len(coded.values), size, dtype=np.int64)
+    held = np.flatnonzero(coded.present())
+    np.minimum.at(first, coded.codes[held], held)
+    return first
+
+
+def _company_name_edges(features: Features, anchors: np.ndarray, individual: np.ndarray) -> Links:
     """Records giving one company name are one account, unless the name is also held under different domains
     (then name and city together). A name that is an individual's (`_individual_names`) links nothing here: two
     individuals may share it, and `accounts_named_after_people` places such records once people are known."""
-    individual = _individual_names(features)[features.company_as_name.codes]  # -1 takes the trailing False
-    company = np.where(individual, -1, features.company.codes)
+    company = np.where(individual[features.company_as_name.codes], -1, features.company.codes)  # -1: trailing False
     by_name = np.where(np.isin(company, _ambiguous(company, anchors)), -1, company)
     with_city = combine_codes(company, features.city.codes)
     with_city = np.where((by_name < 0) & ~np.isin(with_city, _ambiguous(with_city, anchors)), with_city, -1)
@@ -81,7 +89,7 @@ def _company_name_edges(features: Features, anchors: np.ndarray) -> Links:
     return Links.of(hub, member, 0.95, "company_name")
 
 
-def _name_in_domain_edges(features: Features, settings: ResolutionSettings) -> Links:
+def _name_in_domain_edges(features: Features, settings: ResolutionSettings, individual: np.ndarray) -> Links:
     """A company name no record gives a domain for, and the one company domain that spells it ('Thompson Analytics
     Co.' and 'lthompson@thompsonanalytics.com', 'Acme Inc' and acme.com): one account. A CRM company filed without
     its website and its contacts' work addresses otherwise meet only through a person both name, and a person is
@@ -92,9 +100,9 @@ def _name_in_domain_edges(features: Features, settings: ResolutionSettings) -> L
     company, domain = features.company, features.company_domain
     if not company.present().any() or not domain.present().any():
         return Links.empty()
-    individual = _individual_names(features)[features.company_as_name.codes]  # -1 takes the trailing False
+    named_after = individual[features.company_as_name.codes]  # -1 takes the trailing False
     with_domain = np.zeros(len(company.values) + 1, dtype=bool)
-    with_domain[company.codes[domain.present() | individual]] = True
+    with_domain[company.codes[domain.present() | named_after]] = True
     letters = pd.Series(company.values, dtype="str").str.replace(r"[^a-z0-9]", "", regex=True)
     usable = ~with_domain[:-1] & (letters.str.len() >= settings.company_name_min_length).to_numpy()
     registered = registrable_domains(pd.Series(domain.values, dtype="str"))
@@ -105,12 +113,8 @@ def _name_in_domain_edges(features: Features, settings: ResolutionSettings) -> L
     pairs = pairs[pairs["letters"] != ""]
     if not len(pairs):
         return Links.empty()
-    first_of = [np.full(len(coded.values), features.size, dtype=np.int64) for coded in (company, domain)]
-    for first, coded in zip(first_of, (company, domain), strict=True):
-        held = np.flatnonzero(coded.present())
-        np.minimum.at(first, coded.codes[held], held)
-    left = first_of[0][pairs["name"].to_numpy(np.int64)]
-    right = first_of[1][pairs["domain"].to_numpy(np.int64)]
+    left = _first_records(company, features.size)[pairs["name"].to_numpy(np.int64)]
+    right = _first_records(domain, features.size)[pairs["domain"].to_numpy(np.int64)]
     return Links.of(left, right, 0.95, "company_name_domain")
 
 
@@ -130,15 +134,14 @@ def _block_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fuzzy_company_pairs(
-    features: Features, anchors: np.ndarray, settings: ResolutionSettings
+    features: Features, anchors: np.ndarray, settings: ResolutionSettings, individual: np.ndarray
 ) -> tuple[Links, np.ndarray]:
     """Close spellings of different company names, as links between a representative record of each name, and which
     of them are one name with a word put in (`companies.a_word_put_in`): neither merged nor queued on the names
     alone, and one company when their records share a phone (`_corroborated`)."""
     codes, names = features.company.codes, features.company.values
     present = np.flatnonzero(codes >= 0)
-    representative = np.full(len(names), features.size, dtype=np.int64)
-    np.minimum.at(representative, codes[present], present)
+    representative = _first_records(features.company, features.size)
     anchor = np.full(len(names), _NO_DOMAIN, dtype=np.int64)
     np.maximum.at(anchor, codes[present], anchors[present])
     usable = ~np.isin(np.arange(len(names)), _ambiguous(codes, anchors)) & (representative < features.size)
@@ -157,7 +160,8 @@ def _fuzzy_company_pairs(
     left, right, spaced, within = left[compatible], right[compatible], spaced[compatible], within[compatible]
     similarity = company_similarity(names[left], names[right])
     named_alike = (similarity >= settings.review_threshold * 100) | spaced | within
-    keep = named_alike & ~one_word_apart(names[left], names[right]) & ~_two_individuals(features, left, right)
+    apart = one_word_apart(names[left], names[right]) | _two_individuals(features, individual, left, right)
+    keep = named_alike & ~apart
     similarity, spaced, within = similarity[keep], spaced[keep], within[keep]
     slip = a_doubtful_slip_apart(names[left[keep]], names[right[keep]])
     put_in = a_word_put_in(names[left[keep]], names[right[keep]])
@@ -196,7 +200,7 @@ def _individual_names(features: Features) -> np.ndarray:
     return np.array([words[0] in given and words[-1] in surnames for words in parts] + [False], dtype=bool)
 
 
-def _two_individuals(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def _two_individuals(features: Features, individual: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Pairs of company names (codes) that are both individuals' names (`_individual_names`: 'Erin Brooks' and
     'Erik Brooks', 'Miller, Priya' and 'Priya Miller'). Company names are few and far apart, so two that are spelt
     alike are one company misspelt; people's names are many and close together, so two individuals' names a letter
@@ -209,7 +213,6 @@ def _two_individuals(features: Features, left: np.ndarray, right: np.ndarray) ->
         return np.zeros(len(left), dtype=bool)
     name_of = np.full(len(features.company.values), -1, dtype=np.int64)
     name_of[features.company.codes[held]] = as_name.codes[held]
-    individual = _individual_names(features)
     return individual[name_of[left]] & individual[name_of[right]]  # -1 takes the trailing False
 
 
@@ -359,8 +362,9 @@ def link_accounts(
     """
     anchor_links = Links.concat(_shared_key_edges(features), _domain_edges(features))
     anchors = _domain_anchors(features, anchor_links)
-    exact = Links.concat(anchor_links, _address_edges(features), _company_name_edges(features, anchors))
-    named_alike, put_in = _fuzzy_company_pairs(features, anchors, settings)
+    individual = _individual_names(features)
+    exact = Links.concat(anchor_links, _address_edges(features), _company_name_edges(features, anchors, individual))
+    named_alike, put_in = _fuzzy_company_pairs(features, anchors, settings, individual)
     fuzzy = _corroborated(features, named_alike)
     rule = fuzzy.rule_names()
     close = (rule == "company_name_fuzzy") & (fuzzy.confidence >= settings.company_name_fuzzy_threshold / 100.0)
@@ -369,7 +373,7 @@ def link_accounts(
     clustering = cluster(
         features.size,
         exact,
-        Links.concat(_name_in_domain_edges(features, settings), fuzzy.take(automatic)),
+        Links.concat(_name_in_domain_edges(features, settings, individual), fuzzy.take(automatic)),
         keep_apart=keep_apart,
         merges=merges,
         guard=lambda labels, touched: DomainGuard(anchors, labels, touched),

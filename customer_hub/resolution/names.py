@@ -33,7 +33,7 @@ _COMPOUND_SURNAMES = words("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公
 """Family names of two characters: '欧阳娜娜' is Nana Ouyang, not Yangnana Ou."""
 
 
-def _given_name_first(name: str) -> str:
+def _chinese_name_in_latin_order(name: str) -> str:
     """A Chinese full name in the order a Latin-letter record writes it: 'Wei Zhang' for '张伟'."""
     family = 2 if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else 1
     return f"{name[family:]} {name[:family]}"
@@ -55,7 +55,7 @@ def _split_full_names(values: pd.Series) -> pd.DataFrame:
     values = squash_spaces(values.str.lower().str.replace(_BRACKETS, " ", regex=True))
     han = values.str.fullmatch(_HAN_NAME).fillna(False).to_numpy(dtype=bool)
     if han.any():
-        values = values.where(~han, values[han].map(_given_name_first).astype(values.dtype))
+        values = values.where(~han, values[han].map(_chinese_name_in_latin_order).astype(values.dtype))
     values = values.str.replace(_ASIDE, r"\1", regex=True).str.replace(_AFTER_A_COMMA, r"\1", regex=True)
     ordered = _normalise_person_names(values.str.replace(_LAST_FIRST, r"\2 \1", regex=True))
     first = ordered.str.replace(r" .*$", "", regex=True)
